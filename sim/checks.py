@@ -1,0 +1,239 @@
+"""Cross-checks ("data critics") that need the whole scenario: references, sums, reach, dates.
+
+Each returns located Problems; errors stop a run, warnings are printed and the run goes on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sim import geo
+from sim.errors import Problem
+from sim.scenario import Scenario, did_you_mean, path_str
+from sim.timeparse import parse_hours
+from sim.yamlsrc import locate
+
+ABSURD_TROOPS = 1_000_000
+
+
+class _Report:
+    def __init__(self, raw: Any, file: str):
+        self.raw, self.file = raw, file
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def _make(self, loc: tuple, msg: str) -> Problem:
+        where = locate(self.raw, loc) or (self.file, 0, 0)
+        return Problem(where[0], where[1], where[2], path_str(loc), msg)
+
+    def error(self, loc: tuple, msg: str) -> None:
+        self.errors.append(self._make(loc, msg))
+
+    def warn(self, loc: tuple, msg: str) -> None:
+        self.warnings.append(self._make(loc, "warning: " + msg))
+
+
+def _known(kind: str, ids: list[str], value: str) -> str:
+    shown = ", ".join(ids[:8]) + (", ..." if len(ids) > 8 else "")
+    return f"unknown {kind} {value!r} (known: {shown}){did_you_mean(value, ids)}"
+
+
+def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[Problem]]:
+    r = _Report(raw, file)
+    airfield_ids = [a.id for a in s.airfields]
+    type_ids = [t.id for t in s.aircraft]
+    eq_ids = [e.id for e in s.equipment]
+    cont_ids = [c.id for c in s.contingents]
+    fleet_ids = [f.id for f in s.fleet]
+
+    for section in ("airfields", "aircraft", "fleet", "equipment", "contingents", "movements"):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(getattr(s, section)):
+            if item.id in seen:
+                first = locate(raw, (section, seen[item.id]))
+                r.error((section, i, "id"), f"duplicate id {item.id!r} (first at line {first[1] if first else '?'}); ids must be unique")
+            else:
+                seen[item.id] = i
+
+    for i, a in enumerate(s.airfields):
+        for j, c in enumerate(a.closed):
+            if s.h(c.end) <= s.h(c.start):
+                r.error(("airfields", i, "closed", j, "to"), "closure ends before it starts")
+
+    for i, f in enumerate(s.fleet):
+        if f.type not in type_ids:
+            r.error(("fleet", i, "type"), _known("aircraft type", type_ids, f.type))
+        if f.base not in airfield_ids:
+            r.error(("fleet", i, "base"), _known("airfield", airfield_ids, f.base))
+        if f.available is not None and s.h(f.available) >= s.horizon:
+            r.warn(("fleet", i, "available"), "fleet becomes available after the horizon; it will never fly")
+
+    for i, c in enumerate(s.contingents):
+        if c.home not in airfield_ids:
+            r.error(("contingents", i, "home"), _known("airfield", airfield_ids, c.home))
+        for eid in c.equipment:
+            if eid not in eq_ids:
+                r.error(("contingents", i, "equipment", eid), _known("equipment", eq_ids, eid))
+        if c.troops == 0 and not any(c.equipment.values()) and c.cargo_t == 0:
+            r.warn(("contingents", i), "contingent has no troops, vehicles or cargo")
+
+    # vehicles that no aircraft type can carry
+    used_eq = {eid for c in s.contingents for eid, n in c.equipment.items() if n}
+    if s.aircraft:
+        max_floor = max(t.floor_m for t in s.aircraft)
+        max_pay = max(t.payload_t for t in s.aircraft)
+        for i, e in enumerate(s.equipment):
+            if e.id not in used_eq:
+                continue
+            if e.length_m > max_floor:
+                r.error(("equipment", i, "length_m"), f"{e.id} is {e.length_m} m long; no aircraft type has that much floor (longest: {max_floor} m)")
+            if e.mass_t + e.crew * s.planning.troop_mass_t > max_pay:
+                r.error(("equipment", i, "mass_t"), f"{e.id} weighs {e.mass_t} t (with crew); no aircraft type carries that much (largest payload: {max_pay} t)")
+
+    # movement lines
+    dist_cache: dict[tuple[str, str], float] = {}
+    coords = {a.id: (a.lat, a.lon) for a in s.airfields}
+
+    def dist(a: str, b: str) -> float:
+        if (a, b) not in dist_cache:
+            dist_cache[(a, b)] = geo.great_circle_km(*coords[a], *coords[b])
+        return dist_cache[(a, b)]
+
+    totals: dict[tuple[str, str], list] = {}
+    deploys_of = Counter(m.contingent for m in s.movements if m.phase == "deploy")
+    ok_refs = True
+    for i, m in enumerate(s.movements):
+        loc = ("movements", i)
+        if m.contingent not in cont_ids:
+            r.error((*loc, "contingent"), _known("contingent", cont_ids, m.contingent))
+            ok_refs = False
+            continue
+        for key, val in (("from", m.origin), ("to", m.destination)):
+            if val not in airfield_ids:
+                r.error((*loc, key), _known("airfield", airfield_ids, val))
+                ok_refs = False
+        if m.origin == m.destination and m.origin in airfield_ids:
+            r.error((*loc, "to"), f"destination is the same as origin ({m.origin!r})")
+        for eid in (m.equipment or {}):
+            if eid not in eq_ids:
+                r.error((*loc, "equipment", eid), _known("equipment", eq_ids, eid))
+            elif m.equipment[eid] > s.contingent(m.contingent).equipment.get(eid, 0):
+                have = s.contingent(m.contingent).equipment.get(eid, 0)
+                r.error((*loc, "equipment", eid), f"moves {m.equipment[eid]} {eid} but contingent {m.contingent!r} has {have}")
+        for j, fid in enumerate(m.fleets or []):
+            if fid not in fleet_ids:
+                r.error((*loc, "fleets", j), _known("fleet", fleet_ids, fid))
+        ready, deadline = s.h(m.ready), s.h(m.deadline)
+        if deadline <= ready:
+            r.error((*loc, "deadline"), f"deadline {m.deadline and _fmt(s, deadline)} is not after ready {_fmt(s, ready)}")
+        if m.earliest is not None and s.h(m.earliest) > deadline:
+            r.error((*loc, "earliest"), f"earliest arrival {_fmt(s, s.h(m.earliest))} is after the deadline {_fmt(s, deadline)}")
+        if ready < 0:
+            r.warn((*loc, "ready"), f"ready {_fmt(s, ready)} is before the scenario start; the line starts at the start")
+        if ready >= s.horizon:
+            r.error((*loc, "ready"), f"ready {_fmt(s, ready)} is after the horizon ({s.horizon:g} h from start); raise horizon")
+        c = s.contingent(m.contingent)
+        if m.troops is not None and m.troops > c.troops:
+            r.error((*loc, "troops"), f"moves {m.troops} troops but contingent {m.contingent!r} has {c.troops}")
+        if m.cargo_t is not None and m.cargo_t > c.cargo_t + 1e-9:
+            r.error((*loc, "cargo_t"), f"moves {m.cargo_t} t of cargo but contingent {m.contingent!r} has {c.cargo_t} t")
+        troops, equipment, cargo = s.line_parts(m)
+        tot = totals.setdefault((m.contingent, m.phase), [0, Counter(), 0.0, i])
+        tot[0] += troops
+        tot[1].update(equipment)
+        tot[2] += cargo
+
+        road_fields = ("road_km", "convoy_kmh", "march_h_per_day")
+        if m.mode == "road":
+            if m.road_km is None:
+                r.error((*loc, "mode"), "a road line needs road_km (the road distance)")
+            if m.fleets:
+                r.error((*loc, "fleets"), "a road line is not flown; remove fleets")
+        else:
+            for key in road_fields:
+                if getattr(m, key) is not None:
+                    r.error((*loc, key), f"{key} applies to road lines only (this line's mode is air)")
+            if ok_refs and m.origin in coords and m.destination in coords:
+                _check_air_line(s, r, i, m, dist, coords)
+
+    for (cid, phase), (troops, equipment, cargo, i) in totals.items():
+        c = s.contingent(cid)
+        if troops > c.troops:
+            r.error(("movements", i), f"{phase} lines of {cid!r} move {troops} troops in all; the contingent has {c.troops}")
+        for eid, n in equipment.items():
+            if n > c.equipment.get(eid, 0):
+                r.error(("movements", i), f"{phase} lines of {cid!r} move {n} {eid} in all; the contingent has {c.equipment.get(eid, 0)}")
+        if cargo > c.cargo_t + 1e-6:
+            r.error(("movements", i), f"{phase} lines of {cid!r} move {cargo:g} t of cargo in all; the contingent has {c.cargo_t:g} t")
+        if phase == "withdraw" and deploys_of[cid]:
+            dep = totals.get((cid, "deploy"))
+            if dep and troops > dep[0]:
+                r.error(("movements", i), f"withdraw lines of {cid!r} move {troops} troops but deploy lines bring in only {dep[0]}")
+            if dep:
+                for eid, n in equipment.items():
+                    if n > dep[1].get(eid, 0):
+                        r.error(("movements", i), f"withdraw lines of {cid!r} move {n} {eid} but deploy lines bring in only {dep[1].get(eid, 0)}")
+
+    # warnings: fleets never used, contingents never withdrawn
+    if ok_refs:
+        air_lines = [m for m in s.movements if m.mode == "air"]
+        for i, f in enumerate(s.fleet):
+            if not any(m.fleets is None or f.id in m.fleets for m in air_lines):
+                r.warn(("fleet", i), f"fleet {f.id!r} is allowed on no air line; it will never fly")
+        withdrawn = {m.contingent for m in s.movements if m.phase == "withdraw"}
+        for i, c in enumerate(s.contingents):
+            if c.id in deploys_of and c.id not in withdrawn:
+                r.warn(("contingents", i), f"contingent {c.id!r} is deployed but never withdrawn")
+    for i, a in enumerate(s.airfields):
+        try:
+            parse_hours(a.hours)
+        except ValueError as exc:  # pragma: no cover - the model already refuses this
+            r.error(("airfields", i, "hours"), str(exc))
+    return r.errors, r.warnings
+
+
+def _fmt(s: Scenario, hours: float) -> str:
+    return s.to_datetime(hours).isoformat(timespec="minutes")
+
+
+def _check_air_line(s: Scenario, r: _Report, i: int, m, dist, coords) -> None:
+    from sim.loadplan import line_types
+
+    loc = ("movements", i)
+    types = line_types(s, m)
+    if not types:
+        if m.fleets:
+            r.error((*loc, "fleets"), "none of these fleets exists; the line cannot be flown")
+        else:
+            r.error((*loc, "mode"), "an air line needs aircraft, but the scenario has no fleet")
+        return
+    troops, equipment, cargo = s.line_parts(m)
+    if troops and not any(t.seats > 0 for t in types):
+        r.error((*loc, "troops"), f"line moves {troops} troops but no aircraft type allowed on it has seats")
+    for eid, n in equipment.items():
+        if not n or eid not in {e.id for e in s.equipment}:
+            continue
+        e = s.equipment_item(eid)
+        if not any(e.length_m <= t.floor_m and e.mass_t <= t.payload_t for t in types):
+            r.error((*loc, "equipment", eid), f"no aircraft type allowed on this line can carry {eid} ({e.mass_t} t, {e.length_m} m)")
+    # reach: direct, or through the scenario's airfields as refuelling stops
+    ids = [a.id for a in s.airfields]
+    matrix = [[dist(a, b) for b in ids] for a in ids]
+    a, b = ids.index(m.origin), ids.index(m.destination)
+    reachable = [t for t in types if geo.shortest_route(matrix, a, b, t.range_km) is not None]
+    if not reachable:
+        best = max(t.range_km for t in types)
+        r.error((*loc, "to"), f"leg {m.origin}->{m.destination} is {matrix[a][b]:.0f} km, longer than every allowed type's range (best {best:g} km), and no airfield in the scenario is in reach as a refuelling stop")
+        return
+    # deadline that cannot be met even with unlimited aircraft
+    def sortie_h(t) -> float:
+        route = geo.shortest_route(matrix, a, b, t.range_km)
+        legs = zip(route, route[1:])
+        flight = sum(matrix[x][y] / t.cruise_kmh + s.planning.flight_allowance_h + 2 * s.planning.taxi_h for x, y in legs)
+        return t.load_h + flight + s.planning.refuel_h * (len(route) - 2)
+
+    fastest = min(sortie_h(t) for t in reachable)
+    ready = max(0.0, s.h(m.ready))
+    if ready + fastest > s.h(m.deadline):
+        r.warn((*loc, "deadline"), f"cannot be met even with unlimited aircraft: ready {_fmt(s, ready)} plus the fastest sortie ({fastest:.1f} h) is after it")

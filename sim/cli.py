@@ -1,0 +1,200 @@
+"""Command line: `sim run`, `sim validate`, `sim schema`. The only module that prints or exits.
+
+Exit codes: 0 ran; 2 invalid input or usage (one line per problem, nothing written);
+1 internal error (traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from sim import __version__
+from sim.errors import ScenarioError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage; printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would exit 2 itself; keep one path for messages
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="sim",
+        description="Troop deployment timeline simulator: run YAML scenarios of airlift and road moves "
+        "through a discrete-event engine and report which deadlines are met.",
+        epilog="Exit codes: 0 ran, 2 invalid input or usage (nothing written), 1 internal error.",
+    )
+    p.add_argument("--version", action="version", version=f"sim {__version__}")
+    p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="simulate one scenario and write its output folder",
+                         description="Simulate one scenario: print the movement table and write sorties.csv, "
+                         "movements.csv, summary.json, scenario.resolved.yaml and charts to DIR.")
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    run.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario file stem>/)")
+    run.add_argument("--seed", type=int, metavar="N", help="random seed (default: the scenario's seed)")
+    run.add_argument("--svg", action="store_true", help="also write each chart as SVG")
+    run.add_argument("--timings", action="store_true", help="print how long each stage took")
+
+    val = sub.add_parser("validate", help="check scenario files without running them",
+                         description="Check scenario files: prints 'ok' and a summary per valid file, or every "
+                         "problem as file:line:column: path: message. Exit 0 when all are valid, 2 otherwise.")
+    val.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    val.add_argument("--resolved", action="store_true", help="print the merged scenario with every default filled in")
+
+    sub.add_parser("schema", help="print the JSON Schema of the scenario format",
+                   description="Print the JSON Schema of the scenario format (for editors).")
+    return p
+
+
+class Timer:
+    def __init__(self):
+        self.stages: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_INVALID
+        return {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema}[args.command](args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted; nothing written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place internal errors are caught
+        if debug:
+            traceback.print_exc()
+        else:
+            print(f"sim: internal error: {type(exc).__name__}: {exc} (run again with --debug for a traceback)",
+                  file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+# ------------------------------------------------------------------ run
+
+
+def cmd_run(args) -> int:
+    from sim.scenario import load_scenario_with_warnings
+
+    timer = Timer()
+    path = Path(args.scenario)
+    with timer("load"):
+        scenario, warnings = load_scenario_with_warnings(path)
+    for w in warnings:
+        print(w, file=sys.stderr)
+    out = Path(args.out) if args.out else Path("outputs") / path.stem
+    from sim.engine import simulate
+    from sim.results import analyse
+
+    with timer("simulate"):
+        run = simulate(scenario, args.seed)
+    with timer("analyse"):
+        res = analyse(run)
+    print(format_run(res))
+    from sim.report import write_run
+
+    write_run(res, out, [str(w) for w in warnings], svg=args.svg, timer=timer)
+    print(f"\nwrote {out}/ (sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, charts)")
+    if args.timings:
+        print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in timer.stages.items()))
+    return EXIT_OK
+
+
+def format_run(res) -> str:
+    from sim.tables import hours, render, short_time
+
+    run = res.run
+    s = run.scenario
+
+    def t(h):
+        return short_time(s.to_datetime(h)) if h is not None and not math.isnan(h) else "-"
+
+    rows = []
+    for r in res.lines:
+        rows.append([r.id, r.contingent, r.phase, r.mode, str(r.troops), str(r.vehicles), t(r.ready_h),
+                     t(r.deadline_h), t(r.closed_h) if r.status != "OPEN" else "not closed",
+                     hours(r.slack_h), r.status, r.bound_by])
+    table = render(["line", "cont.", "phase", "mode", "troops", "veh", "ready", "deadline", "closed", "slack h",
+                    "status", "late because"], rows, "llllrrlllrll")
+    tot = res.totals
+    lines = [f"{s.name}  (seed {run.seed})", "", table, ""]
+    lines.append(f"sorties {tot['sorties']} ({tot['loaded_sorties']} loaded, {tot['reposition_sorties']} empty), "
+                 f"convoys {tot['convoys']}, flying {tot['flying_h']:.0f} h, "
+                 f"first take-off {t(tot['first_takeoff_h'])}, last landing {t(tot['last_landing_h'])}")
+    for phase, ph in res.phases.items():
+        closed = t(ph["closed_h"]) if not math.isnan(ph["closed_h"]) else "not closed"
+        late = f"{ph['lines_late']} late" + (f" (worst {ph['worst_lateness_h']:.1f} h)" if ph["lines_late"] else "")
+        if ph["lines_open"]:
+            late += f", {ph['lines_open']} not closed"
+        lines.append(f"{phase:8s} closed {closed} (deadline {t(ph['deadline_h'])}); {ph['lines']} lines, {late}; "
+                     f"{ph['sorties']} sorties")
+    if run.horizon_reached:
+        lines.append(f"horizon reached at {t(run.end_h)}: some lines never closed; see movements.csv (troops_left)")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ validate and schema
+
+
+def cmd_validate(args) -> int:
+    import yaml
+
+    from sim.scenario import load_scenario_with_warnings
+
+    status = EXIT_OK
+    for f in args.files:
+        try:
+            s, warnings = load_scenario_with_warnings(Path(f))
+        except ScenarioError as exc:
+            print(exc)
+            status = EXIT_INVALID
+            continue
+        troops = sum(c.troops for c in s.contingents)
+        vehicles = sum(sum(c.equipment.values()) for c in s.contingents)
+        tails = sum(f_.count for f_ in s.fleet)
+        print(f"{f}: ok: {len(s.contingents)} contingents, {troops} troops, {vehicles} vehicles, "
+              f"{len(s.movements)} movement lines, {len(s.aircraft)} aircraft types, {tails} aircraft")
+        for w in warnings:
+            print(w)
+        if args.resolved:
+            print(yaml.safe_dump(s.resolved(), sort_keys=False, allow_unicode=True, width=110))
+    return status
+
+
+def cmd_schema(args) -> int:
+    import json
+
+    from sim.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK

@@ -1,0 +1,457 @@
+"""The discrete-event engine (SimPy). Takes a Scenario, returns a Run. No I/O, printing or plots.
+
+Processes:
+- one per aircraft tail: wait for an assignment; reposition empty if the load is elsewhere;
+  hold a parking slot (MOG) at the origin; load; take off inside both airfields' operating
+  hours; fly the great-circle leg(s) (refuelling stops when a leg exceeds range); hold for a
+  slot at the destination (airborne); unload; then take the next load, or fly home to base and
+  park there (parked aircraft at their own base do not use the working MOG).
+- one per movement line: release its loads at the ready time (a withdrawal line also waits
+  until the deploy lines of its contingent have closed); road lines run a convoy instead.
+Dispatch: a free tail's next load is the pending load with the best (priority, deadline, ready,
+line order, load order) that its type can carry; when several tails are free, the load goes to
+the one that can reach its origin soonest (ties: fleet order, tail number).
+Times are hours since scenario start.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import simpy
+
+from sim import geo
+from sim.loadplan import Load, line_types, plan_line
+from sim.scenario import Movement, Scenario
+from sim.timeparse import parse_hours
+
+PHASES = ("deploy", "withdraw")
+
+
+@dataclass(slots=True)
+class Sortie:
+    """One flight of one tail from origin to destination (with refuelling stops if any)."""
+
+    tail: str
+    type: str
+    fleet: str
+    phase: str  # deploy, withdraw or reposition
+    line: str  # the line served (for repositioning: the line it flies empty to serve, or '' to base)
+    contingent: str
+    origin: str
+    destination: str
+    stops: tuple[str, ...]
+    troops: int
+    vehicles: dict[str, int]
+    cargo_kg: int
+    mass_kg: int
+    distance_km: float
+    released: float  # load available to be flown
+    assigned: float  # tail given this flight
+    ground_start: float  # on the ground and ready at origin (slot held): loading starts
+    off_blocks: float
+    takeoff: float
+    landing: float
+    on_blocks: float
+    done: float  # unloaded (equal to on_blocks for empty legs)
+    flying_h: float
+    wait_mog_h: float
+    wait_hours_h: float
+    mog_at: str  # airfield of the longest MOG wait ('' if none)
+
+
+@dataclass(slots=True)
+class GroundStay:
+    """A tail holding a working parking slot (counted against MOG)."""
+
+    airfield: str
+    tail: str
+    start: float
+    end: float
+
+
+@dataclass(slots=True)
+class Convoy:
+    line: str
+    contingent: str
+    origin: str
+    destination: str
+    troops: int
+    vehicles: dict[str, int]
+    cargo_kg: int
+    road_km: float
+    depart: float
+    arrive: float
+    driving_h: float
+
+
+@dataclass(slots=True)
+class LineResult:
+    id: str
+    released: float = math.nan  # loads available (ready, and predecessors closed)
+    closed: float = math.nan  # last load on blocks at destination (nan: not closed)
+    loads: int = 0
+    delivered: int = 0
+    troops_left: int = 0
+    vehicles_left: int = 0
+    cargo_kg_left: int = 0
+
+
+@dataclass
+class Run:
+    """Everything the engine did: the single source of truth for results and charts."""
+
+    scenario: Scenario
+    seed: int
+    end_h: float
+    sorties: list[Sortie] = field(default_factory=list)
+    ground: list[GroundStay] = field(default_factory=list)
+    convoys: list[Convoy] = field(default_factory=list)
+    lines: dict[str, LineResult] = field(default_factory=dict)
+    tails: list[tuple[str, str, str, str]] = field(default_factory=list)  # tail, type, fleet, base
+    initial_in_theatre: dict[str, int] = field(default_factory=dict)  # contingent -> troops there at start
+    horizon_reached: bool = False
+
+
+class _Tail:
+    __slots__ = ("name", "idx", "type", "fleet", "fleet_order", "base", "at", "slot", "slot_since", "wake", "available")
+
+    def __init__(self, name, idx, atype, fleet, fleet_order, base, available):
+        self.name, self.idx, self.type, self.fleet = name, idx, atype, fleet
+        self.fleet_order, self.base, self.at, self.available = fleet_order, base, base, available
+        self.slot = None  # (airfield index, simpy request) while holding a working slot
+        self.slot_since = 0.0
+        self.wake = None
+
+
+class _Line:
+    __slots__ = ("m", "order", "origin", "dest", "loads", "left", "closed_event", "result", "key", "fleets", "contingent")
+
+
+class Engine:
+    def __init__(self, scenario: Scenario, seed: int | None = None):
+        self.s = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.env = simpy.Environment()
+        p = scenario.planning
+        self.taxi_h, self.allow_h, self.refuel_h = p.taxi_h, p.flight_allowance_h, p.refuel_h
+        self.af_ids = [a.id for a in scenario.airfields]
+        self.af_index = {a: i for i, a in enumerate(self.af_ids)}
+        self.dist = geo.distance_matrix([(a.lat, a.lon) for a in scenario.airfields])
+        start_utc_h = scenario.start.utcoffset().total_seconds() / 3600.0
+        self.open: list[geo.OpeningTimes] = []
+        for a in scenario.airfields:
+            phase = (scenario.start.hour + scenario.start.minute / 60.0 - start_utc_h + scenario.utc_offset(a)) % 24.0
+            closures = [(scenario.h(c.start), scenario.h(c.end)) for c in a.closed]
+            self.open.append(geo.OpeningTimes(parse_hours(a.hours), phase, closures))
+        self.mog = [simpy.Resource(self.env, capacity=a.mog) for a in scenario.airfields]
+        self.types = {t.id: t for t in scenario.aircraft}
+        self._routes: dict[tuple[str, int, int], list[int] | None] = {}
+        self.run = Run(scenario=scenario, seed=self.seed, end_h=0.0)
+        self.tails: list[_Tail] = []
+        for fo, f in enumerate(scenario.fleet):
+            avail = max(0.0, scenario.h(f.available))
+            width = len(str(f.count))
+            for k in range(f.count):
+                name = f"{f.id}#{k + 1:0{width}d}"
+                t = _Tail(name, len(self.tails), self.types[f.type], f.id, fo, self.af_index[f.base], avail)
+                self.tails.append(t)
+                self.run.tails.append((name, f.type, f.id, f.base))
+        self.idle: list[_Tail] = []
+        # pending loads: one heap per (line) class of compatible types and fleets
+        self.pending: dict[tuple, list] = {}
+        self.class_tails: dict[tuple, frozenset[int]] = {}
+        self.lines: dict[str, _Line] = {}
+        self.open_lines = 0
+        self.all_closed = self.env.event()
+        self._seq = 0
+
+    # ------------------------------------------------------------ set-up
+
+    def _route(self, atype, a: int, b: int) -> list[int] | None:
+        key = (atype.id, a, b)
+        if key not in self._routes:
+            self._routes[key] = geo.shortest_route(self.dist, a, b, atype.range_km)
+        return self._routes[key]
+
+    def _build_lines(self) -> None:
+        s = self.s
+        deploy_events: dict[str, list] = {}
+        for order, m in enumerate(s.movements):
+            ln = _Line()
+            ln.m, ln.order, ln.contingent = m, order, m.contingent
+            ln.origin, ln.dest = self.af_index[m.origin], self.af_index[m.destination]
+            ln.closed_event = self.env.event()
+            ln.result = LineResult(m.id)
+            ln.key = (m.priority, s.h(m.deadline), s.h(m.ready), order)
+            ln.loads = plan_line(s, m) if m.mode == "air" else []
+            ln.left = len(ln.loads)
+            troops, equipment, cargo = s.line_parts(m)
+            ln.result.loads = len(ln.loads)
+            ln.result.troops_left, ln.result.vehicles_left = troops, sum(equipment.values())
+            ln.result.cargo_kg_left = round(cargo * 1000)
+            allowed = {f.id for f in s.fleet if m.fleets is None or f.id in m.fleets}
+            ln.fleets = allowed
+            self.lines[m.id] = ln
+            self.run.lines[m.id] = ln.result
+            if m.phase == "deploy":
+                deploy_events.setdefault(m.contingent, []).append(ln.closed_event)
+        self.open_lines = len(self.lines)
+        for c in s.contingents:
+            if c.id not in deploy_events:
+                self.run.initial_in_theatre[c.id] = c.troops
+        for ln in self.lines.values():
+            preds = deploy_events.get(ln.contingent, []) if ln.m.phase == "withdraw" else []
+            self.env.process(self._line_proc(ln, preds))
+
+    # ------------------------------------------------------------ line processes
+
+    def _line_proc(self, ln: _Line, preds: list):
+        env, s, m = self.env, self.s, ln.m
+        ready = max(0.0, s.h(m.ready))
+        if ready > env.now:
+            yield env.timeout(ready - env.now)
+        if preds:
+            yield env.all_of(preds)
+        if m.mode == "road":
+            yield from self._convoy(ln)
+            return
+        earliest = s.h(m.earliest) if m.earliest is not None else None
+        if earliest is not None:
+            # hold the loads back so that the fastest possible sortie lands no earlier than allowed
+            fastest = min(
+                (t.load_h + self._block_time(t, ln.origin, ln.dest)[0] for t in line_types(s, m)), default=0.0
+            )
+            hold = earliest - fastest - env.now
+            if hold > 0:
+                yield env.timeout(hold)
+        ln.result.released = env.now
+        if not ln.loads:
+            self._close(ln)
+            return
+        types = line_types(s, m)
+        for k, load in enumerate(ln.loads):
+            fit = frozenset(t.id for t in types if load.fits(t))
+            cls = (fit, frozenset(ln.fleets))
+            if cls not in self.class_tails:
+                self.class_tails[cls] = frozenset(
+                    t.idx for t in self.tails if t.type.id in fit and t.fleet in ln.fleets
+                )
+            heapq.heappush(self.pending.setdefault(cls, []), (*ln.key, k, env.now, load))
+        self._dispatch()
+
+    def _convoy(self, ln: _Line):
+        env, m = self.env, ln.m
+        speed = m.convoy_kmh or 40.0  # assumption: military convoy average, documented in docs/model.md
+        march = m.march_h_per_day or 10.0  # assumption: daily march hours
+        driving = m.road_km / speed
+        days, rem = divmod(driving, march)
+        if rem == 0 and days > 0:
+            days, rem = days - 1, march
+        total = days * 24.0 + rem
+        ln.result.released = env.now
+        depart = env.now
+        yield env.timeout(total)
+        troops, equipment, cargo = self.s.line_parts(m)
+        self.run.convoys.append(
+            Convoy(m.id, m.contingent, m.origin, m.destination, troops, equipment, round(cargo * 1000),
+                   m.road_km, depart, env.now, driving)
+        )
+        ln.result.troops_left = ln.result.vehicles_left = ln.result.cargo_kg_left = 0
+        self._close(ln)
+
+    def _close(self, ln: _Line) -> None:
+        ln.result.closed = self.env.now
+        ln.closed_event.succeed()
+        self.open_lines -= 1
+        if self.open_lines == 0:
+            self.all_closed.succeed()
+
+    # ------------------------------------------------------------ dispatch
+
+    def _dispatch(self) -> None:
+        """Give pending loads to idle tails, best load first, to the tail that reaches it soonest."""
+        while self.idle:
+            idle_idx = {t.idx for t in self.idle}
+            best = None
+            for cls, heap in self.pending.items():
+                if heap and (best is None or heap[0] < best[1][0]) and not idle_idx.isdisjoint(self.class_tails[cls]):
+                    best = (cls, heap)
+            if best is None:
+                return
+            cls, heap = best
+            entry = heapq.heappop(heap)
+            load: Load = entry[-1]
+            origin = self.lines[load.line].origin
+            allowed = self.class_tails[cls]
+            tail = min(
+                (t for t in self.idle if t.idx in allowed),
+                key=lambda t: (self._reach_h(t, origin), t.fleet_order, t.idx),
+            )
+            self.idle.remove(tail)
+            tail.wake.succeed((load, entry[-2]))
+
+    def _reach_h(self, tail: _Tail, origin: int) -> float:
+        if tail.at == origin:
+            return 0.0
+        return self._block_time(tail.type, tail.at, origin)[0]
+
+    def _block_time(self, atype, a: int, b: int) -> tuple[float, list[int] | None]:
+        route = self._route(atype, a, b)
+        if route is None:
+            return math.inf, None
+        t = 0.0
+        for x, y in zip(route, route[1:]):
+            t += 2 * self.taxi_h + self.dist[x][y] / atype.cruise_kmh + self.allow_h
+        return t + self.refuel_h * (len(route) - 2), route
+
+    # ------------------------------------------------------------ tails
+
+    def _tail_proc(self, tail: _Tail):
+        env = self.env
+        if tail.available > 0:
+            yield env.timeout(tail.available)
+        while True:
+            tail.wake = env.event()
+            self.idle.append(tail)
+            self._dispatch()
+            if tail.wake.triggered:
+                job = tail.wake.value
+            else:
+                if tail.at != tail.base:
+                    # nothing to do here: go home and park (leave the working slot)
+                    self.idle.remove(tail)
+                    yield from self._fly(tail, tail.base, "reposition", "", None, env.now, env.now)
+                    continue
+                self._release_slot(tail)
+                job = yield tail.wake
+            load, released = job
+            yield from self._sortie(tail, load, released)
+
+    def _acquire_slot(self, tail: _Tail, af: int):
+        req = self.mog[af].request()
+        yield req
+        tail.slot, tail.slot_since = (af, req), self.env.now
+
+    def _release_slot(self, tail: _Tail) -> None:
+        if tail.slot is not None:
+            af, req = tail.slot
+            self.mog[af].release(req)
+            self.run.ground.append(GroundStay(self.af_ids[af], tail.name, tail.slot_since, self.env.now))
+            tail.slot = None
+
+    def _sortie(self, tail: _Tail, load: Load, released: float):
+        env = self.env
+        ln = self.lines[load.line]
+        assigned = env.now
+        wait_mog = 0.0
+        if tail.at != ln.origin:
+            yield from self._fly(tail, ln.origin, "reposition", load.line, None, assigned, assigned)
+        if tail.slot is None:
+            t0 = env.now
+            yield from self._acquire_slot(tail, ln.origin)
+            wait_mog = env.now - t0
+        mog_at = (wait_mog, ln.origin) if wait_mog > 0 else (0.0, -1)
+        ground_start = env.now
+        yield env.timeout(tail.type.load_h)
+        rec = yield from self._fly(tail, ln.dest, ln.m.phase, load.line, load, released, assigned, ground_start, wait_mog, mog_at)
+        # arrival: on blocks at destination
+        ln.left -= 1
+        res = ln.result
+        res.delivered += 1
+        res.troops_left -= load.troops
+        res.vehicles_left -= load.vehicle_count
+        res.cargo_kg_left -= load.cargo_kg
+        if ln.left == 0:
+            self._close(ln)
+        yield env.timeout(tail.type.unload_h)
+        rec.done = env.now
+
+    def _fly(self, tail: _Tail, dest: int, phase: str, line: str, load: Load | None,
+             released: float, assigned: float, ground_start: float | None = None, wait_mog: float = 0.0,
+             mog_at: tuple[float, int] = (0.0, -1)):
+        """Fly from where the tail is to dest, through refuelling stops; land holding a slot at dest."""
+        env, atype = self.env, tail.type
+        route = self._route(atype, tail.at, dest)
+        if ground_start is None:
+            ground_start = env.now
+        if route is None:  # refused by validation; never loop
+            yield env.event()  # waits forever; the run ends at the horizon
+            return None
+        wait_hours = flying = 0.0
+        distance = 0.0
+        off_blocks = takeoff = landing = math.nan
+        for hop, (x, y) in enumerate(zip(route, route[1:])):
+            if hop > 0:
+                yield env.timeout(self.refuel_h)
+            airborne = self.dist[x][y] / atype.cruise_kmh + self.allow_h
+            earliest_off = env.now + self.taxi_h
+            t_off = geo.joint_departure(earliest_off, self.open[x], self.open[y], airborne, earliest_off + 24.0 * 400)
+            if t_off == math.inf:  # never open together: wait out the run
+                yield env.event()
+            wait_hours += t_off - earliest_off
+            if t_off - self.taxi_h > env.now:
+                yield env.timeout(t_off - self.taxi_h - env.now)
+            if hop == 0:
+                off_blocks = env.now
+            yield env.timeout(self.taxi_h)
+            if hop == 0:
+                takeoff = env.now
+            self._release_slot(tail)
+            yield env.timeout(airborne)
+            flying += airborne
+            distance += self.dist[x][y]
+            t_hold = env.now
+            yield from self._acquire_slot(tail, y)
+            wait_mog += env.now - t_hold
+            if env.now - t_hold > mog_at[0]:
+                mog_at = (env.now - t_hold, y)
+            # a slot freed outside the destination's hours: keep holding until it opens
+            t_open = self.open[y].next_open(env.now)
+            if t_open > env.now:
+                wait_hours += t_open - env.now
+                yield env.timeout(t_open - env.now)
+            tail.at = y
+            landing = env.now
+            yield env.timeout(self.taxi_h)
+        on_blocks = env.now
+        stops = tuple(self.af_ids[i] for i in route[1:-1])
+        ln = self.lines.get(line)
+        rec = Sortie(
+            tail=tail.name, type=atype.id, fleet=tail.fleet, phase=phase, line=line,
+            contingent=ln.contingent if ln is not None and load is not None else "",
+            origin=self.af_ids[route[0]], destination=self.af_ids[route[-1]], stops=stops,
+            troops=load.troops if load else 0, vehicles=dict(load.vehicles) if load else {},
+            cargo_kg=load.cargo_kg if load else 0, mass_kg=load.mass_kg if load else 0,
+            distance_km=distance, released=released, assigned=assigned, ground_start=ground_start,
+            off_blocks=off_blocks, takeoff=takeoff, landing=landing, on_blocks=on_blocks, done=on_blocks,
+            flying_h=flying, wait_mog_h=wait_mog, wait_hours_h=wait_hours,
+            mog_at=self.af_ids[mog_at[1]] if mog_at[1] >= 0 else "",
+        )
+        self.run.sorties.append(rec)
+        return rec
+
+    # ------------------------------------------------------------ run
+
+    def simulate(self) -> Run:
+        self._build_lines()
+        for t in self.tails:
+            self.env.process(self._tail_proc(t))
+        horizon = self.env.timeout(self.s.horizon)
+        self.env.run(until=self.env.any_of([self.all_closed, horizon]))
+        now = self.env.now
+        self.run.end_h = now
+        self.run.horizon_reached = not self.all_closed.triggered
+        for t in self.tails:  # close open ground stays at the end of the run
+            if t.slot is not None:
+                self.run.ground.append(GroundStay(self.af_ids[t.slot[0]], t.name, t.slot_since, now))
+        self.run.sorties.sort(key=lambda r: (r.takeoff, r.tail))
+        self.run.ground.sort(key=lambda g: (g.start, g.airfield, g.tail))
+        return self.run
+
+
+def simulate(scenario: Scenario, seed: int | None = None) -> Run:
+    """Run a scenario to closure or to its horizon and return the Run."""
+    return Engine(scenario, seed).simulate()

@@ -1,0 +1,175 @@
+"""Writing a run's output folder: CSV, JSON, resolved scenario, charts; all or nothing.
+
+`write_run(results, out_dir)` builds everything in a hidden sibling folder and renames it into
+place only when every file is written, so a failure never leaves a half-written folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import yaml
+
+from sim import __version__
+from sim import results as R
+
+SORTIE_COLUMNS = [
+    "sortie", "tail", "type", "fleet", "phase", "line", "contingent", "nation", "origin", "destination", "stops",
+    "troops", "vehicles", "vehicle_count", "cargo_t", "payload_t", "distance_km", "released", "assigned",
+    "ground_start", "off_blocks", "takeoff", "landing", "on_blocks", "unloaded", "flying_h",
+    "wait_aircraft_min", "wait_mog_min", "wait_hours_min", "mog_wait_at",
+]
+MOVEMENT_COLUMNS = [
+    "id", "contingent", "nation", "phase", "mode", "from", "to", "priority", "troops", "vehicles", "cargo_t",
+    "ready", "earliest", "deadline", "released", "closed", "slack_h", "status", "bound_by", "sorties",
+    "troops_left", "vehicles_left", "cargo_t_left",
+] + [f"{p}_h" for p in R.WAIT_PARTS]
+
+
+def _num(x: float, nd: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{x:.{nd}f}"
+
+
+def _clean(obj):
+    """JSON-safe: NaN -> None, floats rounded to 4 places (stable bytes)."""
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else round(obj, 4)
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def vehicles_text(vehicles: dict[str, int]) -> str:
+    return " ".join(f"{k}:{v}" for k, v in sorted(vehicles.items()))
+
+
+def sorties_csv(res: R.Results) -> str:
+    run = res.run
+    nation = {c.id: c.nation for c in run.scenario.contingents}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(SORTIE_COLUMNS)
+    for k, r in enumerate(run.sorties, start=1):
+        loaded = r.phase != "reposition"
+        w.writerow([
+            k, r.tail, r.type, r.fleet, r.phase, r.line, r.contingent, nation.get(r.contingent, ""), r.origin,
+            r.destination, " ".join(r.stops), r.troops, vehicles_text(r.vehicles), sum(r.vehicles.values()),
+            _num(r.cargo_kg / 1000, 3), _num(r.mass_kg / 1000, 3), _num(r.distance_km, 1),
+            R.iso(run, r.released) if loaded else "", R.iso(run, r.assigned), R.iso(run, r.ground_start),
+            R.iso(run, r.off_blocks), R.iso(run, r.takeoff), R.iso(run, r.landing), R.iso(run, r.on_blocks),
+            R.iso(run, r.done), _num(r.flying_h, 3),
+            _num((r.assigned - r.released) * 60, 1) if loaded else "", _num(r.wait_mog_h * 60, 1),
+            _num(r.wait_hours_h * 60, 1), r.mog_at,
+        ])
+    return buf.getvalue()
+
+
+def movements_csv(res: R.Results) -> str:
+    run = res.run
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(MOVEMENT_COLUMNS)
+    for r in res.lines:
+        w.writerow([
+            r.id, r.contingent, r.nation, r.phase, r.mode, r.origin, r.destination, r.priority, r.troops,
+            r.vehicles, _num(r.cargo_t, 3), R.iso(run, r.ready_h),
+            R.iso(run, r.earliest_h) if r.earliest_h is not None else "", R.iso(run, r.deadline_h),
+            R.iso(run, r.released_h), R.iso(run, r.closed_h), _num(r.slack_h), r.status, r.bound_by, r.sorties,
+            r.troops_left, r.vehicles_left, _num(r.cargo_t_left, 3),
+        ] + [_num(r.breakdown_h[p]) for p in R.WAIT_PARTS])
+    return buf.getvalue()
+
+
+def summary_dict(res: R.Results, warnings: list[str] | None = None) -> dict:
+    run = res.run
+    s = run.scenario
+
+    def times(d: dict) -> dict:
+        out = {}
+        for k, v in d.items():
+            if k.endswith("_h") and k not in ("makespan_h", "flying_h", "worst_lateness_h"):
+                out[k[:-2]] = R.iso(run, v) if not (isinstance(v, float) and math.isnan(v)) else None
+            else:
+                out[k] = v
+        return out
+
+    return _clean({
+        "tool": {"name": "sim", "version": __version__},
+        "scenario": {"name": s.name, "start": R.iso(run, 0.0), "horizon_h": s.horizon, "seed": run.seed},
+        "run": {"end": R.iso(run, run.end_h), "horizon_reached": run.horizon_reached},
+        "totals": times(res.totals),
+        "phases": {p: times(v) for p, v in res.phases.items()},
+        "contingents": {c: times(v) for c, v in res.contingents.items()},
+        "lines": [
+            {
+                "id": r.id, "contingent": r.contingent, "nation": r.nation, "phase": r.phase, "mode": r.mode,
+                "from": r.origin, "to": r.destination, "troops": r.troops, "vehicles": r.vehicles,
+                "cargo_t": r.cargo_t, "ready": R.iso(run, r.ready_h), "deadline": R.iso(run, r.deadline_h),
+                "closed": R.iso(run, r.closed_h) or None, "slack_h": r.slack_h, "status": r.status,
+                "bound_by": r.bound_by, "sorties": r.sorties,
+                "left": {"troops": r.troops_left, "vehicles": r.vehicles_left, "cargo_t": r.cargo_t_left},
+                "breakdown_h": r.breakdown_h,
+            }
+            for r in res.lines
+        ],
+        "fleet": res.fleet,
+        "airfields": res.airfields,
+        "warnings": list(warnings or []),
+    })
+
+
+def resolved_yaml(res: R.Results) -> str:
+    header = "# The scenario as the engine saw it: extends merged, every default filled in.\n"
+    return header + yaml.safe_dump(res.run.scenario.resolved(), sort_keys=False, allow_unicode=True, width=110)
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces `target` in one rename, on error it vanishes."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        os.replace(target, old)
+    os.replace(tmp, target)
+    os.chmod(target, 0o755)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_run(res: R.Results, out_dir: Path, warnings: list[str] | None = None, svg: bool = False,
+              timer: Callable[[str], contextlib.AbstractContextManager] | None = None) -> Path:
+    """Write the full output folder of one run; returns its path."""
+    timer = timer or (lambda _name: contextlib.nullcontext())
+    with atomic_dir(out_dir) as tmp:
+        with timer("report"):
+            (tmp / "sorties.csv").write_text(sorties_csv(res), encoding="utf-8")
+            (tmp / "movements.csv").write_text(movements_csv(res), encoding="utf-8")
+            summary = summary_dict(res, warnings)
+            (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+            (tmp / "scenario.resolved.yaml").write_text(resolved_yaml(res), encoding="utf-8")
+        with timer("charts"):
+            from sim import charts  # matplotlib is imported only when charts are drawn
+
+            charts.draw_run_charts(res, tmp, svg=svg)
+    return out_dir

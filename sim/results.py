@@ -1,0 +1,357 @@
+"""Pure functions from a Run to tables and curves: movement lines, phases, fleet, airfields.
+
+Nothing here runs the engine, reads files or draws. Times stay in hours since start; `iso()`
+turns them into ISO 8601 strings with the scenario's UTC offset at the edges.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.engine import PHASES, Run, Sortie
+
+WAIT_PARTS = ("force", "aircraft", "reposition", "mog", "hours", "loading", "flying", "road")
+PART_LABELS = {
+    "force": "waiting for its ready time to pass or for the force to arrive first",
+    "aircraft": "waiting for an aircraft",
+    "reposition": "aircraft repositioning empty",
+    "mog": "waiting for parking (MOG)",
+    "hours": "waiting for operating hours",
+    "loading": "loading",
+    "flying": "flying, taxi and refuelling",
+    "road": "on the road",
+}
+
+
+def iso(run: Run, hours: float) -> str:
+    if hours is None or (isinstance(hours, float) and math.isnan(hours)):
+        return ""
+    return run.scenario.to_datetime(hours).isoformat(timespec="minutes")
+
+
+@dataclass
+class LineRow:
+    id: str
+    contingent: str
+    nation: str
+    phase: str
+    mode: str
+    origin: str
+    destination: str
+    troops: int
+    vehicles: int
+    cargo_t: float
+    priority: int
+    ready_h: float
+    earliest_h: float | None
+    deadline_h: float
+    released_h: float
+    closed_h: float  # nan when not closed by the end of the run
+    slack_h: float  # deadline - closed (nan when not closed)
+    status: str  # MET, LATE or OPEN (not closed by the horizon)
+    sorties: int
+    troops_left: int
+    vehicles_left: int
+    cargo_t_left: float
+    breakdown_h: dict[str, float] = field(default_factory=dict)
+    bound_by: str = ""
+
+
+def line_rows(run: Run) -> list[LineRow]:
+    """One row per movement line, with closure, slack and the why-late breakdown."""
+    s = run.scenario
+    loaded: dict[str, list[Sortie]] = defaultdict(list)
+    repos: dict[tuple[str, str, float], Sortie] = {}
+    for r in run.sorties:
+        if r.phase == "reposition":
+            if r.line:
+                repos[(r.tail, r.line, r.assigned)] = r
+        else:
+            loaded[r.line].append(r)
+    convoys = {c.line: c for c in run.convoys}
+    rows = []
+    for m in s.movements:
+        res = run.lines[m.id]
+        troops, equipment, cargo = s.line_parts(m)
+        ready = max(0.0, s.h(m.ready))
+        deadline = s.h(m.deadline)
+        closed = res.closed
+        if math.isnan(closed):
+            status, slack = "OPEN", math.nan
+        else:
+            slack = deadline - closed
+            status = "MET" if slack >= -1e-9 else "LATE"
+        row = LineRow(
+            id=m.id, contingent=m.contingent, nation=s.contingent(m.contingent).nation, phase=m.phase,
+            mode=m.mode, origin=m.origin, destination=m.destination, troops=troops,
+            vehicles=sum(equipment.values()), cargo_t=cargo, priority=m.priority, ready_h=ready,
+            earliest_h=s.h(m.earliest) if m.earliest is not None else None, deadline_h=deadline,
+            released_h=res.released, closed_h=closed, slack_h=slack, status=status,
+            sorties=len(loaded.get(m.id, [])), troops_left=res.troops_left,
+            vehicles_left=res.vehicles_left, cargo_t_left=res.cargo_kg_left / 1000.0,
+        )
+        row.breakdown_h = _breakdown(run, m, row, loaded.get(m.id, []), repos, convoys.get(m.id))
+        row.bound_by = _bound_by(row, run)
+        rows.append(row)
+    return rows
+
+
+def _breakdown(run, m, row: LineRow, sorties: list[Sortie], repos, convoy) -> dict[str, float]:
+    """Split ready -> closure (or -> end of run) along the last arriving sortie; parts add up."""
+    parts = dict.fromkeys(WAIT_PARTS, 0.0)
+    end = row.closed_h if not math.isnan(row.closed_h) else run.end_h
+    released = row.released_h if not math.isnan(row.released_h) else end
+    parts["force"] = max(0.0, released - row.ready_h)
+    if convoy is not None:
+        parts["road"] = convoy.arrive - convoy.depart
+        return {k: round(v, 6) for k, v in parts.items()}
+    if not sorties or math.isnan(row.closed_h):
+        parts["aircraft"] = max(0.0, end - released)  # never closed: still waiting for lift at the end
+        return {k: round(v, 6) for k, v in parts.items()}
+    last = max(sorties, key=lambda r: (r.on_blocks, r.tail))
+    t = run.scenario.aircraft_type(last.type)
+    parts["aircraft"] = last.assigned - released
+    at_origin = last.assigned
+    rp = repos.get((last.tail, last.line, last.assigned))
+    if rp is not None:
+        parts["mog"] += rp.wait_mog_h
+        parts["hours"] += rp.wait_hours_h
+        parts["reposition"] = (rp.on_blocks - rp.assigned) - rp.wait_mog_h - rp.wait_hours_h
+        at_origin = rp.on_blocks
+    parts["mog"] += last.wait_mog_h
+    parts["hours"] += last.wait_hours_h
+    parts["loading"] = t.load_h
+    # everything else on the loaded sortie is flight, taxi and refuelling stops
+    parts["flying"] = (last.on_blocks - at_origin) - last.wait_mog_h - last.wait_hours_h - t.load_h
+    return {k: round(v, 6) for k, v in parts.items()}
+
+
+def _bound_by(row: LineRow, run: Run) -> str:
+    """The largest wait of a line that is late or open; '' for a line that met its deadline."""
+    if row.status == "MET":
+        return ""
+    b = row.breakdown_h
+    waits = {k: b[k] for k in ("force", "aircraft", "mog", "hours")}
+    key = max(waits, key=lambda k: (waits[k], k))
+    if waits[key] < 0.5:
+        transit = sum(b[k] for k in ("reposition", "loading", "flying", "road"))
+        return f"own ready time (transit alone {transit:.0f}h)"
+    label = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours"}[key]
+    if key == "mog":
+        where = _mog_airfield(run, row.id)
+        label += f" at {where}" if where else ""
+    return f"{label} ({waits[key]:.0f}h)"
+
+
+def _mog_airfield(run: Run, line: str) -> str:
+    waits: dict[str, float] = defaultdict(float)
+    for r in run.sorties:
+        if r.line == line and r.mog_at:
+            waits[r.mog_at] += r.wait_mog_h
+    return max(waits, key=lambda k: (waits[k], k)) if waits else ""
+
+
+# ------------------------------------------------------------------ phases and totals
+
+
+def phase_summary(run: Run, rows: list[LineRow]) -> dict[str, dict]:
+    out = {}
+    for phase in PHASES:
+        prow = [r for r in rows if r.phase == phase]
+        if not prow:
+            continue
+        flights = [x for x in run.sorties if x.phase == phase]
+        convoys = [c for c in run.convoys if run.lines[c.line] and any(r.id == c.line for r in prow)]
+        starts = [x.takeoff for x in flights] + [c.depart for c in convoys]
+        closed = [r.closed_h for r in prow]
+        all_closed = not any(math.isnan(c) for c in closed)
+        late = [r for r in prow if r.status != "MET"]
+        lateness = [-r.slack_h for r in prow if r.status == "LATE"]
+        first_ready = min(r.ready_h for r in prow)
+        end = max(closed) if all_closed else math.nan
+        out[phase] = {
+            "lines": len(prow),
+            "start_h": min(starts) if starts else math.nan,
+            "closed_h": end,
+            "makespan_h": end - first_ready if all_closed else math.nan,
+            "deadline_h": max(r.deadline_h for r in prow),
+            "sorties": len(flights),
+            "flying_h": sum(x.flying_h for x in flights),
+            "troops": sum(r.troops for r in prow),
+            "lines_late": len(late),
+            "lines_open": sum(1 for r in prow if r.status == "OPEN"),
+            "worst_lateness_h": max(lateness) if lateness else 0.0,
+        }
+    return out
+
+
+def contingent_summary(run: Run, rows: list[LineRow]) -> dict[str, dict]:
+    out = {}
+    for c in run.scenario.contingents:
+        entry = {"nation": c.nation, "troops": c.troops, "vehicles": sum(c.equipment.values()), "cargo_t": c.cargo_t}
+        for phase in PHASES:
+            mine = [r for r in rows if r.contingent == c.id and r.phase == phase]
+            if mine:
+                closed = [r.closed_h for r in mine]
+                entry[f"{phase}_closed_h"] = math.nan if any(math.isnan(x) for x in closed) else max(closed)
+                entry[f"{phase}_deadline_h"] = max(r.deadline_h for r in mine)
+                entry[f"{phase}_status"] = "MET" if all(r.status == "MET" for r in mine) else (
+                    "OPEN" if any(r.status == "OPEN" for r in mine) else "LATE")
+        out[c.id] = entry
+    return out
+
+
+def fleet_summary(run: Run) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for f in run.scenario.fleet:
+        out[f.id] = {"type": f.type, "base": f.base, "tails": f.count, "tails_used": 0, "sorties": 0,
+                     "loaded_sorties": 0, "flying_h": 0.0}
+    used: dict[str, set] = defaultdict(set)
+    for r in run.sorties:
+        e = out[r.fleet]
+        e["sorties"] += 1
+        e["loaded_sorties"] += r.phase != "reposition"
+        e["flying_h"] += r.flying_h
+        used[r.fleet].add(r.tail)
+    for fid, tails in used.items():
+        out[fid]["tails_used"] = len(tails)
+    return out
+
+
+def ground_counts(run: Run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per airfield: (times, aircraft on the ground from that time on) as a step function."""
+    events: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for g in run.ground:
+        if g.end > g.start:
+            events[g.airfield] += [(g.start, 1), (g.end, -1)]
+    out = {}
+    for af, ev in events.items():
+        ev.sort(key=lambda e: (e[0], e[1]))  # departures before arrivals at the same instant
+        t = np.array([e[0] for e in ev])
+        n = np.cumsum([e[1] for e in ev])
+        out[af] = (t, n)
+    return out
+
+
+def airfield_summary(run: Run) -> dict[str, dict]:
+    counts = ground_counts(run)
+    out = {}
+    for a in run.scenario.airfields:
+        t_n = counts.get(a.id)
+        out[a.id] = {
+            "name": a.name or a.id, "mog": a.mog,
+            "peak_on_ground": int(t_n[1].max()) if t_n is not None and len(t_n[1]) else 0,
+            "departures": sum(1 for r in run.sorties if r.origin == a.id),
+            "arrivals": sum(1 for r in run.sorties if r.destination == a.id),
+        }
+    return out
+
+
+def in_theatre(run: Run) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Personnel in theatre over time by nation: (times_h, nations, counts[nation, time])."""
+    s = run.scenario
+    nation_of = {c.id: c.nation for c in s.contingents}
+    nations = list(dict.fromkeys(c.nation for c in s.contingents))
+    events: list[tuple[float, str, int]] = []
+    for r in run.sorties:
+        if r.phase == "deploy":
+            events.append((r.on_blocks, nation_of[r.contingent], r.troops))
+        elif r.phase == "withdraw":
+            events.append((r.takeoff, nation_of[r.contingent], -r.troops))
+    for c in run.convoys:
+        phase = next(m.phase for m in s.movements if m.id == c.line)
+        if phase == "deploy":
+            events.append((c.arrive, nation_of[c.contingent], c.troops))
+        else:
+            events.append((c.depart, nation_of[c.contingent], -c.troops))
+    events.sort(key=lambda e: e[0])
+    times = np.array([0.0] + [e[0] for e in events] + [run.end_h])
+    counts = np.zeros((len(nations), len(times)))
+    for cid, n in run.initial_in_theatre.items():
+        counts[nations.index(nation_of[cid]), :] += n
+    for k, (_t, nation, d) in enumerate(events, start=1):
+        counts[nations.index(nation), k:] += d
+    return times, nations, counts
+
+
+def closure_curves(run: Run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per line: (times, share of the line's lift (troops + vehicles + cargo by mass) delivered)."""
+    s = run.scenario
+    troop_kg = s.planning.troop_mass_t * 1000
+    out = {}
+    by_line: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for r in run.sorties:
+        if r.phase != "reposition":
+            by_line[r.line].append((r.on_blocks, r.mass_kg if r.mass_kg else r.troops * troop_kg))
+    for c in run.convoys:
+        by_line[c.line].append((c.arrive, 1.0))
+    for m in s.movements:
+        pts = sorted(by_line.get(m.id, []))
+        res = run.lines[m.id]
+        if m.mode == "road":
+            total = 1.0
+        else:
+            total = sum(w for _, w in pts) + (0 if not math.isnan(res.closed) else _left_kg(s, res))
+        if not pts or total <= 0:
+            out[m.id] = (np.array([]), np.array([]))
+            continue
+        t = np.array([p[0] for p in pts])
+        share = np.cumsum([p[1] for p in pts]) / total
+        out[m.id] = (t, share)
+    return out
+
+
+def _left_kg(s, res) -> float:
+    return res.troops_left * s.planning.troop_mass_t * 1000 + res.cargo_kg_left + res.vehicles_left * 10000.0
+
+
+def sorties_per_day(run: Run) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Loaded take-offs per local calendar day (scenario offset), by phase."""
+    s = run.scenario
+    days: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in run.sorties:
+        if r.phase == "reposition":
+            continue
+        day = s.to_datetime(r.takeoff).date().isoformat()
+        days[day][r.phase] += 1
+    labels = sorted(days)
+    return labels, {p: np.array([days[d][p] for d in labels]) for p in PHASES}
+
+
+def totals(run: Run) -> dict:
+    loaded = [r for r in run.sorties if r.phase != "reposition"]
+    return {
+        "sorties": len(run.sorties),
+        "loaded_sorties": len(loaded),
+        "reposition_sorties": len(run.sorties) - len(loaded),
+        "convoys": len(run.convoys),
+        "flying_h": sum(r.flying_h for r in run.sorties),
+        "first_takeoff_h": min((r.takeoff for r in run.sorties), default=math.nan),
+        "last_landing_h": max((r.landing for r in run.sorties), default=math.nan),
+        "troops_moved": sum(r.troops for r in loaded) + sum(c.troops for c in run.convoys),
+    }
+
+
+@dataclass
+class Results:
+    """Everything the outputs need, computed once from a Run."""
+
+    run: Run
+    lines: list[LineRow]
+    phases: dict
+    contingents: dict
+    fleet: dict
+    airfields: dict
+    totals: dict
+
+
+def analyse(run: Run) -> Results:
+    rows = line_rows(run)
+    return Results(
+        run=run, lines=rows, phases=phase_summary(run, rows), contingents=contingent_summary(run, rows),
+        fleet=fleet_summary(run), airfields=airfield_summary(run), totals=totals(run),
+    )

@@ -1,0 +1,404 @@
+"""The scenario model: typed, immutable, validated with file:line:column problems.
+
+`load_scenario(path)` is the one way in: safe YAML (sim.yamlsrc), `extends`, the pydantic model
+for types and ranges, then cross-checks (references, sums, ranges of legs) that pydantic cannot
+do alone. Every problem is collected and raised together as a ScenarioError.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from sim import geo
+from sim.errors import Problem, ScenarioError
+from sim.timeparse import parse_duration_h, parse_hours, parse_time, parse_utc_offset
+from sim.yamlsrc import LocDict, load_with_extends, locate
+
+# ------------------------------------------------------------------ field types
+
+
+def _time_out(value: datetime | timedelta) -> str:
+    if isinstance(value, timedelta):
+        hours = value.total_seconds() / 3600.0
+        return f"+{hours:g}h"
+    return value.isoformat(timespec="minutes")
+
+
+Time = Annotated[
+    datetime | timedelta,
+    BeforeValidator(parse_time),
+    PlainSerializer(_time_out, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "ISO 8601 time with a UTC offset (2022-01-06T12:00+06:00) or an offset from start (+36h)",
+            "examples": ["2022-01-06T12:00+06:00", "+36h"],
+        }
+    ),
+]
+Hours = Annotated[
+    float,
+    BeforeValidator(parse_duration_h),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string"}], "description": "hours, or a duration like '1h30m', '30d'"}
+    ),
+]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@\-]*$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ------------------------------------------------------------------ sections
+
+
+class Planning(_Model):
+    """Planning factors; each default is labelled with its source or as an assumption."""
+
+    troop_mass_t: float = Field(
+        0.12, gt=0, le=0.5,
+        description="Mass of one soldier with personal kit and weapon, tonnes (assumption: 80 kg body + 40 kg kit).",
+    )
+    flight_allowance_h: Hours = Field(
+        0.5, ge=0, le=5,
+        description="Added to every leg for climb, descent and approach, hours (assumption; AFPAM 10-1403 plans with block speeds that include it).",
+    )
+    taxi_h: Hours = Field(0.1, ge=0, le=2, description="Taxi time at each end of a leg, hours (assumption).")
+    refuel_h: Hours = Field(
+        1.5, ge=0, le=24, description="Ground time for an en-route refuelling stop, hours (assumption)."
+    )
+    cargo_floor_m_per_t: float = Field(
+        0.5, ge=0, le=10,
+        description="Floor length taken by palletised cargo, metres per tonne (assumption: a 463L pallet is 2.24 m long and carries about 4.5 t).",
+    )
+
+
+class Closure(_Model):
+    """A window when an airfield is closed to take-offs and landings."""
+
+    start: Time = Field(alias="from", description="Start of the closure.")
+    end: Time = Field(alias="to", description="End of the closure.")
+    reason: str = Field("", description="Why it is closed (free text).")
+
+
+class Airfield(_Model):
+    id: Id = Field(description="Short name used in references, e.g. 'almaty'.")
+    name: str = Field("", description="Display name.")
+    icao: str = Field("", description="ICAO code, if any.")
+    lat: float = Field(ge=-90, le=90, description="Latitude, degrees north.")
+    lon: float = Field(ge=-180, le=180, description="Longitude, degrees east.")
+    mog: int = Field(ge=1, le=1000, description="Maximum (working) aircraft on the ground at once.")
+    hours: str = Field("always", description="Operating hours for take-offs and landings: 'always' or local 'HH:MM-HH:MM'.")
+    utc_offset: str | None = Field(None, description="Local time offset for `hours`, e.g. '+06:00' (default: the offset of `start`).")
+    closed: list[Closure] = Field(default_factory=list, description="Windows when the airfield is closed.")
+    note: str = Field("", description="Source or remark (free text).")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        parse_hours(v)
+        return v
+
+    @field_validator("utc_offset")
+    @classmethod
+    def _offset(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_utc_offset(v)
+        return v
+
+
+class AircraftType(_Model):
+    id: Id = Field(description="Short name, e.g. 'il-76md'.")
+    name: str = Field("", description="Display name.")
+    seats: int = Field(ge=0, le=1000, description="Troops carried (seats or planning passenger count).")
+    payload_t: float = Field(gt=0, le=300, description="Planning payload per sortie, tonnes (below the maximum).")
+    floor_m: float = Field(gt=0, le=100, description="Usable cargo floor length, metres.")
+    cruise_kmh: float = Field(ge=100, le=1200, description="Cruise (block) speed, km/h.")
+    range_km: float = Field(ge=100, le=20000, description="Range at planning payload, km.")
+    load_h: Hours = Field(ge=0, le=48, description="Ground time to load, hours.")
+    unload_h: Hours = Field(ge=0, le=48, description="Ground time to unload, hours.")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+class Fleet(_Model):
+    id: Id = Field(description="Fleet name used by movement lines' `fleets` (default '<type>@<base>').")
+    type: Id = Field(description="Aircraft type id.")
+    count: int = Field(ge=1, le=10000, description="Number of tails.")
+    base: Id = Field(description="Home airfield id; idle tails return here.")
+    available: Time | None = Field(None, description="Time the tails are available (default: start).")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+class Equipment(_Model):
+    id: Id = Field(description="Vehicle type, e.g. 'bmd-2'.")
+    name: str = Field("", description="Display name.")
+    mass_t: float = Field(gt=0, le=300, description="Mass, tonnes.")
+    length_m: float = Field(gt=0, le=60, description="Length, metres.")
+    crew: int = Field(0, ge=0, le=50, description="Crew who ride with the vehicle (counted among the troops).")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+Counts = dict[Id, Annotated[int, Field(ge=0, le=100000)]]
+
+
+class Contingent(_Model):
+    id: Id = Field(description="Short name, e.g. 'ru'.")
+    nation: str = Field(min_length=1, description="Nation (used to group charts).")
+    troops: int = Field(ge=0, le=1_000_000, description="Personnel.")
+    equipment: Counts = Field(default_factory=dict, description="Vehicles by equipment id.")
+    cargo_t: float = Field(0.0, ge=0, le=1_000_000, description="Palletised cargo, tonnes.")
+    home: Id = Field(description="Home airfield id.")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+class Movement(_Model):
+    id: Id = Field(description="Line id (default '<contingent>-<phase>-<n>').")
+    contingent: Id = Field(description="Contingent id.")
+    phase: Literal["deploy", "withdraw"] = Field(description="deploy (into theatre) or withdraw (out of it).")
+    mode: Literal["air", "road"] = Field("air", description="air or road.")
+    origin: Id = Field(alias="from", description="Origin airfield id.")
+    destination: Id = Field(alias="to", description="Destination airfield id.")
+    troops: int | None = Field(None, ge=0, le=1_000_000, description="Troops moved (default: all, when no part is stated).")
+    equipment: Counts | None = Field(None, description="Vehicles moved by id (default: all, when no part is stated).")
+    cargo_t: float | None = Field(None, ge=0, le=1_000_000, description="Cargo moved, tonnes (default: all, when no part is stated).")
+    ready: Time = Field(description="Ready to load (ready time).")
+    earliest: Time | None = Field(None, description="Earliest arrival at destination.")
+    deadline: Time = Field(description="Latest arrival at destination.")
+    priority: int = Field(1, ge=1, le=99, description="1 is most urgent; ties go by earliest deadline, then ready time.")
+    fleets: list[Id] | None = Field(None, description="Fleets allowed to fly this line (default: any).")
+    road_km: float | None = Field(None, gt=0, le=20000, description="Road distance, km (road lines).")
+    convoy_kmh: float | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road lines; default 40, assumption).")
+    march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road lines; default 10, assumption).")
+    note: str = Field("", description="Source or remark (free text).")
+
+    def whole(self) -> bool:
+        """True when the line states no part: it moves the whole contingent."""
+        return self.troops is None and self.equipment is None and self.cargo_t is None
+
+
+class Scenario(_Model):
+    """A force movement: airfields, aircraft, fleet, equipment, contingents and movement lines."""
+
+    name: str = Field(min_length=1, description="Scenario name.")
+    description: str = Field("", description="What the scenario shows or asks.")
+    start: Time = Field(description="Clock origin: an ISO 8601 time with UTC offset.")
+    horizon: Hours = Field(720.0, gt=0, le=366 * 24, description="Stop after this long and report what is left (default 30d).")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Random seed (used by uncertainty).")
+    planning: Planning = Field(default_factory=Planning, description="Planning factors.")
+    airfields: list[Airfield] = Field(min_length=1, description="Airfields.")
+    aircraft: list[AircraftType] = Field(default_factory=list, description="Aircraft types.")
+    fleet: list[Fleet] = Field(default_factory=list, description="Tails by type and base.")
+    equipment: list[Equipment] = Field(default_factory=list, description="Vehicle catalogue.")
+    contingents: list[Contingent] = Field(min_length=1, description="National contingents.")
+    movements: list[Movement] = Field(min_length=1, description="Movement lines (TPFDD-like).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_ids(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for item in data.get("fleet") or []:
+            if isinstance(item, dict) and "id" not in item and "type" in item and "base" in item:
+                item["id"] = f"{item['type']}@{item['base']}"
+        counter: dict[tuple, int] = {}
+        for item in data.get("movements") or []:
+            if isinstance(item, dict) and "id" not in item:
+                key = (item.get("contingent"), item.get("phase"))
+                counter[key] = counter.get(key, 0) + 1
+                item["id"] = f"{key[0]}-{key[1]}-{counter[key]}"
+        return data
+
+    @field_validator("start")
+    @classmethod
+    def _start_absolute(cls, v: datetime | timedelta) -> datetime | timedelta:
+        if isinstance(v, timedelta):
+            raise ValueError("start must be an absolute time like '2022-01-06T00:00+06:00', not an offset")
+        return v
+
+    # -------------------------------------------------------------- helpers
+
+    def h(self, t: datetime | timedelta | None, default: float = 0.0) -> float:
+        """Hours since start for a scenario time."""
+        if t is None:
+            return default
+        if isinstance(t, timedelta):
+            return t.total_seconds() / 3600.0
+        return (t - self.start).total_seconds() / 3600.0
+
+    def to_datetime(self, hours: float) -> datetime:
+        return self.start + timedelta(hours=hours)
+
+    def airfield(self, aid: str) -> Airfield:
+        return self._index("airfields")[aid]
+
+    def aircraft_type(self, tid: str) -> AircraftType:
+        return self._index("aircraft")[tid]
+
+    def contingent(self, cid: str) -> Contingent:
+        return self._index("contingents")[cid]
+
+    def equipment_item(self, eid: str) -> Equipment:
+        return self._index("equipment")[eid]
+
+    def _index(self, name: str) -> dict[str, Any]:
+        cache = self.__dict__.setdefault("_cache", {})
+        if name not in cache:
+            cache[name] = {x.id: x for x in getattr(self, name)}
+        return cache[name]
+
+    def utc_offset(self, airfield: Airfield) -> float:
+        """The airfield's local offset from UTC in hours."""
+        if airfield.utc_offset:
+            return parse_utc_offset(airfield.utc_offset).utcoffset(None).total_seconds() / 3600.0
+        return self.start.utcoffset().total_seconds() / 3600.0
+
+    def line_parts(self, m: Movement) -> tuple[int, dict[str, int], float]:
+        """(troops, equipment, cargo_t) that a line moves; a line with no stated part moves all."""
+        if m.whole():
+            c = self.contingent(m.contingent)
+            return c.troops, dict(c.equipment), c.cargo_t
+        return m.troops or 0, dict(m.equipment or {}), m.cargo_t or 0.0
+
+    def resolved(self) -> dict:
+        """Every field, defaults filled in, as plain data for scenario.resolved.yaml."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# ------------------------------------------------------------------ loading
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge `extends`, validate and cross-check a scenario; raise ScenarioError listing every problem."""
+    scenario, _warnings = load_scenario_with_warnings(path)
+    return scenario
+
+
+def load_scenario_with_warnings(path: str | Path) -> tuple[Scenario, list[Problem]]:
+    path = Path(path)
+    raw = load_with_extends(path)
+    scenario = from_located(raw, str(path))
+    from sim.checks import cross_check  # local import: checks imports this module
+
+    errors, warnings = cross_check(scenario, raw, str(path))
+    if errors:
+        raise ScenarioError(errors)
+    return scenario, warnings
+
+
+def from_located(raw: LocDict, file: str) -> Scenario:
+    """Build the model from located data, translating pydantic errors into located problems."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError([_problem_from_pydantic(err, raw, file) for err in exc.errors()]) from None
+
+
+def path_str(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _model_for(loc: tuple) -> type[BaseModel] | None:
+    """The model class that owns the last key of a location path (for 'allowed keys' lists)."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if model is None or not hasattr(model, "model_fields"):
+            return None
+        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
+        if field is None:
+            return None
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        model = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return model
+
+
+def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def did_you_mean(word: str, options: list[str]) -> str:
+    match = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def _problem_from_pydantic(err: dict, raw: LocDict, file: str) -> Problem:
+    loc = tuple(err["loc"])
+    # pydantic puts tagged-union and validator names in loc; keep only keys and indices of the data
+    loc = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
+    where = locate(raw, loc) or (file, 0, 0)
+    kind, ctx = err["type"], err.get("ctx", {})
+    value = err.get("input")
+    path = path_str(loc)
+    if kind == "extra_forbidden":
+        model = _model_for(loc)
+        allowed = _allowed_keys(model) if model else []
+        msg = f"unknown key {loc[-1]!r}"
+        if allowed:
+            msg += f" (allowed: {', '.join(allowed)})" + did_you_mean(loc[-1], allowed)
+    elif kind == "missing":
+        msg = f"required field {loc[-1]!r} is missing"
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        op = {"greater_than": "greater than", "greater_than_equal": "at least",
+              "less_than": "less than", "less_than_equal": "at most"}[kind]
+        bound = next(iter(ctx.values()), "?")
+        msg = f"{value!r} is out of range; must be {op} {bound}"
+    elif kind in ("int_parsing", "int_type", "int_from_float"):
+        msg = f"expected a whole number, got {value!r}"
+    elif kind in ("float_parsing", "float_type"):
+        msg = f"expected a number, got {value!r}"
+    elif kind in ("string_type",):
+        msg = f"expected text, got {value!r}"
+    elif kind in ("list_type",):
+        msg = f"expected a list (YAML '- item' lines), got {type(value).__name__}"
+    elif kind in ("dict_type", "model_type", "model_attributes_type"):
+        msg = f"expected a mapping of keys, got {value!r}"
+    elif kind == "literal_error":
+        msg = f"{value!r} is not allowed; use one of {ctx.get('expected')}" + did_you_mean(
+            value, [s.strip(" '") for s in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
+        )
+    elif kind == "string_pattern_mismatch":
+        msg = f"id {value!r} may use only letters, digits, '-', '_', '.' and '@'"
+    elif kind in ("too_short",):
+        msg = f"must not be empty (got {value!r})"
+    elif kind == "string_too_long":
+        msg = f"is too long ({len(str(value))} characters)"
+    elif kind == "value_error":
+        msg = str(err["msg"]).removeprefix("Value error, ")
+    else:
+        msg = f"{err['msg']} (got {value!r})"
+    return Problem(where[0], where[1], where[2], path, msg)
+
+
+def json_schema() -> dict:
+    """JSON Schema of the scenario format, generated from the model (for editors)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sim scenario"
+    props = schema.setdefault("properties", {})
+    props["extends"] = {"type": "string", "description": "Parent scenario file (relative path) whose values this file overrides."}
+    props["$schema"] = {"type": "string"}
+    return schema

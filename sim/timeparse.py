@@ -1,0 +1,103 @@
+"""Times and durations as written in scenarios.
+
+Times are ISO 8601 with a UTC offset (`2022-01-06T12:00+06:00`) or offsets from the scenario
+start (`+36h`, `+1d12h`). Durations are `1h30m`, `30d`, `45m` or a bare number of hours.
+Inside the engine every time is a float: hours since the scenario start.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*$")
+_OFFSET_RE = re.compile(r"^[+-]\d{2}:?\d{2}$")
+
+
+def parse_duration_h(value: object) -> float:
+    """Return a duration in hours from `1h30m`, `30d`, `45m`, `2.5h` or a number of hours."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like '1h30m' or a number of hours, got {value!r}")
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"duration must be finite, got {value!r}")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration like '1h30m', got {value!r}")
+    text = value.strip()
+    m = _DURATION_RE.match(text)
+    if not text or not m or not any(m.groups()):
+        raise ValueError(f"cannot read duration {value!r}; write it like '1h30m', '30d', '45m' or '2.5h'")
+    d, h, mins = (float(g) if g else 0.0 for g in m.groups())
+    return d * 24.0 + h + mins / 60.0
+
+
+def parse_time(value: object) -> datetime | timedelta:
+    """Parse a scenario time: an aware datetime, or a timedelta for `+36h` offsets from start."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"time {value.isoformat()!r} has no UTC offset; add one, e.g. '+06:00'")
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a time like '2022-01-06T12:00+06:00' or '+36h', got {value!r}")
+    text = value.strip()
+    if text.startswith("+"):
+        return timedelta(hours=parse_duration_h(text[1:]))
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"cannot read time {value!r}; write ISO 8601 with a UTC offset like "
+            "'2022-01-06T12:00+06:00', or an offset from start like '+36h'"
+        ) from None
+    if dt.tzinfo is None:
+        raise ValueError(f"time {value!r} has no UTC offset; add one, e.g. '{text}+06:00'")
+    return dt
+
+
+def parse_utc_offset(value: str) -> timezone:
+    """`+06:00` -> timezone(+6h)."""
+    if not isinstance(value, str) or not _OFFSET_RE.match(value.strip()):
+        raise ValueError(f"cannot read UTC offset {value!r}; write it like '+06:00'")
+    text = value.strip().replace(":", "")
+    sign = -1 if text[0] == "-" else 1
+    hours, minutes = int(text[1:3]), int(text[3:5])
+    if hours > 14 or minutes >= 60:
+        raise ValueError(f"UTC offset {value!r} is out of range (-14:00 to +14:00)")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def parse_hours(value: str) -> tuple[float, float] | None:
+    """Operating hours: `always` -> None; `06:00-22:00` -> (6.0, 22.0) in local hours.
+
+    A window may cross midnight (`22:00-06:00`). Equal ends mean never open and are refused.
+    """
+    text = str(value).strip().lower()
+    if text in ("always", "24h", "h24"):
+        return None
+    m = re.match(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$", text)
+    if not m:
+        raise ValueError(f"cannot read operating hours {value!r}; write 'always' or local hours like '06:00-22:00'")
+    h1, m1, h2, m2 = (int(x) for x in m.groups())
+    if h1 > 24 or h2 > 24 or m1 >= 60 or m2 >= 60:
+        raise ValueError(f"operating hours {value!r} are not valid clock times")
+    start, end = h1 + m1 / 60.0, h2 + m2 / 60.0
+    if start == end:
+        raise ValueError(f"operating hours {value!r} never open (start equals end); use 'always' for 24 h")
+    return (start % 24.0, end % 24.0 if end != 24 else 24.0)
+
+
+def format_duration_h(hours: float) -> str:
+    """Compact signed duration: 28.0 -> '+1d 4h', -0.5 -> '-30m'."""
+    sign = "-" if hours < 0 else "+"
+    total_min = int(round(abs(hours) * 60))
+    d, rem = divmod(total_min, 24 * 60)
+    h, m = divmod(rem, 60)
+    parts = []
+    if d:
+        parts.append(f"{d}d")
+    if h:
+        parts.append(f"{h}h")
+    if m and not d:
+        parts.append(f"{m}m")
+    return sign + (" ".join(parts) if parts else "0h")
