@@ -5,7 +5,8 @@ The rule (documented in docs/model.md):
    to fly it (ties: larger payload, then id). Vehicles that fit it are packed for it; a vehicle
    that does not fit goes to the smallest type (by payload) that can take it.
 2. Vehicles are packed first, first-fit decreasing by length, then mass; each vehicle's crew
-   rides with it (seats and mass).
+   rides with it (seats and mass), unless the vehicle leaves no room for them: then the crew
+   travels with the other troops.
 3. Remaining troops fill spare seats and payload of the vehicle loads, then cargo fills their
    spare payload and floor; then new loads of the planning type take troops (and cargo in the
    space they leave), then cargo alone.
@@ -15,6 +16,7 @@ Cargo is counted in whole kilograms so that nothing is lost to rounding.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from sim.scenario import AircraftType, Movement, Scenario
@@ -44,9 +46,14 @@ class Load:
     def fits(self, t: AircraftType) -> bool:
         return (
             self.troops <= t.seats
-            and self.mass_kg <= round(t.payload_t * 1000)
+            and self.mass_kg <= cap_kg(t)
             and self.floor_m <= t.floor_m + 1e-9
         )
+
+
+def cap_kg(t: AircraftType) -> int:
+    """Planning payload in whole kilograms, rounded down so a load never exceeds it."""
+    return math.floor(t.payload_t * 1000 + 1e-9)
 
 
 def line_types(scenario: Scenario, m: Movement) -> list[AircraftType]:
@@ -61,7 +68,7 @@ def line_types(scenario: Scenario, m: Movement) -> list[AircraftType]:
 
 
 def _vehicle_fits(t: AircraftType, mass_kg: int, length_m: float, crew: int, troop_kg: int) -> bool:
-    return length_m <= t.floor_m + 1e-9 and mass_kg + crew * troop_kg <= round(t.payload_t * 1000) and crew <= t.seats
+    return length_m <= t.floor_m + 1e-9 and mass_kg + crew * troop_kg <= cap_kg(t) and crew <= t.seats
 
 
 def plan_line(scenario: Scenario, m: Movement) -> list[Load]:
@@ -90,14 +97,17 @@ def plan_line(scenario: Scenario, m: Movement) -> list[Load]:
             t = primary
         else:
             t = next((x for x in by_size if _vehicle_fits(x, mass_kg, length_m, crew_riding, troop_kg)), None)
-            if t is None:  # refused by validation; keep the engine total
-                continue
+            if t is None:  # no room for the crew beside it: the crew flies as ordinary troops
+                crew_riding = 0
+                t = next((x for x in by_size if _vehicle_fits(x, mass_kg, length_m, 0, troop_kg)), None)
+            if t is None:  # refused by validation; never reached for a valid scenario
+                raise ValueError(f"no aircraft type can carry {eid} on line {m.id}")
         need_mass = mass_kg + crew_riding * troop_kg
         for load, cap in zip(loads, caps):
             if (
                 cap is t
                 and load.floor_m + length_m <= cap.floor_m + 1e-9
-                and load.mass_kg + need_mass <= round(cap.payload_t * 1000)
+                and load.mass_kg + need_mass <= cap_kg(cap)
                 and load.troops + crew_riding <= cap.seats
             ):
                 break
@@ -116,7 +126,7 @@ def plan_line(scenario: Scenario, m: Movement) -> list[Load]:
 
     def top_up(load: Load, cap: AircraftType) -> None:
         nonlocal troops_left, cargo_left
-        pay = round(cap.payload_t * 1000)
+        pay = cap_kg(cap)
         if troops_left:
             n = min(troops_left, cap.seats - load.troops, (pay - load.mass_kg) // troop_kg if troop_kg else troops_left)
             if n > 0:

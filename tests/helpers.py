@@ -1,0 +1,44 @@
+"""Shared builders for test scenarios (plain dicts validated through the real model)."""
+
+from __future__ import annotations
+
+import copy
+
+from sim.checks import cross_check
+from sim.errors import ScenarioError
+from sim.scenario import Scenario
+
+BASE = {
+    "name": "test",
+    "start": "2022-01-06T00:00+06:00",
+    "horizon": "20d",
+    "planning": {"troop_mass_t": 0.1, "flight_allowance_h": 0.5, "taxi_h": 0.0, "refuel_h": 1.0},
+    "airfields": [
+        {"id": "home", "lat": 55.0, "lon": 40.0, "mog": 1000},
+        {"id": "pod", "lat": 50.0, "lon": 50.0, "mog": 1000},
+    ],
+    "aircraft": [
+        {"id": "lifter", "seats": 100, "payload_t": 40, "floor_m": 20, "cruise_kmh": 800, "range_km": 5000,
+         "load_h": 2, "unload_h": 1},
+    ],
+    "fleet": [{"type": "lifter", "count": 3, "base": "home"}],
+    "equipment": [],
+    "contingents": [{"id": "x", "nation": "Xland", "troops": 1000, "home": "home"}],
+    "movements": [{"id": "x-in", "contingent": "x", "phase": "deploy", "from": "home", "to": "pod",
+                   "ready": "+0h", "deadline": "+10d"}],
+}
+
+
+def scenario(**overrides) -> Scenario:
+    """BASE with top-level keys replaced, validated and cross-checked (errors raise)."""
+    data = copy.deepcopy(BASE)
+    data.update(copy.deepcopy(overrides))
+    return build(data)
+
+
+def build(data: dict) -> Scenario:
+    s = Scenario.model_validate(data)
+    errors, _ = cross_check(s, data, "<test>")
+    if errors:
+        raise ScenarioError(errors)
+    return s

@@ -1,0 +1,98 @@
+"""The command line as a user meets it: exit codes, outputs present, refusals that write nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+RUN_FILES = {"sorties.csv", "movements.csv", "summary.json", "scenario.resolved.yaml",
+             "in_theatre.png", "closure.png", "gantt.png", "airfields.png"}
+
+
+def test_run_writes_every_output(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(TINY), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "ru-deploy-1" in printed and "MET" in printed and "sorties" in printed
+    assert RUN_FILES <= {p.name for p in out.iterdir()}
+    summary = json.loads((out / "summary.json").read_text())
+    assert [line["id"] for line in summary["lines"]] == ["ru-deploy-1", "ru-withdraw-1"]
+    assert all(p.stat().st_size > 0 for p in out.iterdir())
+
+
+def test_same_seed_gives_byte_identical_outputs(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["run", str(TINY), "-o", str(a), "--seed", "7"]) == 0
+    assert main(["run", str(TINY), "-o", str(b), "--seed", "7"]) == 0
+    for name in ("sorties.csv", "movements.csv", "summary.json", "scenario.resolved.yaml"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between identical runs"
+
+
+def test_bad_scenario_exits_2_and_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TINY.read_text().replace("to: b, ready: +2h", "to: bb, ready: +2h"))
+    out = tmp_path / "never"
+    assert main(["run", str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml:" in err and "movements[0].to: unknown airfield 'bb'" in err and "did you mean 'b'" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.yaml"], "no temporary folder left behind"
+
+
+def test_failed_write_leaves_previous_folder_intact(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    assert main(["run", str(TINY), "-o", str(out)]) == 0
+    before = (out / "summary.json").read_bytes()
+    from sim import charts
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(charts, "draw_run_charts", boom)
+    assert main(["run", str(TINY), "-o", str(out), "--seed", "3"]) == 1
+    assert (out / "summary.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["run"]) == 2
+    assert main(["frobnicate"]) == 2
+    assert main([]) == 2
+    assert main(["run", "/no/such/file.yaml"]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_console_entry_point_runs_as_module(tmp_path):
+    out = tmp_path / "m"
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(TINY), "-o", str(out)],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "gantt.png").exists()
+
+
+def test_validate_reports_ok_and_problems(tmp_path, capsys):
+    assert main(["validate", str(TINY)]) == 0
+    assert "ok: 1 contingents, 500 troops" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nstart: 2022-01-06T00:00\n")
+    assert main(["validate", str(TINY), str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert "bad.yaml:2:8: start: time '2022-01-06T00:00' has no UTC offset" in out
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["validate", "--help"]])
+def test_help_exits_0(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    assert "usage: sim" in capsys.readouterr().out

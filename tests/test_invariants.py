@@ -1,0 +1,162 @@
+"""Laws that hold for any valid scenario (Hypothesis): nothing lost, no overload, MOG never
+exceeded, one place per aircraft at a time, time never runs backwards, hours respected."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.engine import simulate
+from sim.errors import ScenarioError
+from sim.timeparse import parse_hours
+from tests.helpers import build
+
+EPS = 1e-6
+
+
+@st.composite
+def scenarios(draw):
+    n_af = draw(st.integers(2, 4))
+    airfields = []
+    for i in range(n_af):
+        hours = draw(st.sampled_from(["always", "always", "06:00-22:00", "22:00-10:00", "08:00-20:00"]))
+        airfields.append({"id": f"af{i}", "lat": draw(st.floats(40, 58)), "lon": draw(st.floats(25, 80)),
+                          "mog": draw(st.integers(1, 4)), "hours": hours,
+                          "utc_offset": draw(st.sampled_from(["+03:00", "+06:00"]))})
+    types = [
+        {"id": "small", "seats": draw(st.integers(20, 130)), "payload_t": draw(st.floats(15, 45)), "floor_m": 20,
+         "cruise_kmh": 750, "range_km": draw(st.sampled_from([1500, 4000])), "load_h": draw(st.floats(0.5, 3)),
+         "unload_h": draw(st.floats(0.5, 2))},
+        {"id": "big", "seats": 88, "payload_t": 100, "floor_m": 36, "cruise_kmh": 800, "range_km": 5000,
+         "load_h": 3, "unload_h": 2},
+    ]
+    fleet = [{"id": "f-small", "type": "small", "count": draw(st.integers(1, 6)), "base": "af0",
+              "available": f"+{draw(st.integers(0, 12))}h"}]
+    if draw(st.booleans()):
+        fleet.append({"id": "f-big", "type": "big", "count": draw(st.integers(1, 2)), "base": f"af{n_af - 1}"})
+    equipment = [{"id": "apc", "mass_t": 15.0, "length_m": 7.5, "crew": 3},
+                 {"id": "jeep", "mass_t": 2.5, "length_m": 4.5, "crew": 1}]
+    if any(f["type"] == "big" for f in fleet):
+        equipment.append({"id": "crane", "mass_t": 60.0, "length_m": 14.0, "crew": 2})
+    contingents, movements = [], []
+    for c in range(draw(st.integers(1, 3))):
+        eq = {"apc": draw(st.integers(0, 6)), "jeep": draw(st.integers(0, 6))}
+        if "crane" in {e["id"] for e in equipment} and draw(st.booleans()):
+            eq["crane"] = draw(st.integers(1, 2))
+        troops = draw(st.integers(0, 600))
+        cargo = draw(st.sampled_from([0.0, 12.5, 77.3]))
+        home = f"af{draw(st.integers(0, n_af - 2))}"
+        contingents.append({"id": f"c{c}", "nation": f"N{c % 2}", "troops": troops, "equipment": eq,
+                            "cargo_t": cargo, "home": home})
+        ready = draw(st.integers(0, 48))
+        movements.append({"id": f"c{c}-in", "contingent": f"c{c}", "phase": "deploy", "from": home,
+                          "to": f"af{n_af - 1}", "ready": f"+{ready}h", "deadline": f"+{ready + 72}h",
+                          "priority": draw(st.integers(1, 3))})
+        if draw(st.booleans()):
+            part = draw(st.integers(0, troops))
+            movements.append({"id": f"c{c}-out", "contingent": f"c{c}", "phase": "withdraw",
+                              "from": f"af{n_af - 1}", "to": home, "troops": part, "equipment": {"jeep": eq["jeep"]},
+                              "ready": f"+{ready + 24}h", "deadline": f"+{ready + 200}h"})
+    return {"name": "random", "start": "2022-01-06T00:00+06:00", "horizon": "25d",
+            "airfields": airfields, "aircraft": types, "fleet": fleet, "equipment": equipment,
+            "contingents": contingents, "movements": movements}
+
+
+def _run(data):
+    try:
+        s = build(data)
+    except ScenarioError:
+        return None, None  # e.g. a leg no type can reach: refused, not simulated
+    return s, simulate(s)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_engine_invariants(data):
+    s, run = _run(data)
+    if run is None:
+        return
+    types = {t.id: t for t in s.aircraft}
+    eq = {e.id: e for e in s.equipment}
+    mog = {a.id: a.mog for a in s.airfields}
+
+    # nothing lost or duplicated: delivered + left = what the line moves
+    by_line = defaultdict(lambda: [0, Counter(), 0])
+    for r in run.sorties:
+        if r.phase == "reposition":
+            assert r.troops == 0 and not r.vehicles and r.cargo_kg == 0, "empty legs carry nothing"
+            continue
+        acc = by_line[r.line]
+        acc[0] += r.troops
+        acc[1].update(r.vehicles)
+        acc[2] += r.cargo_kg
+    for m in s.movements:
+        troops, equipment, cargo_t = s.line_parts(m)
+        res = run.lines[m.id]
+        got = by_line[m.id]
+        if m.mode == "air":
+            assert got[0] + res.troops_left == troops, f"{m.id}: troops delivered + left != moved"
+            assert sum(got[1].values()) + res.vehicles_left == sum(equipment.values())
+            assert got[2] + res.cargo_kg_left == round(cargo_t * 1000)
+            if res.closed == res.closed:  # closed: everything arrived exactly once
+                assert got[0] == troops and +got[1] == +Counter(equipment) and got[2] == round(cargo_t * 1000)
+
+    # no sortie over seats, payload or floor of its type
+    for r in run.sorties:
+        t = types[r.type]
+        floor = sum(eq[k].length_m * n for k, n in r.vehicles.items()) + r.cargo_kg / 1000 * s.planning.cargo_floor_m_per_t
+        mass = sum(eq[k].mass_t * n for k, n in r.vehicles.items()) + r.cargo_kg / 1000 + r.troops * s.planning.troop_mass_t
+        assert r.troops <= t.seats
+        assert mass <= t.payload_t + 1e-6
+        assert floor <= t.floor_m + 1e-6
+
+    # MOG never exceeded
+    events = defaultdict(list)
+    for g in run.ground:
+        assert g.end >= g.start - EPS
+        events[g.airfield] += [(g.start, 1), (g.end, -1)]
+    for af, ev in events.items():
+        n = 0
+        for _, d in sorted(ev, key=lambda e: (e[0], e[1])):
+            n += d
+            assert n <= mog[af], f"{af}: {n} aircraft on the ground, MOG {mog[af]}"
+
+    # time never runs backwards; one place per aircraft at a time
+    by_tail = defaultdict(list)
+    for r in run.sorties:
+        assert r.assigned - EPS <= r.ground_start <= r.off_blocks + EPS
+        assert r.off_blocks <= r.takeoff + EPS <= r.landing + EPS <= r.on_blocks + 2 * EPS <= r.done + 3 * EPS
+        if r.phase != "reposition":
+            assert r.released <= r.assigned + EPS
+        by_tail[r.tail].append(r)
+    bases = {t[0]: t[3] for t in run.tails}
+    for tail, rows in by_tail.items():
+        rows.sort(key=lambda r: r.off_blocks)
+        assert rows[0].origin == bases[tail], "a tail starts at its base"
+        for a, b in zip(rows, rows[1:]):
+            assert b.origin == a.destination, f"{tail} teleported from {a.destination} to {b.origin}"
+            assert b.off_blocks >= a.done - EPS, f"{tail} left before it finished"
+
+    # take-offs and landings inside operating hours
+    opening = {}
+    for a in s.airfields:
+        opening[a.id] = (parse_hours(a.hours), s.utc_offset(a))
+    for r in run.sorties:
+        for af, t in ((r.origin, r.takeoff), (r.destination, r.landing)):
+            window, off = opening[af]
+            if window is None:
+                continue
+            local = (t + off) % 24.0  # start is 00:00 at +06:00, i.e. 18:00 UTC the day before
+            local = (t + 18.0 + off) % 24.0
+            lo, hi = window
+            inside = lo - EPS <= local < hi + EPS if lo < hi else (local >= lo - EPS or local < hi + EPS)
+            assert inside, f"{r.tail} at {af} at local {local:.2f} outside {window}"
+
+    # the run always ends, and closure times are after ready
+    assert run.end_h <= s.horizon + EPS
+    for m in s.movements:
+        res = run.lines[m.id]
+        if res.closed == res.closed:
+            assert res.closed >= max(0.0, s.h(m.ready)) - EPS
