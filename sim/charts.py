@@ -39,17 +39,21 @@ def _dates(run, hours) -> list:
     return [start + timedelta(hours=float(h)) for h in np.atleast_1d(hours)]
 
 
-def _date_axis(ax, run, span_h: float) -> None:
+def _date_axis(ax, run, span_h: float, max_ticks: int = 14, label: bool = True) -> None:
     tz = run.scenario.start.tzinfo
-    if span_h <= 3 * 24:
+    if span_h <= 36:
         ax.xaxis.set_major_locator(mdates.HourLocator(byhour=[0, 6, 12, 18], tz=tz))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=tz))
+    elif span_h <= 4 * 24:
+        ax.xaxis.set_major_locator(mdates.HourLocator(byhour=[0, 12], tz=tz))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=tz))
     else:
-        step = max(1, int(math.ceil(span_h / 24 / 14)))
+        step = max(1, int(math.ceil(span_h / 24 / max_ticks)))
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=step, tz=tz))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=tz))
-    offset = run.scenario.start.strftime("%z")
-    ax.set_xlabel(f"local time (UTC{offset[:3]}:{offset[3:]})")
+    if label:
+        offset = run.scenario.start.strftime("%z")
+        ax.set_xlabel(f"local time (UTC{offset[:3]}:{offset[3:]})")
 
 
 def _save(fig, out: Path, stem: str, svg: bool) -> list[Path]:
@@ -185,8 +189,9 @@ def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
             continue
         a = used[k]
         t, c = counts[a.id]
-        ax.step(_dates(run, np.concatenate([[lo], t])), np.concatenate([[0], c]), where="post", color="#0072B2", lw=1.2,
-                label="on the ground")
+        xs, ys = _dates(run, np.concatenate([[lo], t])), np.concatenate([[0], c])
+        ax.fill_between(xs, ys, step="post", color="#0072B2", alpha=0.35, lw=0)
+        ax.step(xs, ys, where="post", color="#0072B2", lw=1.0, label="on the ground")
         ax.axhline(a.mog, color="#b00020", ls="--", lw=1.2, label=f"MOG {a.mog}")
         peak = int(c.max()) if len(c) else 0
         ax.set_title(f"{a.name or a.id} — peak {peak} of MOG {a.mog}", fontsize=9.5, loc="left")
@@ -195,7 +200,8 @@ def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
         ax.set_ylabel("aircraft")
         ax.legend(loc="upper right", fontsize=7.5)
         ax.set_xlim(*_dates(run, [lo, hi]))
-        _date_axis(ax, run, hi - lo)
+        ax.tick_params(labelbottom=True)
+        _date_axis(ax, run, hi - lo, max_ticks=7, label=k >= len(used) - ncols)
     fig.suptitle(f"{run.scenario.name}: aircraft on the ground against MOG", fontsize=11, fontweight="bold")
     fig.tight_layout()
     return _save(fig, out, "airfields", svg)

@@ -72,8 +72,8 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
     for i, c in enumerate(s.contingents):
         if c.home not in airfield_ids:
             r.error(("contingents", i, "home"), _known("airfield", airfield_ids, c.home))
-        for eid in c.equipment:
-            if eid not in eq_ids:
+        for eid, n in c.equipment.items():
+            if eid not in eq_ids and n:  # a zero count (e.g. set by a variant) needs no catalogue entry
                 r.error(("contingents", i, "equipment", eid), _known("equipment", eq_ids, eid))
         if c.troops == 0 and not any(c.equipment.values()) and c.cargo_t == 0:
             r.warn(("contingents", i), "contingent has no troops, vehicles or cargo")
@@ -115,8 +115,10 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
                 ok_refs = False
         if m.origin == m.destination and m.origin in airfield_ids:
             r.error((*loc, "to"), f"destination is the same as origin ({m.origin!r})")
-        for eid in (m.equipment or {}):
+        for eid, n in (m.equipment or {}).items():
             if eid not in eq_ids:
+                if not n:
+                    continue
                 r.error((*loc, "equipment", eid), _known("equipment", eq_ids, eid))
             elif m.equipment[eid] > s.contingent(m.contingent).equipment.get(eid, 0):
                 have = s.contingent(m.contingent).equipment.get(eid, 0)
@@ -185,12 +187,49 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
         for i, c in enumerate(s.contingents):
             if c.id in deploys_of and c.id not in withdrawn:
                 r.warn(("contingents", i), f"contingent {c.id!r} is deployed but never withdrawn")
-    for i, a in enumerate(s.airfields):
-        try:
-            parse_hours(a.hours)
-        except ValueError as exc:  # pragma: no cover - the model already refuses this
-            r.error(("airfields", i, "hours"), str(exc))
+        flown_types = {f.type for f in s.fleet if any(m.fleets is None or f.id in m.fleets for m in air_lines)}
+        for i, t in enumerate(s.aircraft):
+            if t.id not in flown_types:
+                r.warn(("aircraft", i), f"aircraft type {t.id!r} is never flown (no fleet of it may fly any air line)")
+        if not r.errors:
+            _check_mog_capacity(s, r)
     return r.errors, r.warnings
+
+
+def _check_mog_capacity(s: Scenario, r: _Report) -> None:
+    """Warn when an airfield's MOG is below what its ground time needs for the lines to close in time.
+
+    For each airfield: the parking hours all sorties of a phase need there (loading at origins,
+    unloading at destinations) spread over the window from the earliest ready to the latest
+    deadline of those lines, scaled by the share of the day the airfield is open.
+    """
+    from sim.loadplan import plan_line
+
+    need: dict[tuple[str, str], list] = {}
+    for m in s.movements:
+        if m.mode != "air":
+            continue
+        loads = plan_line(s, m)
+        if not loads:
+            continue
+        t = s.aircraft_type(loads[0].planned_type)
+        for af, ground in ((m.origin, t.load_h), (m.destination, t.unload_h)):
+            acc = need.setdefault((af, m.phase), [0.0, float("inf"), float("-inf"), 0])
+            acc[0] += len(loads) * ground
+            acc[1] = min(acc[1], max(0.0, s.h(m.ready)))
+            acc[2] = max(acc[2], s.h(m.deadline))
+            acc[3] += len(loads)
+    index = {a.id: i for i, a in enumerate(s.airfields)}
+    for (af, phase), (ground_h, lo, hi, n) in sorted(need.items()):
+        a = s.airfields[index[af]]
+        window = parse_hours(a.hours)
+        open_share = 1.0 if window is None else ((window[1] - window[0]) % 24.0 or 24.0) / 24.0
+        span = max(hi - lo, 1e-9) * open_share
+        required = ground_h / span
+        if a.mog < required:
+            r.warn(("airfields", index[af], "mog"),
+                   f"{phase}: {n} sorties need {ground_h:.0f} aircraft-hours on the ground at {af} within "
+                   f"{span:.0f} open hours; MOG {a.mog} is below the {required:.1f} needed for any plan to close in time")
 
 
 def _fmt(s: Scenario, hours: float) -> str:

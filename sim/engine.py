@@ -10,7 +10,8 @@ Processes:
   until the deploy lines of its contingent have closed); road lines run a convoy instead.
 Dispatch: a free tail's next load is the pending load with the best (priority, deadline, ready,
 line order, load order) that its type can carry; when several tails are free, the load goes to
-the one that can reach its origin soonest (ties: fleet order, tail number).
+the one that adds the least empty flying: to the load's origin, plus home from its destination
+(ties: fleet order, tail number).
 Times are hours since scenario start.
 """
 
@@ -284,19 +285,20 @@ class Engine:
             cls, heap = best
             entry = heapq.heappop(heap)
             load: Load = entry[-1]
-            origin = self.lines[load.line].origin
+            ln = self.lines[load.line]
             allowed = self.class_tails[cls]
             tail = min(
                 (t for t in self.idle if t.idx in allowed),
-                key=lambda t: (self._reach_h(t, origin), t.fleet_order, t.idx),
+                key=lambda t: (self._empty_h(t, ln.origin, ln.dest), t.fleet_order, t.idx),
             )
             self.idle.remove(tail)
             tail.wake.succeed((load, entry[-2]))
 
-    def _reach_h(self, tail: _Tail, origin: int) -> float:
-        if tail.at == origin:
-            return 0.0
-        return self._block_time(tail.type, tail.at, origin)[0]
+    def _empty_h(self, tail: _Tail, origin: int, dest: int) -> float:
+        """Empty flying an assignment implies: to the load's origin, and home from its destination."""
+        to_origin = 0.0 if tail.at == origin else self._block_time(tail.type, tail.at, origin)[0]
+        home = 0.0 if tail.base == dest else self._block_time(tail.type, dest, tail.base)[0]
+        return to_origin + home
 
     def _block_time(self, atype, a: int, b: int) -> tuple[float, list[int] | None]:
         route = self._route(atype, a, b)

@@ -137,7 +137,7 @@ class AircraftType(_Model):
 
 
 class Fleet(_Model):
-    id: Id = Field(description="Fleet name used by movement lines' `fleets` (default '<type>@<base>').")
+    id: Id = Field("", description="Fleet name used by movement lines' `fleets` (default '<type>@<base>').")
     type: Id = Field(description="Aircraft type id.")
     count: int = Field(ge=1, le=10000, description="Number of tails.")
     base: Id = Field(description="Home airfield id; idle tails return here.")
@@ -168,7 +168,7 @@ class Contingent(_Model):
 
 
 class Movement(_Model):
-    id: Id = Field(description="Line id (default '<contingent>-<phase>-<n>').")
+    id: Id = Field("", description="Line id (default '<contingent>-<phase>-<n>').")
     contingent: Id = Field(description="Contingent id.")
     phase: Literal["deploy", "withdraw"] = Field(description="deploy (into theatre) or withdraw (out of it).")
     mode: Literal["air", "road"] = Field("air", description="air or road.")
@@ -211,17 +211,7 @@ class Scenario(_Model):
     @model_validator(mode="before")
     @classmethod
     def _default_ids(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        for item in data.get("fleet") or []:
-            if isinstance(item, dict) and "id" not in item and "type" in item and "base" in item:
-                item["id"] = f"{item['type']}@{item['base']}"
-        counter: dict[tuple, int] = {}
-        for item in data.get("movements") or []:
-            if isinstance(item, dict) and "id" not in item:
-                key = (item.get("contingent"), item.get("phase"))
-                counter[key] = counter.get(key, 0) + 1
-                item["id"] = f"{key[0]}-{key[1]}-{counter[key]}"
+        fill_default_ids(data)
         return data
 
     @field_validator("start")
@@ -272,8 +262,8 @@ class Scenario(_Model):
         """(troops, equipment, cargo_t) that a line moves; a line with no stated part moves all."""
         if m.whole():
             c = self.contingent(m.contingent)
-            return c.troops, dict(c.equipment), c.cargo_t
-        return m.troops or 0, dict(m.equipment or {}), m.cargo_t or 0.0
+            return c.troops, {k: n for k, n in c.equipment.items() if n}, c.cargo_t
+        return m.troops or 0, {k: n for k, n in (m.equipment or {}).items() if n}, m.cargo_t or 0.0
 
     def resolved(self) -> dict:
         """Every field, defaults filled in, as plain data for scenario.resolved.yaml."""
@@ -281,6 +271,23 @@ class Scenario(_Model):
 
 
 # ------------------------------------------------------------------ loading
+
+
+def fill_default_ids(data: Any) -> None:
+    """Give fleets ('<type>@<base>') and movement lines ('<contingent>-<phase>-<n>') their default ids."""
+    if not isinstance(data, dict):
+        return
+    fleet = data.get("fleet")
+    for item in fleet if isinstance(fleet, list) else []:
+        if isinstance(item, dict) and "id" not in item and "type" in item and "base" in item:
+            item["id"] = f"{item['type']}@{item['base']}"
+    counter: dict[tuple, int] = {}
+    movements = data.get("movements")
+    for item in movements if isinstance(movements, list) else []:
+        if isinstance(item, dict) and "id" not in item and "remove" not in item:
+            key = (item.get("contingent"), item.get("phase"))
+            counter[key] = counter.get(key, 0) + 1
+            item["id"] = f"{key[0]}-{key[1]}-{counter[key]}"
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -291,7 +298,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def load_scenario_with_warnings(path: str | Path) -> tuple[Scenario, list[Problem]]:
     path = Path(path)
-    raw = load_with_extends(path)
+    raw = load_with_extends(path, prepare=fill_default_ids)
     scenario = from_located(raw, str(path))
     from sim.checks import cross_check  # local import: checks imports this module
 
@@ -400,5 +407,4 @@ def json_schema() -> dict:
     schema["title"] = "sim scenario"
     props = schema.setdefault("properties", {})
     props["extends"] = {"type": "string", "description": "Parent scenario file (relative path) whose values this file overrides."}
-    props["$schema"] = {"type": "string"}
     return schema

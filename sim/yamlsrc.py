@@ -9,6 +9,7 @@ alias bombs, and files over a size cap are refused.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -201,14 +202,20 @@ def merge(base: Any, over: Any) -> Any:
     return over
 
 
-def load_with_extends(path: Path, _chain: tuple[str, ...] = ()) -> LocDict:
-    """Load a scenario file, resolving `extends: other.yaml` (relative to the file) recursively."""
+def load_with_extends(path: Path, prepare: Callable[[LocDict], None] | None = None,
+                      _chain: tuple[str, ...] = ()) -> LocDict:
+    """Load a scenario file, resolving `extends: other.yaml` (relative to the file) recursively.
+
+    `prepare` is applied to each file's data before merging (the scenario model fills default ids
+    there, so that a child can refer to a parent's items by their default ids)."""
     real = os.path.realpath(path)
     display = str(path)
     if real in _chain:
         names = " -> ".join([*(_short(c) for c in _chain), _short(real)])
         raise ScenarioError([Problem(display, 0, 0, "extends", f"extends forms a cycle: {names}")])
     data = load_located(path, display)
+    if prepare is not None:
+        prepare(data)
     parent = data.get("extends")
     if parent is None:
         return data
@@ -219,7 +226,7 @@ def load_with_extends(path: Path, _chain: tuple[str, ...] = ()) -> LocDict:
     if not parent_path.is_file():
         chain = " -> ".join([*(_short(c) for c in _chain), _short(real), parent])
         raise ScenarioError([Problem(display, line, col, "extends", f"parent scenario {parent!r} not found (looked for {parent_path}); chain: {chain}")])
-    base = load_with_extends(parent_path, (*_chain, real))
+    base = load_with_extends(parent_path, prepare, (*_chain, real))
     child = _mkdict(data.loc)
     for k, v in data.items():
         if k != "extends":

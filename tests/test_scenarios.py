@@ -1,0 +1,40 @@
+"""Every shipped scenario validates; the reference scenario tells the story of the public record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from sim.engine import simulate
+from sim.results import analyse
+from sim.scenario import load_scenario_with_warnings
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+REFERENCE = Path(__file__).resolve().parents[1] / "scenarios" / "csto_kazakhstan_2022.yaml"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_shipped_scenario_is_valid(path):
+    scenario, _warnings = load_scenario_with_warnings(path)
+    assert scenario.movements
+    assert path.read_text().startswith("# yaml-language-server: $schema=../docs/scenario.schema.json")
+
+
+def test_reference_scenario_reproduces_the_record():
+    scenario, warnings = load_scenario_with_warnings(REFERENCE)
+    assert not warnings
+    res = analyse(simulate(scenario))
+    day = lambda h: scenario.to_datetime(h).date()  # noqa: E731
+    # CSTO force commander: deployment complete on 9 January (ref timeline)
+    assert day(res.phases["deploy"]["closed_h"]) <= datetime(2022, 1, 9).date()
+    # Russian MoD: withdrawal complete by 19 January
+    assert day(res.phases["withdraw"]["closed_h"]) == datetime(2022, 1, 19).date()
+    assert all(r.status == "MET" for r in res.lines)
+    # allies leave on the 14th; Kyrgyzstan by road
+    for cid in ("am", "by", "tj", "kg"):
+        assert day(res.contingents[cid]["withdraw_closed_h"]) == datetime(2022, 1, 14).date(), cid
+    assert any(c.contingent == "kg" for c in res.run.convoys)
+    # ~2,030 personnel delivered (CSTO Secretary General)
+    assert res.phases["deploy"]["troops"] == 2030
