@@ -144,8 +144,11 @@ def format_run(res) -> str:
         rows.append([r.id, r.contingent, r.phase, r.mode, str(r.troops), str(r.vehicles), t(r.ready_h),
                      t(r.deadline_h), t(r.closed_h) if r.status != "OPEN" else "not closed",
                      hours(r.slack_h), r.status, r.bound_by])
-    table = render(["line", "cont.", "phase", "mode", "troops", "veh", "ready", "deadline", "closed", "slack h",
-                    "status", "late because"], rows, "llllrrlllrll")
+    headers = ["line", "cont.", "phase", "mode", "troops", "veh", "ready", "deadline", "closed", "slack h",
+               "status", "late because"]
+    if not any(r[-1] for r in rows):  # nothing late: no empty column
+        headers, rows = headers[:-1], [r[:-1] for r in rows]
+    table = render(headers, rows, "llllrrlllrll")
     tot = res.totals
     lines = [f"{s.name}  (seed {run.seed})", "", table, ""]
     lines.append(f"sorties {tot['sorties']} ({tot['loaded_sorties']} loaded, {tot['reposition_sorties']} empty), "
