@@ -215,3 +215,137 @@ def draw_run_charts(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     for draw in RUN_CHARTS:
         paths += draw(res, out, svg)
     return paths
+
+
+# ------------------------------------------------------------------ comparison charts
+
+MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
+
+
+def _tz_of(digests):
+    from datetime import datetime as _dt
+
+    return _dt.fromisoformat(digests[0].summary["scenario"]["start"]).tzinfo
+
+
+def _fmt_dates(ax, tz, span_days: float) -> None:
+    if span_days <= 4:
+        ax.xaxis.set_major_locator(mdates.HourLocator(byhour=[0, 12], tz=tz))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=tz))
+    else:
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(span_days / 12)), tz=tz))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=tz))
+    off = _dt_offset(tz)
+    ax.set_xlabel(f"local time (UTC{off})")
+
+
+def _dt_offset(tz) -> str:
+    from datetime import datetime as _dt
+
+    s = _dt(2022, 1, 1, tzinfo=tz).strftime("%z")
+    return f"{s[:3]}:{s[3:]}"
+
+
+def compare_in_theatre_chart(digests, labels, out: Path, svg: bool = False) -> list[Path]:
+    from datetime import datetime as _dt
+
+    tz = _tz_of(digests)
+    fig, ax = plt.subplots(figsize=(11, 4.8))
+    colours = colour_map(labels)
+    lo, hi = None, None
+    for d, lab in zip(digests, labels):
+        xs = [_dt.fromisoformat(t) for t, _ in d.in_theatre]
+        ys = [n for _, n in d.in_theatre]
+        ax.step(xs, ys, where="post", color=colours[lab], lw=1.8, label=lab, alpha=0.9)
+        lo = min(xs[0], lo) if lo else xs[0]
+        hi = max(xs[-1], hi) if hi else xs[-1]
+    for ph, style in (("deploy", "#444444"), ("withdraw", "#b00020")):
+        dl = max((ln["deadline"] for ln in digests[0].summary["lines"] if ln["phase"] == ph), default=None)
+        if dl:
+            x = _dt.fromisoformat(dl)
+            ax.axvline(x, color=style, ls="--", lw=1.1)
+            ax.annotate(f"{ph} deadline", (x, 1.0), xycoords=("data", "axes fraction"), fontsize=8, color=style,
+                        ha="right", va="top", rotation=90, xytext=(-2, -2), textcoords="offset points")
+            hi = max(hi, x)
+    ax.set_xlim(lo, hi + timedelta(hours=12))
+    ax.set_ylim(0, None)
+    ax.set_ylabel("personnel in theatre")
+    ax.set_title("Personnel in theatre, by scenario")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="scenario")
+    _fmt_dates(ax, tz, (hi - lo).total_seconds() / 86400)
+    return _save(fig, out, "compare_in_theatre", svg)
+
+
+def compare_completion_chart(digests, labels, phases: tuple[str, ...], out: Path, svg: bool = False) -> list[Path]:
+    from datetime import datetime as _dt
+
+    tz = _tz_of(digests)
+    phases = tuple(p for p in phases if p in digests[0].summary["phases"])
+    colours = colour_map(labels)
+    conts = {p: [c for c, v in digests[0].summary["contingents"].items() if f"{p}_closed" in v] for p in phases}
+    n_rows = max((len(v) + 1 for v in conts.values()), default=1)
+    fig, axes = plt.subplots(1, len(phases), figsize=(6.2 * len(phases) + 1.5, 0.5 * n_rows * max(1, len(digests) / 3) + 2.2),
+                             squeeze=False)
+    k = len(digests)
+    for ax, ph in zip(axes[0], phases):
+        rows = conts[ph] + ["all"]
+        xs_all = []
+        for j, (d, lab) in enumerate(zip(digests, labels)):
+            off = (j - (k - 1) / 2) * (0.7 / max(k, 1))
+            for i, c in enumerate(rows):
+                v = d.summary["phases"][ph]["closed"] if c == "all" else d.summary["contingents"].get(c, {}).get(f"{ph}_closed")
+                if v:
+                    x = _dt.fromisoformat(v)
+                    xs_all.append(x)
+                    ax.plot([x], [i + off], marker=MARKERS[j % len(MARKERS)], color=colours[lab], ms=6, ls="none")
+        for i, c in enumerate(rows):
+            dl = digests[0].summary["phases"][ph]["deadline"] if c == "all" else digests[0].summary["contingents"][c][f"{ph}_deadline"]
+            x = _dt.fromisoformat(dl)
+            xs_all.append(x)
+            ax.plot([x], [i], marker="|", color="black", ms=18, mew=2, ls="none")
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([c if c != "all" else f"all {ph}" for c in rows])
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.grid(axis="y", visible=False)
+        lo, hi = min(xs_all), max(xs_all)
+        pad = (hi - lo) * 0.06 + timedelta(hours=3)
+        ax.set_xlim(lo - pad, hi + pad)
+        _fmt_dates(ax, tz, (hi - lo).total_seconds() / 86400)
+        ax.set_title(f"{ph}: completion by contingent")
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker=MARKERS[j % len(MARKERS)], color=colours[lab], ls="none", ms=6)
+               for j, lab in enumerate(labels)]
+    handles.append(Line2D([], [], marker="|", color="black", ls="none", ms=12, mew=2))
+    fig.legend(handles, [*labels, "deadline (baseline)"], loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=min(4, len(handles)), frameon=False)
+    fig.tight_layout()
+    return _save(fig, out, "compare_completion", svg)
+
+
+def compare_departures_chart(digests, labels, phases: tuple[str, ...], out: Path, svg: bool = False) -> list[Path]:
+    from datetime import date as _date
+
+    days = sorted({d for dg in digests for d, v in dg.departures.items() if any(v.get(p, 0) for p in phases)})
+    colours = colour_map(labels)
+    fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(days) * max(1, len(digests) / 2) + 3), 4.4))
+    k = len(digests)
+    width = 0.8 / max(k, 1)
+    for j, (dg, lab) in enumerate(zip(digests, labels)):
+        ys = [sum(dg.departures.get(d, {}).get(p, 0) for p in phases) for d in days]
+        ax.bar([i + (j - (k - 1) / 2) * width for i in range(len(days))], ys, width=width * 0.95,
+               color=colours[lab], label=lab)
+    ax.set_xticks(range(len(days)))
+    ax.set_xticklabels([_date.fromisoformat(d).strftime("%d %b") for d in days], rotation=0 if len(days) < 16 else 45)
+    ax.set_ylabel("loaded take-offs per day")
+    ax.set_xlabel("local date")
+    ax.grid(axis="x", visible=False)
+    ax.set_title("Departures per day, by scenario" + ("" if len(phases) > 1 else f" ({phases[0]})"))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="scenario")
+    return _save(fig, out, "compare_departures", svg)
+
+
+def draw_compare_charts(digests, labels, phases, out: Path, svg: bool = False) -> list[Path]:
+    return (compare_in_theatre_chart(digests, labels, out, svg)
+            + compare_completion_chart(digests, labels, phases, out, svg)
+            + compare_departures_chart(digests, labels, phases, out, svg))

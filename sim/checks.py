@@ -30,6 +30,17 @@ class _Report:
     def error(self, loc: tuple, msg: str) -> None:
         self.errors.append(self._make(loc, msg))
 
+    def unknown(self, loc: tuple, kind: str, section: str, ids: list[str], value: str) -> None:
+        """An unknown reference; when a child scenario removed that id, say so where it was removed."""
+        for path, rid, where in getattr(self.raw, "removed", []):
+            if path == section and rid == value:
+                used = self._make(loc, "")
+                self.errors.append(Problem(where[0], where[1], where[2], section,
+                                           f"{kind} {value!r} is removed here but still used at "
+                                           f"{used.file}:{used.line} ({used.path}); edit or remove that too"))
+                return
+        self.error(loc, _known(kind, ids, value))
+
     def warn(self, loc: tuple, msg: str) -> None:
         self.warnings.append(self._make(loc, "warning: " + msg))
 
@@ -52,7 +63,13 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
         for i, item in enumerate(getattr(s, section)):
             if item.id in seen:
                 first = locate(raw, (section, seen[item.id]))
-                r.error((section, i, "id"), f"duplicate id {item.id!r} (first at line {first[1] if first else '?'}); ids must be unique")
+                at = first[1] if first else "?"
+                raw_item = raw[section][i] if isinstance(raw.get(section), list) else None
+                if "id" in getattr(raw_item, "defaulted", ()):
+                    r.error((section, i), f"duplicate default id: this entry gets the same id {item.id!r} as the one at line {at}; "
+                            "merge them, or give each an explicit 'id:'")
+                else:
+                    r.error((section, i, "id"), f"duplicate id {item.id!r} (first at line {at}); ids must be unique")
             else:
                 seen[item.id] = i
 
@@ -63,18 +80,22 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
 
     for i, f in enumerate(s.fleet):
         if f.type not in type_ids:
-            r.error(("fleet", i, "type"), _known("aircraft type", type_ids, f.type))
+            r.unknown(("fleet", i, "type"), "aircraft type", "aircraft", type_ids, f.type)
         if f.base not in airfield_ids:
-            r.error(("fleet", i, "base"), _known("airfield", airfield_ids, f.base))
+            r.unknown(("fleet", i, "base"), "airfield", "airfields", airfield_ids, f.base)
         if f.available is not None and s.h(f.available) >= s.horizon:
             r.warn(("fleet", i, "available"), "fleet becomes available after the horizon; it will never fly")
 
     for i, c in enumerate(s.contingents):
         if c.home not in airfield_ids:
-            r.error(("contingents", i, "home"), _known("airfield", airfield_ids, c.home))
+            r.unknown(("contingents", i, "home"), "airfield", "airfields", airfield_ids, c.home)
         for eid, n in c.equipment.items():
             if eid not in eq_ids and n:  # a zero count (e.g. set by a variant) needs no catalogue entry
-                r.error(("contingents", i, "equipment", eid), _known("equipment", eq_ids, eid))
+                r.unknown(("contingents", i, "equipment", eid), "equipment", "equipment", eq_ids, eid)
+        crew = sum(s.equipment_item(e).crew * n for e, n in c.equipment.items() if e in eq_ids)
+        if crew > c.troops:
+            r.warn(("contingents", i, "troops"), f"its vehicles need {crew} crew but the contingent has {c.troops} troops; "
+                   "vehicles will fly without their full crews")
         if c.troops == 0 and not any(c.equipment.values()) and c.cargo_t == 0:
             r.warn(("contingents", i), "contingent has no troops, vehicles or cargo")
 
@@ -106,12 +127,12 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
     for i, m in enumerate(s.movements):
         loc = ("movements", i)
         if m.contingent not in cont_ids:
-            r.error((*loc, "contingent"), _known("contingent", cont_ids, m.contingent))
+            r.unknown((*loc, "contingent"), "contingent", "contingents", cont_ids, m.contingent)
             ok_refs = False
             continue
         for key, val in (("from", m.origin), ("to", m.destination)):
             if val not in airfield_ids:
-                r.error((*loc, key), _known("airfield", airfield_ids, val))
+                r.unknown((*loc, key), "airfield", "airfields", airfield_ids, val)
                 ok_refs = False
         if m.origin == m.destination and m.origin in airfield_ids:
             r.error((*loc, "to"), f"destination is the same as origin ({m.origin!r})")
@@ -119,13 +140,13 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
             if eid not in eq_ids:
                 if not n:
                     continue
-                r.error((*loc, "equipment", eid), _known("equipment", eq_ids, eid))
+                r.unknown((*loc, "equipment", eid), "equipment", "equipment", eq_ids, eid)
             elif m.equipment[eid] > s.contingent(m.contingent).equipment.get(eid, 0):
                 have = s.contingent(m.contingent).equipment.get(eid, 0)
                 r.error((*loc, "equipment", eid), f"moves {m.equipment[eid]} {eid} but contingent {m.contingent!r} has {have}")
         for j, fid in enumerate(m.fleets or []):
             if fid not in fleet_ids:
-                r.error((*loc, "fleets", j), _known("fleet", fleet_ids, fid))
+                r.unknown((*loc, "fleets", j), "fleet", "fleet", fleet_ids, fid)
         ready, deadline = s.h(m.ready), s.h(m.deadline)
         if deadline <= ready:
             r.error((*loc, "deadline"), f"deadline {m.deadline and _fmt(s, deadline)} is not after ready {_fmt(s, ready)}")
@@ -139,7 +160,7 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
         if m.troops is not None and m.troops > c.troops:
             r.error((*loc, "troops"), f"moves {m.troops} troops but contingent {m.contingent!r} has {c.troops}")
         if m.cargo_t is not None and m.cargo_t > c.cargo_t + 1e-9:
-            r.error((*loc, "cargo_t"), f"moves {m.cargo_t} t of cargo but contingent {m.contingent!r} has {c.cargo_t} t")
+            r.error((*loc, "cargo_t"), f"moves {m.cargo_t:g} t of cargo but contingent {m.contingent!r} has {c.cargo_t:g} t")
         troops, equipment, cargo = s.line_parts(m)
         tot = totals.setdefault((m.contingent, m.phase), [0, Counter(), 0.0, i])
         tot[0] += troops
@@ -161,13 +182,15 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
 
     for (cid, phase), (troops, equipment, cargo, i) in totals.items():
         c = s.contingent(cid)
-        if troops > c.troops:
-            r.error(("movements", i), f"{phase} lines of {cid!r} move {troops} troops in all; the contingent has {c.troops}")
-        for eid, n in equipment.items():
-            if n > c.equipment.get(eid, 0):
-                r.error(("movements", i), f"{phase} lines of {cid!r} move {n} {eid} in all; the contingent has {c.equipment.get(eid, 0)}")
-        if cargo > c.cargo_t + 1e-6:
-            r.error(("movements", i), f"{phase} lines of {cid!r} move {cargo:g} t of cargo in all; the contingent has {c.cargo_t:g} t")
+        lines = [m for m in s.movements if m.contingent == cid and m.phase == phase]
+        if len(lines) > 1:  # a single line's parts were checked against the contingent above
+            if troops > c.troops:
+                r.error(("movements", i), f"{phase} lines of {cid!r} move {troops} troops in all; the contingent has {c.troops}")
+            for eid, n in equipment.items():
+                if n > c.equipment.get(eid, 0):
+                    r.error(("movements", i), f"{phase} lines of {cid!r} move {n} {eid} in all; the contingent has {c.equipment.get(eid, 0)}")
+            if cargo > c.cargo_t + 1e-6:
+                r.error(("movements", i), f"{phase} lines of {cid!r} move {cargo:g} t of cargo in all; the contingent has {c.cargo_t:g} t")
         if phase == "withdraw" and deploys_of[cid]:
             dep = totals.get((cid, "deploy"))
             if dep and troops > dep[0]:
@@ -241,6 +264,10 @@ def _check_air_line(s: Scenario, r: _Report, i: int, m, dist, coords) -> None:
 
     loc = ("movements", i)
     types = line_types(s, m)
+    if m.fleets is not None and not m.fleets:
+        r.error((*loc, "fleets"), "fleets is an empty list, so no aircraft may fly this line; "
+                "list fleet ids, or leave fleets out to allow any fleet")
+        return
     if not types:
         if m.fleets:
             r.error((*loc, "fleets"), "none of these fleets exists; the line cannot be flown")

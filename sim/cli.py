@@ -55,6 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     val.add_argument("--resolved", action="store_true", help="print the merged scenario with every default filled in")
 
+    cmp = sub.add_parser("compare", help="run several scenarios and compare them with the first",
+                         description="Run each scenario (or read a finished run folder instead of a YAML file) and "
+                         "print a side-by-side table: the first input is the baseline, the others show their "
+                         "difference to it. Writes comparison.csv, comparison.json and charts to DIR.")
+    cmp.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RUN_DIR",
+                     help="scenario YAML files or run folders written by 'sim run'; the first is the baseline")
+    cmp.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/compare-<stems>/)")
+    cmp.add_argument("--phase", choices=["deploy", "withdraw", "all"], default="all",
+                     help="which phase to compare (default: all)")
+    cmp.add_argument("--seed", type=int, metavar="N", help="seed for every scenario (default: each scenario's seed)")
+    cmp.add_argument("--workers", type=int, metavar="K", help="parallel processes (default: one per core; 1 runs in-process)")
+    cmp.add_argument("--svg", action="store_true", help="also write each chart as SVG")
+
     sub.add_parser("schema", help="print the JSON Schema of the scenario format",
                    description="Print the JSON Schema of the scenario format (for editors).")
     return p
@@ -81,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_INVALID
-        return {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema}[args.command](args)
+        commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "schema": cmd_schema}
+        return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID
@@ -91,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the one place internal errors are caught
         if debug:
             traceback.print_exc()
@@ -166,6 +183,92 @@ def format_run(res) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------ compare
+
+
+def cmd_compare(args) -> int:
+    from sim import compare as C
+    from sim.errors import Problem
+    from sim.scenario import load_scenario_with_warnings
+
+    if len(args.inputs) < 2:
+        raise UsageError("sim compare: give at least two scenarios or run folders (the first is the baseline)")
+    # 1. check every input before running anything
+    problems: list[Problem] = []
+    loaded: list = []
+    for src in args.inputs:
+        p = Path(src)
+        try:
+            if p.is_dir():
+                loaded.append(("folder", C.digest_from_folder(p)))
+            else:
+                scenario, warnings = load_scenario_with_warnings(p)
+                loaded.append(("scenario", (scenario, p.stem, str(p), [str(w) for w in warnings], args.seed)))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    # 2. run the scenarios, in parallel when there are cores to spare
+    from sim.parallel import run_many
+
+    jobs = [item for kind, item in loaded if kind == "scenario"]
+    outcomes = iter(run_many(C.run_scenario_digest, jobs, workers=args.workers))
+    digests = []
+    for kind, item in loaded:
+        if kind == "folder":
+            digests.append(item)
+            continue
+        out = next(outcomes)
+        if not out.ok:
+            raise RuntimeError(f"running {item[2]} failed: {out.error}")
+        digests.append(out.value)
+    labels = [d.label for d in digests]
+    for i, lab in enumerate(labels):
+        if labels.count(lab) > 1:
+            digests[i].label = f"{lab}-{i + 1}"
+    base = digests[0]
+    for d in digests[1:]:
+        d.changes = C.scenario_diff(base.resolved, d.resolved)
+    # 3. print and write
+    from sim.tables import render
+
+    headers, rows = C.table(digests, args.phase)
+    print(f"baseline: {base.label} ({base.summary['scenario']['name']}); other columns: difference to it\n")
+    print(render(headers, rows, "l" * len(headers), header_width=16))
+    if args.phase != "all":
+        print(f"(rows are for the {args.phase} phase; peak/MOG is over the whole run)")
+    print()
+    for d in digests[1:]:
+        print(f"{d.label}: what differs from {base.label}")
+        for line in d.changes[:25] or ["(nothing in the resolved scenario)"]:
+            print(f"  {line}")
+        if len(d.changes) > 25:
+            print(f"  ... and {len(d.changes) - 25} more (comparison.json has them all)")
+    out = Path(args.out) if args.out else Path("outputs") / ("compare-" + "-".join(
+        C.short_labels([d.label for d in digests])))[:120]
+    write_comparison(digests, args.phase, out, args.svg)
+    print(f"\nwrote {out}/ (comparison.csv, comparison.json, compare_*.png)")
+    return EXIT_OK
+
+
+def write_comparison(digests, phase: str, out: Path, svg: bool = False) -> Path:
+    import json
+
+    from sim import compare as C
+    from sim.report import atomic_dir
+
+    labels = C.short_labels([d.label for d in digests])
+    with atomic_dir(out) as tmp:
+        (tmp / "comparison.csv").write_text(C.comparison_csv(digests, phase), encoding="utf-8")
+        (tmp / "comparison.json").write_text(json.dumps(C.comparison_dict(digests, phase), indent=2) + "\n",
+                                             encoding="utf-8")
+        from sim import charts
+
+        phases = C.PHASES if phase == "all" else (phase,)
+        charts.draw_compare_charts(digests, labels, phases, tmp, svg=svg)
+    return out
+
+
 # ------------------------------------------------------------------ validate and schema
 
 
@@ -180,7 +283,11 @@ def cmd_validate(args) -> int:
             s, warnings = load_scenario_with_warnings(Path(f))
         except ScenarioError as exc:
             print(exc)
-            status = EXIT_INVALID
+            status = max(status, EXIT_INVALID)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one broken file must not hide the others' problems
+            print(f"{f}: internal error while checking: {type(exc).__name__}: {exc} (please report it)")
+            status = EXIT_INTERNAL if status == EXIT_OK else status
             continue
         troops = sum(c.troops for c in s.contingents)
         vehicles = sum(sum(c.equipment.values()) for c in s.contingents)

@@ -58,7 +58,8 @@ def cap_kg(t: AircraftType) -> int:
 
 def line_types(scenario: Scenario, m: Movement) -> list[AircraftType]:
     """Aircraft types that may fly a line, ordered with the planning type first."""
-    fleets = [f for f in scenario.fleet if m.fleets is None or f.id in m.fleets]
+    known = {t.id for t in scenario.aircraft}
+    fleets = [f for f in scenario.fleet if (m.fleets is None or f.id in m.fleets) and f.type in known]
     tails: dict[str, int] = {}
     for f in fleets:
         tails[f.type] = tails.get(f.type, 0) + f.count

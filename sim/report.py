@@ -93,6 +93,24 @@ def movements_csv(res: R.Results) -> str:
     return buf.getvalue()
 
 
+def in_theatre_csv(res: R.Results) -> str:
+    """Personnel in theatre after each change: time, total, then one column per nation."""
+    run = res.run
+    times, nations, counts = R.in_theatre(run)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["time", "total", *nations])
+    rows: dict[str, list[int]] = {}  # one row per minute: the count after every change in it
+    for k, t in enumerate(times):
+        rows[R.iso(run, float(t))] = [int(x) for x in counts[:, k]]
+    last = None
+    for k, (when, row) in enumerate(rows.items()):
+        if row != last or k == len(rows) - 1:
+            w.writerow([when, sum(row), *row])
+        last = row
+    return buf.getvalue()
+
+
 def summary_dict(res: R.Results, warnings: list[str] | None = None) -> dict:
     run = res.run
     s = run.scenario
@@ -165,6 +183,7 @@ def write_run(res: R.Results, out_dir: Path, warnings: list[str] | None = None, 
         with timer("report"):
             (tmp / "sorties.csv").write_text(sorties_csv(res), encoding="utf-8")
             (tmp / "movements.csv").write_text(movements_csv(res), encoding="utf-8")
+            (tmp / "in_theatre.csv").write_text(in_theatre_csv(res), encoding="utf-8")
             summary = summary_dict(res, warnings)
             (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
             (tmp / "scenario.resolved.yaml").write_text(resolved_yaml(res), encoding="utf-8")

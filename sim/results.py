@@ -180,6 +180,7 @@ def phase_summary(run: Run, rows: list[LineRow]) -> dict[str, dict]:
             "makespan_h": end - first_ready if all_closed else math.nan,
             "deadline_h": max(r.deadline_h for r in prow),
             "sorties": len(flights),
+            "tails_used": len({x.tail for x in flights}),
             "flying_h": sum(x.flying_h for x in flights),
             "troops": sum(r.troops for r in prow),
             "lines_late": len(late),

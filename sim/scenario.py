@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AllowInfNan,
+    Strict,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -27,7 +29,7 @@ from pydantic import (
 from sim import geo
 from sim.errors import Problem, ScenarioError
 from sim.timeparse import parse_duration_h, parse_hours, parse_time, parse_utc_offset
-from sim.yamlsrc import LocDict, load_with_extends, locate
+from sim.yamlsrc import LocDict, kind_of, load_with_extends, locate
 
 # ------------------------------------------------------------------ field types
 
@@ -58,6 +60,8 @@ Hours = Annotated[
         {"anyOf": [{"type": "number"}, {"type": "string"}], "description": "hours, or a duration like '1h30m', '30d'"}
     ),
 ]
+Int = Annotated[int, Strict()]  # no true/false or 5.5 where a count is meant
+Num = Annotated[float, Strict(), AllowInfNan(False)]  # numbers (ints accepted), never true/false or nan
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@\-]*$")]
 
 
@@ -71,7 +75,7 @@ class _Model(BaseModel):
 class Planning(_Model):
     """Planning factors; each default is labelled with its source or as an assumption."""
 
-    troop_mass_t: float = Field(
+    troop_mass_t: Num = Field(
         0.12, gt=0, le=0.5,
         description="Mass of one soldier with personal kit and weapon, tonnes (assumption: 80 kg body + 40 kg kit).",
     )
@@ -83,7 +87,7 @@ class Planning(_Model):
     refuel_h: Hours = Field(
         1.5, ge=0, le=24, description="Ground time for an en-route refuelling stop, hours (assumption)."
     )
-    cargo_floor_m_per_t: float = Field(
+    cargo_floor_m_per_t: Num = Field(
         0.5, ge=0, le=10,
         description="Floor length taken by palletised cargo, metres per tonne (assumption: a 463L pallet is 2.24 m long and carries about 4.5 t).",
     )
@@ -101,9 +105,9 @@ class Airfield(_Model):
     id: Id = Field(description="Short name used in references, e.g. 'almaty'.")
     name: str = Field("", description="Display name.")
     icao: str = Field("", description="ICAO code, if any.")
-    lat: float = Field(ge=-90, le=90, description="Latitude, degrees north.")
-    lon: float = Field(ge=-180, le=180, description="Longitude, degrees east.")
-    mog: int = Field(ge=1, le=1000, description="Maximum (working) aircraft on the ground at once.")
+    lat: Num = Field(ge=-90, le=90, description="Latitude, degrees north.")
+    lon: Num = Field(ge=-180, le=180, description="Longitude, degrees east.")
+    mog: Int = Field(ge=1, le=1000, description="Maximum (working) aircraft on the ground at once.")
     hours: str = Field("always", description="Operating hours for take-offs and landings: 'always' or local 'HH:MM-HH:MM'.")
     utc_offset: str | None = Field(None, description="Local time offset for `hours`, e.g. '+06:00' (default: the offset of `start`).")
     closed: list[Closure] = Field(default_factory=list, description="Windows when the airfield is closed.")
@@ -126,11 +130,11 @@ class Airfield(_Model):
 class AircraftType(_Model):
     id: Id = Field(description="Short name, e.g. 'il-76md'.")
     name: str = Field("", description="Display name.")
-    seats: int = Field(ge=0, le=1000, description="Troops carried (seats or planning passenger count).")
-    payload_t: float = Field(gt=0, le=300, description="Planning payload per sortie, tonnes (below the maximum).")
-    floor_m: float = Field(gt=0, le=100, description="Usable cargo floor length, metres.")
-    cruise_kmh: float = Field(ge=100, le=1200, description="Cruise (block) speed, km/h.")
-    range_km: float = Field(ge=100, le=20000, description="Range at planning payload, km.")
+    seats: Int = Field(ge=0, le=1000, description="Troops carried (seats or planning passenger count).")
+    payload_t: Num = Field(gt=0, le=300, description="Planning payload per sortie, tonnes (below the maximum).")
+    floor_m: Num = Field(gt=0, le=100, description="Usable cargo floor length, metres.")
+    cruise_kmh: Num = Field(ge=100, le=1200, description="Cruise (block) speed, km/h.")
+    range_km: Num = Field(ge=100, le=20000, description="Range at planning payload, km.")
     load_h: Hours = Field(ge=0, le=48, description="Ground time to load, hours.")
     unload_h: Hours = Field(ge=0, le=48, description="Ground time to unload, hours.")
     note: str = Field("", description="Source or remark (free text).")
@@ -139,7 +143,7 @@ class AircraftType(_Model):
 class Fleet(_Model):
     id: Id = Field("", description="Fleet name used by movement lines' `fleets` (default '<type>@<base>').")
     type: Id = Field(description="Aircraft type id.")
-    count: int = Field(ge=1, le=10000, description="Number of tails.")
+    count: Int = Field(ge=1, le=10000, description="Number of tails.")
     base: Id = Field(description="Home airfield id; idle tails return here.")
     available: Time | None = Field(None, description="Time the tails are available (default: start).")
     note: str = Field("", description="Source or remark (free text).")
@@ -148,21 +152,21 @@ class Fleet(_Model):
 class Equipment(_Model):
     id: Id = Field(description="Vehicle type, e.g. 'bmd-2'.")
     name: str = Field("", description="Display name.")
-    mass_t: float = Field(gt=0, le=300, description="Mass, tonnes.")
-    length_m: float = Field(gt=0, le=60, description="Length, metres.")
-    crew: int = Field(0, ge=0, le=50, description="Crew who ride with the vehicle (counted among the troops).")
+    mass_t: Num = Field(gt=0, le=300, description="Mass, tonnes.")
+    length_m: Num = Field(gt=0, le=60, description="Length, metres.")
+    crew: Int = Field(0, ge=0, le=50, description="Crew who ride with the vehicle (counted among the troops).")
     note: str = Field("", description="Source or remark (free text).")
 
 
-Counts = dict[Id, Annotated[int, Field(ge=0, le=100000)]]
+Counts = dict[Id, Annotated[Int, Field(ge=0, le=100000)]]
 
 
 class Contingent(_Model):
     id: Id = Field(description="Short name, e.g. 'ru'.")
     nation: str = Field(min_length=1, description="Nation (used to group charts).")
-    troops: int = Field(ge=0, le=1_000_000, description="Personnel.")
+    troops: Int = Field(ge=0, le=1_000_000, description="Personnel.")
     equipment: Counts = Field(default_factory=dict, description="Vehicles by equipment id.")
-    cargo_t: float = Field(0.0, ge=0, le=1_000_000, description="Palletised cargo, tonnes.")
+    cargo_t: Num = Field(0.0, ge=0, le=1_000_000, description="Palletised cargo, tonnes.")
     home: Id = Field(description="Home airfield id.")
     note: str = Field("", description="Source or remark (free text).")
 
@@ -174,16 +178,16 @@ class Movement(_Model):
     mode: Literal["air", "road"] = Field("air", description="air or road.")
     origin: Id = Field(alias="from", description="Origin airfield id.")
     destination: Id = Field(alias="to", description="Destination airfield id.")
-    troops: int | None = Field(None, ge=0, le=1_000_000, description="Troops moved (default: all, when no part is stated).")
+    troops: Int | None = Field(None, ge=0, le=1_000_000, description="Troops moved (default: all, when no part is stated).")
     equipment: Counts | None = Field(None, description="Vehicles moved by id (default: all, when no part is stated).")
-    cargo_t: float | None = Field(None, ge=0, le=1_000_000, description="Cargo moved, tonnes (default: all, when no part is stated).")
+    cargo_t: Num | None = Field(None, ge=0, le=1_000_000, description="Cargo moved, tonnes (default: all, when no part is stated).")
     ready: Time = Field(description="Ready to load (ready time).")
     earliest: Time | None = Field(None, description="Earliest arrival at destination.")
     deadline: Time = Field(description="Latest arrival at destination.")
-    priority: int = Field(1, ge=1, le=99, description="1 is most urgent; ties go by earliest deadline, then ready time.")
+    priority: Int = Field(1, ge=1, le=99, description="1 is most urgent; ties go by earliest deadline, then ready time.")
     fleets: list[Id] | None = Field(None, description="Fleets allowed to fly this line (default: any).")
-    road_km: float | None = Field(None, gt=0, le=20000, description="Road distance, km (road lines).")
-    convoy_kmh: float | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road lines; default 40, assumption).")
+    road_km: Num | None = Field(None, gt=0, le=20000, description="Road distance, km (road lines).")
+    convoy_kmh: Num | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road lines; default 40, assumption).")
     march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road lines; default 10, assumption).")
     note: str = Field("", description="Source or remark (free text).")
 
@@ -199,7 +203,7 @@ class Scenario(_Model):
     description: str = Field("", description="What the scenario shows or asks.")
     start: Time = Field(description="Clock origin: an ISO 8601 time with UTC offset.")
     horizon: Hours = Field(720.0, gt=0, le=366 * 24, description="Stop after this long and report what is left (default 30d).")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Random seed (used by uncertainty).")
+    seed: Int = Field(0, ge=0, le=2**63 - 1, description="Random seed (used by uncertainty).")
     planning: Planning = Field(default_factory=Planning, description="Planning factors.")
     airfields: list[Airfield] = Field(min_length=1, description="Airfields.")
     aircraft: list[AircraftType] = Field(default_factory=list, description="Aircraft types.")
@@ -279,13 +283,17 @@ def fill_default_ids(data: Any) -> None:
         return
     fleet = data.get("fleet")
     for item in fleet if isinstance(fleet, list) else []:
-        if isinstance(item, dict) and "id" not in item and "type" in item and "base" in item:
+        if isinstance(item, dict) and "id" not in item and isinstance(item.get("type"), str) \
+                and isinstance(item.get("base"), str):
             item["id"] = f"{item['type']}@{item['base']}"
+            if isinstance(item, LocDict):
+                item.defaulted = ("id",)
     counter: dict[tuple, int] = {}
     movements = data.get("movements")
     for item in movements if isinstance(movements, list) else []:
-        if isinstance(item, dict) and "id" not in item and "remove" not in item:
-            key = (item.get("contingent"), item.get("phase"))
+        if isinstance(item, dict) and "id" not in item and "remove" not in item \
+                and isinstance(item.get("contingent"), str) and isinstance(item.get("phase"), str):
+            key = (item["contingent"], item["phase"])
             counter[key] = counter.get(key, 0) + 1
             item["id"] = f"{key[0]}-{key[1]}-{counter[key]}"
 
@@ -347,6 +355,24 @@ def _allowed_keys(model: type[BaseModel]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
+def _bool_hint(value: Any) -> str:
+    if isinstance(value, bool):
+        return " (YAML reads yes/no/on/off/true/false as true/false; put text in quotes, e.g. 'NO')"
+    return ""
+
+
+def _raw_value(raw: Any, loc: tuple) -> Any:
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
 def did_you_mean(word: str, options: list[str]) -> str:
     match = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return f"; did you mean {match[0]!r}?" if match else ""
@@ -356,10 +382,16 @@ def _problem_from_pydantic(err: dict, raw: LocDict, file: str) -> Problem:
     loc = tuple(err["loc"])
     # pydantic puts tagged-union and validator names in loc; keep only keys and indices of the data
     loc = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
+    key_problem = "[key]" in loc
+    loc = tuple(p for p in loc if p != "[key]")
     where = locate(raw, loc) or (file, 0, 0)
     kind, ctx = err["type"], err.get("ctx", {})
     value = err.get("input")
+    written = _raw_value(raw, loc)
     path = path_str(loc)
+    if key_problem and kind == "string_pattern_mismatch":
+        return Problem(where[0], where[1], where[2], path,
+                       f"key {value!r}: ids may use only letters, digits, '-', '_', '.' and '@'")
     if kind == "extra_forbidden":
         model = _model_for(loc)
         allowed = _allowed_keys(model) if model else []
@@ -372,15 +404,23 @@ def _problem_from_pydantic(err: dict, raw: LocDict, file: str) -> Problem:
         op = {"greater_than": "greater than", "greater_than_equal": "at least",
               "less_than": "less than", "less_than_equal": "at most"}[kind]
         bound = next(iter(ctx.values()), "?")
-        msg = f"{value!r} is out of range; must be {op} {bound}"
+        shown = written if isinstance(written, str) else value
+        shown_bound = (int(bound) if bound == int(bound) else bound) if isinstance(bound, (int, float)) else bound
+        msg = f"{shown!r} is out of range; must be {op} {shown_bound}"
+        if isinstance(written, str) and isinstance(bound, (int, float)) and bound >= 48:
+            msg += f" h ({bound / 24:g}d)"
     elif kind in ("int_parsing", "int_type", "int_from_float"):
-        msg = f"expected a whole number, got {value!r}"
+        msg = f"expected a whole number, got {value!r}" + _bool_hint(value)
     elif kind in ("float_parsing", "float_type"):
-        msg = f"expected a number, got {value!r}"
+        msg = f"expected a number, got {value!r}" + _bool_hint(value)
+    elif kind == "finite_number":
+        msg = f"must be a finite number, not {value!r}"
     elif kind in ("string_type",):
-        msg = f"expected text, got {value!r}"
+        msg = f"expected text, got {kind_of(value)}" + _bool_hint(value)
+    elif kind in ("list_type",) and value is None:
+        msg = "is empty (nothing after the key); add at least one '- ...' item"
     elif kind in ("list_type",):
-        msg = f"expected a list (YAML '- item' lines), got {type(value).__name__}"
+        msg = f"expected a list (YAML '- item' lines), got {kind_of(value)}"
     elif kind in ("dict_type", "model_type", "model_attributes_type"):
         msg = f"expected a mapping of keys, got {value!r}"
     elif kind == "literal_error":
@@ -396,7 +436,7 @@ def _problem_from_pydantic(err: dict, raw: LocDict, file: str) -> Problem:
     elif kind == "value_error":
         msg = str(err["msg"]).removeprefix("Value error, ")
     else:
-        msg = f"{err['msg']} (got {value!r})"
+        msg = f"{err['msg']} (got {kind_of(value)})"
     return Problem(where[0], where[1], where[2], path, msg)
 
 

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import math
+import re
 
 
-def render(headers: list[str], rows: list[list[str]], align: str | None = None) -> str:
-    """Columns padded to their widest cell; `align` has one 'l' or 'r' per column (default: l)."""
+def wrap_header(text: str, width: int) -> list[str]:
+    """Split a long header over lines at '_', '-' or ' ' so that columns stay narrow."""
+    if len(text) <= width:
+        return [text]
+    lines, current = [], ""
+    for piece in re.split(r"(?<=[_\- ])", text):
+        if current and len(current) + len(piece) > width:
+            lines.append(current)
+            current = ""
+        current += piece
+    lines.append(current)
+    return lines
+
+
+def render(headers: list[str], rows: list[list[str]], align: str | None = None, header_width: int = 0) -> str:
+    """Columns padded to their widest cell; `align` has one 'l' or 'r' per column (default: l).
+
+    With header_width, headers longer than that are wrapped over several lines.
+    """
     align = align or "l" * len(headers)
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    head = [wrap_header(h, header_width) if header_width else [h] for h in headers]
+    depth = max(len(h) for h in head)
+    head = [[""] * (depth - len(h)) + h for h in head]
+    widths = [max([len(x) for x in h] + [len(str(r[i])) for r in rows]) for i, h in enumerate(head)]
 
     def fmt(cells):
         out = []
@@ -17,7 +38,7 @@ def render(headers: list[str], rows: list[list[str]], align: str | None = None) 
         return "  ".join(out).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([fmt(headers), rule] + [fmt(r) for r in rows])
+    return "\n".join([fmt([h[k] for h in head]) for k in range(depth)] + [rule] + [fmt(r) for r in rows])
 
 
 def short_time(dt) -> str:

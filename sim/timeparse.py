@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 _DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*$")
-_OFFSET_RE = re.compile(r"^[+-]\d{2}:?\d{2}$")
+_OFFSET_RE = re.compile(r"^[+-]\d{1,2}:?\d{2}$")
 
 
 def parse_duration_h(value: object) -> float:
@@ -25,9 +25,12 @@ def parse_duration_h(value: object) -> float:
     if not isinstance(value, str):
         raise ValueError(f"expected a duration like '1h30m', got {value!r}")
     text = value.strip()
+    clock = re.match(r"^(\d+):([0-5]\d)$", text)
+    if clock:  # 1:30 -> 1.5 h
+        return int(clock.group(1)) + int(clock.group(2)) / 60.0
     m = _DURATION_RE.match(text)
     if not text or not m or not any(m.groups()):
-        raise ValueError(f"cannot read duration {value!r}; write it like '1h30m', '30d', '45m' or '2.5h'")
+        raise ValueError(f"cannot read duration {value!r}; write it like '1h30m', '1:30', '30d', '45m' or '2.5h'")
     d, h, mins = (float(g) if g else 0.0 for g in m.groups())
     return d * 24.0 + h + mins / 60.0
 
@@ -61,7 +64,7 @@ def parse_utc_offset(value: str) -> timezone:
         raise ValueError(f"cannot read UTC offset {value!r}; write it like '+06:00'")
     text = value.strip().replace(":", "")
     sign = -1 if text[0] == "-" else 1
-    hours, minutes = int(text[1:3]), int(text[3:5])
+    hours, minutes = int(text[1:-2]), int(text[-2:])
     if hours > 14 or minutes >= 60:
         raise ValueError(f"UTC offset {value!r} is out of range (-14:00 to +14:00)")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
@@ -79,7 +82,7 @@ def parse_hours(value: str) -> tuple[float, float] | None:
     if not m:
         raise ValueError(f"cannot read operating hours {value!r}; write 'always' or local hours like '06:00-22:00'")
     h1, m1, h2, m2 = (int(x) for x in m.groups())
-    if h1 > 24 or h2 > 24 or m1 >= 60 or m2 >= 60:
+    if h1 > 24 or h2 > 24 or m1 >= 60 or m2 >= 60 or (h1 == 24 and m1) or (h2 == 24 and m2):
         raise ValueError(f"operating hours {value!r} are not valid clock times")
     start, end = h1 + m1 / 60.0, h2 + m2 / 60.0
     if start == end:
