@@ -2,6 +2,7 @@
 
     python -m sim.docgen          # rewrite both files
     python -m sim.docgen --check  # exit 1 if the committed files differ from the model
+    python -m sim.docgen --images # re-make the charts shown in README and docs/ (docs/images/)
 
 A test runs the check, so the reference can never drift from the code.
 """
@@ -130,7 +131,45 @@ def outputs() -> dict[Path, str]:
     return {DOCS / "scenario-reference.md": reference_markdown(), DOCS / "scenario.schema.json": schema_json()}
 
 
+IMAGE_RUN = ["run", "scenarios/csto_kazakhstan_2022.yaml"]
+IMAGE_COMPARE = ["compare", "scenarios/csto_kazakhstan_2022.yaml", "scenarios/csto_all_released_13jan.yaml",
+                 "scenarios/csto_russia_first.yaml", "scenarios/csto_30_il76_no_an124.yaml",
+                 "scenarios/csto_almaty_mog4_zhetygen_closed.yaml", "--phase", "withdraw"]
+
+
+def make_images() -> None:
+    """Run the documented commands and copy their charts into docs/images/."""
+    import contextlib
+    import io
+    import os
+    import shutil
+    import tempfile
+
+    from sim.cli import main as cli
+
+    root = DOCS.parent
+    images = DOCS / "images"
+    images.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                assert cli([*IMAGE_RUN, "-o", f"{tmp}/run"]) == 0
+                assert cli([*IMAGE_COMPARE, "-o", f"{tmp}/cmp"]) == 0
+        finally:
+            os.chdir(cwd)
+        for name in ("in_theatre.png", "closure.png", "gantt.png", "airfields.png"):
+            shutil.copy(f"{tmp}/run/{name}", images / name)
+        for name in ("compare_in_theatre.png", "compare_completion.png", "compare_departures.png"):
+            shutil.copy(f"{tmp}/cmp/{name}", images / name)
+    print(f"wrote charts to {images}")
+
+
 def main(argv: list[str]) -> int:
+    if "--images" in argv:
+        make_images()
+        return 0
     stale = [p for p, text in outputs().items() if not p.exists() or p.read_text(encoding="utf-8") != text]
     if "--check" in argv:
         for p in stale:
