@@ -207,14 +207,6 @@ def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     return _save(fig, out, "airfields", svg)
 
 
-RUN_CHARTS = (in_theatre_chart, closure_chart, gantt_chart, airfields_chart)
-
-
-def draw_run_charts(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
-    paths: list[Path] = []
-    for draw in RUN_CHARTS:
-        paths += draw(res, out, svg)
-    return paths
 
 
 # ------------------------------------------------------------------ comparison charts
@@ -326,7 +318,13 @@ def compare_completion_chart(digests, labels, phases: tuple[str, ...], out: Path
 def compare_departures_chart(digests, labels, phases: tuple[str, ...], out: Path, svg: bool = False) -> list[Path]:
     from datetime import date as _date
 
-    days = sorted({d for dg in digests for d, v in dg.departures.items() if any(v.get(p, 0) for p in phases)})
+    from datetime import timedelta as _td
+
+    busy = sorted({d for dg in digests for d, v in dg.departures.items() if any(v.get(p, 0) for p in phases)})
+    days = busy
+    if busy:  # every day from the first to the last, so quiet days show as gaps
+        first, last = _date.fromisoformat(busy[0]), _date.fromisoformat(busy[-1])
+        days = [(first + _td(days=k)).isoformat() for k in range((last - first).days + 1)]
     colours = colour_map(labels)
     fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(days) * max(1, len(digests) / 2) + 3), 4.4))
     k = len(digests)
@@ -349,3 +347,129 @@ def draw_compare_charts(digests, labels, phases, out: Path, svg: bool = False) -
     return (compare_in_theatre_chart(digests, labels, out, svg)
             + compare_completion_chart(digests, labels, phases, out, svg)
             + compare_departures_chart(digests, labels, phases, out, svg))
+
+
+def network_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    """Airfields placed by longitude and latitude; routes drawn with width by loaded sorties."""
+    run = res.run
+    s = run.scenario
+    pos = {a.id: (a.lon, a.lat) for a in s.airfields}
+    routes: dict[tuple[str, str, str], int] = {}
+    for r in run.sorties:
+        if r.phase != "reposition":
+            key = (r.phase, *sorted((r.origin, r.destination)))
+            routes[key] = routes.get(key, 0) + 1
+    road = {(c.origin, c.destination) for c in run.convoys}
+    used = {a for k in routes for a in k[1:]} | {a for pair in road for a in pair}
+    lats = [pos[a][1] for a in used] or [a.lat for a in s.airfields]
+    mid_lat = sum(lats) / len(lats)
+    fig, ax = plt.subplots(figsize=(11, 6))
+    ax.set_aspect(1 / max(0.2, math.cos(math.radians(mid_lat))))
+    top = max(routes.values(), default=1)
+    colours = {"deploy": "#0072B2", "withdraw": "#D55E00"}
+    for (phase, a, b), n in sorted(routes.items(), key=lambda kv: -kv[1]):
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        shift = 0.08 if phase == "deploy" else -0.08  # keep the two phases' lines apart
+        ax.plot([x1, x2], [y1 + shift, y2 + shift], color=colours[phase], lw=0.8 + 7 * n / top, alpha=0.55,
+                solid_capstyle="round")
+        ax.annotate(str(n), ((x1 + x2) / 2, (y1 + y2) / 2 + shift), fontsize=7.5, color=colours[phase],
+                    ha="center", va="bottom" if phase == "deploy" else "top")
+    for a, b in road:
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        ax.plot([x1, x2], [y1, y2], color="#009E73", lw=2.5, ls=":", label=None)
+    placed: list[tuple[float, float]] = []  # label anchors already used, in degrees
+    for a in sorted(s.airfields, key=lambda a: (-a.lat, a.lon)):
+        x, y = pos[a.id]
+        active = a.id in used
+        ax.plot([x], [y], marker="o", ms=7 if active else 4, color="#222222" if active else "#aaaaaa", zorder=5)
+        ly = y
+        while any(abs(ly - py) < 1.3 and abs(x - px) < 6 for px, py in placed):
+            ly -= 1.3  # airfields close together: stack their labels downwards
+        placed.append((x, ly))
+        ax.annotate(f"{a.name or a.id} (MOG {a.mog})", (x, y), xytext=(x + 0.6, ly + 0.25), textcoords="data",
+                    fontsize=8, color="#222222" if active else "#999999", zorder=6,
+                    arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.6} if ly != y else None)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=colours["deploy"], lw=3), Line2D([], [], color=colours["withdraw"], lw=3)]
+    labels = ["deploy (number = loaded sorties)", "withdraw"]
+    if road:
+        handles.append(Line2D([], [], color="#009E73", lw=2.5, ls=":"))
+        labels.append("road move")
+    ax.legend(handles, labels, loc="lower left")
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    ax.set_title(f"{s.name}: network (line width by sorties)")
+    xs = [pos[a.id][0] for a in s.airfields]
+    ys = [pos[a.id][1] for a in s.airfields]
+    ax.set_xlim(min(xs) - 3, max(xs) + 6)
+    ax.set_ylim(min(ys) - 2, max(ys) + 2)
+    return _save(fig, out, "network", svg)
+
+
+def sorties_per_day_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    days, per_phase = R.sorties_per_day(res.run)
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    x = np.arange(len(days))
+    bottom = np.zeros(len(days))
+    colours = {"deploy": "#0072B2", "withdraw": "#D55E00"}
+    for phase in R.PHASES:
+        ys = per_phase.get(phase, np.zeros(len(days)))
+        if ys.sum():
+            ax.bar(x, ys, bottom=bottom, color=colours[phase], label=phase, width=0.75)
+            bottom += ys
+    for xi, total in zip(x, bottom):
+        ax.annotate(f"{int(total)}", (xi, total), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
+                    textcoords="offset points")
+    from datetime import date as _date
+
+    ax.set_xticks(x)
+    ax.set_xticklabels([_date.fromisoformat(d).strftime("%d %b") for d in days], rotation=0 if len(days) <= 16 else 45)
+    ax.set_ylim(0, max(1, bottom.max()) * 1.15)
+    ax.set_ylabel("loaded take-offs")
+    ax.set_xlabel("local date")
+    ax.grid(axis="x", visible=False)
+    ax.legend(loc="upper right")
+    ax.set_title(f"{res.run.scenario.name}: sorties per day")
+    return _save(fig, out, "sorties_per_day", svg)
+
+
+BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#E69F00", "mog": "#CC79A7",
+                     "hours": "#F0E442", "loading": "#56B4E9", "flying": "#0072B2", "road": "#009E73"}
+
+
+def why_late_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    """Per line, its time from ready to closure split into flying, handling and each kind of wait."""
+    rows = res.lines
+    fig, ax = plt.subplots(figsize=(11, max(3.0, 0.32 * len(rows) + 1.6)))
+    y = np.arange(len(rows))
+    left = np.zeros(len(rows))
+    for part in R.WAIT_PARTS:
+        w = np.array([r.breakdown_h[part] for r in rows])
+        if w.sum() > 0:
+            ax.barh(y, w, left=left, color=BREAKDOWN_COLOURS[part], label=R.PART_LABELS[part], height=0.7)
+            left += w
+    for yi, r in zip(y, rows):
+        tag = r.status + (f": {r.bound_by}" if r.bound_by else "")
+        ax.annotate(tag, (left[yi], yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
+                    color="#b00020" if r.status != "MET" else "#333333")
+    ax.set_yticks(y)
+    ax.set_yticklabels([r.id for r in rows], fontsize=8)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(0, max(1.0, left.max()) * 1.25)
+    ax.set_xlabel("hours from ready to closure")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25 / max(1.0, len(rows) / 6)), ncol=3, fontsize=7.5)
+    ax.set_title(f"{res.run.scenario.name}: where each line's time went")
+    return _save(fig, out, "why_late", svg)
+
+
+RUN_CHARTS = (in_theatre_chart, closure_chart, gantt_chart, airfields_chart, network_chart, sorties_per_day_chart,
+              why_late_chart)
+
+
+def draw_run_charts(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    paths: list[Path] = []
+    for draw in RUN_CHARTS:
+        paths += draw(res, out, svg)
+    return paths

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import sys
 import time
 import traceback
@@ -68,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--workers", type=int, metavar="K", help="parallel processes (default: one per core; 1 runs in-process)")
     cmp.add_argument("--svg", action="store_true", help="also write each chart as SVG")
 
+    view = sub.add_parser("view", help="open a run's or comparison's report.html",
+                          description="Open DIR/report.html in the default browser (the newest folder in outputs/ "
+                          "when DIR is omitted). Where no browser can open (e.g. over SSH), print the path; "
+                          "--serve serves the folder on localhost only and prints the URL.")
+    view.add_argument("dir", nargs="?", metavar="DIR", help="run or compare folder (default: newest in outputs/)")
+    view.add_argument("--serve", nargs="?", const=8000, type=int, metavar="PORT",
+                      help="serve the folder at http://127.0.0.1:PORT/ (default port 8000; 0 picks a free one)")
+
     sub.add_parser("schema", help="print the JSON Schema of the scenario format",
                    description="Print the JSON Schema of the scenario format (for editors).")
     return p
@@ -94,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_INVALID
-        commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "schema": cmd_schema}
+        commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "view": cmd_view,
+                    "schema": cmd_schema}
         return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -141,7 +151,8 @@ def cmd_run(args) -> int:
     from sim.report import write_run
 
     write_run(res, out, [str(w) for w in warnings], svg=args.svg, timer=timer)
-    print(f"\nwrote {out}/ (sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, charts)")
+    print(f"\nwrote {out}/ (report.html, sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, charts)")
+    print(f"open the report: sim view {out}")
     if args.timings:
         print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in timer.stages.items()))
     return EXIT_OK
@@ -247,7 +258,8 @@ def cmd_compare(args) -> int:
     out = Path(args.out) if args.out else Path("outputs") / ("compare-" + "-".join(
         C.short_labels([d.label for d in digests])))[:120]
     write_comparison(digests, args.phase, out, args.svg)
-    print(f"\nwrote {out}/ (comparison.csv, comparison.json, compare_*.png)")
+    print(f"\nwrote {out}/ (report.html, comparison.csv, comparison.json, compare_*.png)")
+    print(f"open the report: sim view {out}")
     return EXIT_OK
 
 
@@ -266,7 +278,70 @@ def write_comparison(digests, phase: str, out: Path, svg: bool = False) -> Path:
 
         phases = C.PHASES if phase == "all" else (phase,)
         charts.draw_compare_charts(digests, labels, phases, tmp, svg=svg)
+        from sim.htmlreport import compare_report
+
+        headers, rows = C.table(digests, phase)
+        (tmp / "report.html").write_text(compare_report(digests, phase, headers, rows, tmp), encoding="utf-8")
     return out
+
+
+# ------------------------------------------------------------------ view
+
+
+def newest_report_dir(root: Path = Path("outputs")) -> Path | None:
+    folders = [p.parent for p in root.glob("*/report.html") if not p.parent.name.startswith(".")]
+    return max(folders, key=lambda p: ((p / "report.html").stat().st_mtime, p.name)) if folders else None
+
+
+def can_open_browser() -> bool:
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def make_server(folder: Path, port: int):
+    """An HTTP server for one folder, bound to localhost only."""
+    import functools
+    import http.server
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep the terminal for the URL
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def cmd_view(args) -> int:
+    folder = Path(args.dir) if args.dir else newest_report_dir()
+    if folder is None:
+        raise UsageError("sim view: no report found in outputs/; run 'sim run SCENARIO' first, or give a folder")
+    report = folder / "report.html"
+    if not report.is_file():
+        raise UsageError(f"sim view: {report} not found; give a folder written by 'sim run' or 'sim compare'")
+    if args.serve is not None:
+        try:
+            server = make_server(folder, args.serve)
+        except OSError as exc:
+            raise UsageError(f"sim view: cannot serve on port {args.serve}: {exc.strerror}; try --serve 0") from None
+        port = server.server_address[1]
+        print(f"serving {folder}/ at http://127.0.0.1:{port}/report.html (localhost only; Ctrl-C to stop)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        return EXIT_OK
+    if can_open_browser():
+        import webbrowser
+
+        if webbrowser.open(report.resolve().as_uri()):
+            print(f"opened {report}")
+            return EXIT_OK
+    print(f"no browser can open here; the report is {report.resolve()}\n"
+          f"copy it to your machine, or run: sim view {folder} --serve  (then forward the port over SSH)")
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------ validate and schema

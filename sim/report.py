@@ -191,4 +191,9 @@ def write_run(res: R.Results, out_dir: Path, warnings: list[str] | None = None, 
             from sim import charts  # matplotlib is imported only when charts are drawn
 
             charts.draw_run_charts(res, tmp, svg=svg)
+        with timer("report"):
+            from sim.htmlreport import run_report
+
+            html_text = run_report(res, tmp, list(warnings or []), resolved_yaml(res))
+            (tmp / "report.html").write_text(html_text, encoding="utf-8")
     return out_dir

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from datetime import date, timedelta
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -320,7 +321,10 @@ def sorties_per_day(run: Run) -> tuple[list[str], dict[str, np.ndarray]]:
         day = s.to_datetime(r.takeoff).date().isoformat()
         days[day][r.phase] += 1
     labels = sorted(days)
-    return labels, {p: np.array([days[d][p] for d in labels]) for p in PHASES}
+    if labels:  # every calendar day from the first to the last, so quiet days show as gaps
+        first, last = date.fromisoformat(labels[0]), date.fromisoformat(labels[-1])
+        labels = [(first + timedelta(days=k)).isoformat() for k in range((last - first).days + 1)]
+    return labels, {p: np.array([days[d][p] if d in days else 0 for d in labels]) for p in PHASES}
 
 
 def totals(run: Run) -> dict:

@@ -14,7 +14,7 @@ from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
-RUN_FILES = {"sorties.csv", "movements.csv", "summary.json", "scenario.resolved.yaml",
+RUN_FILES = {"sorties.csv", "movements.csv", "summary.json", "scenario.resolved.yaml", "report.html", "in_theatre.csv",
              "in_theatre.png", "closure.png", "gantt.png", "airfields.png"}
 
 
@@ -96,3 +96,52 @@ def test_help_exits_0(argv, capsys):
         main(argv)
     assert exc.value.code == 0
     assert "usage: sim" in capsys.readouterr().out
+
+
+def test_view_prints_path_without_a_browser(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    assert main(["run", str(TINY), "-o", str(out)]) == 0
+    capsys.readouterr()
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["view", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert str((out / "report.html").resolve()) in text and "--serve" in text
+
+
+def test_view_refuses_a_folder_without_report(tmp_path, capsys):
+    assert main(["view", str(tmp_path)]) == 2
+    assert "report.html not found" in capsys.readouterr().err
+
+
+def test_view_serves_on_localhost_only(tmp_path):
+    import threading
+    import urllib.request
+
+    from sim.cli import make_server
+
+    (tmp_path / "report.html").write_text("<h1>ok</h1>")
+    server = make_server(tmp_path, 0)
+    assert server.server_address[0] == "127.0.0.1"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/report.html", timeout=5) as resp:
+            assert resp.read() == b"<h1>ok</h1>"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_newest_report_dir(tmp_path):
+    import os
+    import time
+
+    from sim.cli import newest_report_dir
+
+    for i, name in enumerate(["a", "b"]):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "report.html").write_text("x")
+        os.utime(tmp_path / name / "report.html", (time.time() + i, time.time() + i))
+    assert newest_report_dir(tmp_path).name == "b"
+    assert newest_report_dir(tmp_path / "a") is None
