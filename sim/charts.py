@@ -435,7 +435,8 @@ def sorties_per_day_chart(res: R.Results, out: Path, svg: bool = False) -> list[
 
 
 BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#E69F00", "mog": "#CC79A7",
-                     "hours": "#F0E442", "loading": "#56B4E9", "flying": "#0072B2", "road": "#009E73"}
+                     "hours": "#F0E442", "weather": "#7f7f7f", "delay": "#8c564b", "loading": "#56B4E9",
+                     "flying": "#0072B2", "road": "#009E73"}
 
 
 def why_late_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
@@ -473,3 +474,86 @@ def draw_run_charts(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     for draw in RUN_CHARTS:
         paths += draw(res, out, svg)
     return paths
+
+
+# ------------------------------------------------------------------ Monte Carlo charts
+
+
+def mc_fan_chart(scenario, grid, fan: dict, n: int, out: Path, svg: bool = False) -> list[Path]:
+    fig, ax = plt.subplots(figsize=(11, 4.8))
+    start = scenario.start
+    x = [start + timedelta(hours=float(h)) for h in grid]
+    ax.fill_between(x, fan["p5"], fan["p95"], step="post", color="#0072B2", alpha=0.18, lw=0, label="90% band (P5-P95)")
+    ax.fill_between(x, fan["p25"], fan["p75"], step="post", color="#0072B2", alpha=0.38, lw=0, label="50% band (P25-P75)")
+    ax.step(x, fan["p50"], where="post", color="#003f6b", lw=1.8, label="median")
+    top = float(np.max(fan["p95"])) if len(fan["p95"]) else 1.0
+    for phase, colour in (("deploy", "#444444"), ("withdraw", "#b00020")):
+        mine = [m for m in scenario.movements if m.phase == phase]
+        if mine:
+            d = start + timedelta(hours=max(scenario.h(m.deadline) for m in mine))
+            ax.axvline(d, color=colour, ls="--", lw=1.1)
+            ax.annotate(f"{phase} deadline", (d, top * 1.02), fontsize=8, color=colour, ha="right", va="bottom",
+                        xytext=(-3, 0), textcoords="offset points")
+    ax.set_ylim(0, max(1.0, top) * 1.15)
+    ax.set_xlim(x[0], x[-1])
+    ax.set_ylabel("personnel in theatre")
+    ax.set_title(f"{scenario.name}: personnel in theatre over {n} replications")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _fmt_dates(ax, start.tzinfo, (grid[-1] - grid[0]) / 24)
+    return _save(fig, out, "mc_in_theatre_fan", svg)
+
+
+def mc_completion_chart(scenario, phase: str, closed_h: list[float], stats: dict, out: Path,
+                        svg: bool = False) -> list[Path]:
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    start = scenario.start
+    finite = np.array([v for v in closed_h if v is not None and not math.isnan(v)])
+    if len(finite):
+        lo, hi = float(finite.min()), float(finite.max())
+        bins = max(10, min(60, int((hi - lo) / 2) + 1))
+        edges = np.linspace(lo - 0.5, hi + 0.5, bins + 1)
+        ax.hist([start + timedelta(hours=float(v)) for v in finite],
+                bins=[start + timedelta(hours=float(e)) for e in edges], color="#0072B2", alpha=0.85)
+    d = start + timedelta(hours=stats["deadline_h"])
+    ax.axvline(d, color="#b00020", ls="--", lw=1.5)
+    lo_ci, hi_ci = stats["p_met_ci95"]
+    ax.annotate(f"deadline {d:%d %b %H:%M} (dashed)\nP(met) = {stats['p_met']:.1%} (95% CI {lo_ci:.1%}-{hi_ci:.1%})",
+                (0.98, 0.96), xycoords="axes fraction", ha="right", va="top", fontsize=9, color="#b00020",
+                bbox={"boxstyle": "round", "fc": "white", "ec": "#dddddd"})
+    if len(finite):
+        lo_h = min(float(finite.min()), stats["deadline_h"])
+        hi_h = max(float(finite.max()), stats["deadline_h"])
+        pad = max(2.0, 0.05 * (hi_h - lo_h))
+        ax.set_xlim(start + timedelta(hours=lo_h - pad), start + timedelta(hours=hi_h + pad))
+    if stats.get("not_closed"):
+        ax.annotate(f"{stats['not_closed']} replications never closed", (0.01, 0.98), xycoords="axes fraction",
+                    va="top", fontsize=9)
+    ax.set_ylabel("replications")
+    ax.set_title(f"{scenario.name}: {phase} completion over {stats['n']} replications")
+    span = (max(finite.max(), stats["deadline_h"]) - min(finite.min(), stats["deadline_h"])) / 24 if len(finite) else 1
+    _fmt_dates(ax, start.tzinfo, span)
+    return _save(fig, out, f"mc_{phase}_completion", svg)
+
+
+def mc_deadlines_chart(scenario, line_stats: dict, out: Path, svg: bool = False) -> list[Path]:
+    ids = [m.id for m in scenario.movements]
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.3 * len(ids) + 1.4)))
+    p = np.array([line_stats[i]["p_met"] for i in ids])
+    lo = np.array([line_stats[i]["p_met_ci95"][0] for i in ids])
+    hi = np.array([line_stats[i]["p_met_ci95"][1] for i in ids])
+    y = np.arange(len(ids))
+    colours = ["#009E73" if v >= 0.9 else "#E69F00" if v >= 0.5 else "#D55E00" for v in p]
+    ax.barh(y, p * 100, color=colours, height=0.7)
+    ax.errorbar(p * 100, y, xerr=[np.maximum(p - lo, 0) * 100, np.maximum(hi - p, 0) * 100], fmt="none", ecolor="#333333", capsize=2, lw=0.8)
+    for yi, v, h in zip(y, p, hi):
+        ax.annotate(f"{v:.0%}", (max(v, h) * 100, yi), xytext=(5, 0), textcoords="offset points", va="center",
+                    fontsize=7.5)
+    ax.set_yticks(y)
+    ax.set_yticklabels(ids, fontsize=8)
+    ax.set_ylim(len(ids) - 0.5, -0.5)
+    ax.set_xlim(0, 112)
+    ax.axvline(90, color="#777777", ls=":", lw=1)
+    ax.set_xlabel("probability of meeting the deadline (%), with 95% interval")
+    ax.grid(axis="y", visible=False)
+    ax.set_title(f"{scenario.name}: probability of meeting each deadline")
+    return _save(fig, out, "mc_deadlines", svg)

@@ -200,6 +200,27 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
                     if n > dep[1].get(eid, 0):
                         r.error(("movements", i), f"withdraw lines of {cid!r} move {n} {eid} but deploy lines bring in only {dep[1].get(eid, 0)}")
 
+    if s.uncertainty is not None:
+        u = s.uncertainty
+        line_ids = [m.id for m in s.movements]
+        for j, rule in enumerate(u.delays):
+            if rule.aircraft is not None and rule.aircraft not in type_ids:
+                r.unknown(("uncertainty", "delays", j, "aircraft"), "aircraft type", "aircraft", type_ids, rule.aircraft)
+            if rule.airfield is not None and rule.airfield not in airfield_ids:
+                r.unknown(("uncertainty", "delays", j, "airfield"), "airfield", "airfields", airfield_ids, rule.airfield)
+        for j, rule in enumerate(u.breakdowns):
+            if rule.aircraft is not None and rule.aircraft not in type_ids:
+                r.unknown(("uncertainty", "breakdowns", j, "aircraft"), "aircraft type", "aircraft", type_ids, rule.aircraft)
+        for j, rule in enumerate(u.weather):
+            if rule.airfield not in airfield_ids:
+                r.unknown(("uncertainty", "weather", j, "airfield"), "airfield", "airfields", airfield_ids, rule.airfield)
+        for j, rule in enumerate(u.road):
+            if rule.line is not None:
+                if rule.line not in line_ids:
+                    r.unknown(("uncertainty", "road", j, "line"), "movement line", "movements", line_ids, rule.line)
+                elif next(m for m in s.movements if m.id == rule.line).mode != "road":
+                    r.error(("uncertainty", "road", j, "line"), f"line {rule.line!r} is not a road line")
+
     # warnings: fleets never used, contingents never withdrawn
     if ok_refs:
         air_lines = [m for m in s.movements if m.mode == "air"]

@@ -68,6 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--seed", type=int, metavar="N", help="seed for every scenario (default: each scenario's seed)")
     cmp.add_argument("--workers", type=int, metavar="K", help="parallel processes (default: one per core; 1 runs in-process)")
     cmp.add_argument("--svg", action="store_true", help="also write each chart as SVG")
+    cmp.add_argument("--replications", type=int, metavar="N",
+                     help="also run N replications of every scenario with the same seeds and report the paired "
+                     "difference in completion to the baseline")
+
+    mc = sub.add_parser("montecarlo", help="run many replications under the scenario's uncertainty",
+                        description="Run N replications of a scenario with its `uncertainty` section (delays, "
+                        "breakdowns, weather, road speeds). Replication i uses a seed derived from (SEED, i), so "
+                        "results do not depend on the number of workers. Writes replications.csv, summary.json, "
+                        "charts and report.html to DIR. Exit 0 when every replication ran, 3 when some failed "
+                        "(recorded with their seeds), 130 when interrupted (completed replications are kept).")
+    mc.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file (with an uncertainty section)")
+    mc.add_argument("-n", "--replications", type=int, default=200, metavar="N", help="replications (default 200)")
+    mc.add_argument("--seed", type=int, metavar="S", help="base seed (default: the scenario's seed)")
+    mc.add_argument("--workers", type=int, metavar="K", help="local processes (default: one per core; 1 runs in-process)")
+    mc.add_argument("--dask", metavar="ADDRESS", help="send replications to a Dask cluster, e.g. tcp://host:8786 "
+                    "(needs pip install 'sim[dask]')")
+    mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
+    mc.add_argument("--svg", action="store_true", help="also write each chart as SVG")
 
     view = sub.add_parser("view", help="open a run's or comparison's report.html",
                           description="Open DIR/report.html in the default browser (the newest folder in outputs/ "
@@ -103,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_INVALID
-        commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "view": cmd_view,
-                    "schema": cmd_schema}
+        commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "montecarlo": cmd_montecarlo,
+                    "view": cmd_view, "schema": cmd_schema}
         return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -234,12 +252,19 @@ def cmd_compare(args) -> int:
             raise RuntimeError(f"running {item[2]} failed: {out.error}")
         digests.append(out.value)
     labels = [d.label for d in digests]
-    for i, lab in enumerate(labels):
-        if labels.count(lab) > 1:
+    dup_labels = list(labels)
+    for i, lab in enumerate(dup_labels):
+        if dup_labels.count(lab) > 1:
             digests[i].label = f"{lab}-{i + 1}"
+    labels = [d.label for d in digests]
     base = digests[0]
     for d in digests[1:]:
         d.changes = C.scenario_diff(base.resolved, d.resolved)
+    paired = None
+    if args.replications:
+        if any(kind == "folder" for kind, _ in loaded):
+            raise UsageError("sim compare --replications: give scenario files, not run folders (they are re-run)")
+        paired = paired_replications([item[0] for _, item in loaded], labels, args, args.phase)
     # 3. print and write
     from sim.tables import render
 
@@ -255,15 +280,51 @@ def cmd_compare(args) -> int:
             print(f"  {line}")
         if len(d.changes) > 25:
             print(f"  ... and {len(d.changes) - 25} more (comparison.json has them all)")
+    if paired:
+        print(f"\npaired over {paired['replications']} replications with common random numbers (seed {paired['base_seed']}):")
+        print(render(["scenario", "phase", "median difference", "90% interval", "P(closes before baseline)"],
+                     [[r["label"], r["phase"], C.format_duration_h(r["median_h"]),
+                       f"{C.format_duration_h(r['p5_h'])} to {C.format_duration_h(r['p95_h'])}",
+                       f"{r['p_earlier']:.1%}"] for r in paired["rows"]]))
     out = Path(args.out) if args.out else Path("outputs") / ("compare-" + "-".join(
         C.short_labels([d.label for d in digests])))[:120]
-    write_comparison(digests, args.phase, out, args.svg)
+    write_comparison(digests, args.phase, out, args.svg, paired)
     print(f"\nwrote {out}/ (report.html, comparison.csv, comparison.json, compare_*.png)")
     print(f"open the report: sim view {out}")
     return EXIT_OK
 
 
-def write_comparison(digests, phase: str, out: Path, svg: bool = False) -> Path:
+def paired_replications(scenarios, labels, args, phase: str) -> dict:
+    """Every scenario run with the same replication seeds; differences to the baseline, pair by pair."""
+    import numpy as np
+
+    base_seed = scenarios[0].seed if args.seed is None else args.seed
+    results = []
+    for scenario, label in zip(scenarios, labels):
+        replicas, interrupted = run_replications(scenario, args.replications, base_seed, args.workers, None, label)
+        if interrupted:
+            raise KeyboardInterrupt
+        results.append({r.index: r for r in replicas if r.error is None})
+    phases = ("deploy", "withdraw") if phase == "all" else (phase,)
+    rows = []
+    for label, res in zip(labels[1:], results[1:]):
+        for ph in phases:
+            common = sorted(set(res) & set(results[0]))
+            a = np.array([results[0][i].phases.get(ph, np.inf) for i in common], dtype=float)
+            b = np.array([res[i].phases.get(ph, np.inf) for i in common], dtype=float)
+            a[np.isnan(a)] = np.inf
+            b[np.isnan(b)] = np.inf
+            ok = np.isfinite(a) & np.isfinite(b)
+            d = b[ok] - a[ok]
+            if not len(d):
+                continue
+            rows.append({"label": label, "phase": ph, "pairs": int(ok.sum()), "median_h": float(np.median(d)),
+                         "p5_h": float(np.percentile(d, 5)), "p95_h": float(np.percentile(d, 95)),
+                         "p_earlier": float(np.mean(b < a))})
+    return {"replications": args.replications, "base_seed": base_seed, "baseline": labels[0], "rows": rows}
+
+
+def write_comparison(digests, phase: str, out: Path, svg: bool = False, paired: dict | None = None) -> Path:
     import json
 
     from sim import compare as C
@@ -272,8 +333,10 @@ def write_comparison(digests, phase: str, out: Path, svg: bool = False) -> Path:
     labels = C.short_labels([d.label for d in digests])
     with atomic_dir(out) as tmp:
         (tmp / "comparison.csv").write_text(C.comparison_csv(digests, phase), encoding="utf-8")
-        (tmp / "comparison.json").write_text(json.dumps(C.comparison_dict(digests, phase), indent=2) + "\n",
-                                             encoding="utf-8")
+        data = C.comparison_dict(digests, phase)
+        if paired:
+            data["paired_replications"] = paired
+        (tmp / "comparison.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         from sim import charts
 
         phases = C.PHASES if phase == "all" else (phase,)
@@ -283,6 +346,112 @@ def write_comparison(digests, phase: str, out: Path, svg: bool = False) -> Path:
         headers, rows = C.table(digests, phase)
         (tmp / "report.html").write_text(compare_report(digests, phase, headers, rows, tmp), encoding="utf-8")
     return out
+
+
+# ------------------------------------------------------------------ Monte Carlo
+
+
+def _progress(total: int, desc: str):
+    """A tqdm bar on a terminal; nothing when output is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="rep", file=sys.stderr)
+
+
+def run_replications(scenario, n: int, base_seed: int, workers: int | None, dask: str | None, desc: str):
+    """Run n replications; returns (replicas, interrupted)."""
+    from sim import montecarlo as M
+    from sim.parallel import DaskUnavailable, Interrupted, default_workers, run_many
+
+    if n < 1:
+        raise UsageError("the number of replications must be at least 1")
+    n_workers = workers or default_workers(n)
+    tasks = M.chunks(base_seed, n, n_workers)
+    bar = _progress(n, desc)
+
+    def done(outcome):
+        if bar is not None and outcome.ok:
+            bar.update(len(outcome.value))
+
+    interrupted = False
+    try:
+        outcomes = run_many(M.replicate, [(scenario, chunk) for chunk in tasks], workers=workers,
+                            on_done=done, dask_address=dask)
+    except Interrupted as exc:
+        outcomes, interrupted = exc.outcomes, True
+    except DaskUnavailable as exc:
+        raise UsageError(f"sim: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    replicas = []
+    for chunk, out in zip(tasks, outcomes):
+        if out is None:
+            continue
+        if out.ok:
+            replicas += out.value
+        else:  # the whole task failed (e.g. a worker died): record each of its replications
+            replicas += [M.Replica(i, seed, {}, {}, {}, 0, 0, 0, {}, {}, __import__("numpy").zeros(0), error=out.error)
+                         for i, seed in chunk]
+    return replicas, interrupted
+
+
+def cmd_montecarlo(args) -> int:
+    from sim import montecarlo as M
+    from sim.report import write_montecarlo
+    from sim.scenario import load_scenario_with_warnings
+
+    path = Path(args.scenario)
+    scenario, warnings = load_scenario_with_warnings(path)
+    for w in warnings:
+        print(w, file=sys.stderr)
+    if scenario.uncertainty is None or not scenario.uncertainty.active():
+        print(f"note: {path} has no uncertainty section; every replication will be the same", file=sys.stderr)
+    base = scenario.seed if args.seed is None else args.seed
+    out = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-mc"
+    t0 = time.perf_counter()
+    replicas, interrupted = run_replications(scenario, args.replications, base, args.workers, args.dask,
+                                             f"{path.stem}")
+    wall = time.perf_counter() - t0
+    summary = M.summarise(scenario, replicas)
+    executor = f"dask {args.dask}" if args.dask else f"{args.workers or 'all'} local worker(s)"
+    print(format_montecarlo(scenario, summary, len(replicas), args.replications, wall))
+    write_montecarlo(scenario, replicas, summary, out, base, args.replications, interrupted, executor)
+    print(f"\nwrote {out}/ (report.html, replications.csv, summary.json, charts)")
+    if interrupted:
+        print(f"interrupted: kept the {len(replicas)} completed replications", file=sys.stderr)
+        return 130
+    if summary.failed:
+        print(f"{len(summary.failed)} replications failed; see summary.json 'failures' (seed and error)", file=sys.stderr)
+        return 3
+    return EXIT_OK
+
+
+def format_montecarlo(scenario, summary, done: int, requested: int, wall: float) -> str:
+    from sim.tables import render
+
+    def t(h):
+        return "not closed" if h is None or math.isinf(h) or math.isnan(h) else scenario.to_datetime(h).strftime("%d %b %H:%M")
+
+    rows = []
+    for m in scenario.movements:
+        st = summary.lines[m.id]
+        lo, hi = st["p_met_ci95"]
+        rows.append([m.id, t(st["deadline_h"]), t(st["p5_h"]), t(st["p50_h"]), t(st["p95_h"]),
+                     f"{st['p_met']:.1%}", f"{lo:.1%}-{hi:.1%}"])
+    out = [f"{scenario.name}: {summary.n} replications ({len(summary.failed)} failed) of {requested} "
+           f"in {wall:.1f} s", "",
+           render(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI"], rows, "lllllrr"), ""]
+    for phase, st in summary.phases.items():
+        lo, hi = st["p_met_ci95"]
+        out.append(f"{phase:8s} P50 {t(st['p50_h'])}, P95 {t(st['p95_h'])}; P(closed by {t(st['deadline_h'])}) = "
+                   f"{st['p_met']:.1%} (95% CI {lo:.1%}-{hi:.1%})")
+    drivers = summary.drivers["bound_by"]
+    if drivers:
+        out.append("late lines were bound by: " + ", ".join(f"{d['wait']} {d['share']:.0%}" for d in drivers[:4]))
+    return "\n".join(out)
 
 
 # ------------------------------------------------------------------ view

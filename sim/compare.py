@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from sim.errors import Problem, ScenarioError
-from sim.timeparse import format_duration_h
+from sim.timeparse import format_duration_h  # noqa: F401 - used by the CLI through this module
 
 PHASES = ("deploy", "withdraw")
 RUN_FOLDER_FILES = ("summary.json", "scenario.resolved.yaml", "in_theatre.csv", "sorties.csv")

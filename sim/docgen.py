@@ -31,6 +31,14 @@ SECTIONS = [
     ("equipment[]", S.Equipment, "equipment:"),
     ("contingents[]", S.Contingent, "contingents:"),
     ("movements[]", S.Movement, "movements:"),
+    ("uncertainty", S.Uncertainty, "uncertainty:"),
+    ("uncertainty.delays[]", S.DelayRule, "delays:"),
+    ("uncertainty.breakdowns[]", S.BreakdownRule, "breakdowns:"),
+    ("uncertainty.weather[]", S.WeatherRule, "weather:"),
+    ("uncertainty.road[]", S.RoadRule, "road:"),
+    ("distribution (delay, repair, duration)", S.Dist, ""),
+    ("lognormal", S.Lognormal, ""),
+    ("triangular", S.Triangular, ""),
 ]
 
 

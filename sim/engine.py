@@ -26,6 +26,7 @@ import simpy
 from sim import geo
 from sim.loadplan import Load, line_types, plan_line
 from sim.scenario import Movement, Scenario
+from sim.randomness import stream
 from sim.timeparse import parse_hours
 
 PHASES = ("deploy", "withdraw")
@@ -61,6 +62,8 @@ class Sortie:
     wait_mog_h: float
     wait_hours_h: float
     mog_at: str  # airfield of the longest MOG wait ('' if none)
+    wait_delay_h: float = 0.0  # random departure delay (uncertainty)
+    wait_weather_h: float = 0.0  # waiting out a random weather closure (uncertainty)
 
 
 @dataclass(slots=True)
@@ -89,6 +92,26 @@ class Convoy:
 
 
 @dataclass(slots=True)
+class Breakdown:
+    """An aircraft found unserviceable before loading (uncertainty); its load went back to the queue."""
+
+    tail: str
+    airfield: str
+    line: str
+    at: float
+    repair_h: float
+
+
+@dataclass(slots=True)
+class Closure:
+    """A random weather closure of an airfield (uncertainty)."""
+
+    airfield: str
+    start: float
+    end: float
+
+
+@dataclass(slots=True)
 class LineResult:
     id: str
     released: float = math.nan  # loads available (ready, and predecessors closed)
@@ -114,10 +137,13 @@ class Run:
     tails: list[tuple[str, str, str, str]] = field(default_factory=list)  # tail, type, fleet, base
     initial_in_theatre: dict[str, int] = field(default_factory=dict)  # contingent -> troops there at start
     horizon_reached: bool = False
+    breakdowns: list[Breakdown] = field(default_factory=list)
+    weather: list[Closure] = field(default_factory=list)
 
 
 class _Tail:
-    __slots__ = ("name", "idx", "type", "fleet", "fleet_order", "base", "at", "slot", "slot_since", "wake", "available")
+    __slots__ = ("name", "idx", "type", "fleet", "fleet_order", "base", "at", "slot", "slot_since", "wake", "available",
+                 "rng_delay", "rng_breakdown", "delay_rules", "breakdown_rules")
 
     def __init__(self, name, idx, atype, fleet, fleet_order, base, available):
         self.name, self.idx, self.type, self.fleet = name, idx, atype, fleet
@@ -125,6 +151,9 @@ class _Tail:
         self.slot = None  # (airfield index, simpy request) while holding a working slot
         self.slot_since = 0.0
         self.wake = None
+        self.rng_delay = self.rng_breakdown = None  # named random streams, only under uncertainty
+        self.delay_rules: list = []
+        self.breakdown_rules: list = []
 
 
 class _Line:
@@ -142,15 +171,22 @@ class Engine:
         self.af_index = {a: i for i, a in enumerate(self.af_ids)}
         self.dist = geo.distance_matrix([(a.lat, a.lon) for a in scenario.airfields])
         start_utc_h = scenario.start.utcoffset().total_seconds() / 3600.0
+        unc = scenario.uncertainty
+        self.unc = unc if unc is not None and unc.active() else None
+        self.run = Run(scenario=scenario, seed=self.seed, end_h=0.0)
+        # opening times: scheduled (hours and stated closures) and actual (plus random weather)
+        self.open_sched: list[geo.OpeningTimes] = []
         self.open: list[geo.OpeningTimes] = []
         for a in scenario.airfields:
             phase = (scenario.start.hour + scenario.start.minute / 60.0 - start_utc_h + scenario.utc_offset(a)) % 24.0
             closures = [(scenario.h(c.start), scenario.h(c.end)) for c in a.closed]
-            self.open.append(geo.OpeningTimes(parse_hours(a.hours), phase, closures))
+            sched = geo.OpeningTimes(parse_hours(a.hours), phase, closures)
+            weather = self._draw_weather(a.id)
+            self.open_sched.append(sched)
+            self.open.append(geo.OpeningTimes(sched.window, phase, closures + weather) if weather else sched)
         self.mog = [simpy.Resource(self.env, capacity=a.mog) for a in scenario.airfields]
         self.types = {t.id: t for t in scenario.aircraft}
         self._routes: dict[tuple[str, int, int], list[int] | None] = {}
-        self.run = Run(scenario=scenario, seed=self.seed, end_h=0.0)
         self.tails: list[_Tail] = []
         for fo, f in enumerate(scenario.fleet):
             avail = max(0.0, scenario.h(f.available))
@@ -158,6 +194,11 @@ class Engine:
             for k in range(f.count):
                 name = f"{f.id}#{k + 1:0{width}d}"
                 t = _Tail(name, len(self.tails), self.types[f.type], f.id, fo, self.af_index[f.base], avail)
+                if self.unc is not None:
+                    t.delay_rules = [r for r in self.unc.delays if r.aircraft in (None, f.type)]
+                    t.breakdown_rules = [r for r in self.unc.breakdowns if r.aircraft in (None, f.type)]
+                    t.rng_delay = stream(self.seed, f"delay:{name}") if t.delay_rules else None
+                    t.rng_breakdown = stream(self.seed, f"breakdown:{name}") if t.breakdown_rules else None
                 self.tails.append(t)
                 self.run.tails.append((name, f.type, f.id, f.base))
         self.idle: list[_Tail] = []
@@ -170,6 +211,23 @@ class Engine:
         self._seq = 0
 
     # ------------------------------------------------------------ set-up
+
+    def _draw_weather(self, airfield: str) -> list[tuple[float, float]]:
+        """Random closures of one airfield up to the horizon, from that airfield's own stream."""
+        if self.unc is None:
+            return []
+        out = []
+        for j, rule in enumerate(r for r in self.unc.weather if r.airfield == airfield):
+            rng = stream(self.seed, f"weather:{airfield}:{j}")
+            t = 0.0
+            while True:
+                t += float(rng.exponential(24.0 / rule.rate_per_day))
+                if t >= self.s.horizon:
+                    break
+                d = rule.duration.sample(rng)
+                out.append((t, t + d))
+                self.run.weather.append(Closure(airfield, t, t + d))
+        return out
 
     def _route(self, atype, a: int, b: int) -> list[int] | None:
         key = (atype.id, a, b)
@@ -246,6 +304,11 @@ class Engine:
     def _convoy(self, ln: _Line):
         env, m = self.env, ln.m
         speed = m.convoy_kmh or 40.0  # assumption: military convoy average, documented in docs/model.md
+        if self.unc is not None:
+            for j, rule in enumerate(self.unc.road):
+                if rule.line in (None, m.id) and rule.speed_cv > 0:
+                    sigma = math.sqrt(math.log(1 + rule.speed_cv**2))
+                    speed *= float(stream(self.seed, f"road:{m.id}:{j}").lognormal(-sigma * sigma / 2, sigma))
         march = m.march_h_per_day or 10.0  # assumption: daily march hours
         driving = m.road_km / speed
         days, rem = divmod(driving, march)
@@ -292,7 +355,7 @@ class Engine:
                 key=lambda t: (self._empty_h(t, ln.origin, ln.dest), t.fleet_order, t.idx),
             )
             self.idle.remove(tail)
-            tail.wake.succeed((load, entry[-2]))
+            tail.wake.succeed((load, entry[-2], cls, entry))
 
     def _empty_h(self, tail: _Tail, origin: int, dest: int) -> float:
         """Empty flying an assignment implies: to the load's origin, and home from its destination."""
@@ -329,8 +392,7 @@ class Engine:
                     continue
                 self._release_slot(tail)
                 job = yield tail.wake
-            load, released = job
-            yield from self._sortie(tail, load, released)
+            yield from self._sortie(tail, *job)
 
     def _acquire_slot(self, tail: _Tail, af: int):
         req = self.mog[af].request()
@@ -344,7 +406,7 @@ class Engine:
             self.run.ground.append(GroundStay(self.af_ids[af], tail.name, tail.slot_since, self.env.now))
             tail.slot = None
 
-    def _sortie(self, tail: _Tail, load: Load, released: float):
+    def _sortie(self, tail: _Tail, load: Load, released: float, cls: tuple, entry: tuple):
         env = self.env
         ln = self.lines[load.line]
         assigned = env.now
@@ -355,6 +417,15 @@ class Engine:
             t0 = env.now
             yield from self._acquire_slot(tail, ln.origin)
             wait_mog = env.now - t0
+        if tail.breakdown_rules:
+            repair = self._breakdown(tail)
+            if repair is not None:  # unserviceable: the load goes back to the queue, the tail to the workshop
+                self.run.breakdowns.append(Breakdown(tail.name, self.af_ids[tail.at], load.line, env.now, repair))
+                heapq.heappush(self.pending[cls], entry)
+                self._release_slot(tail)
+                self._dispatch()
+                yield env.timeout(repair)
+                return
         mog_at = (wait_mog, ln.origin) if wait_mog > 0 else (0.0, -1)
         ground_start = env.now
         yield env.timeout(tail.type.load_h)
@@ -371,6 +442,21 @@ class Engine:
         yield env.timeout(tail.type.unload_h)
         rec.done = env.now
 
+    def _breakdown(self, tail: _Tail) -> float | None:
+        """Repair time if the tail is found unserviceable now, else None (draws from the tail's stream)."""
+        rng = tail.rng_breakdown
+        repair = None
+        for rule in tail.breakdown_rules:
+            if rng.random() < rule.probability:
+                repair = max(repair or 0.0, rule.repair.sample(rng))
+        return repair
+
+    def _delay(self, tail: _Tail, origin: int) -> float:
+        if tail.rng_delay is None:
+            return 0.0
+        af = self.af_ids[origin]
+        return sum(r.delay.sample(tail.rng_delay) for r in tail.delay_rules if r.airfield in (None, af))
+
     def _fly(self, tail: _Tail, dest: int, phase: str, line: str, load: Load | None,
              released: float, assigned: float, ground_start: float | None = None, wait_mog: float = 0.0,
              mog_at: tuple[float, int] = (0.0, -1)):
@@ -382,18 +468,25 @@ class Engine:
         if route is None:  # refused by validation; never loop
             yield env.event()  # waits forever; the run ends at the horizon
             return None
-        wait_hours = flying = 0.0
+        wait_hours = wait_weather = wait_delay = flying = 0.0
         distance = 0.0
         off_blocks = takeoff = landing = math.nan
         for hop, (x, y) in enumerate(zip(route, route[1:])):
             if hop > 0:
                 yield env.timeout(self.refuel_h)
+            else:
+                wait_delay = self._delay(tail, x)
             airborne = self.dist[x][y] / atype.cruise_kmh + self.allow_h
-            earliest_off = env.now + self.taxi_h
-            t_off = geo.joint_departure(earliest_off, self.open[x], self.open[y], airborne, earliest_off + 24.0 * 400)
+            earliest_off = env.now + wait_delay + self.taxi_h if hop == 0 else env.now + self.taxi_h
+            limit = earliest_off + 24.0 * 400
+            t_sched = geo.joint_departure(earliest_off, self.open_sched[x], self.open_sched[y], airborne, limit)
+            t_off = t_sched
+            if self.open[x] is not self.open_sched[x] or self.open[y] is not self.open_sched[y]:
+                t_off = geo.joint_departure(t_sched, self.open[x], self.open[y], airborne, limit)
             if t_off == math.inf:  # never open together: wait out the run
                 yield env.event()
-            wait_hours += t_off - earliest_off
+            wait_hours += t_sched - earliest_off
+            wait_weather += t_off - t_sched
             if t_off - self.taxi_h > env.now:
                 yield env.timeout(t_off - self.taxi_h - env.now)
             if hop == 0:
@@ -410,10 +503,12 @@ class Engine:
             wait_mog += env.now - t_hold
             if env.now - t_hold > mog_at[0]:
                 mog_at = (env.now - t_hold, y)
-            # a slot freed outside the destination's hours: keep holding until it opens
+            # a slot freed outside the destination's hours (or in bad weather): keep holding until it opens
             t_open = self.open[y].next_open(env.now)
             if t_open > env.now:
-                wait_hours += t_open - env.now
+                t_sched_open = self.open_sched[y].next_open(env.now)
+                wait_hours += t_sched_open - env.now
+                wait_weather += t_open - t_sched_open
                 yield env.timeout(t_open - env.now)
             tail.at = y
             landing = env.now
@@ -431,6 +526,7 @@ class Engine:
             off_blocks=off_blocks, takeoff=takeoff, landing=landing, on_blocks=on_blocks, done=on_blocks,
             flying_h=flying, wait_mog_h=wait_mog, wait_hours_h=wait_hours,
             mog_at=self.af_ids[mog_at[1]] if mog_at[1] >= 0 else "",
+            wait_delay_h=wait_delay, wait_weather_h=wait_weather,
         )
         self.run.sorties.append(rec)
         return rec

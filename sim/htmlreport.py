@@ -203,3 +203,59 @@ def compare_report(digests, phase: str, headers: list[str], rows: list[list[str]
         if (folder / name).exists():
             parts.append(_img(folder / name, caption, caption))
     return _page("sim comparison", "".join(parts))
+
+
+def montecarlo_report(scenario, summary: dict, folder: Path) -> str:
+    """The HTML of a Monte Carlo batch's report."""
+    b = summary["batch"]
+
+    def pct(x):
+        return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1%}"
+
+    def ci(v):
+        return "-" if not v or v[0] is None else f"{v[0]:.1%}\u2013{v[1]:.1%}"
+
+    def short(iso):
+        return "not closed" if iso is None else datetime.fromisoformat(iso).strftime("%d %b %H:%M")
+
+    parts = [f"<h1>{esc(scenario.name)}: Monte Carlo</h1>",
+             f'<p class="meta">Made {esc(_now())} with sim {esc(__version__)}; {b["ok"]} replications '
+             f"({b['failed']} failed{', interrupted' if b['interrupted'] else ''}) from base seed {esc(b['base_seed'])}, "
+             f"executor {esc(b['executor'])}. Replication i uses seed replication_seed(base, i); the seed of each is in "
+             "replications.csv, and <code>sim run SCENARIO --seed SEED</code> repeats it.</p>"]
+    if scenario.description:
+        parts.append(f'<p class="desc">{esc(scenario.description)}</p>')
+    kpis = []
+    for phase, st in summary["phases"].items():
+        kpis.append(f'<div class="kpi"><span>{esc(phase)}: P(by deadline {esc(short(st["deadline"]))})</span>'
+                    f'<b>{pct(st["p_met"])}</b><span>95% CI {ci(st["p_met_ci95"])}; median {esc(short(st["p50"]))}</span></div>')
+    am = summary["all_deadlines_met"]
+    kpis.append(f'<div class="kpi"><span>every line on time</span><b>{pct(am["p"])}</b><span>95% CI {ci(am["ci95"])}</span></div>')
+    parts.append(f'<div class="kpis">{"".join(kpis)}</div>')
+    parts.append("<h2>Completion by line</h2>")
+    rows = [[ln["id"], short(ln["deadline"]), short(ln["p5"]), short(ln["p50"]), short(ln["p95"]), pct(ln["p_met"]),
+             ci(ln["p_met_ci95"]), ln["not_closed"]] for ln in summary["lines"]]
+    parts.append(_table(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI", "not closed"], rows, num_cols={5, 7}))
+    parts.append("<h2>What drives lateness</h2>")
+    d = summary["drivers"]
+    if d["late_line_replications"]:
+        parts.append(_table(["largest wait of a late line", "late line-replications", "share"],
+                            [[x["wait"], x["count"], pct(x["share"])] for x in d["bound_by"]], num_cols={1, 2}))
+    else:
+        parts.append("<p>No line was late in any replication.</p>")
+    mw = d["mean_waits_h"]
+    parts.append(f'<p class="small">Mean per replication: {d["mean_breakdowns"]:.1f} breakdowns, '
+                 f'{d["mean_weather_closures"]:.1f} weather closures; waits summed over sorties: '
+                 + ", ".join(f"{esc(k)} {v:.0f} h" for k, v in mw.items() if k != "force") + ".</p>")
+    if summary["failures"]:
+        parts.append("<h3>Failed replications</h3>")
+        parts.append(_table(["replication", "seed", "error"],
+                            [[f["replication"], f["seed"], f["error"]] for f in summary["failures"][:50]]))
+    parts.append("<h2>Charts</h2>")
+    for name, caption in (("mc_in_theatre_fan.png", "Personnel in theatre: median with 50% and 90% bands."),
+                          ("mc_withdraw_completion.png", "Withdrawal completion over the replications, deadline marked."),
+                          ("mc_deploy_completion.png", "Deployment completion over the replications, deadline marked."),
+                          ("mc_deadlines.png", "Probability of meeting each line's deadline, with 95% intervals.")):
+        if (folder / name).exists():
+            parts.append(_img(folder / name, caption, caption))
+    return _page(f"{scenario.name}: Monte Carlo", "".join(parts))

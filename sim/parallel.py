@@ -38,27 +38,75 @@ def _call(fn: Callable, index: int, item: Any) -> Outcome:
         return Outcome(index, error=detail)
 
 
+class Interrupted(Exception):
+    """Ctrl-C during a batch: `outcomes` holds what finished (None for the rest)."""
+
+    def __init__(self, outcomes: list[Outcome | None]):
+        super().__init__("interrupted")
+        self.outcomes = outcomes
+
+
+class DaskUnavailable(Exception):
+    """--dask was given but dask.distributed is not installed."""
+
+
 def run_many(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None = None,
-             on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Apply fn to every item; in-process when workers == 1, else in a pool of local processes.
+             on_done: Callable[[Outcome], None] | None = None, dask_address: str | None = None) -> list[Outcome]:
+    """Apply fn to every item: in-process when workers == 1, in local processes by default, or on an
+    existing Dask cluster when dask_address is given (or a dask.distributed Client object).
 
     fn must be a module-level function (picklable). `on_done` is called as each item finishes
-    (for progress bars). Results come back in item order.
+    (for progress bars). Results come back in item order. Ctrl-C raises Interrupted carrying the
+    outcomes that finished.
     """
     items = list(items)
-    workers = default_workers(len(items)) if workers is None else max(1, workers)
     outcomes: list[Outcome | None] = [None] * len(items)
-    if workers == 1 or len(items) <= 1:
-        for i, item in enumerate(items):
-            outcomes[i] = _call(fn, i, item)
-            if on_done:
-                on_done(outcomes[i])
-        return outcomes  # type: ignore[return-value]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_call, fn, i, item) for i, item in enumerate(items)]
-        for fut in as_completed(futures):
-            out = fut.result()
-            outcomes[out.index] = out
-            if on_done:
-                on_done(out)
+    if dask_address is not None:
+        return _run_dask(fn, items, dask_address, outcomes, on_done)
+    workers = default_workers(len(items)) if workers is None else max(1, workers)
+    try:
+        if workers == 1 or len(items) <= 1:
+            for i, item in enumerate(items):
+                outcomes[i] = _call(fn, i, item)
+                if on_done:
+                    on_done(outcomes[i])
+            return outcomes  # type: ignore[return-value]
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
+            futures = [pool.submit(_call, fn, i, item) for i, item in enumerate(items)]
+            for fut in as_completed(futures):
+                out = fut.result()
+                outcomes[out.index] = out
+                if on_done:
+                    on_done(out)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    except KeyboardInterrupt:
+        raise Interrupted(outcomes) from None
     return outcomes  # type: ignore[return-value]
+
+
+def _run_dask(fn, items, address, outcomes, on_done):
+    try:
+        from dask.distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise DaskUnavailable("--dask needs the optional extra: pip install 'sim[dask]' "
+                              "(or pip install 'dask[distributed]')") from None
+    client = address if isinstance(address, Client) else Client(address, timeout="20s")
+    try:
+        futures = client.map(_call, [fn] * len(items), list(range(len(items))), items, pure=False)
+        try:
+            for fut in dask_completed(futures):
+                out = fut.result()
+                outcomes[out.index] = out
+                if on_done:
+                    on_done(out)
+        except KeyboardInterrupt:
+            client.cancel(futures)
+            raise Interrupted(outcomes) from None
+    finally:
+        if client is not address:
+            client.close()
+    return outcomes

@@ -26,7 +26,7 @@ SORTIE_COLUMNS = [
     "sortie", "tail", "type", "fleet", "phase", "line", "contingent", "nation", "origin", "destination", "stops",
     "troops", "vehicles", "vehicle_count", "cargo_t", "payload_t", "distance_km", "released", "assigned",
     "ground_start", "off_blocks", "takeoff", "landing", "on_blocks", "unloaded", "flying_h",
-    "wait_aircraft_min", "wait_mog_min", "wait_hours_min", "mog_wait_at",
+    "wait_aircraft_min", "wait_mog_min", "wait_hours_min", "mog_wait_at", "wait_weather_min", "wait_delay_min",
 ]
 MOVEMENT_COLUMNS = [
     "id", "contingent", "nation", "phase", "mode", "from", "to", "priority", "troops", "vehicles", "cargo_t",
@@ -72,7 +72,7 @@ def sorties_csv(res: R.Results) -> str:
             R.iso(run, r.off_blocks), R.iso(run, r.takeoff), R.iso(run, r.landing), R.iso(run, r.on_blocks),
             R.iso(run, r.done), _num(r.flying_h, 3),
             _num((r.assigned - r.released) * 60, 1) if loaded else "", _num(r.wait_mog_h * 60, 1),
-            _num(r.wait_hours_h * 60, 1), r.mog_at,
+            _num(r.wait_hours_h * 60, 1), r.mog_at, _num(r.wait_weather_h * 60, 1), _num(r.wait_delay_h * 60, 1),
         ])
     return buf.getvalue()
 
@@ -196,4 +196,85 @@ def write_run(res: R.Results, out_dir: Path, warnings: list[str] | None = None, 
 
             html_text = run_report(res, tmp, list(warnings or []), resolved_yaml(res))
             (tmp / "report.html").write_text(html_text, encoding="utf-8")
+    return out_dir
+
+
+# ------------------------------------------------------------------ Monte Carlo
+
+
+def replications_csv(scenario, replicas) -> str:
+    from sim.montecarlo import WAIT_KINDS
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    phases = [p for p in ("deploy", "withdraw") if any(m.phase == p for m in scenario.movements)]
+    lines = [m.id for m in scenario.movements]
+    w.writerow(["replication", "seed", "status", "error", "sorties", "breakdowns", "weather_closures"]
+               + [f"wait_{k}_h" for k in WAIT_KINDS if k != "force"]
+               + [f"closed.{p}" for p in phases] + [f"closed.{x}" for x in lines])
+
+    def t(h):
+        return "" if h is None or math.isnan(h) else scenario.to_datetime(h).isoformat(timespec="minutes")
+
+    for r in sorted(replicas, key=lambda r: r.index):
+        if r.error:
+            w.writerow([r.index, r.seed, "error", r.error] + [""] * (3 + 5 + len(phases) + len(lines)))
+            continue
+        w.writerow([r.index, r.seed, "ok", "", r.sorties, r.breakdowns, r.weather_closures]
+                   + [_num(r.waits_h[k], 2) for k in WAIT_KINDS if k != "force"]
+                   + [t(r.phases.get(p, math.nan)) for p in phases] + [t(r.lines[x]) for x in lines])
+    return buf.getvalue()
+
+
+def mc_summary_dict(scenario, summary, base_seed: int, requested: int, interrupted: bool, workers: str) -> dict:
+    def conv(d: dict) -> dict:
+        out = {}
+        for k, v in d.items():
+            if k.endswith("_h") and k not in ("mean_h",) and isinstance(v, float):
+                out[k[:-2]] = None if math.isinf(v) or math.isnan(v) else scenario.to_datetime(v).isoformat(timespec="minutes")
+            elif k == "mean_h":
+                out["mean"] = None if math.isnan(v) else scenario.to_datetime(v).isoformat(timespec="minutes")
+            else:
+                out[k] = v
+        return out
+
+    return _clean({
+        "tool": {"name": "sim", "version": __version__},
+        "scenario": {"name": scenario.name, "start": scenario.start.isoformat(timespec="minutes")},
+        "batch": {"requested": requested, "completed": summary.n + len(summary.failed), "ok": summary.n,
+                  "failed": len(summary.failed), "interrupted": interrupted, "base_seed": base_seed,
+                  "executor": workers},
+        "failures": [{"replication": i, "seed": seed, "error": err} for i, seed, err in summary.failed],
+        "all_deadlines_met": summary.all_met,
+        "phases": {p: conv(v) for p, v in summary.phases.items()},
+        "contingents": {c: {p: conv(v) for p, v in d.items()} for c, d in summary.contingents.items()},
+        "lines": [{"id": k, **conv(v)} for k, v in summary.lines.items()],
+        "drivers": summary.drivers,
+    })
+
+
+def write_montecarlo(scenario, replicas, summary, out_dir: Path, base_seed: int, requested: int,
+                     interrupted: bool, executor: str, svg: bool = False) -> Path:
+    from sim import montecarlo as M
+
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "replications.csv").write_text(replications_csv(scenario, replicas), encoding="utf-8")
+        summary_data = mc_summary_dict(scenario, summary, base_seed, requested, interrupted, executor)
+        (tmp / "summary.json").write_text(json.dumps(summary_data, indent=2) + "\n", encoding="utf-8")
+        (tmp / "scenario.resolved.yaml").write_text(
+            "# The scenario as the engine saw it: extends merged, every default filled in.\n"
+            + yaml.safe_dump(scenario.resolved(), sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+        if summary.n:
+            from sim import charts
+
+            fan = M.fan(replicas)
+            if fan:
+                charts.mc_fan_chart(scenario, M.grid_hours(scenario), fan, summary.n, tmp, svg)
+            ok = [r for r in replicas if r.error is None]
+            for phase, stats in summary.phases.items():
+                charts.mc_completion_chart(scenario, phase, [r.phases.get(phase, math.nan) for r in ok], stats, tmp, svg)
+            charts.mc_deadlines_chart(scenario, summary.lines, tmp, svg)
+        from sim.htmlreport import montecarlo_report
+
+        (tmp / "report.html").write_text(montecarlo_report(scenario, summary_data, tmp), encoding="utf-8")
     return out_dir

@@ -15,13 +15,15 @@ import numpy as np
 
 from sim.engine import PHASES, Run, Sortie
 
-WAIT_PARTS = ("force", "aircraft", "reposition", "mog", "hours", "loading", "flying", "road")
+WAIT_PARTS = ("force", "aircraft", "reposition", "mog", "hours", "weather", "delay", "loading", "flying", "road")
 PART_LABELS = {
     "force": "waiting for its ready time to pass or for the force to arrive first",
     "aircraft": "waiting for an aircraft",
     "reposition": "aircraft repositioning empty",
     "mog": "waiting for parking (MOG)",
     "hours": "waiting for operating hours",
+    "weather": "waiting out weather closures",
+    "delay": "departure delays",
     "loading": "loading",
     "flying": "flying, taxi and refuelling",
     "road": "on the road",
@@ -118,16 +120,20 @@ def _breakdown(run, m, row: LineRow, sorties: list[Sortie], repos, convoy) -> di
     parts["aircraft"] = last.assigned - released
     at_origin = last.assigned
     rp = repos.get((last.tail, last.line, last.assigned))
+    def waits(r: Sortie) -> float:
+        return r.wait_mog_h + r.wait_hours_h + r.wait_weather_h + r.wait_delay_h
+
+    for r in ([rp] if rp is not None else []) + [last]:
+        parts["mog"] += r.wait_mog_h
+        parts["hours"] += r.wait_hours_h
+        parts["weather"] += r.wait_weather_h
+        parts["delay"] += r.wait_delay_h
     if rp is not None:
-        parts["mog"] += rp.wait_mog_h
-        parts["hours"] += rp.wait_hours_h
-        parts["reposition"] = (rp.on_blocks - rp.assigned) - rp.wait_mog_h - rp.wait_hours_h
+        parts["reposition"] = (rp.on_blocks - rp.assigned) - waits(rp)
         at_origin = rp.on_blocks
-    parts["mog"] += last.wait_mog_h
-    parts["hours"] += last.wait_hours_h
     parts["loading"] = t.load_h
     # everything else on the loaded sortie is flight, taxi and refuelling stops
-    parts["flying"] = (last.on_blocks - at_origin) - last.wait_mog_h - last.wait_hours_h - t.load_h
+    parts["flying"] = (last.on_blocks - at_origin) - waits(last) - t.load_h
     return {k: round(v, 6) for k, v in parts.items()}
 
 
@@ -136,12 +142,13 @@ def _bound_by(row: LineRow, run: Run) -> str:
     if row.status == "MET":
         return ""
     b = row.breakdown_h
-    waits = {k: b[k] for k in ("force", "aircraft", "mog", "hours")}
+    waits = {k: b[k] for k in ("force", "aircraft", "mog", "hours", "weather", "delay")}
     key = max(waits, key=lambda k: (waits[k], k))
     if waits[key] < 0.5:
         transit = sum(b[k] for k in ("reposition", "loading", "flying", "road"))
         return f"own ready time (transit alone {transit:.0f}h)"
-    label = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours"}[key]
+    label = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours",
+             "weather": "weather", "delay": "departure delays"}[key]
     if key == "mog":
         where = _mog_airfield(run, row.id)
         label += f" at {where}" if where else ""

@@ -8,6 +8,7 @@ do alone. Every problem is collected and raised together as a ScenarioError.
 from __future__ import annotations
 
 import difflib
+import math
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -196,6 +197,123 @@ class Movement(_Model):
         return self.troops is None and self.equipment is None and self.cargo_t is None
 
 
+# ------------------------------------------------------------------ uncertainty
+
+P90_Z = 1.2815515655446004  # standard normal 90th percentile
+
+
+class Lognormal(_Model):
+    """Lognormal from its median and 90th percentile (hours)."""
+
+    median_h: Hours = Field(gt=0, le=24 * 60, description="Median, hours.")
+    p90_h: Hours = Field(gt=0, le=24 * 60, description="90th percentile, hours (at least the median).")
+
+    @model_validator(mode="after")
+    def _order(self) -> Lognormal:
+        if self.p90_h < self.median_h:
+            raise ValueError(f"p90_h ({self.p90_h:g} h) is below median_h ({self.median_h:g} h); "
+                             "the 90th percentile must be at least the median")
+        return self
+
+
+class Triangular(_Model):
+    """Triangular distribution (hours)."""
+
+    min_h: Hours = Field(ge=0, le=24 * 60, description="Minimum, hours.")
+    mode_h: Hours = Field(ge=0, le=24 * 60, description="Most likely value, hours.")
+    max_h: Hours = Field(ge=0, le=24 * 60, description="Maximum, hours.")
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        if not self.min_h <= self.mode_h <= self.max_h:
+            raise ValueError(f"needs min_h <= mode_h <= max_h, got {self.min_h:g}, {self.mode_h:g}, {self.max_h:g}")
+        return self
+
+
+class Dist(_Model):
+    """A duration drawn at random: exactly one of lognormal, triangular or fixed_h."""
+
+    lognormal: Lognormal | None = Field(None, description="Lognormal from median_h and p90_h.")
+    triangular: Triangular | None = Field(None, description="Triangular from min_h, mode_h, max_h.")
+    fixed_h: Hours | None = Field(None, ge=0, le=24 * 60, description="A fixed duration, hours.")
+
+    @model_validator(mode="after")
+    def _one(self) -> Dist:
+        given = [k for k in ("lognormal", "triangular", "fixed_h") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of lognormal: {median_h, p90_h}, triangular: {min_h, mode_h, max_h} "
+                             f"or fixed_h (got {', '.join(given) or 'none'})")
+        return self
+
+    def sample(self, rng) -> float:
+        """One draw in hours from a numpy Generator."""
+        if self.lognormal is not None:
+            mu = math.log(self.lognormal.median_h)
+            sigma = (math.log(self.lognormal.p90_h) - mu) / P90_Z
+            return float(rng.lognormal(mu, sigma)) if sigma > 0 else self.lognormal.median_h
+        if self.triangular is not None:
+            t = self.triangular
+            return float(rng.triangular(t.min_h, t.mode_h, t.max_h)) if t.max_h > t.min_h else t.min_h
+        return float(self.fixed_h)
+
+    def mean_h(self) -> float:
+        if self.lognormal is not None:
+            mu = math.log(self.lognormal.median_h)
+            sigma = (math.log(self.lognormal.p90_h) - mu) / P90_Z
+            return math.exp(mu + sigma * sigma / 2)
+        if self.triangular is not None:
+            t = self.triangular
+            return (t.min_h + t.mode_h + t.max_h) / 3
+        return float(self.fixed_h)
+
+
+class DelayRule(_Model):
+    """A departure delay added to every take-off that matches (all, a type, an airfield, or both)."""
+
+    aircraft: Id | None = Field(None, description="Aircraft type it applies to (default: all).")
+    airfield: Id | None = Field(None, description="Departure airfield it applies to (default: all).")
+    delay: Dist = Field(description="The delay drawn for each matching departure.")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+class BreakdownRule(_Model):
+    """A chance per sortie that the aircraft is found unserviceable before loading; its load waits for another."""
+
+    aircraft: Id | None = Field(None, description="Aircraft type it applies to (default: all).")
+    probability: Num = Field(ge=0, le=1, description="Probability per sortie.")
+    repair: Dist = Field(description="Time to repair, hours; the aircraft is then free again where it stands.")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+class WeatherRule(_Model):
+    """Random weather closures of an airfield: a Poisson process of closures with random durations."""
+
+    airfield: Id = Field(description="Airfield id.")
+    rate_per_day: Num = Field(gt=0, le=24, description="Mean number of closures starting per day.")
+    duration: Dist = Field(description="Length of each closure, hours.")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+class RoadRule(_Model):
+    """Variability of convoy speed: each convoy's speed is multiplied by a lognormal factor of mean 1."""
+
+    line: Id | None = Field(None, description="Road line it applies to (default: all road lines).")
+    speed_cv: Num = Field(ge=0, le=1, description="Coefficient of variation of the speed factor.")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+class Uncertainty(_Model):
+    """Random delays, breakdowns, weather and road speeds; absent means a deterministic run."""
+
+    delays: list[DelayRule] = Field(default_factory=list, description="Departure delays.")
+    breakdowns: list[BreakdownRule] = Field(default_factory=list, description="Breakdowns before loading.")
+    weather: list[WeatherRule] = Field(default_factory=list, description="Random weather closures per airfield.")
+    road: list[RoadRule] = Field(default_factory=list, description="Convoy speed variability.")
+
+    def active(self) -> bool:
+        return bool(self.delays or self.breakdowns or self.weather or self.road)
+
+
 class Scenario(_Model):
     """A force movement: airfields, aircraft, fleet, equipment, contingents and movement lines."""
 
@@ -211,6 +329,7 @@ class Scenario(_Model):
     equipment: list[Equipment] = Field(default_factory=list, description="Vehicle catalogue.")
     contingents: list[Contingent] = Field(min_length=1, description="National contingents.")
     movements: list[Movement] = Field(min_length=1, description="Movement lines (TPFDD-like).")
+    uncertainty: Uncertainty | None = Field(None, description="Random delays, breakdowns, weather (optional).")
 
     @model_validator(mode="before")
     @classmethod

@@ -59,9 +59,17 @@ def scenarios(draw):
             movements.append({"id": f"c{c}-out", "contingent": f"c{c}", "phase": "withdraw",
                               "from": f"af{n_af - 1}", "to": home, "troops": part, "equipment": {"jeep": eq["jeep"]},
                               "ready": f"+{ready + 24}h", "deadline": f"+{ready + 200}h"})
-    return {"name": "random", "start": "2022-01-06T00:00+06:00", "horizon": "25d",
+    data = {"name": "random", "start": "2022-01-06T00:00+06:00", "horizon": "25d",
             "airfields": airfields, "aircraft": types, "fleet": fleet, "equipment": equipment,
-            "contingents": contingents, "movements": movements}
+            "contingents": contingents, "movements": movements, "seed": draw(st.integers(0, 2**32))}
+    if draw(st.booleans()):  # uncertainty: the same laws must hold with delays, breakdowns and weather
+        data["uncertainty"] = {
+            "delays": [{"delay": {"lognormal": {"median_h": 0.3, "p90_h": 2.0}}}],
+            "breakdowns": [{"aircraft": "small", "probability": draw(st.sampled_from([0.1, 0.5])),
+                            "repair": {"triangular": {"min_h": 1, "mode_h": 4, "max_h": 12}}}],
+            "weather": [{"airfield": f"af{n_af - 1}", "rate_per_day": 1.0, "duration": {"fixed_h": 3}}],
+        }
+    return data
 
 
 def _run(data):
@@ -145,6 +153,8 @@ def test_engine_invariants(data):
         opening[a.id] = (parse_hours(a.hours), s.utc_offset(a))
     for r in run.sorties:
         for af, t in ((r.origin, r.takeoff), (r.destination, r.landing)):
+            for w in run.weather:
+                assert not (w.airfield == af and w.start + EPS < t < w.end - EPS), f"{r.tail} used {af} in bad weather"
             window, off = opening[af]
             if window is None:
                 continue

@@ -1,0 +1,102 @@
+"""The floor's shuttle run through `sim`'s engine, and the two compared.
+
+The equivalent scenario: airfields `a` and `b` with the floor's MOG, one aircraft type with the
+floor's load and unload times, cruise speed chosen so that the great-circle a-b leg takes exactly
+the floor's flight time (taxi_h 0, flight_allowance_h 0, airfields always open), N tails based
+at `a`, and deploy lines a -> b whose troops make exactly `n_loads` full loads (seats x loads, no
+vehicles, no cargo; one line per 10,000 loads, as a contingent has at most 1,000,000 troops).
+
+Counting: a *sortie* here is a loaded flight a -> b. The engine also logs every empty flight as a
+`reposition` row (b -> a to fetch the next load, or b -> a home to park when nothing is left);
+the floor logs the same empty legs as "empty" tuples. Both stop when the last load is on blocks at
+b, so both fly the same loaded sorties and (up to tails still on their way home at that moment)
+the same empty legs; the benchmark checks the loaded counts are equal and reports both empty
+counts. Sorties per second = loaded sorties / wall seconds of `simulate()` (validation excluded).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import floor  # noqa: E402
+
+from sim import geo  # noqa: E402
+from sim.checks import cross_check  # noqa: E402
+from sim.engine import simulate  # noqa: E402
+from sim.scenario import Scenario  # noqa: E402
+
+# The shuttle both models fly (hours). MOG 10 at a with 1 h loading admits 10 sorties an hour while
+# 50 aircraft on a 3.9 h cycle would fly 12.8: the departure field is saturated and queues form.
+SHUTTLE = {"n_aircraft": 50, "mog_a": 10, "mog_b": 10, "load_h": 1.0, "unload_h": 0.5, "flight_h": 1.2}
+A = (55.0, 40.0)
+B = (50.0, 50.0)
+SEATS = 100
+MAX_LOADS_PER_LINE = 10_000
+
+
+def cruise_and_flight_h(flight_h: float) -> tuple[float, float]:
+    """Cruise speed giving the wanted flight time over a-b, and the flight time the engine will compute."""
+    km = geo.great_circle_km(*A, *B)
+    cruise = km / flight_h
+    return cruise, km / cruise  # the engine divides the same distance by the same speed
+
+
+def scenario_dict(n_aircraft: int, n_loads: int, mog_a: int, mog_b: int, load_h: float, unload_h: float,
+                  flight_h: float) -> dict:
+    cruise, _ = cruise_and_flight_h(flight_h)
+    # a contingent has at most 1,000,000 troops: split the loads over lines of at most 10,000 loads
+    # (all alike, so they form one class of pending loads and are flown in line order)
+    chunks = [min(MAX_LOADS_PER_LINE, n_loads - k) for k in range(0, n_loads, MAX_LOADS_PER_LINE)]
+    return {
+        "name": f"shuttle {n_aircraft} aircraft x {n_loads} loads",
+        "start": "2022-01-06T00:00+06:00",
+        "horizon": "366d",
+        "planning": {"troop_mass_t": 0.1, "flight_allowance_h": 0, "taxi_h": 0, "refuel_h": 1.0},
+        "airfields": [
+            {"id": "a", "lat": A[0], "lon": A[1], "mog": mog_a},
+            {"id": "b", "lat": B[0], "lon": B[1], "mog": mog_b},
+        ],
+        "aircraft": [{"id": "lifter", "seats": SEATS, "payload_t": 40, "floor_m": 20, "cruise_kmh": cruise,
+                      "range_km": 5000, "load_h": load_h, "unload_h": unload_h}],
+        "fleet": [{"type": "lifter", "count": n_aircraft, "base": "a"}],
+        "equipment": [],
+        "contingents": [{"id": f"x{k}", "nation": "Xland", "troops": SEATS * n, "home": "a"}
+                        for k, n in enumerate(chunks)],
+        "movements": [{"id": f"x{k}-in", "contingent": f"x{k}", "phase": "deploy", "from": "a", "to": "b",
+                       "ready": "+0h", "deadline": "+365d"} for k in range(len(chunks))],
+    }
+
+
+def build(data: dict) -> Scenario:
+    s = Scenario.model_validate(data)
+    errors, _warnings = cross_check(s, data, "<bench>")
+    if errors:
+        raise ValueError("benchmark scenario is invalid:\n" + "\n".join(map(str, errors)))
+    return s
+
+
+def engine_shuttle(n_loads: int, **shuttle) -> dict:
+    """Validate (untimed) and simulate (timed) the equivalent scenario; return counts and wall time."""
+    s = build(scenario_dict(n_loads=n_loads, **shuttle))
+    t0 = time.perf_counter()
+    run = simulate(s)
+    wall = time.perf_counter() - t0
+    loaded = sum(1 for r in run.sorties if r.phase != "reposition")
+    if run.horizon_reached:
+        raise RuntimeError("shuttle scenario hit its horizon; lower n_loads")
+    return {"loaded": loaded, "empty": len(run.sorties) - loaded, "wall_s": wall, "end_h": run.end_h}
+
+
+def floor_shuttle(n_loads: int, n_aircraft: int, mog_a: int, mog_b: int, load_h: float, unload_h: float,
+           flight_h: float) -> dict:
+    """The bare SimPy floor on the same shuttle; return counts and wall time."""
+    _, exact_flight_h = cruise_and_flight_h(flight_h)
+    rows, wall = floor.shuttle(n_aircraft, n_loads, mog_a, mog_b, load_h, unload_h, exact_flight_h)
+    loaded = sum(1 for r in rows if r[1] == "loaded")
+    end_h = max(r[3] for r in rows if r[1] == "loaded")
+    return {"loaded": loaded, "empty": len(rows) - loaded, "wall_s": wall, "end_h": end_h}

@@ -1,0 +1,180 @@
+"""Monte Carlo replications of one scenario under its `uncertainty` section.
+
+Replication i runs with seed `replication_seed(base, i)`, whatever the number of workers or the
+order in which replications finish. Each replication returns a compact Replica (closure times,
+waits, a personnel curve on an hourly grid), never its full sortie log, so memory stays flat in
+the number of replications. `summarise` turns replicas into percentiles and probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.randomness import replication_seed
+
+WAIT_KINDS = ("force", "aircraft", "mog", "hours", "weather", "delay")
+
+
+@dataclass
+class Replica:
+    index: int
+    seed: int
+    lines: dict[str, float]  # closure hours (nan: not closed)
+    phases: dict[str, float]
+    contingents: dict[str, dict[str, float]]
+    sorties: int
+    breakdowns: int
+    weather_closures: int
+    waits_h: dict[str, float]  # summed over loaded sorties
+    late_bound: dict[str, str]  # late or open line -> its largest wait kind ("mog at almaty", ...)
+    in_theatre: np.ndarray  # personnel on the grid
+    error: str | None = None
+
+
+def grid_hours(scenario) -> np.ndarray:
+    """Hourly grid for the personnel curve: from start to 3 days past the last deadline (or the horizon)."""
+    last = max(scenario.h(m.deadline) for m in scenario.movements)
+    end = min(scenario.horizon, last + 72.0)
+    return np.arange(0.0, end + 1e-9, 1.0)
+
+
+def replicate(args: tuple) -> list[Replica]:
+    """Worker: run a chunk of replications of one scenario (module-level so it pickles)."""
+    from sim.engine import simulate
+    from sim.results import analyse, in_theatre
+
+    scenario, chunk = args
+    grid = grid_hours(scenario)
+    out = []
+    for index, seed in chunk:
+        try:
+            run = simulate(scenario, seed)
+            res = analyse(run)
+        except Exception as exc:  # noqa: BLE001 - recorded with its seed, the batch goes on
+            out.append(Replica(index, seed, {}, {}, {}, 0, 0, 0, {}, {}, np.zeros(0, np.int32),
+                               error=f"{type(exc).__name__}: {exc}"))
+            continue
+        times, _nations, counts = in_theatre(run)
+        total = counts.sum(axis=0)
+        idx = np.clip(np.searchsorted(times, grid, side="right") - 1, 0, len(times) - 1)
+        waits = dict.fromkeys(WAIT_KINDS, 0.0)
+        for r in run.sorties:
+            if r.phase != "reposition":
+                waits["aircraft"] += r.assigned - r.released
+            waits["mog"] += r.wait_mog_h
+            waits["hours"] += r.wait_hours_h
+            waits["weather"] += r.wait_weather_h
+            waits["delay"] += r.wait_delay_h
+        bound = {}
+        for row in res.lines:
+            if row.status != "MET":
+                kind = max(WAIT_KINDS, key=lambda k: (row.breakdown_h.get(k, 0.0), k))
+                bound[row.id] = row.bound_by.split(" (")[0] if row.bound_by else kind
+        out.append(Replica(
+            index=index, seed=seed,
+            lines={r.id: r.closed_h for r in res.lines},
+            phases={p: v["closed_h"] for p, v in res.phases.items()},
+            contingents={c: {p: v.get(f"{p}_closed_h", math.nan) for p in ("deploy", "withdraw") if f"{p}_closed_h" in v}
+                         for c, v in res.contingents.items()},
+            sorties=len(run.sorties), breakdowns=len(run.breakdowns), weather_closures=len(run.weather),
+            waits_h=waits, late_bound=bound, in_theatre=total[idx].astype(np.int32),
+        ))
+    return out
+
+
+def chunks(base_seed: int, n: int, workers: int) -> list[list[tuple[int, int]]]:
+    """Replications grouped so that each task is worth sending to a process (about 8 tasks a worker)."""
+    size = max(1, min(50, n // max(1, workers * 8)))
+    pairs = [(i, replication_seed(base_seed, i)) for i in range(n)]
+    return [pairs[k:k + size] for k in range(0, n, size)]
+
+
+# ------------------------------------------------------------------ statistics
+
+
+def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95% Wilson score interval for a binomial proportion k/n."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def describe(values: list[float], deadline: float | None = None) -> dict:
+    """Percentiles of closure times (not closed counts as +inf) and, with a deadline, P(met) and its CI."""
+    arr = np.array([np.inf if (v is None or math.isnan(v)) else v for v in values], dtype=float)
+    n = len(arr)
+    out: dict = {"n": n, "not_closed": int(np.isinf(arr).sum())}
+    if n:
+        for q in (5, 50, 95):
+            out[f"p{q}_h"] = float(np.percentile(arr, q, method="higher")) if n else math.nan
+        finite = arr[np.isfinite(arr)]
+        out["mean_h"] = float(finite.mean()) if len(finite) == n else math.nan
+    if deadline is not None:
+        k = int((arr <= deadline + 1e-9).sum())
+        lo, hi = wilson(k, n)
+        out.update({"deadline_h": deadline, "p_met": k / n if n else math.nan, "p_met_ci95": [lo, hi]})
+    return out
+
+
+@dataclass
+class Summary:
+    n: int
+    failed: list[tuple[int, int, str]]
+    lines: dict[str, dict] = field(default_factory=dict)
+    phases: dict[str, dict] = field(default_factory=dict)
+    contingents: dict[str, dict] = field(default_factory=dict)
+    drivers: dict = field(default_factory=dict)
+    all_met: dict = field(default_factory=dict)
+
+
+def summarise(scenario, replicas: list[Replica]) -> Summary:
+    ok = [r for r in replicas if r.error is None]
+    failed = [(r.index, r.seed, r.error) for r in replicas if r.error is not None]
+    sm = Summary(n=len(ok), failed=failed)
+    deadlines = {m.id: scenario.h(m.deadline) for m in scenario.movements}
+    for m in scenario.movements:
+        sm.lines[m.id] = describe([r.lines[m.id] for r in ok], deadlines[m.id])
+    for phase in ("deploy", "withdraw"):
+        mine = [m for m in scenario.movements if m.phase == phase]
+        if mine:
+            sm.phases[phase] = describe([r.phases.get(phase, math.nan) for r in ok], max(deadlines[m.id] for m in mine))
+    for c in scenario.contingents:
+        entry = {}
+        for phase in ("deploy", "withdraw"):
+            mine = [m for m in scenario.movements if m.phase == phase and m.contingent == c.id]
+            if mine:
+                entry[phase] = describe([r.contingents.get(c.id, {}).get(phase, math.nan) for r in ok],
+                                        max(deadlines[m.id] for m in mine))
+        sm.contingents[c.id] = entry
+    # what drives lateness: the largest wait of each late (or open) line, counted over replications
+    counts: Counter = Counter()
+    for r in ok:
+        counts.update(r.late_bound.values())
+    late_total = sum(counts.values())
+    sm.drivers = {
+        "late_line_replications": late_total,
+        "bound_by": [{"wait": k, "count": v, "share": v / late_total} for k, v in counts.most_common()],
+        "mean_waits_h": {k: float(np.mean([r.waits_h[k] for r in ok])) if ok else math.nan for k in WAIT_KINDS},
+        "mean_breakdowns": float(np.mean([r.breakdowns for r in ok])) if ok else math.nan,
+        "mean_weather_closures": float(np.mean([r.weather_closures for r in ok])) if ok else math.nan,
+    }
+    k = sum(1 for r in ok if all(r.lines[m.id] <= deadlines[m.id] + 1e-9 for m in scenario.movements))
+    sm.all_met = {"p": k / len(ok) if ok else math.nan, "ci95": list(wilson(k, len(ok)))}
+    return sm
+
+
+def fan(replicas: list[Replica]) -> dict[str, np.ndarray]:
+    """Personnel-in-theatre quantiles on the grid (5, 25, 50, 75, 95)."""
+    ok = [r.in_theatre for r in replicas if r.error is None and len(r.in_theatre)]
+    if not ok:
+        return {}
+    stack = np.vstack(ok)
+    return {f"p{q}": np.percentile(stack, q, axis=0) for q in (5, 25, 50, 75, 95)}
