@@ -557,3 +557,118 @@ def mc_deadlines_chart(scenario, line_stats: dict, out: Path, svg: bool = False)
     ax.grid(axis="y", visible=False)
     ax.set_title(f"{scenario.name}: probability of meeting each deadline")
     return _save(fig, out, "mc_deadlines", svg)
+
+
+# ------------------------------------------------------------------ sweep and fleet sizing
+
+
+def _numeric(values: list[str]) -> list[float] | None:
+    try:
+        return [float(v) for v in values]
+    except ValueError:
+        return None
+
+
+def sweep_chart(scenario, varies, rows, phases, replicated: bool, out: Path, svg: bool = False) -> list[Path]:
+    """One varied field: completion against it (a line per value of a second field);
+    two or more: also a heatmap of the last phase's lateness (or P(all met))."""
+    phase = phases[-1]
+    key = f"{phase}_p50_h" if replicated else f"{phase}_closed_h"
+    deadline = max(scenario.h(m.deadline) for m in scenario.movements if m.phase == phase)
+    first, vals1 = varies[0]
+    xs = _numeric(vals1)
+    xpos = xs if xs is not None else list(range(len(vals1)))
+    second = varies[1] if len(varies) > 1 else None
+    fixed = {p: v[0] for p, v in varies[2:]}
+    ncols = 2 if second else 1
+    fig, axes = plt.subplots(1, ncols, figsize=(7.5 * ncols, 4.6), squeeze=False)
+    ax = axes[0][0]
+    series = second[1] if second else [None]
+    colours = colour_map([str(v) for v in series])
+    for v2 in series:
+        pts = [(pt, m) for pt, m in rows if (v2 is None or pt.values[second[0]] == v2)
+               and all(pt.values[p] == v for p, v in fixed.items())]
+        ys = [m.get(key, math.nan) for _, m in pts]
+        ys = [y - deadline if y is not None and not math.isinf(y) else math.nan for y in ys]
+        ax.plot(xpos[: len(ys)], ys, marker="o", color=colours[str(v2)],
+                label=f"{second[0]} = {v2}" if second else phase)
+    ax.axhline(0, color="#b00020", ls="--", lw=1.2)
+    ax.annotate(f"{phase} deadline", (0.01, 0), xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
+                color="#b00020")
+    if xs is None:
+        ax.set_xticks(xpos)
+        ax.set_xticklabels(vals1, rotation=30, ha="right")
+    ax.set_xlabel(first)
+    ax.set_ylabel(f"{phase} completion{' (P50)' if replicated else ''}, hours after the deadline")
+    ax.set_title(f"{phase} completion against {first}" + (f" ({', '.join(f'{k}={v}' for k, v in fixed.items())})" if fixed else ""))
+    ax.legend(loc="best", fontsize=8)
+    if second:
+        hx = axes[0][1]
+        vals2 = second[1]
+        grid = np.full((len(vals2), len(vals1)), np.nan)
+        metric = "p_all_met" if replicated else key
+        for pt, m in rows:
+            if all(pt.values[p] == v for p, v in fixed.items()):
+                i, j = vals2.index(pt.values[second[0]]), vals1.index(pt.values[first])
+                v = m.get(metric, math.nan)
+                grid[i, j] = v * 100 if replicated else (v - deadline if v is not None and not math.isinf(v) else np.nan)
+        if replicated:
+            im = hx.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto", origin="lower")
+            label = "P(all deadlines met) %"
+        else:
+            lim = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
+            im = hx.imshow(grid, cmap="RdYlGn_r", vmin=-lim, vmax=lim, aspect="auto", origin="lower")
+            label = "hours after the deadline (negative: early)"
+        for i in range(grid.shape[0]):
+            for j in range(grid.shape[1]):
+                text = "open" if np.isnan(grid[i, j]) else f"{grid[i, j]:.0f}"
+                hx.text(j, i, text, ha="center", va="center", fontsize=7.5)
+        hx.set_xticks(range(len(vals1)))
+        hx.set_xticklabels(vals1, rotation=30, ha="right")
+        hx.set_yticks(range(len(vals2)))
+        hx.set_yticklabels(vals2)
+        hx.set_xlabel(first)
+        hx.set_ylabel(second[0])
+        hx.grid(False)
+        fig.colorbar(im, ax=hx, label=label)
+        hx.set_title(f"{phase}: {label}")
+    fig.suptitle(f"{scenario.name}: sweep", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out, "sweep", svg)
+
+
+def size_fleet_chart(scenario, trials, type_id: str, phase: str, confidence, answer, out: Path,
+                     svg: bool = False) -> list[Path]:
+    ns = sorted(trials)
+    fig, ax = plt.subplots(figsize=(9, 4.4))
+    if confidence is not None:
+        ys = [trials[n].p_met * 100 if trials[n].p_met is not None else np.nan for n in ns]
+        ax.axhline(confidence * 100, color="#b00020", ls="--", lw=1.2, label=f"required {confidence:.0%}")
+        ax.set_ylabel(f"P({phase} deadlines met) %")
+        ax.set_ylim(-3, 105)
+    else:
+        phases = [p for p in ("deploy", "withdraw") if phase in (p, "all")]
+        deadline = max(scenario.h(m.deadline) for m in scenario.movements if m.phase in phases)
+        ys = [trials[n].closed_h - deadline if not math.isnan(trials[n].closed_h) else np.nan for n in ns]
+        ax.axhline(0, color="#b00020", ls="--", lw=1.2, label=f"{phase} deadline")
+        ax.set_ylabel(f"{phase} completion, hours after the deadline")
+    ok = [trials[n].ok for n in ns]
+    ax.plot(ns, ys, color="#0072B2", lw=1, alpha=0.6)
+    ax.scatter([n for n, o in zip(ns, ok) if o], [y for y, o in zip(ys, ok) if o], color="#009E73", zorder=3,
+               label="meets")
+    ax.scatter([n for n, o in zip(ns, ok) if not o], [y for y, o in zip(ys, ok) if not o], color="#D55E00",
+               marker="x", zorder=3, label="misses")
+    if answer is not None:
+        ax.axvline(answer, color="#009E73", ls=":", lw=1.2)
+        ax.annotate(f"smallest: {answer}", (answer, 1.0), xycoords=("data", "axes fraction"), va="top",
+                    xytext=(4, -4), textcoords="offset points", color="#006b4e", fontsize=9)
+    if ns and max(ns) / max(1, min(ns)) > 8:  # the search doubles upwards: a log axis keeps the small sizes apart
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ns))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        plt.setp(ax.get_xticklabels(), rotation=45, fontsize=7.5)
+    ax.set_xlabel(f"{type_id} tails")
+    ax.set_title(f"{scenario.name}: {phase} against {type_id} fleet size (tried sizes)")
+    ax.legend(loc="upper right", fontsize=8)
+    return _save(fig, out, "size_fleet", svg)

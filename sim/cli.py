@@ -87,6 +87,37 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
     mc.add_argument("--svg", action="store_true", help="also write each chart as SVG")
 
+    sw = sub.add_parser("sweep", help="run a grid of variants of one scenario",
+                        description="Vary fields of the resolved scenario over a grid and run every point. PATH "
+                        "addresses a field by ids: fleet[il-76md@ivanovo].count, airfields[almaty].mog, "
+                        "movements[ru-withdraw-ivanovo-13].ready, planning.taxi_h. VALUES: start:stop:step "
+                        "(inclusive) or a comma list; on time fields +24h / -6h shift the field's own value.")
+    sw.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    sw.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
+                    help="a field and its values; repeat for a grid (at most 3)")
+    sw.add_argument("--replications", type=int, metavar="N", help="run N replications per point (P50/P90, P(all met))")
+    sw.add_argument("--seed", type=int, metavar="S", help="base seed for replications (default: the scenario's)")
+    sw.add_argument("--workers", type=int, metavar="K", help="parallel processes (default: one per core)")
+    sw.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<stem>-sweep/)")
+
+    sf = sub.add_parser("size-fleet", help="find the smallest fleet of a type that meets every deadline",
+                        description="Find the smallest number of tails of TYPE (spread over its fleets in proportion "
+                        "to their counts) for which every deadline of the phase is met, deterministically or with "
+                        "at least --confidence probability over --replications. Bisection, then the neighbours "
+                        "of the answer are checked because completion need not be monotone in the fleet size.")
+    sf.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    sf.add_argument("--type", required=True, metavar="TYPE", help="aircraft type id, e.g. il-76md")
+    sf.add_argument("--fleet", action="append", metavar="ID",
+                    help="scale only this fleet of TYPE (repeat for several; default: every fleet of TYPE)")
+    sf.add_argument("--phase", choices=["deploy", "withdraw", "all"], default="withdraw",
+                    help="whose deadlines must be met (default: withdraw)")
+    sf.add_argument("--confidence", type=float, metavar="P", help="required probability (needs --replications)")
+    sf.add_argument("--replications", type=int, metavar="N", help="replications per fleet size")
+    sf.add_argument("--max", type=int, metavar="N", help="largest fleet to try (default: 4x the scenario's, at least 16)")
+    sf.add_argument("--seed", type=int, metavar="S", help="base seed for replications")
+    sf.add_argument("--workers", type=int, metavar="K", help="parallel processes for replications")
+    sf.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<stem>-size-<type>/)")
+
     view = sub.add_parser("view", help="open a run's or comparison's report.html",
                           description="Open DIR/report.html in the default browser (the newest folder in outputs/ "
                           "when DIR is omitted). Where no browser can open (e.g. over SSH), print the path; "
@@ -122,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             build_parser().print_help()
             return EXIT_INVALID
         commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "montecarlo": cmd_montecarlo,
-                    "view": cmd_view, "schema": cmd_schema}
+                    "sweep": cmd_sweep, "size-fleet": cmd_size_fleet, "view": cmd_view, "schema": cmd_schema}
         return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -452,6 +483,224 @@ def format_montecarlo(scenario, summary, done: int, requested: int, wall: float)
     if drivers:
         out.append("late lines were bound by: " + ", ".join(f"{d['wait']} {d['share']:.0%}" for d in drivers[:4]))
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------ sweep and size-fleet
+
+
+def _t(scenario, h) -> str:
+    if h is None or (isinstance(h, float) and (math.isnan(h) or math.isinf(h))):
+        return "not closed"
+    return scenario.to_datetime(h).strftime("%d %b %H:%M")
+
+
+def cmd_sweep(args) -> int:
+    import csv
+    import io
+
+    from sim import sweep as SW
+    from sim.parallel import run_many
+    from sim.scenario import load_scenario_with_warnings
+
+    path = Path(args.scenario)
+    scenario, _warnings = load_scenario_with_warnings(path)
+    resolved = scenario.resolved()
+    if len(args.vary) > 3:
+        raise UsageError("sim sweep: at most 3 --vary options (the grid grows fast)")
+    varies = []
+    try:
+        for spec in args.vary:
+            if "=" not in spec:
+                raise SW.PathError(f"--vary {spec!r}: write PATH=VALUES, e.g. airfields[almaty].mog=2,4,6")
+            p, vals = spec.split("=", 1)
+            SW.locate_field(resolved, p.strip())
+            varies.append((p.strip(), SW.parse_values(vals)))
+        points = SW.grid(resolved, varies)
+    except SW.PathError as exc:
+        raise UsageError(f"sim sweep: {exc}") from None
+    if len(points) > 5000:
+        raise UsageError(f"sim sweep: the grid has {len(points)} points; at most 5000")
+    problems = []
+    built = []
+    for pt in points:  # validate every point before running any
+        try:
+            built.append(SW.build_point(pt, path.name))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    base = scenario.seed if args.seed is None else args.seed
+    outcomes = run_many(SW.evaluate, [(s, args.replications or 0, base) for s in built], workers=args.workers)
+    rows = []
+    for pt, out in zip(points, outcomes):
+        if not out.ok:
+            raise RuntimeError(f"sweep point {pt.values} failed: {out.error}")
+        rows.append((pt, out.value))
+    phases = [p for p in ("deploy", "withdraw") if any(m.phase == p for m in scenario.movements)]
+    if args.replications:
+        cols = [f"{p}_{k}" for p in phases for k in ("p50_h", "p90_h", "p_met")] + ["p_all_met", "sorties"]
+    else:
+        cols = [f"{p}_closed_h" for p in phases] + ["lines_late", "worst_lateness_h", "sorties", "flying_h"]
+    # print
+    from sim.tables import render
+
+    def show(key, v):
+        if key.endswith(("_closed_h", "_p50_h", "_p90_h")):
+            return _t(scenario, v)
+        if "p_met" in key or key == "p_all_met":
+            return f"{v:.1%}"
+        if isinstance(v, float):
+            return f"{v:.1f}"
+        return str(v)
+
+    headers = [p for p, _ in varies] + [c.replace("_closed_h", " closed").replace("_h", "") for c in cols]
+    print(render(headers, [[pt.values[p] for p, _ in varies] + [show(c, m.get(c)) for c in cols] for pt, m in rows],
+                 header_width=18))
+    out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-sweep"
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([p for p, _ in varies] + [c.replace("_closed_h", "_closed").replace("_p50_h", "_p50")
+                                          .replace("_p90_h", "_p90") for c in cols])
+    for pt, m in rows:
+        w.writerow([pt.values[p] for p, _ in varies] + [
+            ("" if m.get(c) is None or (isinstance(m.get(c), float) and math.isinf(m.get(c)))
+             else scenario.to_datetime(m[c]).isoformat(timespec="minutes")) if c.endswith(("_closed_h", "_p50_h", "_p90_h"))
+            else (f"{m[c]:.4f}" if isinstance(m.get(c), float) else m.get(c)) for c in cols])
+    from sim.report import atomic_dir
+
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "sweep.csv").write_text(buf.getvalue(), encoding="utf-8")
+        from sim import charts
+
+        charts.sweep_chart(scenario, varies, rows, phases, bool(args.replications), tmp)
+    print(f"\nwrote {out_dir}/ (sweep.csv, sweep.png)")
+    return EXIT_OK
+
+
+def cmd_size_fleet(args) -> int:
+    from sim import sweep as SW
+    from sim.scenario import load_scenario_with_warnings
+
+    if (args.confidence is None) != (args.replications is None):
+        raise UsageError("sim size-fleet: --confidence and --replications go together")
+    if args.confidence is not None and not 0 < args.confidence < 1:
+        raise UsageError("sim size-fleet: --confidence must be between 0 and 1, e.g. 0.9")
+    path = Path(args.scenario)
+    scenario, _w = load_scenario_with_warnings(path)
+    resolved = scenario.resolved()
+    try:
+        current = sum(f["count"] for f in SW.fleets_of_type(resolved, args.type, args.fleet))
+        SW.scale_fleet(resolved, args.type, max(current, 1), args.fleet)
+    except SW.PathError as exc:
+        raise UsageError(f"sim size-fleet: {exc}") from None
+    hi = args.max or max(16, 4 * current)
+    base = scenario.seed if args.seed is None else args.seed
+    trials: dict[int, SW.Trial] = {}
+
+    def trial(n: int) -> SW.Trial:
+        if n in trials:
+            return trials[n]
+        data, split = SW.scale_fleet(resolved, args.type, n, args.fleet)
+        try:
+            s = SW.build_point(SW.Point({"count": str(n)}, data), path.name)
+        except ScenarioError as exc:
+            t = SW.Trial(n, split, False, math.nan, None, None, "", error=exc.problems[0].message)
+            trials[n] = t
+            return t
+        if args.replications:
+            from sim import montecarlo as M
+
+            reps, _ = run_replications(s, args.replications, base, args.workers, None, f"{args.type} x{n}")
+            sm = M.summarise(s, reps)
+            phases = ("deploy", "withdraw") if args.phase == "all" else (args.phase,)
+            p = min(sm.phases[ph]["p_met"] for ph in phases if ph in sm.phases)
+            closed = max(sm.phases[ph]["p50_h"] for ph in phases if ph in sm.phases)
+            metrics = {f"{ph}_p_met": sm.phases[ph]["p_met"] for ph in sm.phases}
+            t = SW.Trial(n, split, SW.phase_ok(metrics, args.phase, args.confidence), closed, p, None, "")
+        else:
+            m = SW.evaluate((s, 0, base))
+            phases = ("deploy", "withdraw") if args.phase == "all" else (args.phase,)
+            closed = max(m.get(f"{ph}_closed_h", math.nan) for ph in phases)
+            late = sum(m.get(f"{ph}_lines_late", 0) for ph in phases)
+            binding = "; ".join(m[f"{ph}_bound_by"] for ph in phases if m.get(f"{ph}_bound_by"))
+            t = SW.Trial(n, split, SW.phase_ok(m, args.phase, None), closed, None, late, binding)
+        trials[n] = t
+        return t
+
+    # grow the upper bound until it works (or give up), then bisect, then check the neighbours
+    while not trial(hi).ok and hi < max(4096, 16 * current):
+        if args.max:
+            break
+        hi *= 2
+    top = trial(hi)
+    if not top.ok:
+        answer = None
+    else:
+        lo = 0  # fails by convention (no tails)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if trial(mid).ok:
+                hi = mid
+            else:
+                lo = mid
+        answer = hi
+        below = [n for n in range(max(1, answer - 3), answer) if trial(n).ok]
+        non_monotone = bool(below)
+        if below:
+            answer = min(below)
+    print(f"{scenario.name}: smallest {args.type} fleet for the {args.phase} deadlines"
+          + (f" with P >= {args.confidence:.0%} over {args.replications} replications" if args.replications else ""))
+    print(format_trials(scenario, trials, args))
+    if answer is None:
+        print(f"\nno fleet up to {top.total} {args.type} meets every {args.phase} deadline; "
+              f"what binds at {top.total}: {top.bound_by or top.error or 'see the trace'}")
+    else:
+        split = ", ".join(f"{k} {v}" for k, v in trials[answer].split.items())
+        print(f"\nanswer: {answer} {args.type} ({split}); the scenario has {current}")
+        if non_monotone:
+            print("note: completion is not monotone in the fleet size here; smaller sizes than the bisection "
+                  "found also passed, and the smallest is reported")
+    out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}"
+    _write_sizing(scenario, trials, args, answer, out_dir)
+    print(f"wrote {out_dir}/ (size_fleet.csv, size_fleet.png)")
+    return EXIT_OK
+
+
+def format_trials(scenario, trials, args) -> str:
+    from sim.tables import render
+
+    rows = []
+    for n in sorted(trials):
+        t = trials[n]
+        rows.append([str(n), _t(scenario, t.closed_h),
+                     f"{t.p_met:.1%}" if t.p_met is not None else str(t.lines_late if t.lines_late is not None else "-"),
+                     "yes" if t.ok else "no", t.error or t.bound_by])
+    third = "P(met)" if args.replications else f"{args.phase} lines late"
+    return render([f"{args.type}", f"{args.phase} closed" + (" (P50)" if args.replications else ""), third,
+                   "meets", "binding (when late)"], rows, "rlrll")
+
+
+def _write_sizing(scenario, trials, args, answer, out_dir: Path) -> None:
+    import csv
+    import io
+
+    from sim.report import atomic_dir
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["tails", "split", "closed", "p_met", "lines_late", "meets", "binding"])
+    for n in sorted(trials):
+        t = trials[n]
+        closed = "" if math.isnan(t.closed_h) or math.isinf(t.closed_h) else scenario.to_datetime(t.closed_h).isoformat(
+            timespec="minutes")
+        w.writerow([n, " ".join(f"{k}:{v}" for k, v in t.split.items()), closed,
+                    "" if t.p_met is None else f"{t.p_met:.4f}", "" if t.lines_late is None else t.lines_late,
+                    "yes" if t.ok else "no", t.error or t.bound_by])
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "size_fleet.csv").write_text(buf.getvalue(), encoding="utf-8")
+        from sim import charts
+
+        charts.size_fleet_chart(scenario, trials, args.type, args.phase, args.confidence, answer, tmp)
 
 
 # ------------------------------------------------------------------ view

@@ -73,7 +73,7 @@ def replicate(args: tuple) -> list[Replica]:
         for row in res.lines:
             if row.status != "MET":
                 kind = max(WAIT_KINDS, key=lambda k: (row.breakdown_h.get(k, 0.0), k))
-                bound[row.id] = row.bound_by.split(" (")[0] if row.bound_by else kind
+                bound[row.id] = row.bound_by.split(" (")[0].split(":")[0] if row.bound_by else kind
         out.append(Replica(
             index=index, seed=seed,
             lines={r.id: r.closed_h for r in res.lines},

@@ -137,8 +137,16 @@ def _breakdown(run, m, row: LineRow, sorties: list[Sortie], repos, convoy) -> di
     return {k: round(v, 6) for k, v in parts.items()}
 
 
+FLEET_LOSS_SHARE = 0.15  # share of the fleet's time lost to one kind of wait that makes it the root cause
+
+
 def _bound_by(row: LineRow, run: Run) -> str:
-    """The largest wait of a line that is late or open; '' for a line that met its deadline."""
+    """What bound a line that is late or open ('' for a line that met its deadline).
+
+    The largest wait of its last sortie names it; when that is "waiting for an aircraft", the
+    aircraft may themselves be stuck: if the tails that could fly the line lost at least 15% of
+    their time in the line's window to parking (MOG), hours or weather, that is the root cause.
+    """
     if row.status == "MET":
         return ""
     b = row.breakdown_h
@@ -152,7 +160,34 @@ def _bound_by(row: LineRow, run: Run) -> str:
     if key == "mog":
         where = _mog_airfield(run, row.id)
         label += f" at {where}" if where else ""
+    if key == "aircraft":
+        cause = _fleet_losses(run, row)
+        if cause:
+            return f"{cause} (aircraft queue {waits[key]:.0f}h)"
     return f"{label} ({waits[key]:.0f}h)"
+
+
+def _fleet_losses(run: Run, row: LineRow) -> str:
+    """The wait that cost the line's eligible tails the most time in its window, if large enough."""
+    m = next(x for x in run.scenario.movements if x.id == row.id)
+    fleets = {f.id for f in run.scenario.fleet if m.fleets is None or f.id in m.fleets}
+    tails = {t[0] for t in run.tails if t[2] in fleets}
+    start = row.released_h if not math.isnan(row.released_h) else row.ready_h
+    end = row.closed_h if not math.isnan(row.closed_h) else run.end_h
+    if not tails or end <= start:
+        return ""
+    lost: dict[str, float] = defaultdict(float)
+    for r in run.sorties:
+        if r.tail in tails and r.on_blocks > start and r.assigned < end:
+            if r.wait_mog_h:
+                lost[f"MOG at {r.mog_at or r.destination}"] += r.wait_mog_h
+            lost["operating hours"] += r.wait_hours_h
+            lost["weather"] += r.wait_weather_h
+    if not lost:
+        return ""
+    worst = max(lost, key=lambda k: (lost[k], k))
+    share = lost[worst] / (len(tails) * (end - start))
+    return f"{worst}: the fleet lost {share:.0%} of its time to it" if share >= FLEET_LOSS_SHARE else ""
 
 
 def _mog_airfield(run: Run, line: str) -> str:

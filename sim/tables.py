@@ -7,11 +7,11 @@ import re
 
 
 def wrap_header(text: str, width: int) -> list[str]:
-    """Split a long header over lines at '_', '-' or ' ' so that columns stay narrow."""
+    """Split a long header over lines at '_' or ' ' so that columns stay narrow."""
     if len(text) <= width:
         return [text]
     lines, current = [], ""
-    for piece in re.split(r"(?<=[_\- ])", text):
+    for piece in re.split(r"(?<=[_ ])", text):
         if current and len(current) + len(piece) > width:
             lines.append(current)
             current = ""

@@ -164,6 +164,15 @@ def test_engine_invariants(data):
             inside = lo - EPS <= local < hi + EPS if lo < hi else (local >= lo - EPS or local < hi + EPS)
             assert inside, f"{r.tail} at {af} at local {local:.2f} outside {window}"
 
+    # why late: the parts of every closed line add up to its time from ready to closure
+    from sim.results import line_rows
+
+    for row in line_rows(run):
+        if row.status != "OPEN":
+            parts = row.breakdown_h
+            assert all(v >= -1e-6 for v in parts.values()), f"{row.id}: negative part {parts}"
+            assert abs(sum(parts.values()) - (row.closed_h - row.ready_h)) < 1e-4, f"{row.id}: parts do not add up"
+
     # the run always ends, and closure times are after ready
     assert run.end_h <= s.horizon + EPS
     for m in s.movements:

@@ -1,0 +1,283 @@
+"""Parameter sweeps and fleet sizing over a scenario's resolved form.
+
+A PATH addresses one field of the resolved scenario by ids: `fleet[il-76md@ivanovo].count`,
+`airfields[almaty].mog`, `movements[ru-withdraw-ivanovo-13].ready`, `planning.taxi_h`. Values are
+`start:stop:step` (inclusive), or a comma list. On a time field, a value with a sign (`+24h`,
+`-6h`) shifts the field's own value; an ISO time replaces it. Every variant is validated like a
+scenario file before anything runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import itertools
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sim.errors import Problem, ScenarioError
+from sim.timeparse import parse_duration_h
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
+
+
+class PathError(ValueError):
+    """A --vary path or value that does not fit the scenario."""
+
+
+def parse_path(path: str) -> list[tuple[str, str | None]]:
+    parts = []
+    for piece in path.split("."):
+        m = _TOKEN.fullmatch(piece.strip())
+        if not m:
+            raise PathError(f"cannot read path {path!r} at {piece!r}; write it like fleet[il-76md@ivanovo].count")
+        parts.append((m.group(1), m.group(2)))
+    return parts
+
+
+def _nearest(word: str, options: list[str]) -> str:
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.4)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def locate_field(resolved: dict, path: str) -> tuple[Any, str | int]:
+    """(container, key) of the field PATH addresses in a resolved scenario dict."""
+    node: Any = resolved
+    walked = ""
+    parts = parse_path(path)
+    for k, (name, ident) in enumerate(parts):
+        if not isinstance(node, dict) or name not in node:
+            keys = sorted(node) if isinstance(node, dict) else []
+            raise PathError(f"{walked or 'the scenario'} has no field {name!r} (fields: {', '.join(keys)})"
+                            + _nearest(name, keys))
+        last = k == len(parts) - 1
+        if ident is None:
+            if last:
+                return node, name
+            node, walked = node[name], f"{walked}.{name}" if walked else name
+            continue
+        items = node[name]
+        if not isinstance(items, list):
+            raise PathError(f"{name} is not a list of items with ids; drop the [{ident}]")
+        ids = [str(x.get("id")) for x in items if isinstance(x, dict)]
+        if ident not in ids:
+            raise PathError(f"{name} has no item with id {ident!r} (ids: {', '.join(ids[:10])})" + _nearest(ident, ids))
+        if last:
+            raise PathError(f"{path!r} names a whole item; add the field, e.g. {name}[{ident}].count")
+        node, walked = items[ids.index(ident)], f"{walked}.{name}[{ident}]" if walked else f"{name}[{ident}]"
+    raise PathError(f"empty path {path!r}")
+
+
+def parse_values(text: str) -> list[str]:
+    """`10:80:10` -> ['10', '20', ..., '80']; `2,4,6` -> ['2', '4', '6']."""
+    text = text.strip()
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?):(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)", text)
+    if m:
+        start, stop, step = (float(g) for g in m.groups())
+        if step <= 0:
+            raise PathError(f"step must be positive in {text!r}")
+        n = int(math.floor((stop - start) / step + 1e-9)) + 1
+        if n < 1 or n > 10000:
+            raise PathError(f"{text!r} gives {n} values; a sweep takes 1 to 10000")
+        integral = all(float(g).is_integer() for g in m.groups())
+        return [str(int(start + i * step)) if integral else f"{start + i * step:g}" for i in range(n)]
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values:
+        raise PathError("no values given; write PATH=1,2,3 or PATH=start:stop:step")
+    return values
+
+
+def apply_value(resolved: dict, path: str, value: str) -> dict:
+    """A copy of `resolved` with the field at PATH set from the text VALUE (typed like the field)."""
+    out = copy.deepcopy(resolved)
+    container, key = locate_field(out, path)
+    current = container[key]
+    if isinstance(current, bool):
+        container[key] = value.lower() in ("1", "true", "yes")
+    elif isinstance(current, int):
+        try:
+            container[key] = int(float(value)) if float(value).is_integer() else float(value)
+        except ValueError:
+            raise PathError(f"{path} is a number; cannot use {value!r}") from None
+    elif isinstance(current, float):
+        try:
+            container[key] = float(value)
+        except ValueError:
+            container[key] = value  # a duration like '1h30m': the model reads it
+    elif isinstance(current, str) and _is_time(current) and value[:1] in "+-":
+        container[key] = _shift(current, value, resolved)
+    else:
+        container[key] = value
+    return out
+
+
+def _is_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+        return "T" in text
+    except ValueError:
+        return text.startswith("+") and text.endswith("h")
+
+
+def _shift(current: str, delta: str, resolved: dict) -> str:
+    hours = parse_duration_h(delta[1:]) * (-1 if delta[0] == "-" else 1)
+    if current.startswith("+"):
+        base = datetime.fromisoformat(resolved["start"]) + timedelta(hours=parse_duration_h(current[1:]))
+    else:
+        base = datetime.fromisoformat(current)
+    return (base + timedelta(hours=hours)).isoformat(timespec="minutes")
+
+
+@dataclass
+class Point:
+    values: dict[str, str]  # path -> value text
+    resolved: dict
+
+
+def grid(resolved: dict, varies: list[tuple[str, list[str]]]) -> list[Point]:
+    points = []
+    for combo in itertools.product(*[vals for _, vals in varies]):
+        data = resolved
+        for (path, _), value in zip(varies, combo):
+            data = apply_value(data, path, value)
+        points.append(Point(dict(zip([p for p, _ in varies], combo)), data))
+    return points
+
+
+def build_point(point: Point, label: str):
+    """Validate one grid point like a scenario file; ScenarioError names the varied values."""
+    from sim.checks import cross_check
+    from sim.scenario import from_located
+
+    where = ", ".join(f"{k}={v}" for k, v in point.values.items())
+    try:
+        s = from_located(point.resolved, f"{label} [{where}]")
+    except ScenarioError as exc:
+        raise ScenarioError([Problem(f"{label} [{where}]", 0, 0, p.path, p.message) for p in exc.problems]) from None
+    errors, _ = cross_check(s, point.resolved, f"{label} [{where}]")
+    if errors:
+        raise ScenarioError([Problem(f"{label} [{where}]", 0, 0, p.path, p.message) for p in errors])
+    return s
+
+
+# ------------------------------------------------------------------ evaluating points
+
+
+def evaluate(args: tuple) -> dict:
+    """Worker: run one scenario deterministically, or `replications` times; return its metrics."""
+    scenario, replications, base_seed = args
+    from sim.engine import simulate
+    from sim.results import analyse
+
+    if not replications:
+        res = analyse(simulate(scenario))
+        out = {"sorties": res.totals["sorties"], "flying_h": res.totals["flying_h"]}
+        late = [r for r in res.lines if r.status != "MET"]
+        out["lines_late"] = len(late)
+        out["worst_lateness_h"] = max((-r.slack_h for r in late if r.status == "LATE"), default=0.0)
+        out["all_met"] = not late
+        for phase, ph in res.phases.items():
+            out[f"{phase}_closed_h"] = ph["closed_h"]
+            out[f"{phase}_met"] = ph["lines_late"] == 0 and ph["lines_open"] == 0
+            out[f"{phase}_lines_late"] = ph["lines_late"] + ph["lines_open"]
+            out[f"{phase}_bound_by"] = _binding(res, phase)
+        out["bound_by"] = _binding(res)
+        return out
+    import numpy as np
+
+    from sim import montecarlo as M
+
+    chunk = [(i, M.replication_seed(base_seed, i)) for i in range(replications)]
+    reps = [r for r in M.replicate((scenario, chunk)) if r.error is None]
+    sm = M.summarise(scenario, reps)
+    out = {"replications": len(reps), "p_all_met": sm.all_met["p"],
+           "sorties": float(np.mean([r.sorties for r in reps])) if reps else math.nan}
+    for phase, st in sm.phases.items():
+        out[f"{phase}_p50_h"] = st["p50_h"]
+        out[f"{phase}_p90_h"] = float(np.percentile([r.phases.get(phase, math.inf) if not math.isnan(
+            r.phases.get(phase, math.nan)) else math.inf for r in reps], 90, method="higher")) if reps else math.nan
+        out[f"{phase}_p_met"] = st["p_met"]
+    return out
+
+
+def _binding(res, phase: str | None = None) -> str:
+    """The largest wait over late or open lines (of a phase), to explain why no fleet size is enough."""
+    worst = None
+    for r in res.lines:
+        if r.status == "MET" or (phase is not None and r.phase != phase):
+            continue
+        for k in ("force", "aircraft", "mog", "hours", "weather", "delay"):
+            v = r.breakdown_h.get(k, 0.0)
+            if worst is None or v > worst[0]:
+                worst = (v, k, r)
+    if worst is None:
+        return ""
+    v, k, r = worst
+    if v < 0.5:
+        return f"{r.id}: its own ready time (transit alone makes it late)"
+    return f"{r.id}: {r.bound_by or k}"
+
+
+# ------------------------------------------------------------------ fleet sizing
+
+
+def fleets_of_type(resolved: dict, type_id: str, only: list[str] | None = None) -> list[dict]:
+    return [f for f in resolved.get("fleet", []) if f.get("type") == type_id and (not only or f.get("id") in only)]
+
+
+def scale_fleet(resolved: dict, type_id: str, total: int, only: list[str] | None = None) -> tuple[dict, dict[str, int]]:
+    """A copy with `total` tails of TYPE spread over its fleets (or the fleets in `only`) in
+    proportion to their counts (largest remainder; at least one each while there are enough). A
+    fleet left with none is removed, and lines restricted to it lose it from their `fleets`."""
+    out = copy.deepcopy(resolved)
+    fleets = fleets_of_type(out, type_id)
+    if not fleets:
+        known = sorted({f.get("type") for f in out.get("fleet", [])})
+        raise PathError(f"no fleet of type {type_id!r} (fleet types: {', '.join(known)})" + _nearest(type_id, known))
+    if only:
+        ids = [f["id"] for f in fleets]
+        for fid in only:
+            if fid not in ids:
+                raise PathError(f"no {type_id} fleet {fid!r} (its fleets: {', '.join(ids)})" + _nearest(fid, ids))
+        fleets = [f for f in fleets if f["id"] in only]
+    weights = [f["count"] for f in fleets]
+    floor = 1 if total >= len(fleets) else 0
+    spare = total - floor * len(fleets)
+    shares = [spare * w / sum(weights) for w in weights]
+    counts = [floor + int(math.floor(x)) for x in shares]
+    order = sorted(range(len(fleets)), key=lambda i: (-(shares[i] - math.floor(shares[i])), i))
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    split = {}
+    for f, n in zip(fleets, counts):
+        split[f["id"]] = n
+        f["count"] = n
+    gone = {fid for fid, n in split.items() if n == 0}
+    if gone:
+        out["fleet"] = [f for f in out["fleet"] if f["id"] not in gone]
+        for m in out.get("movements", []):
+            if m.get("fleets"):
+                m["fleets"] = [x for x in m["fleets"] if x not in gone]
+    return out, split
+
+
+@dataclass
+class Trial:
+    total: int
+    split: dict[str, int]
+    ok: bool
+    closed_h: float  # the phase's completion (deterministic) or its P50
+    p_met: float | None  # with replications
+    lines_late: int | None
+    bound_by: str
+    error: str = ""
+
+
+def phase_ok(metrics: dict, phase: str, confidence: float | None) -> bool:
+    phases = ("deploy", "withdraw") if phase == "all" else (phase,)
+    if confidence is None:
+        return all(metrics.get(f"{p}_met", True) for p in phases)
+    return all(metrics.get(f"{p}_p_met", 1.0) >= confidence - 1e-12 for p in phases)
