@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sim",
         description="Troop deployment timeline simulator: run YAML scenarios of airlift and road moves "
         "through a discrete-event engine and report which deadlines are met.",
-        epilog="Exit codes: 0 ran, 2 invalid input or usage (nothing written), 1 internal error.",
+        epilog="Exit codes: 0 ran, 2 invalid input or usage (nothing written), 1 internal error, "
+        "3 some Monte Carlo replications failed, 130 interrupted.",
     )
     p.add_argument("--version", action="version", version=f"sim {__version__}")
     p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
@@ -301,7 +302,7 @@ def cmd_compare(args) -> int:
 
     headers, rows = C.table(digests, args.phase)
     print(f"baseline: {base.label} ({base.summary['scenario']['name']}); other columns: difference to it\n")
-    print(render(headers, rows, "l" * len(headers), header_width=16))
+    print(render(headers, rows, "l" * len(headers), header_width=20))
     if args.phase != "all":
         print(f"(rows are for the {args.phase} phase; peak/MOG is over the whole run)")
     print()
