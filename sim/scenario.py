@@ -440,7 +440,14 @@ def from_located(raw: LocDict, file: str) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError([_problem_from_pydantic(err, raw, file) for err in exc.errors()]) from None
+        problems = [_problem_from_pydantic(err, raw, file) for err in exc.errors()]
+        # a misspelt required key gives "missing X" and "unknown key ...; did you mean 'X'?": keep the second
+        suggested = {(p.path.rsplit(".", 1)[0], p.message.rsplit("did you mean ", 1)[1].strip("'?"))
+                     for p in problems if "did you mean" in p.message and p.message.startswith("unknown key")}
+        problems = [p for p in problems
+                    if not (p.message.startswith("required field")
+                            and (p.path.rsplit(".", 1)[0], p.path.rsplit(".", 1)[-1]) in suggested)]
+        raise ScenarioError(problems) from None
 
 
 def path_str(loc: tuple) -> str:
