@@ -191,6 +191,11 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
                     r.error(("movements", i), f"{phase} lines of {cid!r} move {n} {eid} in all; the contingent has {c.equipment.get(eid, 0)}")
             if cargo > c.cargo_t + 1e-6:
                 r.error(("movements", i), f"{phase} lines of {cid!r} move {cargo:g} t of cargo in all; the contingent has {c.cargo_t:g} t")
+        whole = any(m.whole() for m in lines)
+        if not whole and len(lines) > 1 and (troops < c.troops or sum(equipment.values()) < sum(c.equipment.values())):
+            r.warn(("movements", i), f"{phase} lines of {cid!r} move {troops} of {c.troops} troops and "
+                   f"{sum(equipment.values())} of {sum(c.equipment.values())} vehicles; the rest "
+                   f"{'stays behind' if phase == 'deploy' else 'stays in theatre'} (state every part to move all)")
         if phase == "withdraw" and deploys_of[cid]:
             dep = totals.get((cid, "deploy"))
             if dep and troops > dep[0]:

@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--seed", type=int, metavar="S", help="base seed (default: the scenario's seed)")
     mc.add_argument("--workers", type=int, metavar="K", help="local processes (default: one per core; 1 runs in-process)")
     mc.add_argument("--dask", metavar="ADDRESS", help="send replications to a Dask cluster, e.g. tcp://host:8786 "
-                    "(needs pip install 'sim[dask]')")
+                    "(needs the dask extra: pip install '.[dask]' in the clone)")
     mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
     mc.add_argument("--svg", action="store_true", help="also write each chart as SVG")
 
@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     sf.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     sf.add_argument("--type", required=True, metavar="TYPE", help="aircraft type id, e.g. il-76md")
     sf.add_argument("--fleet", action="append", metavar="ID",
-                    help="scale only this fleet of TYPE (repeat for several; default: every fleet of TYPE)")
+                    help="scale only this fleet of TYPE (repeat for several; default: the fleets of TYPE that may "
+                    "fly a line of the phase)")
     sf.add_argument("--phase", choices=["deploy", "withdraw", "all"], default="withdraw",
                     help="whose deadlines must be met (default: withdraw)")
     sf.add_argument("--confidence", type=float, metavar="P", help="required probability (needs --replications)")
@@ -127,8 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument("--serve", nargs="?", const=8000, type=int, metavar="PORT",
                       help="serve the folder at http://127.0.0.1:PORT/ (default port 8000; 0 picks a free one)")
 
-    sub.add_parser("schema", help="print the JSON Schema of the scenario format",
-                   description="Print the JSON Schema of the scenario format (for editors).")
+    sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format",
+                         description="Print the JSON Schema of the scenario format (for editors).")
+    sch.add_argument("--variant", action="store_true",
+                     help="the schema of a file that extends another (nothing required; items may say remove: true)")
     return p
 
 
@@ -306,8 +309,8 @@ def cmd_compare(args) -> int:
     if args.phase != "all":
         print(f"(rows are for the {args.phase} phase; peak/MOG is over the whole run)")
     print()
-    for d in digests[1:]:
-        print(f"{d.label}: what differs from {base.label}")
+    for d, short in zip(digests[1:], C.short_labels([d.label for d in digests])[1:]):
+        print(f"{short}: what differs from {base.label}")
         for line in d.changes[:25] or ["(nothing in the resolved scenario)"]:
             print(f"  {line}")
         if len(d.changes) > 25:
@@ -399,7 +402,8 @@ def run_replications(scenario, n: int, base_seed: int, workers: int | None, dask
 
     if n < 1:
         raise UsageError("the number of replications must be at least 1")
-    n_workers = workers or default_workers(n)
+    # tasks of a few replications each: with Dask the cluster's size is not known here, so cut finer
+    n_workers = workers or (32 if dask is not None else default_workers(n))
     tasks = M.chunks(base_seed, n, n_workers)
     bar = _progress(n, desc)
 
@@ -480,6 +484,8 @@ def format_montecarlo(scenario, summary, done: int, requested: int, wall: float)
         lo, hi = st["p_met_ci95"]
         out.append(f"{phase:8s} P50 {t(st['p50_h'])}, P95 {t(st['p95_h'])}; P(closed by {t(st['deadline_h'])}) = "
                    f"{st['p_met']:.1%} (95% CI {lo:.1%}-{hi:.1%})")
+    lo, hi = summary.all_met["ci95"]
+    out.append(f"every line on time: {summary.all_met['p']:.1%} (95% CI {lo:.1%}-{hi:.1%})")
     drivers = summary.drivers["bound_by"]
     if drivers:
         out.append("late lines were bound by: " + ", ".join(f"{d['wait']} {d['share']:.0%}" for d in drivers[:4]))
@@ -589,6 +595,10 @@ def cmd_size_fleet(args) -> int:
     path = Path(args.scenario)
     scenario, _w = load_scenario_with_warnings(path)
     resolved = scenario.resolved()
+    if not args.fleet:  # by default, the fleets of TYPE that may fly a line of the phase
+        phase_lines = [m for m in scenario.movements if m.mode == "air" and args.phase in (m.phase, "all")]
+        args.fleet = [f.id for f in scenario.fleet if f.type == args.type
+                      and any(m.fleets is None or f.id in m.fleets for m in phase_lines)] or None
     try:
         current = sum(f["count"] for f in SW.fleets_of_type(resolved, args.type, args.fleet))
         SW.scale_fleet(resolved, args.type, max(current, 1), args.fleet)
@@ -617,7 +627,9 @@ def cmd_size_fleet(args) -> int:
             p = min(sm.phases[ph]["p_met"] for ph in phases if ph in sm.phases)
             closed = max(sm.phases[ph]["p50_h"] for ph in phases if ph in sm.phases)
             metrics = {f"{ph}_p_met": sm.phases[ph]["p_met"] for ph in sm.phases}
-            t = SW.Trial(n, split, SW.phase_ok(metrics, args.phase, args.confidence), closed, p, None, "")
+            top_driver = sm.drivers["bound_by"][0] if sm.drivers["bound_by"] else None
+            binding = f"{top_driver['wait']} ({top_driver['share']:.0%} of late lines)" if top_driver else ""
+            t = SW.Trial(n, split, SW.phase_ok(metrics, args.phase, args.confidence), closed, p, None, binding)
         else:
             m = SW.evaluate((s, 0, base))
             phases = ("deploy", "withdraw") if args.phase == "all" else (args.phase,)
@@ -628,11 +640,7 @@ def cmd_size_fleet(args) -> int:
         trials[n] = t
         return t
 
-    # grow the upper bound until it works (or give up), then bisect, then check the neighbours
-    while not trial(hi).ok and hi < max(4096, 16 * current):
-        if args.max:
-            break
-        hi *= 2
+    # try the upper bound; bisect below it; then check the neighbours of the answer
     top = trial(hi)
     if not top.ok:
         answer = None
@@ -649,7 +657,8 @@ def cmd_size_fleet(args) -> int:
         non_monotone = bool(below)
         if below:
             answer = min(below)
-    print(f"{scenario.name}: smallest {args.type} fleet for the {args.phase} deadlines"
+    print(f"{scenario.name}: smallest {args.type} fleet for the {args.phase} deadlines, scaling "
+          f"{', '.join(args.fleet or ['every ' + args.type + ' fleet'])}"
           + (f" with P >= {args.confidence:.0%} over {args.replications} replications" if args.replications else ""))
     print(format_trials(scenario, trials, args))
     if answer is None:
@@ -800,5 +809,5 @@ def cmd_schema(args) -> int:
 
     from sim.scenario import json_schema
 
-    print(json.dumps(json_schema(), indent=2))
+    print(json.dumps(json_schema(args.variant), indent=2))
     return EXIT_OK

@@ -114,7 +114,9 @@ def reference_markdown() -> str:
         "offsets from `start` (`+36h`, `+1d12h`); durations are `1h30m`, `30d`, `45m` or a number of hours.",
         "Units are in the field names: `_t` tonnes, `_m` metres, `_km` kilometres, `_kmh` km/h, `_h` hours.",
         "A file may begin with `extends: parent.yaml` and state only what differs (see the how-to guide).",
-        "Editors: `sim schema` prints the JSON Schema; the shipped scenarios point at docs/scenario.schema.json.",
+        "Editors: `sim schema` prints the JSON Schema; the shipped scenarios point at docs/scenario.schema.json, and",
+        "files that `extends` another at docs/scenario-variant.schema.json (`sim schema --variant`), where nothing is",
+        "required and list items may carry `remove: true`.",
         "",
     ]
     for title, model, _ in SECTIONS:
@@ -131,8 +133,8 @@ def reference_markdown() -> str:
     return "\n".join(lines)
 
 
-def schema_json() -> str:
-    return json.dumps(S.json_schema(), indent=2) + "\n"
+def schema_json(variant: bool = False) -> str:
+    return json.dumps(S.json_schema(variant), indent=2) + "\n"
 
 
 def cli_markdown() -> str:
@@ -170,7 +172,7 @@ def cli_markdown() -> str:
 
 def outputs() -> dict[Path, str]:
     return {DOCS / "scenario-reference.md": reference_markdown(), DOCS / "scenario.schema.json": schema_json(),
-            DOCS / "cli.md": cli_markdown()}
+            DOCS / "scenario-variant.schema.json": schema_json(variant=True), DOCS / "cli.md": cli_markdown()}
 
 
 IMAGE_RUN = ["run", "scenarios/csto_kazakhstan_2022.yaml"]

@@ -92,7 +92,7 @@ def _run_dask(fn, items, address, outcomes, on_done):
     try:
         from dask.distributed import Client, as_completed as dask_completed
     except ImportError:
-        raise DaskUnavailable("--dask needs the optional extra: pip install 'sim[dask]' "
+        raise DaskUnavailable("--dask needs the dask extra: run pip install '.[dask]' in the clone "
                               "(or pip install 'dask[distributed]')") from None
     client = address if isinstance(address, Client) else Client(address, timeout="20s")
     try:

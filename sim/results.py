@@ -21,7 +21,7 @@ PART_LABELS = {
     "aircraft": "waiting for an aircraft",
     "reposition": "aircraft repositioning empty",
     "mog": "waiting for parking (MOG)",
-    "hours": "waiting for operating hours",
+    "hours": "waiting for operating hours or stated closures",
     "weather": "waiting out weather closures",
     "delay": "departure delays",
     "loading": "loading",
@@ -155,7 +155,7 @@ def _bound_by(row: LineRow, run: Run) -> str:
     if waits[key] < 0.5:
         transit = sum(b[k] for k in ("reposition", "loading", "flying", "road"))
         return f"own ready time (transit alone {transit:.0f}h)"
-    label = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours",
+    label = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours/closures",
              "weather": "weather", "delay": "departure delays"}[key]
     if key == "mog":
         where = _mog_airfield(run, row.id)
@@ -181,7 +181,7 @@ def _fleet_losses(run: Run, row: LineRow) -> str:
         if r.tail in tails and r.on_blocks > start and r.assigned < end:
             if r.wait_mog_h:
                 lost[f"MOG at {r.mog_at or r.destination}"] += r.wait_mog_h
-            lost["operating hours"] += r.wait_hours_h
+            lost["operating hours/closures"] += r.wait_hours_h
             lost["weather"] += r.wait_weather_h
     if not lost:
         return ""

@@ -566,11 +566,33 @@ def _problem_from_pydantic(err: dict, raw: LocDict, file: str) -> Problem:
     return Problem(where[0], where[1], where[2], path, msg)
 
 
-def json_schema() -> dict:
-    """JSON Schema of the scenario format, generated from the model (for editors)."""
+def json_schema(variant: bool = False) -> dict:
+    """JSON Schema of the scenario format, generated from the model (for editors).
+
+    With variant=True, the schema of a file that `extends` another: nothing is required (the parent
+    has it) and items with an id may carry `remove: true`.
+    """
     schema = Scenario.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "sim scenario"
+    schema["title"] = "sim scenario (a file that extends another)" if variant else "sim scenario"
     props = schema.setdefault("properties", {})
     props["extends"] = {"type": "string", "description": "Parent scenario file (relative path) whose values this file overrides."}
+    if variant:
+        schema["required"] = ["extends"]
+        for node in _walk(schema):
+            if isinstance(node, dict) and "properties" in node:
+                if node is not schema:
+                    node.pop("required", None)
+                if "id" in node["properties"]:
+                    node["properties"]["remove"] = {"type": "boolean", "description": "Drop this item from the parent."}
     return schema
+
+
+def _walk(node):
+    yield node
+    if isinstance(node, dict):
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v)

@@ -107,7 +107,8 @@ def apply_value(resolved: dict, path: str, value: str) -> dict:
             container[key] = float(value)
         except ValueError:
             container[key] = value  # a duration like '1h30m': the model reads it
-    elif isinstance(current, str) and _is_time(current) and value[:1] in "+-":
+    elif isinstance(current, str) and _is_time(current) and (value[:1] in "+-" or re.fullmatch(r"0+[dhm]?", value)):
+        value = value if value[:1] in "+-" else "+0h"
         container[key] = _shift(current, value, resolved)
     else:
         container[key] = value
