@@ -92,6 +92,9 @@ def plan_line(scenario: Scenario, m: Movement) -> list[Load]:
     items.sort(key=lambda x: (-x[0], -x[1], x[2]))
     troops_left = troops
     by_size = sorted(types, key=lambda t: (t.payload_t, t.floor_m, t.id))
+    open_loads: dict[str, list[Load]] = {}
+    min_len = min((x[0] for x in items), default=0.0)
+    min_mass = min((x[1] for x in items), default=0)
     for length_m, mass_kg, eid, crew in items:
         crew_riding = min(crew, troops_left)
         if _vehicle_fits(primary, mass_kg, length_m, crew_riding, troop_kg):
@@ -104,18 +107,32 @@ def plan_line(scenario: Scenario, m: Movement) -> list[Load]:
             if t is None:  # refused by validation; never reached for a valid scenario
                 raise ValueError(f"no aircraft type can carry {eid} on line {m.id}")
         need_mass = mass_kg + crew_riding * troop_kg
-        for load, cap in zip(loads, caps):
+        # first fit among the loads planned for t that can still take some vehicle (a load with less
+        # floor than the shortest vehicle or less payload than the lightest one never can: dropping
+        # it from the scan changes nothing but the cost)
+        candidates = open_loads.setdefault(t.id, [])
+        found, dead = None, 0
+        room_floor, room_kg = t.floor_m + 1e-9, cap_kg(t)
+        for load in candidates:
+            if load.floor_m + min_len > room_floor or load.mass_kg + min_mass > room_kg:
+                dead += 1
+                continue
             if (
-                cap is t
-                and load.floor_m + length_m <= cap.floor_m + 1e-9
-                and load.mass_kg + need_mass <= cap_kg(cap)
-                and load.troops + crew_riding <= cap.seats
+                load.floor_m + length_m <= room_floor
+                and load.mass_kg + need_mass <= room_kg
+                and load.troops + crew_riding <= t.seats
             ):
+                found = load
                 break
+        if dead > 8:  # forget loads that are full for good
+            candidates[:] = [x for x in candidates if x.floor_m + min_len <= room_floor and x.mass_kg + min_mass <= room_kg]
+        if found is not None:
+            load, cap = found, t
         else:
             load, cap = Load(line=m.id, planned_type=t.id), t
             loads.append(load)
             caps.append(cap)
+            candidates.append(load)
         load.vehicles[eid] = load.vehicles.get(eid, 0) + 1
         load.floor_m += length_m
         load.mass_kg += need_mass
