@@ -148,15 +148,20 @@ def gantt_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     height = min(30.0, max(3.5, 0.16 * len(tails) + 1.8))
     fig, ax = plt.subplots(figsize=(12, height))
     start = run.scenario.start
+    # one collection per colour for all tails (not one per tail and colour): a few artists to draw, not hundreds
+    from matplotlib.collections import PolyCollection
+
+    base = mdates.date2num(start)
+    verts: dict[str, list] = {}
     for y, tail in enumerate(tails):
-        bars: dict[str, list] = {}
         for r in by_tail[tail]:
             key = r.contingent if r.phase != "reposition" else ""
-            x0 = mdates.date2num(start + timedelta(hours=r.off_blocks))
-            x1 = mdates.date2num(start + timedelta(hours=r.on_blocks))
-            bars.setdefault(key, []).append((x0, max(x1 - x0, 1e-4)))
-        for key, spans in bars.items():
-            ax.broken_barh(spans, (y - 0.38, 0.76), facecolors=colours.get(key, REPOSITION_COLOUR), lw=0)
+            x0 = base + r.off_blocks / 24.0
+            w = max(r.on_blocks / 24.0 - r.off_blocks / 24.0, 1e-4)
+            y0, y1 = y - 0.38, y + 0.38
+            verts.setdefault(key, []).append([(x0, y0), (x0, y1), (x0 + w, y1), (x0 + w, y0)])
+    for key, vs in verts.items():
+        ax.add_collection(PolyCollection(vs, facecolors=colours.get(key, REPOSITION_COLOUR), linewidths=0))
     ax.set_yticks(range(len(tails)))
     ax.set_yticklabels(tails, fontsize=max(4.0, min(7.5, 500 / max(1, len(tails)))))
     ax.set_ylim(len(tails) - 0.5, -0.5)
