@@ -46,6 +46,7 @@ def timed(args: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, cwd=str(ROOT), env=_env(), timeout=600)
     wall = time.perf_counter() - t0
+    proc.cpu_s = sum(os.times()[2:4])  # children's CPU so far; callers take differences
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
     return wall, proc
@@ -77,7 +78,7 @@ def sim_run(scenario: Path = REFERENCE) -> dict:
     finally:
         shutil.rmtree(out, ignore_errors=True)
     stages = parse_timings(proc.stdout)
-    return {"total_s": wall, **{f"{k}_s": v for k, v in stages.items()}}
+    return {"total_s": wall, **{f"{k}_s": v for k, v in stages.items()}}, proc.cpu_s
 
 
 def median_of(fn, repeats: int) -> tuple[float, list[float]]:
@@ -90,7 +91,12 @@ def breakdown(repeats: int, import_repeats: int) -> dict:
     bare, bare_all = median_of(bare_import_s, import_repeats)
     start, _ = median_of(startup_s, import_repeats)
     sim_imp, _ = median_of(sim_imports_s, import_repeats)
-    runs = [sim_run() for _ in range(repeats)]
+    runs, cpu = [], []
+    for _ in range(repeats):
+        c0 = sum(os.times()[2:4])
+        r, c1 = sim_run()
+        runs.append(r)
+        cpu.append(c1 - c0)  # CPU of `sim run` and its chart worker processes
     med = {k: statistics.median(r.get(k, 0.0) for r in runs) for k in runs[0]}
     stages = {s: med.get(f"{s}_s", 0.0) for s in STAGES}
     imports = max(0.0, sim_imp - start)
@@ -99,5 +105,6 @@ def breakdown(repeats: int, import_repeats: int) -> dict:
         "bare_import_s": bare, "bare_import_all_s": bare_all,
         "python_startup_s": start, "sim_imports_s": imports, **{f"{s}_s": v for s, v in stages.items()},
         "other_s": other, "total_s": med["total_s"], "total_all_s": [r["total_s"] for r in runs],
+        "total_cpu_s": statistics.median(cpu),
         "ratio_to_bare_import": med["total_s"] / bare, "scenario": str(REFERENCE.relative_to(ROOT)),
     }

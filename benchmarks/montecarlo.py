@@ -22,13 +22,15 @@ and the speed-up.
 from __future__ import annotations
 
 import importlib
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = (ROOT / "scenarios" / "csto_kazakhstan_2022_uncertain.yaml", ROOT / "scenarios" / "csto_kazakhstan_2022.yaml")
+SCENARIOS = (ROOT / "scenarios" / "csto_kazakhstan_2022_uncertain.yaml",
+             ROOT / "scenarios" / "csto_kazakhstan_2022.yaml")
 FUNCTION = "run_replications"
 
 
@@ -72,15 +74,18 @@ def bench_montecarlo(replications: int = 100, repeats: int = 3, workers: tuple[i
                  "scenario": str(path.relative_to(ROOT)), "replications": replications}
     fn(scenario, min(2, replications), seed=0, workers=1)  # warm-up: lazy imports out of the timing
     for w in workers:
-        times = []
+        times, cpus = [], []
         for r in range(repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), os.times()
             results = fn(scenario, replications, seed=r, workers=w)
             times.append(time.perf_counter() - t0)
+            c1 = os.times()  # this process and its finished worker processes
+            cpus.append(sum(c1[:4]) - sum(c0[:4]))
             if len(results) != replications:
                 raise RuntimeError(f"{FUNCTION} returned {len(results)} results for {replications} replications")
         med = statistics.median(times)
-        out[f"workers_{w}"] = {"wall_s": med, "replications_per_s": replications / med, "all_s": times}
+        out[f"workers_{w}"] = {"wall_s": med, "replications_per_s": replications / med, "all_s": times,
+                               "cpu_s": statistics.median(cpus)}
     if 1 in workers and 2 in workers:
         out["speedup_2_over_1"] = out["workers_2"]["replications_per_s"] / out["workers_1"]["replications_per_s"]
     return out

@@ -94,7 +94,8 @@ def machine() -> dict:
 def _git() -> dict:
     def git(*args):
         try:
-            return subprocess.run(["git", *args], capture_output=True, text=True, cwd=str(ROOT), timeout=10).stdout.strip()
+            proc = subprocess.run(["git", *args], capture_output=True, text=True, cwd=str(ROOT), timeout=10)
+            return proc.stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
@@ -122,9 +123,11 @@ def section_shuttle(cfg: dict) -> dict:
     return {
         "shuttle": dict(S.SHUTTLE), "loads": n, "repeats": repeats,
         "floor": {"loaded": f["loaded"], "empty_legs": f["empty"], "end_h": f["end_h"],
-                  "sorties_per_s": floor_sps, "wall_s": [r["wall_s"] for r in floor_runs]},
+                  "sorties_per_s": floor_sps, "wall_s": [r["wall_s"] for r in floor_runs],
+                  "cpu_s": [r["cpu_s"] for r in floor_runs]},
         "engine": {"loaded": e["loaded"], "empty_legs": e["empty"], "end_h": e["end_h"],
-                   "sorties_per_s": engine_sps, "wall_s": [r["wall_s"] for r in engine_runs]},
+                   "sorties_per_s": engine_sps, "wall_s": [r["wall_s"] for r in engine_runs],
+                   "cpu_s": [r["cpu_s"] for r in engine_runs]},
         "engine_floor_ratio": engine_sps / floor_sps,
     }
 
@@ -136,13 +139,14 @@ def section_scale(cfg: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="sim-bench-scale-") as tmp:
         for target, repeats in cfg["scale"]:
             info = scale.prepare(target, Path(tmp))
-            runs = [scale.run_child(info.pop("path")) if k == 0 else scale.run_child(str(Path(tmp) / f"scale_{target}.json"))
-                    for k in range(repeats)]
+            path = info.pop("path")
+            runs = [scale.run_child(path) for _ in range(repeats)]
             r0 = runs[0]
             row = {**info, "repeats": repeats, "loaded_sorties": r0["loaded_sorties"], "flights": r0["flights"],
                    "horizon_reached": r0["horizon_reached"], "end_days": r0["end_days"],
                    "simulate_s": statistics.median(r["simulate_s"] for r in runs),
                    "simulate_all_s": [r["simulate_s"] for r in runs],
+                   "simulate_cpu_s": statistics.median(r["simulate_cpu_s"] for r in runs),
                    "maxrss_mb": statistics.median(r["maxrss_mb"] for r in runs),
                    "maxrss_before_mb": statistics.median(r["maxrss_before_mb"] for r in runs),
                    "gc_collections": r0["gc_collections"]}
@@ -198,7 +202,8 @@ def _print_scale_row(r: dict) -> None:
 
 def _print_scale(r: dict) -> None:
     local = ", ".join(f"{k} {v:.2f}" for k, v in r["local_exponents"].items())
-    print(f"  growth exponent (least squares over all sizes) {r['growth_exponent']:.2f}; between sizes: {local}")
+    top = r["sizes"][-1]["target"]
+    print(f"  growth exponent (least squares, 10^2..{top:,}) {r['growth_exponent']:.2f}; between sizes: {local}")
 
 
 def _print_cli(r: dict) -> None:
@@ -271,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sim benchmarks ({results['mode']}): {m['cpu']}, {m['cores_usable']} cores, {m['memory_gb']} GB, "
           f"Python {m['python']}, simpy {m['packages']['simpy']}" + (" [sim/ has uncommitted changes]"
                                                                     if m["git"]["sim_modified"] else ""))
+    load = m["loadavg_at_start"]
+    if load and m["cores_usable"] and load[0] > 0.5 * m["cores_usable"]:
+        print(f"note: the machine is busy (load average {load[0]:.1f} on {m['cores_usable']} cores); "
+              "timings will be noisy and slower than on an idle machine")
     failed = []
     for key, title, fn, show in SECTIONS:
         if key not in only:
@@ -287,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
         results.setdefault("section_wall_s", {})[key] = time.perf_counter() - t0
     results["targets"] = _targets(results)
     results["wall_s"] = time.perf_counter() - t_all
+    results["machine"]["loadavg_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    if args.quick:
+        results["note"] = "quick mode: the growth exponent is fitted over 10^2-10^4 only; no 10^5 figures"
     print("\ntargets (reported, not asserted)")
     for k, t in results["targets"].items():
         v = t["value"]

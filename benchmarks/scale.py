@@ -39,13 +39,14 @@ def child(path: str) -> dict:
     s = Scenario.model_validate(data)
     rss_before = _maxrss_mb()
     gc0 = sum(g["collections"] for g in gc.get_stats())
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run = simulate(s)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss_after = _maxrss_mb()
     loaded = sum(1 for r in run.sorties if r.phase != "reposition")
     return {
-        "simulate_s": wall, "loaded_sorties": loaded, "flights": len(run.sorties), "ground_stays": len(run.ground),
+        "simulate_s": wall, "simulate_cpu_s": cpu, "loaded_sorties": loaded, "flights": len(run.sorties),
+        "ground_stays": len(run.ground),
         "horizon_reached": run.horizon_reached, "end_days": run.end_h / 24.0,
         "maxrss_before_mb": rss_before, "maxrss_mb": rss_after,
         "gc_collections": sum(g["collections"] for g in gc.get_stats()) - gc0,

@@ -83,20 +83,22 @@ def build(data: dict) -> Scenario:
 def engine_shuttle(n_loads: int, **shuttle) -> dict:
     """Validate (untimed) and simulate (timed) the equivalent scenario; return counts and wall time."""
     s = build(scenario_dict(n_loads=n_loads, **shuttle))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run = simulate(s)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     loaded = sum(1 for r in run.sorties if r.phase != "reposition")
     if run.horizon_reached:
         raise RuntimeError("shuttle scenario hit its horizon; lower n_loads")
-    return {"loaded": loaded, "empty": len(run.sorties) - loaded, "wall_s": wall, "end_h": run.end_h}
+    return {"loaded": loaded, "empty": len(run.sorties) - loaded, "wall_s": wall, "cpu_s": cpu, "end_h": run.end_h}
 
 
 def floor_shuttle(n_loads: int, n_aircraft: int, mog_a: int, mog_b: int, load_h: float, unload_h: float,
            flight_h: float) -> dict:
     """The bare SimPy floor on the same shuttle; return counts and wall time."""
     _, exact_flight_h = cruise_and_flight_h(flight_h)
+    c0 = time.process_time()
     rows, wall = floor.shuttle(n_aircraft, n_loads, mog_a, mog_b, load_h, unload_h, exact_flight_h)
     loaded = sum(1 for r in rows if r[1] == "loaded")
     end_h = max(r[3] for r in rows if r[1] == "loaded")
-    return {"loaded": loaded, "empty": len(rows) - loaded, "wall_s": wall, "end_h": end_h}
+    return {"loaded": loaded, "empty": len(rows) - loaded, "wall_s": wall, "cpu_s": time.process_time() - c0,
+            "end_h": end_h}
