@@ -24,7 +24,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 REPOSITION_COLOUR = "#c8c8c8"
 
 plt.rcParams.update({
-    "figure.dpi": 110, "savefig.dpi": 110, "font.size": 9, "axes.titlesize": 11, "axes.titleweight": "bold",
+    "figure.dpi": 100, "savefig.dpi": 100, "font.size": 9, "axes.titlesize": 11, "axes.titleweight": "bold",
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
     "legend.frameon": False, "svg.hashsalt": "sim", "svg.fonttype": "none",
     # constrained layout fits titles, labels and outside legends in one drawing pass; bbox_inches="tight"
@@ -181,38 +181,41 @@ def gantt_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
 
 
 def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    """One row per airfield: aircraft holding a working slot over time, scaled so that the row's
+    height is its MOG (the dashed line): a band touching the line is a full apron."""
     run = res.run
     counts = R.ground_counts(run)
     used = [a for a in run.scenario.airfields if a.id in counts]
-    n = max(1, len(used))
-    ncols = 2 if n > 1 else 1
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(12, 2.3 * nrows + 0.8), squeeze=False, sharex=True)
+    fig, ax = plt.subplots(figsize=(12, 0.62 * max(1, len(used)) + 1.4))
     lo = min((g.start for g in run.ground), default=0.0) - 3
     hi = max((g.end for g in run.ground), default=1.0) + 3
-    for k, ax in enumerate(axes.flat):
-        if k >= len(used):
-            ax.set_visible(False)
-            continue
-        a = used[k]
+    labels = []
+    for k, a in enumerate(used):
+        base = len(used) - 1 - k
         t, c = counts[a.id]
-        xs, ys = _dates(run, np.concatenate([[lo], t])), np.concatenate([[0], c])
-        ax.fill_between(xs, ys, step="post", color="#0072B2", alpha=0.35, lw=0)
-        ax.step(xs, ys, where="post", color="#0072B2", lw=1.0, label="on the ground")
-        ax.axhline(a.mog, color="#b00020", ls="--", lw=1.2, label=f"MOG {a.mog}")
+        xs = _dates(run, np.concatenate([[lo], t, [hi]]))
+        ys = np.concatenate([[0], c, [c[-1] if len(c) else 0]]) / a.mog * 0.8
         peak = int(c.max()) if len(c) else 0
-        ax.set_title(f"{a.name or a.id} — peak {peak} of MOG {a.mog}", fontsize=9.5, loc="left")
-        ax.set_ylim(0, max(a.mog, peak) * 1.25 + 0.5)
-        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.set_ylabel("aircraft")
-        ax.legend(loc="upper right", fontsize=7.5)
-        ax.set_xlim(*_dates(run, [lo, hi]))
-        ax.tick_params(labelbottom=True)
-        _date_axis(ax, run, hi - lo, max_ticks=7, label=k >= len(used) - ncols)
-    fig.suptitle(f"{run.scenario.name}: aircraft on the ground against MOG", fontsize=11, fontweight="bold")
+        full = peak >= a.mog
+        ax.fill_between(xs, base, base + ys, step="post", color="#D55E00" if full else "#0072B2", alpha=0.55, lw=0)
+        ax.hlines(base + 0.8, xs[0], xs[-1], colors="#b00020", linestyles="--", lw=0.8)
+        ax.hlines(base, xs[0], xs[-1], colors="#bbbbbb", lw=0.6)
+        labels.append(f"{a.name or a.id}\nMOG {a.mog}, peak {peak}")
+    ax.set_yticks([len(used) - 1 - k + 0.4 for k in range(len(used))])
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_ylim(-0.15, len(used) + 0.05)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(*_dates(run, [lo, hi]))
+    _date_axis(ax, run, hi - lo)
+    from matplotlib.patches import Patch
+    from matplotlib.lines import Line2D
+
+    ax.legend([Patch(color="#0072B2", alpha=0.55), Patch(color="#D55E00", alpha=0.55),
+               Line2D([], [], color="#b00020", ls="--", lw=0.8)],
+              ["aircraft on the ground", "... at an airfield that filled up", "MOG (row height)"],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    ax.set_title(f"{run.scenario.name}: aircraft on the ground against MOG")
     return _save(fig, out, "airfields", svg)
-
-
 
 
 # ------------------------------------------------------------------ comparison charts
@@ -474,37 +477,9 @@ RUN_CHARTS = (in_theatre_chart, closure_chart, gantt_chart, airfields_chart, net
               why_late_chart)
 
 
-# two groups of about equal drawing time (measured on the reference scenario)
-_GROUPS = ((gantt_chart, in_theatre_chart, network_chart, sorties_per_day_chart),
-           (airfields_chart, closure_chart, why_late_chart))
-_SHARED: tuple | None = None  # (results, folder, svg), inherited by forked chart workers
-
-
-def _draw_group(k: int) -> list[Path]:
-    res, out, svg = _SHARED
-    paths: list[Path] = []
-    for draw in _GROUPS[k]:
-        paths += draw(res, out, svg)
-    return paths
-
-
-def draw_run_charts(res: R.Results, out: Path, svg: bool = False, workers: int | None = None) -> list[Path]:
-    """Draw every run chart; on a machine with two or more cores, in two forked processes
-    (they inherit the results and the imported matplotlib, so nothing is pickled or re-imported)."""
-    import multiprocessing as mp
-    import os
-
-    global _SHARED
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    workers = min(2, cores) if workers is None else workers
-    if workers < 2 or "fork" not in mp.get_all_start_methods():
-        return [p for draw in RUN_CHARTS for p in draw(res, out, svg)]
-    _SHARED = (res, out, svg)
-    try:
-        with mp.get_context("fork").Pool(2) as pool:
-            return [p for group in pool.map(_draw_group, range(len(_GROUPS))) for p in group]
-    finally:
-        _SHARED = None
+def draw_run_charts(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    """Draw every run chart in this process (sim.chartpool draws them in two workers)."""
+    return [p for draw in RUN_CHARTS for p in draw(res, out, svg)]
 
 
 # ------------------------------------------------------------------ Monte Carlo charts

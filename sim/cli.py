@@ -184,26 +184,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_run(args) -> int:
-    from sim.scenario import load_scenario_with_warnings
+    from sim.chartpool import ChartPool
 
     timer = Timer()
     path = Path(args.scenario)
-    with timer("load"):
-        scenario, warnings = load_scenario_with_warnings(path)
-    for w in warnings:
-        print(w, file=sys.stderr)
-    out = Path(args.out) if args.out else Path("outputs") / path.stem
-    from sim.engine import simulate
-    from sim.results import analyse
+    # chart workers start now and import matplotlib while this process loads and simulates
+    with ChartPool() as pool:
+        from sim.scenario import load_scenario_with_warnings
 
-    with timer("simulate"):
-        run = simulate(scenario, args.seed)
-    with timer("analyse"):
-        res = analyse(run)
-    print(format_run(res))
-    from sim.report import write_run
+        with timer("load"):
+            scenario, warnings = load_scenario_with_warnings(path)
+        for w in warnings:
+            print(w, file=sys.stderr)
+        out = Path(args.out) if args.out else Path("outputs") / path.stem
+        from sim.engine import simulate
+        from sim.results import analyse
 
-    write_run(res, out, [str(w) for w in warnings], svg=args.svg, timer=timer)
+        with timer("simulate"):
+            run = simulate(scenario, args.seed)
+        with timer("analyse"):
+            res = analyse(run)
+        print(format_run(res), flush=True)
+        from sim.report import write_run
+
+        write_run(res, out, [str(w) for w in warnings], svg=args.svg, timer=timer, chart_pool=pool)
     print(f"\nwrote {out}/ (report.html, sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, charts)")
     print(f"open the report: sim view {out}")
     if args.timings:

@@ -176,8 +176,9 @@ def atomic_dir(target: Path) -> Iterator[Path]:
 
 
 def write_run(res: R.Results, out_dir: Path, warnings: list[str] | None = None, svg: bool = False,
-              timer: Callable[[str], contextlib.AbstractContextManager] | None = None) -> Path:
-    """Write the full output folder of one run; returns its path."""
+              timer: Callable[[str], contextlib.AbstractContextManager] | None = None, chart_pool=None) -> Path:
+    """Write the full output folder of one run; returns its path. `chart_pool` (sim.chartpool.ChartPool)
+    draws the charts in worker processes; without it they are drawn here."""
     timer = timer or (lambda _name: contextlib.nullcontext())
     with atomic_dir(out_dir) as tmp:
         with timer("report"):
@@ -188,9 +189,12 @@ def write_run(res: R.Results, out_dir: Path, warnings: list[str] | None = None, 
             (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
             (tmp / "scenario.resolved.yaml").write_text(resolved_yaml(res), encoding="utf-8")
         with timer("charts"):
-            from sim import charts  # matplotlib is imported only when charts are drawn
+            if chart_pool is not None:
+                chart_pool.draw_run(res, tmp, svg)
+            else:
+                from sim import charts  # matplotlib is imported only when charts are drawn
 
-            charts.draw_run_charts(res, tmp, svg=svg)
+                charts.draw_run_charts(res, tmp, svg=svg)
         with timer("report"):
             from sim.htmlreport import run_report
 

@@ -53,12 +53,12 @@ def test_failed_write_leaves_previous_folder_intact(tmp_path, monkeypatch):
     out = tmp_path / "run"
     assert main(["run", str(TINY), "-o", str(out)]) == 0
     before = (out / "summary.json").read_bytes()
-    from sim import charts
+    from sim import htmlreport
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(charts, "draw_run_charts", boom)
+    monkeypatch.setattr(htmlreport, "run_report", boom)
     assert main(["run", str(TINY), "-o", str(out), "--seed", "3"]) == 1
     assert (out / "summary.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

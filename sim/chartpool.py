@@ -1,0 +1,73 @@
+"""Drawing a run's charts in two worker processes started early.
+
+`sim run` spends most of its time importing matplotlib and drawing. The pool is forked at the
+start of the command, before the scenario is even loaded, and each worker imports matplotlib and
+the model while the main process loads and simulates; the main process never imports matplotlib.
+The charts are then split into two groups of about equal drawing time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from pathlib import Path
+
+# two groups of about equal drawing time on the reference scenario (see docs/performance.md)
+GROUPS = (("gantt_chart", "in_theatre_chart", "sorties_per_day_chart"),
+          ("why_late_chart", "closure_chart", "network_chart", "airfields_chart"))
+
+
+def _warm() -> None:
+    """Import matplotlib and load its fonts while the main process loads and simulates."""
+    import sim.charts
+    import sim.results  # noqa: F401 - what unpickling the results needs
+
+    fig = sim.charts.plt.figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "warm-up 0123", fontweight="bold")
+    fig.canvas.draw()
+    sim.charts.plt.close(fig)
+
+
+def _draw(args: tuple) -> list[str]:
+    from sim import charts
+
+    res, out, svg, names = args
+    return [str(p) for name in names for p in getattr(charts, name)(res, Path(out), svg)]
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class ChartPool:
+    """`with ChartPool() as pool: ... pool.draw_run(results, folder)`; serial when one core or no fork."""
+
+    def __init__(self, workers: int | None = None):
+        workers = min(2, usable_cores()) if workers is None else workers
+        self.pool = None
+        if workers >= 2 and "fork" in mp.get_all_start_methods():
+            self.pool = mp.get_context("fork").Pool(2, initializer=_warm)
+
+    def draw_run(self, res, out: Path, svg: bool = False) -> list[Path]:
+        if self.pool is None:
+            from sim import charts
+
+            return charts.draw_run_charts(res, out, svg)
+        done = self.pool.map(_draw, [(res, str(out), svg, names) for names in GROUPS])
+        return [Path(p) for group in done for p in group]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+
+    def __enter__(self) -> ChartPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is not None and self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+        self.close()
