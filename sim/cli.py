@@ -97,9 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
                     help="a field and its values; repeat for a grid (at most 3)")
     sw.add_argument("--replications", type=int, metavar="N", help="run N replications per point (P50/P90, P(all met))")
-    sw.add_argument("--seed", type=int, metavar="S", help="base seed for replications (default: the scenario's)")
-    sw.add_argument("--workers", type=int, metavar="K", help="parallel processes (default: one per core)")
-    sw.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<stem>-sweep/)")
+    _batch_options(sw, "outputs/<stem>-sweep/")
 
     sf = sub.add_parser("size-fleet", help="find the smallest fleet of a type that meets every deadline",
                         description="Find the smallest number of tails of TYPE (spread over its fleets in proportion "
@@ -116,9 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     sf.add_argument("--confidence", type=float, metavar="P", help="required probability (needs --replications)")
     sf.add_argument("--replications", type=int, metavar="N", help="replications per fleet size")
     sf.add_argument("--max", type=int, metavar="N", help="largest fleet to try (default: 4x the scenario's, at least 16)")
-    sf.add_argument("--seed", type=int, metavar="S", help="base seed for replications")
-    sf.add_argument("--workers", type=int, metavar="K", help="parallel processes for replications")
-    sf.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<stem>-size-<type>/)")
+    _batch_options(sf, "outputs/<stem>-size-<type>/")
 
     view = sub.add_parser("view", help="open a run's or comparison's report.html",
                           description="Open DIR/report.html in the default browser (the newest folder in outputs/ "
@@ -133,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--variant", action="store_true",
                      help="the schema of a file that extends another (nothing required; items may say remove: true)")
     return p
+
+
+def _batch_options(p: argparse.ArgumentParser, default_out: str) -> None:
+    """--seed, --workers and -o as the batch commands share them."""
+    p.add_argument("--seed", type=int, metavar="S", help="base seed for replications (default: the scenario's)")
+    p.add_argument("--workers", type=int, metavar="K", help="parallel processes (default: one per core)")
+    p.add_argument("-o", "--out", metavar="DIR", help=f"output folder (default: {default_out})")
 
 
 class Timer:

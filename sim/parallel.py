@@ -50,6 +50,12 @@ class DaskUnavailable(Exception):
     """--dask was given but dask.distributed is not installed."""
 
 
+def _record(outcomes: list, out: Outcome, on_done) -> None:
+    outcomes[out.index] = out
+    if on_done:
+        on_done(out)
+
+
 def run_many(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None = None,
              on_done: Callable[[Outcome], None] | None = None, dask_address: str | None = None) -> list[Outcome]:
     """Apply fn to every item: in-process when workers == 1, in local processes by default, or on an
@@ -67,18 +73,13 @@ def run_many(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None
     try:
         if workers == 1 or len(items) <= 1:
             for i, item in enumerate(items):
-                outcomes[i] = _call(fn, i, item)
-                if on_done:
-                    on_done(outcomes[i])
+                _record(outcomes, _call(fn, i, item), on_done)
             return outcomes  # type: ignore[return-value]
         pool = ProcessPoolExecutor(max_workers=workers)
         try:
             futures = [pool.submit(_call, fn, i, item) for i, item in enumerate(items)]
             for fut in as_completed(futures):
-                out = fut.result()
-                outcomes[out.index] = out
-                if on_done:
-                    on_done(out)
+                _record(outcomes, fut.result(), on_done)
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -99,10 +100,7 @@ def _run_dask(fn, items, address, outcomes, on_done):
         futures = client.map(_call, [fn] * len(items), list(range(len(items))), items, pure=False)
         try:
             for fut in dask_completed(futures):
-                out = fut.result()
-                outcomes[out.index] = out
-                if on_done:
-                    on_done(out)
+                _record(outcomes, fut.result(), on_done)
         except KeyboardInterrupt:
             client.cancel(futures)
             raise Interrupted(outcomes) from None
