@@ -25,6 +25,9 @@ class _Report:
 
     def _make(self, loc: tuple, msg: str) -> Problem:
         where = locate(self.raw, loc) or (self.file, 0, 0)
+        if where[0] != self.file and msg and len(loc) >= 3:
+            # a field set in a parent scenario: say where it can be changed
+            msg += f" (set in {where[0]}; override it in {self.file})"
         return Problem(where[0], where[1], where[2], path_str(loc), msg)
 
     def error(self, loc: tuple, msg: str) -> None:

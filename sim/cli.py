@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario file stem>/)")
     run.add_argument("--seed", type=int, metavar="N", help="random seed (default: the scenario's seed)")
-    run.add_argument("--svg", action="store_true", help="also write each chart as SVG")
+    run.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
+                     help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
     run.add_argument("--timings", action="store_true", help="print how long each stage took")
 
     val = sub.add_parser("validate", help="check scenario files without running them",
@@ -68,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="which phase to compare (default: all)")
     cmp.add_argument("--seed", type=int, metavar="N", help="seed for every scenario (default: each scenario's seed)")
     cmp.add_argument("--workers", type=int, metavar="K", help="parallel processes (default: one per core; 1 runs in-process)")
-    cmp.add_argument("--svg", action="store_true", help="also write each chart as SVG")
+    cmp.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
+                     help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
     cmp.add_argument("--replications", type=int, metavar="N",
                      help="also run N replications of every scenario with the same seeds and report the paired "
                      "difference in completion to the baseline")
@@ -86,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--dask", metavar="ADDRESS", help="send replications to a Dask cluster, e.g. tcp://host:8786 "
                     "(needs the dask extra: pip install '.[dask]' in the clone)")
     mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
-    mc.add_argument("--svg", action="store_true", help="also write each chart as SVG")
+    mc.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
+                     help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
 
     sw = sub.add_parser("sweep", help="run a grid of variants of one scenario",
                         description="Vary fields of the resolved scenario over a grid and run every point. PATH "
@@ -461,7 +464,7 @@ def cmd_montecarlo(args) -> int:
     summary = M.summarise(scenario, replicas)
     executor = f"dask {args.dask}" if args.dask else f"{args.workers or 'all'} local worker(s)"
     print(format_montecarlo(scenario, summary, len(replicas), args.replications, wall))
-    write_montecarlo(scenario, replicas, summary, out, base, args.replications, interrupted, executor)
+    write_montecarlo(scenario, replicas, summary, out, base, args.replications, interrupted, executor, svg=args.svg)
     print(f"\nwrote {out}/ (report.html, replications.csv, summary.json, charts)")
     if interrupted:
         print(f"interrupted: kept the {len(replicas)} completed replications", file=sys.stderr)

@@ -203,7 +203,8 @@ def make_images() -> None:
                 assert cli([*IMAGE_COMPARE, "-o", f"{tmp}/cmp"]) == 0
         finally:
             os.chdir(cwd)
-        for name in ("in_theatre.png", "closure.png", "gantt.png", "airfields.png"):
+        for name in ("in_theatre.png", "closure.png", "gantt.png", "airfields.png", "network.png",
+                     "sorties_per_day.png", "why_late.png"):
             shutil.copy(f"{tmp}/run/{name}", images / name)
         for name in ("compare_in_theatre.png", "compare_completion.png", "compare_departures.png"):
             shutil.copy(f"{tmp}/cmp/{name}", images / name)

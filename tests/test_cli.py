@@ -15,7 +15,9 @@ from sim.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 RUN_FILES = {"sorties.csv", "movements.csv", "summary.json", "scenario.resolved.yaml", "report.html", "in_theatre.csv",
-             "in_theatre.png", "closure.png", "gantt.png", "airfields.png"}
+             "in_theatre.png", "closure.png", "gantt.png", "airfields.png", "network.png", "sorties_per_day.png",
+             "why_late.png", "in_theatre.svg", "closure.svg", "gantt.svg", "airfields.svg", "network.svg",
+             "sorties_per_day.svg", "why_late.svg"}
 
 
 def test_run_writes_every_output(tmp_path, capsys):
