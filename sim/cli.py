@@ -244,7 +244,8 @@ def format_run(res) -> str:
     lines = [f"{s.name}  (seed {run.seed})", "", table, ""]
     lines.append(f"sorties {tot['sorties']} ({tot['loaded_sorties']} loaded, {tot['reposition_sorties']} empty), "
                  f"convoys {tot['convoys']}, flying {tot['flying_h']:.0f} h, "
-                 f"first take-off {t(tot['first_takeoff_h'])}, last landing {t(tot['last_landing_h'])}")
+                 f"take-offs {t(tot['first_takeoff_h'])} to {t(tot['last_takeoff_h'])}, "
+                 f"last landing {t(tot['last_landing_h'])}")
     for phase, ph in res.phases.items():
         closed = t(ph["closed_h"]) if not math.isnan(ph["closed_h"]) else "not closed"
         late = f"{ph['lines_late']} late" + (f" (worst {ph['worst_lateness_h']:.1f} h)" if ph["lines_late"] else "")

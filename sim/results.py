@@ -378,6 +378,7 @@ def totals(run: Run) -> dict:
         "convoys": len(run.convoys),
         "flying_h": sum(r.flying_h for r in run.sorties),
         "first_takeoff_h": min((r.takeoff for r in run.sorties), default=math.nan),
+        "last_takeoff_h": max((r.takeoff for r in run.sorties), default=math.nan),
         "last_landing_h": max((r.landing for r in run.sorties), default=math.nan),
         "troops_moved": sum(r.troops for r in loaded) + sum(c.troops for c in run.convoys),
     }
