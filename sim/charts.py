@@ -164,7 +164,9 @@ def gantt_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
         ax.add_collection(PolyCollection(vs, facecolors=colours.get(key, REPOSITION_COLOUR), linewidths=0))
     ax.set_yticks(range(len(tails)))
     ax.set_yticklabels(tails, fontsize=max(4.0, min(7.5, 500 / max(1, len(tails)))))
-    ax.set_ylim(len(tails) - 0.5, -0.5)
+    ax.set_ylim(max(len(tails), 1) - 0.5, -0.5)
+    if not tails:
+        ax.annotate("no aircraft flew in this run", (0.5, 0.5), xycoords="axes fraction", ha="center", color="#777777")
     ax.grid(axis="y", visible=False)
     ax.xaxis_date(tz=start.tzinfo)
     lo = min((r.off_blocks for r in run.sorties), default=0.0) - 3
@@ -433,11 +435,14 @@ def sorties_per_day_chart(res: R.Results, out: Path, svg: bool = False) -> list[
 
     ax.set_xticks(x)
     ax.set_xticklabels([_date.fromisoformat(d).strftime("%d %b") for d in days], rotation=0 if len(days) <= 16 else 45)
-    ax.set_ylim(0, max(1, bottom.max()) * 1.15)
+    ax.set_ylim(0, max(1, bottom.max() if len(bottom) else 0) * 1.15)
+    if not days:
+        ax.annotate("no loaded sorties in this run", (0.5, 0.5), xycoords="axes fraction", ha="center", color="#777777")
     ax.set_ylabel("loaded take-offs")
     ax.set_xlabel("local date")
     ax.grid(axis="x", visible=False)
-    ax.legend(loc="upper right")
+    if days:
+        ax.legend(loc="upper right")
     ax.set_title(f"{res.run.scenario.name}: sorties per day")
     return _save(fig, out, "sorties_per_day", svg)
 

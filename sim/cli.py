@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 
 from sim import __version__
-from sim.errors import ScenarioError
+from sim.errors import OutputFolderError, ScenarioError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
@@ -157,6 +157,7 @@ class Timer:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]  # accepted anywhere on the line, not only before the command
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -170,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except OutputFolderError as exc:
+        print(f"sim: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted; nothing written", file=sys.stderr)
@@ -247,11 +251,11 @@ def format_run(res) -> str:
                  f"take-offs {t(tot['first_takeoff_h'])} to {t(tot['last_takeoff_h'])}, "
                  f"last landing {t(tot['last_landing_h'])}")
     for phase, ph in res.phases.items():
-        closed = t(ph["closed_h"]) if not math.isnan(ph["closed_h"]) else "not closed"
+        closed = f"closed {t(ph['closed_h'])}" if not math.isnan(ph["closed_h"]) else "not closed"
         late = f"{ph['lines_late']} late" + (f" (worst {ph['worst_lateness_h']:.1f} h)" if ph["lines_late"] else "")
         if ph["lines_open"]:
             late += f", {ph['lines_open']} not closed"
-        lines.append(f"{phase:8s} closed {closed} (deadline {t(ph['deadline_h'])}); {ph['lines']} lines, {late}; "
+        lines.append(f"{phase:8s} {closed} (deadline {t(ph['deadline_h'])}); {ph['lines']} lines, {late}; "
                      f"{ph['sorties']} sorties")
     if run.horizon_reached:
         lines.append(f"horizon reached at {t(run.end_h)}: some lines never closed; see movements.csv (troops_left)")

@@ -141,6 +141,7 @@ class Run:
     horizon_reached: bool = False
     breakdowns: list[Breakdown] = field(default_factory=list)
     weather: list[Closure] = field(default_factory=list)
+    blocked: dict[str, tuple[str, float]] = field(default_factory=dict)  # open line -> (hours|weather, until)
 
 
 class _Tail:
@@ -588,6 +589,23 @@ class Engine:
 
     # ------------------------------------------------------------ run
 
+    def _record_blocked(self, now: float) -> None:
+        """For air lines still open at the end: is no flight between their airfields possible soon?"""
+        for ln in self.lines.values():
+            if ln.m.mode != "air" or not ln.loads or ln.left == 0 or ln.result.closed == ln.result.closed:
+                continue
+            atype = self.types.get(ln.loads[0].planned_type)
+            route = self._route(atype, ln.origin, ln.dest) if atype else None
+            if route is None:
+                continue
+            x, y = route[0], route[1]
+            airborne = self.dist[x][y] / atype.cruise_kmh + self.allow_h
+            limit = now + 24.0 * 400
+            t_sched = geo.joint_departure(now, self.open_sched[x], self.open_sched[y], airborne, limit)
+            t_full = geo.joint_departure(t_sched, self.open[x], self.open[y], airborne, limit) if t_sched != math.inf else math.inf
+            if t_full - now > 1.0:
+                self.run.blocked[ln.m.id] = ("hours" if t_sched - now > 1.0 else "weather", t_full)
+
     def simulate(self) -> Run:
         self._build_lines()
         for t in self.tails:
@@ -606,6 +624,7 @@ class Engine:
         now = self.env.now
         self.run.end_h = now
         self.run.horizon_reached = not self.all_closed.triggered
+        self._record_blocked(now)
         for t in self.tails:  # close open ground stays at the end of the run
             if t.slot is not None:
                 self.run.ground.append(GroundStay(self.af_ids[t.slot[0]], t.name, t.slot_since, now))

@@ -32,3 +32,7 @@ class ScenarioError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+class OutputFolderError(Exception):
+    """The output folder cannot be used (it would replace something sim did not write)."""

@@ -21,6 +21,7 @@ import yaml
 
 from sim import __version__
 from sim import results as R
+from sim.errors import OutputFolderError
 
 SORTIE_COLUMNS = [
     "sortie", "tail", "type", "fleet", "phase", "line", "contingent", "nation", "origin", "destination", "stops",
@@ -154,13 +155,32 @@ def resolved_yaml(res: R.Results) -> str:
     return header + yaml.safe_dump(res.run.scenario.resolved(), sort_keys=False, allow_unicode=True, width=110)
 
 
+MARKER = ".sim-output"  # in every folder sim writes: only such a folder may be replaced
+
+
+def check_output_folder(target: Path) -> None:
+    """Refuse a target that exists and is not an empty folder or a folder sim wrote before."""
+    target = Path(target)
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_symlink() or not target.is_dir():
+        raise OutputFolderError(f"output folder {target} exists and is not a folder; choose another -o")
+    if any(target.iterdir()) and not (target / MARKER).is_file():
+        raise OutputFolderError(f"output folder {target} exists and was not written by sim, so it will not be "
+                                "replaced; choose another -o (or empty that folder)")
+
+
 @contextlib.contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces `target` in one rename, on error it vanishes."""
+    """Yield a temporary folder; on success it replaces `target` in one rename, on error it vanishes.
+
+    Only an empty folder or one that sim wrote (it holds the marker file) is ever replaced."""
     target = Path(target)
+    check_output_folder(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
+        (tmp / MARKER).write_text("written by sim; sim may replace this folder\n", encoding="utf-8")
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -149,6 +149,11 @@ def _bound_by(row: LineRow, run: Run) -> str:
     """
     if row.status == "MET":
         return ""
+    if row.status == "OPEN" and row.id in run.blocked and not math.isnan(row.released_h):
+        kind, until = run.blocked[row.id]
+        when = run.scenario.to_datetime(until).strftime("%d %b %H:%M") if until != math.inf else "never"
+        label = "operating hours/closures" if kind == "hours" else "weather"
+        return f"{label}: no take-off and landing possible until {when}"
     b = row.breakdown_h
     waits = {k: b[k] for k in ("force", "aircraft", "mog", "hours", "weather", "delay")}
     key = max(waits, key=lambda k: (waits[k], k))
@@ -212,8 +217,8 @@ def phase_summary(run: Run, rows: list[LineRow]) -> dict[str, dict]:
         starts = [x.takeoff for x in flights] + [c.depart for c in convoys]
         closed = [r.closed_h for r in prow]
         all_closed = not any(math.isnan(c) for c in closed)
-        late = [r for r in prow if r.status != "MET"]
-        lateness = [-r.slack_h for r in prow if r.status == "LATE"]
+        late = [r for r in prow if r.status == "LATE"]
+        lateness = [-r.slack_h for r in late]
         first_ready = min(r.ready_h for r in prow)
         end = max(closed) if all_closed else math.nan
         out[phase] = {

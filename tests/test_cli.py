@@ -147,3 +147,43 @@ def test_newest_report_dir(tmp_path):
         os.utime(tmp_path / name / "report.html", (time.time() + i, time.time() + i))
     assert newest_report_dir(tmp_path).name == "b"
     assert newest_report_dir(tmp_path / "a") is None
+
+
+def test_a_run_where_nothing_can_fly_still_writes_every_output(tmp_path, capsys):
+    """The destination is closed past the horizon: no sortie at all, every line open, and the
+    table says why instead of a chart crashing."""
+    scen = tmp_path / "never.yaml"
+    scen.write_text(f"extends: {TINY}\nhorizon: 5d\nairfields:\n  - {{id: b, closed: [{{from: +0h, to: +30d}}]}}\n")
+    out = tmp_path / "run"
+    assert main(["run", str(scen), "-o", str(out), "--no-svg"]) == 0
+    text = capsys.readouterr().out
+    assert "ru-deploy-1" in text and "OPEN" in text
+    assert "operating hours/closures: no take-off and landing possible until" in text
+    assert "deploy   not closed" in text and "0 late, 1 not closed" in text
+    assert {"gantt.png", "sorties_per_day.png", "airfields.png", "report.html"} <= {p.name for p in out.iterdir()}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["run"]["horizon_reached"] is True
+    assert summary["phases"]["deploy"]["lines_late"] == 0 and summary["phases"]["deploy"]["lines_open"] == 1
+
+
+@pytest.mark.parametrize("make", ["file", "foreign-folder"])
+def test_never_replaces_what_sim_did_not_write(tmp_path, capsys, make):
+    """-o pointing at a file (say /dev/null) or at a folder of someone else's must be refused."""
+    target = tmp_path / "target"
+    if make == "file":
+        target.write_text("precious")
+    else:
+        target.mkdir()
+        (target / "thesis.tex").write_text("precious")
+    assert main(["run", str(TINY), "-o", str(target), "--no-svg"]) == 2
+    assert "will not be replaced" in capsys.readouterr().err or target.is_file()
+    assert (target.read_text() if make == "file" else (target / "thesis.tex").read_text()) == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["target"], "no temporary folder left behind"
+
+
+def test_a_previous_output_folder_and_an_empty_folder_are_replaced(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["run", str(TINY), "-o", str(out), "--no-svg"]) == 0
+    assert (out / ".sim-output").is_file()
+    assert main(["run", str(TINY), "-o", str(out), "--no-svg"]) == 0
