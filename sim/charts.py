@@ -679,6 +679,6 @@ def size_fleet_chart(scenario, trials, type_id: str, phase: str, confidence, ans
         ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         plt.setp(ax.get_xticklabels(), rotation=45, fontsize=7.5)
     ax.set_xlabel(f"{type_id} tails")
-    ax.set_title(f"{scenario.name}: {phase} against {type_id} fleet size (tried sizes)")
+    ax.set_title(f"{scenario.name}\n{phase} completion against {type_id} fleet size (the sizes tried)")
     ax.legend(loc="upper right", fontsize=8)
     return _save(fig, out, "size_fleet", svg)

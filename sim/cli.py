@@ -141,6 +141,13 @@ def _batch_options(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("-o", "--out", metavar="DIR", help=f"output folder (default: {default_out})")
 
 
+def check_output_folder(out: Path) -> None:
+    """Fail before any work when the output folder could not be written (see sim.report)."""
+    from sim.report import check_output_folder as check
+
+    check(out)
+
+
 class Timer:
     def __init__(self):
         self.stages: dict[str, float] = {}
@@ -207,6 +214,7 @@ def cmd_run(args) -> int:
         for w in warnings:
             print(w, file=sys.stderr)
         out = Path(args.out) if args.out else Path("outputs") / path.stem
+        check_output_folder(out)
         from sim.engine import simulate
         from sim.results import analyse
 
@@ -272,6 +280,8 @@ def cmd_compare(args) -> int:
 
     if len(args.inputs) < 2:
         raise UsageError("sim compare: give at least two scenarios or run folders (the first is the baseline)")
+    if args.out:
+        check_output_folder(Path(args.out))
     # 1. check every input before running anything
     problems: list[Problem] = []
     loaded: list = []
@@ -462,6 +472,7 @@ def cmd_montecarlo(args) -> int:
         print(f"note: {path} has no uncertainty section; every replication will be the same", file=sys.stderr)
     base = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-mc"
+    check_output_folder(out)
     t0 = time.perf_counter()
     replicas, interrupted = run_replications(scenario, args.replications, base, args.workers, args.dask,
                                              f"{path.stem}")
@@ -527,6 +538,7 @@ def cmd_sweep(args) -> int:
     path = Path(args.scenario)
     scenario, _warnings = load_scenario_with_warnings(path)
     resolved = scenario.resolved()
+    check_output_folder(Path(args.out) if args.out else Path("outputs") / f"{path.stem}-sweep")
     if len(args.vary) > 3:
         raise UsageError("sim sweep: at most 3 --vary options (the grid grows fast)")
     varies = []
@@ -610,6 +622,7 @@ def cmd_size_fleet(args) -> int:
     path = Path(args.scenario)
     scenario, _w = load_scenario_with_warnings(path)
     resolved = scenario.resolved()
+    check_output_folder(Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}")
     if not args.fleet:  # by default, the fleets of TYPE that may fly a line of the phase
         phase_lines = [m for m in scenario.movements if m.mode == "air" and args.phase in (m.phase, "all")]
         args.fleet = [f.id for f in scenario.fleet if f.type == args.type
