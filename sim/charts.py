@@ -256,10 +256,13 @@ def compare_in_theatre_chart(digests, labels, out: Path, svg: bool = False) -> l
     fig, ax = plt.subplots(figsize=(11, 4.8))
     colours = colour_map(labels)
     lo, hi = None, None
-    for d, lab in zip(digests, labels):
+    styles = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1, 3, 1))]
+    for k, (d, lab) in enumerate(zip(digests, labels)):
         xs = [_dt.fromisoformat(t) for t, _ in d.in_theatre]
         ys = [n for _, n in d.in_theatre]
-        ax.step(xs, ys, where="post", color=colours[lab], lw=1.8, label=lab, alpha=0.9)
+        # the baseline wide and underneath, the variants dashed on top: identical curves stay visible
+        ax.step(xs, ys, where="post", color=colours[lab], lw=3.2 if k == 0 else 1.6, ls=styles[k % len(styles)],
+                label=lab + (" (baseline)" if k == 0 else ""), alpha=0.55 if k == 0 else 0.95, zorder=2 + k)
         lo = min(xs[0], lo) if lo else xs[0]
         hi = max(xs[-1], hi) if hi else xs[-1]
     for ph, style in (("deploy", "#444444"), ("withdraw", "#b00020")):
@@ -320,7 +323,8 @@ def compare_completion_chart(digests, labels, phases: tuple[str, ...], out: Path
     handles = [Line2D([], [], marker=MARKERS[j % len(MARKERS)], color=colours[lab], ls="none", ms=6)
                for j, lab in enumerate(labels)]
     handles.append(Line2D([], [], marker="|", color="black", ls="none", ms=12, mew=2))
-    fig.legend(handles, [*labels, "deadline (baseline)"], loc="upper center", bbox_to_anchor=(0.5, 0.0),
+    # "outside" places the legend in a band that constrained layout reserves (below the axes)
+    fig.legend(handles, [*labels, "deadline (baseline)"], loc="outside lower center",
                ncol=min(4, len(handles)), frameon=False)
     return _save(fig, out, "compare_completion", svg)
 
@@ -564,7 +568,8 @@ def mc_deadlines_chart(scenario, line_stats: dict, out: Path, svg: bool = False)
     ax.set_ylim(len(ids) - 0.5, -0.5)
     ax.set_xlim(0, 112)
     ax.axvline(90, color="#777777", ls=":", lw=1)
-    ax.set_xlabel("probability of meeting the deadline (%), with 95% interval")
+    ax.set_xlabel("probability of meeting the deadline (%), with 95% interval; "
+                  "green at least 90%, orange 50-90%, red below 50%; dotted line at 90%")
     ax.grid(axis="y", visible=False)
     ax.set_title(f"{scenario.name}: probability of meeting each deadline")
     return _save(fig, out, "mc_deadlines", svg)

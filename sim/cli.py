@@ -21,6 +21,23 @@ from sim.errors import OutputFolderError, ScenarioError
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
 
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _pos_int(text: str) -> int:
+    value = _nonneg_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 class UsageError(Exception):
     """Bad command-line usage; printed as one line, exit 2."""
 
@@ -47,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "movements.csv, summary.json, scenario.resolved.yaml and charts to DIR.")
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario file stem>/)")
-    run.add_argument("--seed", type=int, metavar="N", help="random seed (default: the scenario's seed)")
+    run.add_argument("--seed", type=_nonneg_int, metavar="N", help="random seed (default: the scenario's seed)")
     run.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
                      help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
     run.add_argument("--timings", action="store_true", help="print how long each stage took")
@@ -67,11 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/compare-<stems>/)")
     cmp.add_argument("--phase", choices=["deploy", "withdraw", "all"], default="all",
                      help="which phase to compare (default: all)")
-    cmp.add_argument("--seed", type=int, metavar="N", help="seed for every scenario (default: each scenario's seed)")
-    cmp.add_argument("--workers", type=int, metavar="K", help="parallel processes (default: one per core; 1 runs in-process)")
+    cmp.add_argument("--seed", type=_nonneg_int, metavar="N", help="seed for every scenario (default: each scenario's seed)")
+    cmp.add_argument("--workers", type=_pos_int, metavar="K", help="parallel processes (default: one per core; 1 runs in-process)")
     cmp.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
                      help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
-    cmp.add_argument("--replications", type=int, metavar="N",
+    cmp.add_argument("--replications", type=_pos_int, metavar="N",
                      help="also run N replications of every scenario with the same seeds and report the paired "
                      "difference in completion to the baseline")
 
@@ -82,9 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "charts and report.html to DIR. Exit 0 when every replication ran, 3 when some failed "
                         "(recorded with their seeds), 130 when interrupted (completed replications are kept).")
     mc.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file (with an uncertainty section)")
-    mc.add_argument("-n", "--replications", type=int, default=200, metavar="N", help="replications (default 200)")
-    mc.add_argument("--seed", type=int, metavar="S", help="base seed (default: the scenario's seed)")
-    mc.add_argument("--workers", type=int, metavar="K", help="local processes (default: one per core; 1 runs in-process)")
+    mc.add_argument("-n", "--replications", type=_pos_int, default=200, metavar="N", help="replications (default 200)")
+    mc.add_argument("--seed", type=_nonneg_int, metavar="S", help="base seed (default: the scenario's seed)")
+    mc.add_argument("--workers", type=_pos_int, metavar="K", help="local processes (default: one per core; 1 runs in-process)")
     mc.add_argument("--dask", metavar="ADDRESS", help="send replications to a Dask cluster, e.g. tcp://host:8786 "
                     "(needs the dask extra: pip install '.[dask]' in the clone)")
     mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
@@ -99,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     sw.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
                     help="a field and its values; repeat for a grid (at most 3)")
-    sw.add_argument("--replications", type=int, metavar="N", help="run N replications per point (P50/P90, P(all met))")
+    sw.add_argument("--replications", type=_pos_int, metavar="N", help="run N replications per point (P50/P90, P(all met))")
     _batch_options(sw, "outputs/<stem>-sweep/")
 
     sf = sub.add_parser("size-fleet", help="find the smallest fleet of a type that meets every deadline",
@@ -115,8 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     sf.add_argument("--phase", choices=["deploy", "withdraw", "all"], default="withdraw",
                     help="whose deadlines must be met (default: withdraw)")
     sf.add_argument("--confidence", type=float, metavar="P", help="required probability (needs --replications)")
-    sf.add_argument("--replications", type=int, metavar="N", help="replications per fleet size")
-    sf.add_argument("--max", type=int, metavar="N", help="largest fleet to try (default: 4x the scenario's, at least 16)")
+    sf.add_argument("--replications", type=_pos_int, metavar="N", help="replications per fleet size")
+    sf.add_argument("--max", type=_pos_int, metavar="N", help="largest fleet to try (default: 4x the scenario's, at least 16)")
     _batch_options(sf, "outputs/<stem>-size-<type>/")
 
     view = sub.add_parser("view", help="open a run's or comparison's report.html",
@@ -136,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _batch_options(p: argparse.ArgumentParser, default_out: str) -> None:
     """--seed, --workers and -o as the batch commands share them."""
-    p.add_argument("--seed", type=int, metavar="S", help="base seed for replications (default: the scenario's)")
-    p.add_argument("--workers", type=int, metavar="K", help="parallel processes (default: one per core)")
+    p.add_argument("--seed", type=_nonneg_int, metavar="S", help="base seed for replications (default: the scenario's)")
+    p.add_argument("--workers", type=_pos_int, metavar="K", help="parallel processes (default: one per core)")
     p.add_argument("-o", "--out", metavar="DIR", help=f"output folder (default: {default_out})")
 
 
@@ -246,17 +263,18 @@ def format_run(res) -> str:
     for r in res.lines:
         rows.append([r.id, r.contingent, r.phase, r.mode, str(r.troops), str(r.vehicles), t(r.ready_h),
                      t(r.deadline_h), t(r.closed_h) if r.status != "OPEN" else "not closed",
-                     hours(r.slack_h), r.status, r.bound_by])
-    headers = ["line", "cont.", "phase", "mode", "troops", "veh", "ready", "deadline", "closed", "slack h",
-               "status", "late because"]
-    if not any(r[-1] for r in rows):  # nothing late: no empty column
-        headers, rows = headers[:-1], [r[:-1] for r in rows]
-    table = render(headers, rows, "llllrrlllrll")
+                     hours(r.slack_h), r.status])
+    table = render(["line", "cont.", "phase", "mode", "troops", "veh", "ready", "deadline", "closed", "slack h",
+                    "status"], rows, "llllrrlllrl")
+    reasons = [f"  {r.id}: {r.bound_by}" for r in res.lines if r.bound_by]
+    if reasons:  # below the table, so that the table stays narrow; the same text is in movements.csv
+        table += "\n\nlate or open because:\n" + "\n".join(reasons)
     tot = res.totals
-    lines = [f"{s.name}  (seed {run.seed})", "", table, ""]
+    offset = s.start.strftime("%z")
+    lines = [f"{s.name}  (seed {run.seed}; times local at UTC{offset[:3]}:{offset[3:]})", "", table, ""]
     lines.append(f"sorties {tot['sorties']} ({tot['loaded_sorties']} loaded, {tot['reposition_sorties']} empty), "
-                 f"convoys {tot['convoys']}, flying {tot['flying_h']:.0f} h, "
-                 f"take-offs {t(tot['first_takeoff_h'])} to {t(tot['last_takeoff_h'])}, "
+                 f"convoys {tot['convoys']}, flying {tot['flying_h']:.0f} h")
+    lines.append(f"take-offs {t(tot['first_takeoff_h'])} to {t(tot['last_takeoff_h'])}, "
                  f"last landing {t(tot['last_landing_h'])}")
     for phase, ph in res.phases.items():
         closed = f"closed {t(ph['closed_h'])}" if not math.isnan(ph["closed_h"]) else "not closed"
@@ -823,10 +841,11 @@ def cmd_validate(args) -> int:
         troops = sum(c.troops for c in s.contingents)
         vehicles = sum(sum(c.equipment.values()) for c in s.contingents)
         tails = sum(f_.count for f_ in s.fleet)
+        info = sys.stderr if args.resolved else sys.stdout  # with --resolved, stdout is pure YAML
         print(f"{f}: ok: {len(s.contingents)} contingents, {troops} troops, {vehicles} vehicles, "
-              f"{len(s.movements)} movement lines, {len(s.aircraft)} aircraft types, {tails} aircraft")
+              f"{len(s.movements)} movement lines, {len(s.aircraft)} aircraft types, {tails} aircraft", file=info)
         for w in warnings:
-            print(w)
+            print(w, file=info)
         if args.resolved:
             print(yaml.safe_dump(s.resolved(), sort_keys=False, allow_unicode=True, width=110))
     return status

@@ -6,7 +6,7 @@ import heapq
 import math
 from collections.abc import Sequence
 
-EARTH_RADIUS_KM = 6371.0  # mean Earth radius (IUGG), as used in ../shared/reference/csto-2022.md
+EARTH_RADIUS_KM = 6371.0  # mean Earth radius (IUGG), as used in docs/background/csto-2022-sources.md
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

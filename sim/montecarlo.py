@@ -88,7 +88,7 @@ def replicate(args: tuple) -> list[Replica]:
 
 def chunks(base_seed: int, n: int, workers: int) -> list[list[tuple[int, int]]]:
     """Replications grouped so that each task is worth sending to a process (about 8 tasks a worker)."""
-    size = max(1, min(50, n // max(1, workers * 8)))
+    size = max(1, min(50, n // max(1, min(workers, n) * 8)))
     pairs = [(i, replication_seed(base_seed, i)) for i in range(n)]
     return [pairs[k:k + size] for k in range(0, n, size)]
 

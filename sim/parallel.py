@@ -69,7 +69,7 @@ def run_many(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None
     outcomes: list[Outcome | None] = [None] * len(items)
     if dask_address is not None:
         return _run_dask(fn, items, dask_address, outcomes, on_done)
-    workers = default_workers(len(items)) if workers is None else max(1, workers)
+    workers = default_workers(len(items)) if workers is None else max(1, min(workers, len(items)))
     try:
         if workers == 1 or len(items) <= 1:
             for i, item in enumerate(items):

@@ -162,9 +162,15 @@ def check_output_folder(target: Path) -> None:
     """Refuse a target that exists and is not an empty folder or a folder sim wrote before."""
     target = Path(target)
     if not target.exists() and not target.is_symlink():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputFolderError(f"cannot create the folder for {target}: {exc.strerror}; choose another -o") from None
         return
     if target.is_symlink() or not target.is_dir():
         raise OutputFolderError(f"output folder {target} exists and is not a folder; choose another -o")
+    if target.resolve() in (Path.cwd().resolve(), Path.home().resolve(), Path("/")):
+        raise OutputFolderError(f"output folder {target} is the current, home or root folder; choose another -o")
     if any(target.iterdir()) and not (target / MARKER).is_file():
         raise OutputFolderError(f"output folder {target} exists and was not written by sim, so it will not be "
                                 "replaced; choose another -o (or empty that folder)")

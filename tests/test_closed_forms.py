@@ -1,4 +1,4 @@
-"""Verification against the standard airlift planning formulas (shared/reference/airlift-planning.md)."""
+"""Verification against the standard airlift planning formulas (docs/background/airlift-planning-factors.md)."""
 
 import math
 

@@ -9,6 +9,10 @@ Conventions in the Markdown (HTML comments, invisible on the rendered page):
   temporary paths; a line `...` stands for any number of lines.
 - `<!-- file: PATH -->` right before a block writes the block to PATH in the scratch copy.
 - ```python blocks are executed in the scratch copy.
+
+After an intended change in what a command prints, `SIM_DOCS_UPDATE=1 python -m pytest tests/test_docs.py`
+rewrites the output blocks that no longer match (blocks with a `...` line are left for a person);
+review the diff before committing.
 """
 
 from __future__ import annotations
@@ -140,6 +144,10 @@ def test_doc_commands_run_and_print_what_the_doc_shows(doc, tmp_path, shim):
         if kind == "output":
             assert last_output is not None, f"{where}:{b.line}: output block without a command before it"
             expected, actual = normalise(b.body), normalise(last_output)
+            if not matches(expected, actual) and os.environ.get("SIM_DOCS_UPDATE") and "..." not in b.body:
+                text = doc.read_text(encoding="utf-8")
+                doc.write_text(text.replace(b.body, last_output.strip("\n") + "\n", 1), encoding="utf-8")
+                continue
             assert matches(expected, actual), (
                 f"{where}:{b.line}: the doc shows output that the command no longer prints.\n--- doc ---\n"
                 + "\n".join(expected) + "\n--- actual ---\n" + "\n".join(actual))

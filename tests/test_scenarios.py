@@ -13,6 +13,8 @@ from sim.scenario import load_scenario_with_warnings
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 REFERENCE = Path(__file__).resolve().parents[1] / "scenarios" / "csto_kazakhstan_2022.yaml"
+SHIPPED = {"csto_kazakhstan_2022.yaml", "csto_all_released_13jan.yaml", "csto_russia_first.yaml",
+           "csto_30_il76_no_an124.yaml", "csto_almaty_mog4_zhetygen_closed.yaml", "csto_kazakhstan_2022_uncertain.yaml"}
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
@@ -32,7 +34,8 @@ def test_shipped_scenario_passes_the_editor_schema_it_names(path):
     text = path.read_text()
     raw = yaml.safe_load(text)
     schema_name = "scenario-variant.schema.json" if "extends" in raw else "scenario.schema.json"
-    assert text.startswith(f"# yaml-language-server: $schema=../docs/{schema_name}"), "schema line"
+    if path.name in SHIPPED or "yaml-language-server" in text:  # files a user adds may leave the line out
+        assert text.startswith(f"# yaml-language-server: $schema=../docs/{schema_name}"), "schema line"
     schema = json.loads((path.parents[1] / "docs" / schema_name).read_text())
     raw = json.loads(json.dumps(raw, default=str))  # YAML dates as the strings the editor sees
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.path))
