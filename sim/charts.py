@@ -325,7 +325,7 @@ def compare_completion_chart(digests, labels, phases: tuple[str, ...], out: Path
     handles.append(Line2D([], [], marker="|", color="black", ls="none", ms=12, mew=2))
     # "outside" places the legend in a band that constrained layout reserves (below the axes)
     fig.legend(handles, [*labels, "deadline (baseline)"], loc="outside lower center",
-               ncol=min(4, len(handles)), frameon=False)
+               ncol=min(3, len(handles)), frameon=False)
     return _save(fig, out, "compare_completion", svg)
 
 
