@@ -586,55 +586,65 @@ def _numeric(values: list[str]) -> list[float] | None:
 
 
 def sweep_chart(scenario, varies, rows, phases, replicated: bool, out: Path, svg: bool = False) -> list[Path]:
-    """One varied field: completion against it (a line per value of a second field);
-    two or more: also a heatmap of the last phase's lateness (or P(all met))."""
-    phase = phases[-1]
-    key = f"{phase}_p50_h" if replicated else f"{phase}_closed_h"
-    deadline = max(scenario.h(m.deadline) for m in scenario.movements if m.phase == phase)
+    """Each phase's completion (hours after its own deadline) against the first varied field, a line
+    per phase and value of a second field; with two fields, also a heatmap of the worst phase's
+    lateness (or P(all met))."""
+    # deterministic: the line of each phase latest against its own deadline; replicated: the phase's
+    # P50 completion against its latest deadline
+    deadlines = {ph: (max(scenario.h(m.deadline) for m in scenario.movements if m.phase == ph) if replicated else 0.0)
+                 for ph in phases}
+    keys = {ph: f"{ph}_p50_h" if replicated else f"{ph}_worst_h" for ph in phases}
     first, vals1 = varies[0]
     xs = _numeric(vals1)
     xpos = xs if xs is not None else list(range(len(vals1)))
     second = varies[1] if len(varies) > 1 else None
     fixed = {p: v[0] for p, v in varies[2:]}
     ncols = 2 if second else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(7.5 * ncols, 4.6), squeeze=False)
+    fig, axes = plt.subplots(1, ncols, figsize=(7.5 * ncols, 4.8), squeeze=False)
     ax = axes[0][0]
     series = second[1] if second else [None]
     colours = colour_map([str(v) for v in series])
-    for v2 in series:
-        pts = [(pt, m) for pt, m in rows if (v2 is None or pt.values[second[0]] == v2)
-               and all(pt.values[p] == v for p, v in fixed.items())]
-        ys = [m.get(key, math.nan) for _, m in pts]
-        ys = [y - deadline if y is not None and not math.isinf(y) else math.nan for y in ys]
-        ax.plot(xpos[: len(ys)], ys, marker="o", color=colours[str(v2)],
-                label=f"{second[0]} = {v2}" if second else phase)
-    ax.axhline(0, color="#b00020", ls="--", lw=1.2)
-    ax.annotate(f"{phase} deadline", (0.01, 0), xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
-                color="#b00020")
+    styles = {"deploy": ("--", "s"), "withdraw": ("-", "o")}
+    for ph in phases:
+        for v2 in series:
+            pts = [(pt, m) for pt, m in rows if (v2 is None or pt.values[second[0]] == v2)
+                   and all(pt.values[p] == v for p, v in fixed.items())]
+            ys = [m.get(keys[ph], math.nan) for _, m in pts]
+            ys = [y - deadlines[ph] if y is not None and not math.isinf(y) else math.nan for y in ys]
+            ls, mk = styles.get(ph, ("-", "o"))
+            ax.plot(xpos[: len(ys)], ys, marker=mk, ls=ls, color=colours[str(v2)],
+                    label=ph + (f", {second[0]} = {v2}" if second else ""))
+    ax.axhline(0, color="#b00020", ls=":", lw=1.2)
+    ax.annotate("deadline", (0.01, 0), xycoords=("axes fraction", "data"), va="bottom", fontsize=8, color="#b00020")
     if xs is None:
         ax.set_xticks(xpos)
         ax.set_xticklabels(vals1, rotation=30, ha="right")
     ax.set_xlabel(first)
-    ax.set_ylabel(f"{phase} completion{' (P50)' if replicated else ''}, hours after the deadline")
-    ax.set_title(f"{phase} completion against {first}" + (f" ({', '.join(f'{k}={v}' for k, v in fixed.items())})" if fixed else ""))
+    ax.set_ylabel("phase completion (P50), hours after its deadline" if replicated
+                  else "latest line of the phase, hours after its own deadline")
+    ax.set_title(f"completion against {first}" + (f" ({', '.join(f'{k}={v}' for k, v in fixed.items())})" if fixed else ""))
     ax.legend(loc="best", fontsize=8)
     if second:
         hx = axes[0][1]
         vals2 = second[1]
         grid = np.full((len(vals2), len(vals1)), np.nan)
-        metric = "p_all_met" if replicated else key
         for pt, m in rows:
             if all(pt.values[p] == v for p, v in fixed.items()):
                 i, j = vals2.index(pt.values[second[0]]), vals1.index(pt.values[first])
-                v = m.get(metric, math.nan)
-                grid[i, j] = v * 100 if replicated else (v - deadline if v is not None and not math.isinf(v) else np.nan)
+                if replicated:
+                    grid[i, j] = m.get("p_all_met", math.nan) * 100
+                else:  # the worst phase: the largest lateness against its own deadline
+                    late = [m.get(keys[ph]) - deadlines[ph] for ph in phases
+                            if m.get(keys[ph]) is not None and not math.isinf(m.get(keys[ph]))
+                            and not math.isnan(m.get(keys[ph]))]
+                    grid[i, j] = max(late) if len(late) == len(phases) else np.nan
         if replicated:
             im = hx.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto", origin="lower")
             label = "P(all deadlines met) %"
         else:
             lim = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
             im = hx.imshow(grid, cmap="RdYlGn_r", vmin=-lim, vmax=lim, aspect="auto", origin="lower")
-            label = "hours after the deadline (negative: early)"
+            label = "hours after the deadline, worst phase (negative: early)"
         for i in range(grid.shape[0]):
             for j in range(grid.shape[1]):
                 text = "open" if np.isnan(grid[i, j]) else f"{grid[i, j]:.0f}"
@@ -647,7 +657,7 @@ def sweep_chart(scenario, varies, rows, phases, replicated: bool, out: Path, svg
         hx.set_ylabel(second[0])
         hx.grid(False)
         fig.colorbar(im, ax=hx, label=label)
-        hx.set_title(f"{phase}: {label}")
+        hx.set_title(label)
     fig.suptitle(f"{scenario.name}: sweep", fontsize=10)
     return _save(fig, out, "sweep", svg)
 

@@ -184,6 +184,10 @@ def evaluate(args: tuple) -> dict:
             out[f"{phase}_closed_h"] = ph["closed_h"]
             out[f"{phase}_met"] = ph["lines_late"] == 0 and ph["lines_open"] == 0
             out[f"{phase}_lines_late"] = ph["lines_late"] + ph["lines_open"]
+            # the line of the phase that is latest against its own deadline (negative: all early)
+            slack = [r.closed_h - r.deadline_h if r.closed_h == r.closed_h else math.inf
+                     for r in res.lines if r.phase == phase]
+            out[f"{phase}_worst_h"] = max(slack)
             out[f"{phase}_bound_by"] = _binding(res, phase)
         out["bound_by"] = _binding(res)
         return out
