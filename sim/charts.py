@@ -6,7 +6,7 @@ Each function writes one figure as PNG (and SVG when asked) and returns the path
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import matplotlib
@@ -42,8 +42,8 @@ def _dates(run, hours) -> list:
     return [start + timedelta(hours=float(h)) for h in np.atleast_1d(hours)]
 
 
-def _date_axis(ax, run, span_h: float, max_ticks: int = 14, label: bool = True) -> None:
-    tz = run.scenario.start.tzinfo
+def _time_axis(ax, tz, span_h: float, max_ticks: int = 14, label: bool = True) -> None:
+    """Date ticks in the scenario's local time: 6- or 12-hourly for short spans, else daily."""
     if span_h <= 36:
         ax.xaxis.set_major_locator(mdates.HourLocator(byhour=[0, 6, 12, 18], tz=tz))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=tz))
@@ -55,8 +55,12 @@ def _date_axis(ax, run, span_h: float, max_ticks: int = 14, label: bool = True) 
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=step, tz=tz))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=tz))
     if label:
-        offset = run.scenario.start.strftime("%z")
+        offset = datetime(2022, 1, 1, tzinfo=tz).strftime("%z")
         ax.set_xlabel(f"local time (UTC{offset[:3]}:{offset[3:]})")
+
+
+def _date_axis(ax, run, span_h: float, max_ticks: int = 14, label: bool = True) -> None:
+    _time_axis(ax, run.scenario.start.tzinfo, span_h, max_ticks, label)
 
 
 def _save(fig, out: Path, stem: str, svg: bool) -> list[Path]:
@@ -231,24 +235,6 @@ def _tz_of(digests):
     return _dt.fromisoformat(digests[0].summary["scenario"]["start"]).tzinfo
 
 
-def _fmt_dates(ax, tz, span_days: float) -> None:
-    if span_days <= 4:
-        ax.xaxis.set_major_locator(mdates.HourLocator(byhour=[0, 12], tz=tz))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=tz))
-    else:
-        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(span_days / 12)), tz=tz))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=tz))
-    off = _dt_offset(tz)
-    ax.set_xlabel(f"local time (UTC{off})")
-
-
-def _dt_offset(tz) -> str:
-    from datetime import datetime as _dt
-
-    s = _dt(2022, 1, 1, tzinfo=tz).strftime("%z")
-    return f"{s[:3]}:{s[3:]}"
-
-
 def compare_in_theatre_chart(digests, labels, out: Path, svg: bool = False) -> list[Path]:
     from datetime import datetime as _dt
 
@@ -278,7 +264,7 @@ def compare_in_theatre_chart(digests, labels, out: Path, svg: bool = False) -> l
     ax.set_ylabel("personnel in theatre")
     ax.set_title("Personnel in theatre, by scenario")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="scenario")
-    _fmt_dates(ax, tz, (hi - lo).total_seconds() / 86400)
+    _time_axis(ax, tz, (hi - lo).total_seconds() / 3600, max_ticks=12)
     return _save(fig, out, "compare_in_theatre", svg)
 
 
@@ -316,7 +302,7 @@ def compare_completion_chart(digests, labels, phases: tuple[str, ...], out: Path
         lo, hi = min(xs_all), max(xs_all)
         pad = (hi - lo) * 0.06 + timedelta(hours=3)
         ax.set_xlim(lo - pad, hi + pad)
-        _fmt_dates(ax, tz, (hi - lo).total_seconds() / 86400)
+        _time_axis(ax, tz, (hi - lo).total_seconds() / 3600, max_ticks=12)
         ax.set_title(f"{ph}: completion by contingent")
     from matplotlib.lines import Line2D
 
@@ -514,7 +500,7 @@ def mc_fan_chart(scenario, grid, fan: dict, n: int, out: Path, svg: bool = False
     ax.set_ylabel("personnel in theatre")
     ax.set_title(f"{scenario.name}: personnel in theatre over {n} replications")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    _fmt_dates(ax, start.tzinfo, (grid[-1] - grid[0]) / 24)
+    _time_axis(ax, start.tzinfo, grid[-1] - grid[0], max_ticks=12)
     return _save(fig, out, "mc_in_theatre_fan", svg)
 
 
@@ -546,7 +532,7 @@ def mc_completion_chart(scenario, phase: str, closed_h: list[float], stats: dict
     ax.set_ylabel("replications")
     ax.set_title(f"{scenario.name}: {phase} completion over {stats['n']} replications")
     span = (max(finite.max(), stats["deadline_h"]) - min(finite.min(), stats["deadline_h"])) / 24 if len(finite) else 1
-    _fmt_dates(ax, start.tzinfo, span)
+    _time_axis(ax, start.tzinfo, 24 * span, max_ticks=12)
     return _save(fig, out, f"mc_{phase}_completion", svg)
 
 

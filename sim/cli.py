@@ -472,8 +472,7 @@ def run_replications(scenario, n: int, base_seed: int, workers: int | None, dask
         if out.ok:
             replicas += out.value
         else:  # the whole task failed (e.g. a worker died): record each of its replications
-            replicas += [M.Replica(i, seed, {}, {}, {}, 0, 0, 0, {}, {}, __import__("numpy").zeros(0), error=out.error)
-                         for i, seed in chunk]
+            replicas += [M.Replica.failed(i, seed, out.error) for i, seed in chunk]
     return replicas, interrupted
 
 

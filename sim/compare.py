@@ -90,33 +90,27 @@ def _keyed(items: list) -> dict | None:
 
 
 def scenario_diff(base, other, path: str = "") -> list[str]:
-    """A short structured diff of two resolved scenarios: one line per changed value."""
-    out: list[str] = []
-    if isinstance(base, dict) and isinstance(other, dict):
-        for k in list(base) + [k for k in other if k not in base]:
-            if path == "" and k in ("name", "description"):
-                continue
-            sub = f"{path}.{k}" if path else k
-            if k not in other:
-                out.append(f"{sub}: removed")
-            elif k not in base:
-                out.append(f"{sub}: added {_short(other[k])}")
-            else:
-                out += scenario_diff(base[k], other[k], sub)
-        return out
+    """A short structured diff of two resolved scenarios: one line per changed value.
+
+    Maps are compared key by key, lists of items with ids id by id, anything else as a value."""
     kb, ko = _keyed(base), _keyed(other)
-    if kb is not None and ko is not None:
-        for i in list(kb) + [i for i in ko if i not in kb]:
-            sub = f"{path}[{i}]"
-            if i not in ko:
-                out.append(f"{sub}: removed")
-            elif i not in kb:
-                out.append(f"{sub}: added")
-            else:
-                out += scenario_diff(kb[i], ko[i], sub)
-        return out
-    if base != other:
-        out.append(f"{path}: {_short(base)} -> {_short(other)}")
+    if isinstance(base, dict) and isinstance(other, dict):
+        a, b, by_id = base, other, False
+    elif kb is not None and ko is not None:
+        a, b, by_id = kb, ko, True
+    else:
+        return [f"{path}: {_short(base)} -> {_short(other)}"] if base != other else []
+    out: list[str] = []
+    for k in list(a) + [k for k in b if k not in a]:
+        if not path and k in ("name", "description"):
+            continue
+        sub = f"{path}[{k}]" if by_id else (f"{path}.{k}" if path else k)
+        if k not in b:
+            out.append(f"{sub}: removed")
+        elif k not in a:
+            out.append(f"{sub}: added" if by_id else f"{sub}: added {_short(b[k])}")
+        else:
+            out += scenario_diff(a[k], b[k], sub)
     return out
 
 

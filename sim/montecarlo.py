@@ -34,6 +34,11 @@ class Replica:
     in_theatre: np.ndarray  # personnel on the grid
     error: str | None = None
 
+    @classmethod
+    def failed(cls, index: int, seed: int, error: str) -> Replica:
+        """A replication that raised: kept with its seed and error, no results."""
+        return cls(index, seed, {}, {}, {}, 0, 0, 0, {}, {}, np.zeros(0, np.int32), error=error)
+
 
 def grid_hours(scenario) -> np.ndarray:
     """Hourly grid for the personnel curve: from start to 3 days past the last deadline (or the horizon)."""
@@ -55,8 +60,7 @@ def replicate(args: tuple) -> list[Replica]:
             run = simulate(scenario, seed)
             res = analyse(run)
         except Exception as exc:  # noqa: BLE001 - recorded with its seed, the batch goes on
-            out.append(Replica(index, seed, {}, {}, {}, 0, 0, 0, {}, {}, np.zeros(0, np.int32),
-                               error=f"{type(exc).__name__}: {exc}"))
+            out.append(Replica.failed(index, seed, f"{type(exc).__name__}: {exc}"))
             continue
         times, _nations, counts = in_theatre(run)
         total = counts.sum(axis=0)

@@ -69,7 +69,10 @@ def line_rows(run: Run) -> list[LineRow]:
     s = run.scenario
     loaded: dict[str, list[Sortie]] = defaultdict(list)
     repos: dict[tuple[str, str, float], Sortie] = {}
+    mog_waits: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # line -> airfield -> h
     for r in run.sorties:
+        if r.line and r.mog_at:
+            mog_waits[r.line][r.mog_at] += r.wait_mog_h
         if r.phase == "reposition":
             if r.line:
                 repos[(r.tail, r.line, r.assigned)] = r
@@ -98,7 +101,7 @@ def line_rows(run: Run) -> list[LineRow]:
             vehicles_left=res.vehicles_left, cargo_t_left=res.cargo_kg_left / 1000.0,
         )
         row.breakdown_h = _breakdown(run, m, row, loaded.get(m.id, []), repos, convoys.get(m.id))
-        row.bound_by = _bound_by(row, run)
+        row.bound_by = _bound_by(row, run, mog_waits.get(m.id, {}))
         rows.append(row)
     return rows
 
@@ -140,7 +143,7 @@ def _breakdown(run, m, row: LineRow, sorties: list[Sortie], repos, convoy) -> di
 FLEET_LOSS_SHARE = 0.15  # share of the fleet's time lost to one kind of wait that makes it the root cause
 
 
-def _bound_by(row: LineRow, run: Run) -> str:
+def _bound_by(row: LineRow, run: Run, mog_waits: dict[str, float]) -> str:
     """What bound a line that is late or open ('' for a line that met its deadline).
 
     The largest wait of its last sortie names it; when that is "waiting for an aircraft", the
@@ -163,7 +166,7 @@ def _bound_by(row: LineRow, run: Run) -> str:
     label = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours/closures",
              "weather": "weather", "delay": "departure delays"}[key]
     if key == "mog":
-        where = _mog_airfield(run, row.id)
+        where = max(mog_waits, key=lambda k: (mog_waits[k], k)) if mog_waits else ""
         label += f" at {where}" if where else ""
     if key == "aircraft":
         cause = _fleet_losses(run, row)
@@ -195,14 +198,6 @@ def _fleet_losses(run: Run, row: LineRow) -> str:
     return f"{worst}: the fleet lost {share:.0%} of its time to it" if share >= FLEET_LOSS_SHARE else ""
 
 
-def _mog_airfield(run: Run, line: str) -> str:
-    waits: dict[str, float] = defaultdict(float)
-    for r in run.sorties:
-        if r.line == line and r.mog_at:
-            waits[r.mog_at] += r.wait_mog_h
-    return max(waits, key=lambda k: (waits[k], k)) if waits else ""
-
-
 # ------------------------------------------------------------------ phases and totals
 
 
@@ -213,7 +208,8 @@ def phase_summary(run: Run, rows: list[LineRow]) -> dict[str, dict]:
         if not prow:
             continue
         flights = [x for x in run.sorties if x.phase == phase]
-        convoys = [c for c in run.convoys if run.lines[c.line] and any(r.id == c.line for r in prow)]
+        ids = {r.id for r in prow}
+        convoys = [c for c in run.convoys if c.line in ids]
         starts = [x.takeoff for x in flights] + [c.depart for c in convoys]
         closed = [r.closed_h for r in prow]
         all_closed = not any(math.isnan(c) for c in closed)
