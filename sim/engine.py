@@ -1,24 +1,24 @@
 """The discrete-event engine (SimPy). Takes a Scenario, returns a Run. No I/O, printing or plots.
 
 Processes:
-- one per aircraft tail: wait for an assignment; reposition empty if the load is elsewhere;
-  hold a parking slot (MOG) at the origin; load; take off inside both airfields' operating
-  hours; fly the great-circle leg(s) (refuelling stops when a leg exceeds range); hold for a
-  slot at the destination (airborne); unload; then take the next load, or fly home to base and
-  park there (parked aircraft at their own base do not use the working MOG).
-- one per movement line: release its loads at the ready time (a withdrawal line also waits
-  until the deploy lines of its contingent have closed); road lines run a convoy instead.
-Dispatch: a free tail's next load is the pending load with the best (priority, deadline, ready,
-line order, load order) that its type can carry; when several tails are free, the load goes to
-the one that adds the least empty flying: to the load's origin, plus home from its destination
-(ties: fleet order, tail number).
+- one per movement line: at its ready time (a withdrawal line also waits until the deploy lines
+  of its contingent have closed) it puts its troops, vehicles and cargo up for lift; road lines
+  drive a convoy instead;
+- one per aircraft tail: wait for work; when given a line, cut a load for its own type, plan the
+  flight to the line's origin (if elsewhere) and the loaded flight (sim.mission: crews,
+  utilisation, availability, hours, working spots at both ends), commit the plan, and live it;
+  with nothing to do away from base, plan the flight home and leave when the plan says, unless
+  work comes first.
+Dispatch: the best pending line (priority, deadline, ready, line order) that an idle tail may
+fly and can carry something of goes to the tail that can start soonest counting the empty flying
+it adds (to the line's origin, and home from its destination); ties: fleet order, tail number.
 Times are hours since scenario start.
 """
 
 from __future__ import annotations
 
+import bisect
 import gc
-import heapq
 import math
 import operator
 from dataclasses import dataclass, field
@@ -26,9 +26,12 @@ from dataclasses import dataclass, field
 import simpy
 
 from sim import geo
-from sim.loadplan import Load, line_types, plan_line
-from sim.scenario import Movement, Scenario
+from sim.crews import Crew, CrewPool, CrewRules, UteBudget
+from sim.loadplan import Load, LineStock, line_types
+from sim.mission import Plan, Planner, TailState
 from sim.randomness import stream
+from sim.scenario import AircraftType, Fleet, Scenario
+from sim.slots import SlotBook
 from sim.timeparse import parse_hours
 
 PHASES = ("deploy", "withdraw")
@@ -54,26 +57,43 @@ class Sortie:
     distance_km: float
     released: float  # load available to be flown
     assigned: float  # tail given this flight
-    ground_start: float  # on the ground and ready at origin (slot held): loading starts
+    ground_start: float  # ready at the origin: loading starts (or, empty, the flight was decided)
     off_blocks: float
     takeoff: float
     landing: float
     on_blocks: float
     done: float  # unloaded (equal to on_blocks for empty legs)
     flying_h: float
-    wait_mog_h: float
+    wait_mog_h: float  # waiting for a working spot at either end (departure slot)
     wait_hours_h: float
-    mog_at: str  # airfield of the longest MOG wait ('' if none)
+    mog_at: str  # airfield of the longest spot wait ('' if none)
     wait_delay_h: float = 0.0  # random departure delay (uncertainty)
     wait_weather_h: float = 0.0  # waiting out a random weather closure (uncertainty)
+    wait_crew_h: float = 0.0  # crew rest
+    wait_ute_h: float = 0.0  # daily utilisation budget
+    wait_avail_h: float = 0.0  # not mission capable that day
+    crew: str = ""  # the crew that flew the last hop
 
 
 @dataclass(slots=True)
 class GroundStay:
-    """A tail holding a working parking slot (counted against MOG)."""
+    """A working spot held at an airfield for a ground task (on-blocks to off-blocks of the task)."""
 
     airfield: str
     tail: str
+    start: float
+    end: float
+    spots: float = 1.0
+    task: str = ""  # load, unload or refuel
+
+
+@dataclass(slots=True)
+class Downtime:
+    """Time a tail could not fly: crew rest, utilisation, not mission capable, maintenance, repair."""
+
+    tail: str
+    kind: str  # crew, ute, availability, maintenance, repair
+    airfield: str
     start: float
     end: float
 
@@ -90,12 +110,11 @@ class Convoy:
     road_km: float
     depart: float
     arrive: float
-    driving_h: float
 
 
 @dataclass(slots=True)
 class Breakdown:
-    """An aircraft found unserviceable before loading (uncertainty); its load went back to the queue."""
+    """An aircraft found unserviceable when tasked (uncertainty); its load went back to the line."""
 
     tail: str
     airfield: str
@@ -118,8 +137,7 @@ class LineResult:
     id: str
     released: float = math.nan  # loads available (ready, and predecessors closed)
     closed: float = math.nan  # last load on blocks at destination (nan: not closed)
-    loads: int = 0
-    delivered: int = 0
+    loads: int = 0  # loads delivered
     troops_left: int = 0
     vehicles_left: int = 0
     cargo_kg_left: int = 0
@@ -142,26 +160,30 @@ class Run:
     breakdowns: list[Breakdown] = field(default_factory=list)
     weather: list[Closure] = field(default_factory=list)
     blocked: dict[str, tuple[str, float]] = field(default_factory=dict)  # open line -> (hours|weather, until)
+    downtime: list[Downtime] = field(default_factory=list)
 
 
-class _Tail:
-    __slots__ = ("name", "idx", "type", "fleet", "fleet_order", "base", "at", "slot", "slot_since", "wake", "available",
-                 "rng_delay", "rng_breakdown", "delay_rules", "breakdown_rules", "job")
+class _Tail(TailState):
+    """A tail's planning state plus what its SimPy process needs."""
 
-    def __init__(self, name, idx, atype, fleet, fleet_order, base, available):
-        self.name, self.idx, self.type, self.fleet = name, idx, atype, fleet
-        self.fleet_order, self.base, self.at, self.available = fleet_order, base, base, available
-        self.slot = None  # (airfield index, simpy request) while holding a working slot
-        self.slot_since = 0.0
-        self.wake = None  # an event only while the tail waits at base for work
-        self.job = None  # the assignment dispatch gave it
-        self.rng_delay = self.rng_breakdown = None  # named random streams, only under uncertainty
-        self.delay_rules: list = []
-        self.breakdown_rules: list = []
+    __slots__ = ("wake", "job", "available", "rng_delay", "rng_breakdown", "delay_rules", "breakdown_rules",
+                 "maint_every_h", "maint_h")
 
 
 class _Line:
-    __slots__ = ("m", "order", "origin", "dest", "loads", "left", "closed_event", "result", "key", "fleets", "contingent")
+    """A movement line while it runs: its stock, its loads in flight, its result."""
+
+    __slots__ = ("m", "order", "origin", "dest", "stock", "in_flight", "closed_event", "result", "key", "fleets",
+                 "contingent", "type_ids")
+
+    def __init__(self, m, order: int, origin: int, dest: int, key: tuple, fleets: frozenset[str],
+                 closed_event: simpy.Event) -> None:
+        self.m, self.order, self.origin, self.dest, self.key = m, order, origin, dest, key
+        self.fleets, self.closed_event, self.contingent = fleets, closed_event, m.contingent
+        self.stock: LineStock | None = None
+        self.in_flight = 0
+        self.result = LineResult(m.id)
+        self.type_ids: frozenset[str] = frozenset()
 
 
 class Engine:
@@ -170,56 +192,46 @@ class Engine:
         self.seed = scenario.seed if seed is None else seed
         self.env = simpy.Environment()
         p = scenario.planning
-        self.taxi_h, self.allow_h, self.refuel_h = p.taxi_h, p.flight_allowance_h, p.refuel_h
-        self.af_ids = [a.id for a in scenario.airfields]
-        self.af_index = {a: i for i, a in enumerate(self.af_ids)}
-        self.dist = geo.distance_matrix([(a.lat, a.lon) for a in scenario.airfields])
-        start_utc_h = scenario.start.utcoffset().total_seconds() / 3600.0
+        self.rules = p.rules
         unc = scenario.uncertainty
         self.unc = unc if unc is not None and unc.active() else None
         self.run = Run(scenario=scenario, seed=self.seed, end_h=0.0)
-        # opening times: scheduled (hours and stated closures) and actual (plus random weather)
-        self.open_sched: list[geo.OpeningTimes] = []
-        self.open: list[geo.OpeningTimes] = []
-        for a in scenario.airfields:
-            phase = (scenario.start.hour + scenario.start.minute / 60.0 - start_utc_h + scenario.utc_offset(a)) % 24.0
-            closures = [(scenario.h(c.start), scenario.h(c.end)) for c in a.closed]
-            sched = geo.OpeningTimes(parse_hours(a.hours), phase, closures)
-            weather = self._draw_weather(a.id)
-            self.open_sched.append(sched)
-            self.open.append(geo.OpeningTimes(sched.window, phase, closures + weather) if weather else sched)
-        self.mog = [simpy.Resource(self.env, capacity=a.mog) for a in scenario.airfields]
-        # airfields open round the clock with no closures (stated or random): no opening-time arithmetic
-        self.always = [o.always_open() and o is sc for o, sc in zip(self.open, self.open_sched)]
+        self.af_ids = [a.id for a in scenario.airfields]
+        self.af_index = {a: i for i, a in enumerate(self.af_ids)}
+        self.dist = geo.distance_matrix([(a.lat, a.lon) for a in scenario.airfields])
         self.types = {t.id: t for t in scenario.aircraft}
         self._routes: dict[tuple[str, int, int], list[int] | None] = {}
-        self._blocks: dict[tuple[str, int, int], tuple[float, list[int] | None]] = {}
-        self._leg_cache: dict[tuple[str, int, int], tuple] = {}
+        open_sched, open_actual = self._opening_times()
+        self.open_sched, self.open = open_sched, open_actual
+        books = [SlotBook(a.mog, unlimited=not p.rules.parking) for a in scenario.airfields]
+        self.pools: dict[tuple[str, int], CrewPool] = {}
+        self.planner = Planner(dist=self.dist, routes=self._route, books=books, open_sched=open_sched,
+                               open_actual=open_actual, pools=self.pools, taxi_h=p.taxi_h,
+                               allow_h=p.flight_allowance_h, refuel_h=p.refuel_h)
         self.tails: list[_Tail] = []
         for fo, f in enumerate(scenario.fleet):
-            avail = max(0.0, scenario.h(f.available))
-            width = len(str(f.count))
-            for k in range(f.count):
-                name = f"{f.id}#{k + 1:0{width}d}"
-                t = _Tail(name, len(self.tails), self.types[f.type], f.id, fo, self.af_index[f.base], avail)
-                if self.unc is not None:
-                    t.delay_rules = [r for r in self.unc.delays if r.aircraft in (None, f.type)]
-                    t.breakdown_rules = [r for r in self.unc.breakdowns if r.aircraft in (None, f.type)]
-                    t.rng_delay = stream(self.seed, f"delay:{name}") if t.delay_rules else None
-                    t.rng_breakdown = stream(self.seed, f"breakdown:{name}") if t.breakdown_rules else None
-                self.tails.append(t)
-                self.run.tails.append((name, f.type, f.id, f.base))
-        self.idle: dict[int, _Tail] = {}  # idle tails by index (insertion-ordered; ties go by key anyway)
-        self.n_pending = 0  # loads waiting in self.pending
-        # pending loads: one heap per (line) class of compatible types and fleets
-        self.pending: dict[tuple, list] = {}
-        self.class_tails: dict[tuple, frozenset[int]] = {}
+            self._make_fleet(fo, f)
+        self.idle: dict[int, _Tail] = {}
+        self.active: list[_Line] = []  # released lines with something left to fly, best key first
         self.lines: dict[str, _Line] = {}
         self.open_lines = 0
         self.all_closed = self.env.event()
-        self._seq = 0
 
     # ------------------------------------------------------------ set-up
+
+    def _opening_times(self) -> tuple[list[geo.OpeningTimes], list[geo.OpeningTimes]]:
+        """Per airfield: scheduled opening times (hours, stated closures) and actual (plus weather)."""
+        s = self.s
+        start_utc_h = s.start.utcoffset().total_seconds() / 3600.0
+        sched, actual = [], []
+        for a in s.airfields:
+            phase = (s.start.hour + s.start.minute / 60.0 - start_utc_h + s.utc_offset(a)) % 24.0
+            closures = [(s.h(c.start), s.h(c.end)) for c in a.closed]
+            o = geo.OpeningTimes(parse_hours(a.hours), phase, closures)
+            weather = self._draw_weather(a.id)
+            sched.append(o)
+            actual.append(geo.OpeningTimes(o.window, phase, closures + weather) if weather else o)
+        return sched, actual
 
     def _draw_weather(self, airfield: str) -> list[tuple[float, float]]:
         """Random closures of one airfield up to the horizon, from that airfield's own stream."""
@@ -238,30 +250,80 @@ class Engine:
                 self.run.weather.append(Closure(airfield, t, t + d))
         return out
 
-    def _route(self, atype, a: int, b: int) -> list[int] | None:
+    def _route(self, atype: AircraftType, a: int, b: int) -> list[int] | None:
         key = (atype.id, a, b)
         if key not in self._routes:
             self._routes[key] = geo.shortest_route(self.dist, a, b, atype.range_km)
         return self._routes[key]
 
+    def _make_fleet(self, fo: int, f: Fleet) -> None:
+        """The fleet's tails (mission-capable ones fly; the rest are recorded as down) and its crews."""
+        s, atype, rules = self.s, self.types[f.type], self.rules
+        crew_rules = CrewRules(rules.crews, atype.duty_h() if f.crew_augmented is None else
+                               float(atype.crew_augmented_duty_h if f.crew_augmented else atype.crew_duty_h),
+                               float(atype.crew_rest_h), float(atype.crew_report_h))
+        ute = float(f.ute_h_per_day or atype.ute_h_per_day)
+        mc = float(f.mc_rate or atype.mc_rate) if rules.availability else 1.0
+        random_mc = self.unc is not None and any(r.aircraft in (None, f.type) for r in self.unc.availability)
+        n_up = f.count if random_mc else max(1, math.floor(f.count * mc + 0.5))
+        avail = max(0.0, s.h(f.available))
+        width, base = len(str(f.count)), self.af_index[f.base]
+        for k in range(f.count):
+            name = f"{f.id}#{k + 1:0{width}d}"
+            self.run.tails.append((name, f.type, f.id, f.base))
+            if k >= n_up:
+                self.run.downtime.append(Downtime(name, "availability", f.base, avail, s.horizon))
+                continue
+            t = _Tail(name=name, idx=len(self.tails), type=atype, fleet=f.id, fleet_order=fo, base=base, at=base,
+                      spots=float(atype.spots), crew=Crew(f"{name}/c1"), ute=UteBudget(ute, rules.utilisation),
+                      rules=crew_rules)
+            t.down_days = self._down_days(name, mc) if random_mc else frozenset()
+            t.available, t.wake, t.job = avail, None, None
+            t.maint_every_h = float(atype.maintenance_every_h) if rules.availability else 0.0
+            t.maint_h = float(atype.maintenance_h)
+            self._uncertainty_streams(t, f)
+            self.tails.append(t)
+        self._make_crews(f, crew_rules, min(n_up, f.count))
+
+    def _down_days(self, name: str, mc: float) -> frozenset[int]:
+        rng = stream(self.seed, f"availability:{name}")
+        days = math.ceil(self.s.horizon / 24.0) + 1
+        return frozenset(d for d, u in enumerate(rng.random(days)) if u >= mc)
+
+    def _uncertainty_streams(self, t: _Tail, f: Fleet) -> None:
+        t.delay_rules, t.breakdown_rules, t.rng_delay, t.rng_breakdown = [], [], None, None
+        if self.unc is None:
+            return
+        t.delay_rules = [r for r in self.unc.delays if r.aircraft in (None, f.type)]
+        t.breakdown_rules = [r for r in self.unc.breakdowns if r.aircraft in (None, f.type)]
+        t.rng_delay = stream(self.seed, f"delay:{t.name}") if t.delay_rules else None
+        t.rng_breakdown = stream(self.seed, f"breakdown:{t.name}") if t.breakdown_rules else None
+
+    def _make_crews(self, f: Fleet, rules: CrewRules, flying: int) -> None:
+        """Spare crews beyond one per flying tail: staged where the scenario says, the rest at base."""
+        if not self.rules.crews:
+            return
+        ratio = float(f.crew_ratio or self.types[f.type].crew_ratio)
+        spares = max(0, round(f.count * ratio) - flying)
+        n = 0
+        places = [(st.airfield, st.crews) for st in f.crew_stage] + [(f.base, spares - sum(x.crews for x in f.crew_stage))]
+        for af, count in places:
+            for _ in range(max(0, min(count, spares - n))):
+                n += 1
+                pool = self.pools.setdefault((f.id, self.af_index[af]), CrewPool())
+                pool.add(Crew(f"{f.id}/spare{n}"), rules)
+
     def _build_lines(self) -> None:
         s = self.s
         deploy_events: dict[str, list] = {}
         for order, m in enumerate(s.movements):
-            ln = _Line()
-            ln.m, ln.order, ln.contingent = m, order, m.contingent
-            ln.origin, ln.dest = self.af_index[m.origin], self.af_index[m.destination]
-            ln.closed_event = self.env.event()
-            ln.result = LineResult(m.id)
-            ln.key = (m.priority, s.h(m.deadline), s.h(m.ready), order)
-            ln.loads = plan_line(s, m) if m.mode == "air" else []
-            ln.left = len(ln.loads)
+            fleets = frozenset(f.id for f in s.fleet if m.fleets is None or f.id in m.fleets)
+            ln = _Line(m, order, self.af_index[m.origin], self.af_index[m.destination],
+                       (m.priority, s.h(m.deadline), s.h(m.ready), order), fleets, self.env.event())
             troops, equipment, cargo = s.line_parts(m)
-            ln.result.loads = len(ln.loads)
             ln.result.troops_left, ln.result.vehicles_left = troops, sum(equipment.values())
             ln.result.cargo_kg_left = round(cargo * 1000)
-            allowed = {f.id for f in s.fleet if m.fleets is None or f.id in m.fleets}
-            ln.fleets = allowed
+            ln.type_ids = frozenset(t.id for t in line_types(s, m))
             self.lines[m.id] = ln
             self.run.lines[m.id] = ln.result
             if m.phase == "deploy":
@@ -286,35 +348,24 @@ class Engine:
         if m.mode == "road":
             yield from self._convoy(ln)
             return
-        earliest = s.h(m.earliest) if m.earliest is not None else None
-        if earliest is not None:
+        if m.earliest is not None:
             # hold the loads back so that the fastest possible sortie lands no earlier than allowed
-            fastest = min(
-                (t.load_h + self._block_time(t, ln.origin, ln.dest)[0] for t in line_types(s, m)), default=0.0
-            )
-            hold = earliest - fastest - env.now
+            fastest = min((t.load_h + self.planner.block_h(t, ln.origin, ln.dest) for t in line_types(s, m)),
+                          default=0.0)
+            hold = s.h(m.earliest) - fastest - env.now
             if hold > 0:
                 yield env.timeout(hold)
         ln.result.released = env.now
-        if not ln.loads:
+        ln.stock = LineStock(s, m)
+        if ln.stock.empty():
             self._close(ln)
             return
-        types = line_types(s, m)
-        fleets = frozenset(ln.fleets)
-        fits: dict[tuple, frozenset] = {}  # load.fits depends on troops, mass and floor only
-        for k, load in enumerate(ln.loads):
-            sig = (load.troops, load.mass_kg, load.floor_m)
-            fit = fits.get(sig)
-            if fit is None:
-                fit = fits[sig] = frozenset(t.id for t in types if load.fits(t))
-            cls = (fit, fleets)
-            if cls not in self.class_tails:
-                self.class_tails[cls] = frozenset(
-                    t.idx for t in self.tails if t.type.id in fit and t.fleet in ln.fleets
-                )
-            heapq.heappush(self.pending.setdefault(cls, []), (*ln.key, k, env.now, load))
-            self.n_pending += 1
+        self._activate(ln)
         self._dispatch()
+
+    def _activate(self, ln: _Line) -> None:
+        keys = [x.key for x in self.active]
+        self.active.insert(bisect.bisect(keys, ln.key), ln)
 
     def _convoy(self, ln: _Line):
         env, m = self.env, ln.m
@@ -329,15 +380,11 @@ class Engine:
         days, rem = divmod(driving, march)
         if rem == 0 and days > 0:
             days, rem = days - 1, march
-        total = days * 24.0 + rem
-        ln.result.released = env.now
-        depart = env.now
-        yield env.timeout(total)
+        ln.result.released = depart = env.now
+        yield env.timeout(days * 24.0 + rem)
         troops, equipment, cargo = self.s.line_parts(m)
-        self.run.convoys.append(
-            Convoy(m.id, m.contingent, m.origin, m.destination, troops, equipment, round(cargo * 1000),
-                   m.road_km, depart, env.now, driving)
-        )
+        self.run.convoys.append(Convoy(m.id, m.contingent, m.origin, m.destination, troops, equipment,
+                                       round(cargo * 1000), m.road_km, depart, env.now))
         ln.result.troops_left = ln.result.vehicles_left = ln.result.cargo_kg_left = 0
         self._close(ln)
 
@@ -351,54 +398,39 @@ class Engine:
     # ------------------------------------------------------------ dispatch
 
     def _dispatch(self) -> None:
-        """Give pending loads to idle tails, best load first, to the tail that reaches it soonest."""
-        idle, pending, class_tails = self.idle, self.pending, self.class_tails
-        while idle and self.n_pending:
-            idle_idx = idle.keys()
-            best = None
-            for cls, heap in pending.items():
-                if (best is None or heap[0] < best[1][0]) and not idle_idx.isdisjoint(class_tails[cls]):
-                    best = (cls, heap)
-            if best is None:
+        """Give pending lines to idle tails: best line first, to the tail that can start soonest."""
+        while self.idle and self.active:
+            pick = self._pick()
+            if pick is None:
                 return
-            cls, heap = best
-            entry = heapq.heappop(heap)
-            self.n_pending -= 1
-            if not heap:
-                del pending[cls]
-            load: Load = entry[-1]
-            ln = self.lines[load.line]
-            allowed = class_tails[cls]
-            tail = min(
-                (t for i, t in idle.items() if i in allowed),
-                key=lambda t: (self._empty_h(t, ln.origin, ln.dest), t.fleet_order, t.idx),
-            )
-            del idle[tail.idx]
-            tail.job = (load, entry[-2], cls, entry)
-            if tail.wake is not None:  # the tail is waiting for work: wake it
+            ln, tail = pick
+            load = ln.stock.carve(tail.type)
+            ln.in_flight += 1
+            if ln.stock.empty():
+                self.active.remove(ln)
+            del self.idle[tail.idx]
+            tail.job = (ln, load)
+            if tail.wake is not None and not tail.wake.triggered:
                 tail.wake.succeed()
 
-    def _empty_h(self, tail: _Tail, origin: int, dest: int) -> float:
-        """Empty flying an assignment implies: to the load's origin, and home from its destination."""
-        to_origin = 0.0 if tail.at == origin else self._block_time(tail.type, tail.at, origin)[0]
-        home = 0.0 if tail.base == dest else self._block_time(tail.type, dest, tail.base)[0]
-        return to_origin + home
+    def _pick(self) -> tuple[_Line, _Tail] | None:
+        now = self.env.now
+        for ln in self.active:
+            carry = {tid for tid in ln.type_ids if ln.stock.can_carry(self.types[tid])}
+            if not carry:
+                continue
+            fit = [t for t in self.idle.values() if t.fleet in ln.fleets and t.type.id in carry]
+            if fit:
+                return ln, min(fit, key=lambda t: (self._start_h(t, ln, now), t.fleet_order, t.idx))
+        return None
 
-    def _block_time(self, atype, a: int, b: int) -> tuple[float, list[int] | None]:
-        key = (atype.id, a, b)
-        got = self._blocks.get(key)
-        if got is None:
-            got = self._blocks[key] = self._block_time_uncached(atype, a, b)
-        return got
-
-    def _block_time_uncached(self, atype, a: int, b: int) -> tuple[float, list[int] | None]:
-        route = self._route(atype, a, b)
-        if route is None:
-            return math.inf, None
-        t = 0.0
-        for x, y in zip(route, route[1:]):
-            t += 2 * self.taxi_h + self.dist[x][y] / atype.cruise_kmh + self.allow_h
-        return t + self.refuel_h * (len(route) - 2), route
+    def _start_h(self, tail: _Tail, ln: _Line, now: float) -> float:
+        """When the tail could start on the line, plus the empty flying it would add (dispatch key)."""
+        planner = self.planner
+        to_origin = 0.0 if tail.at == ln.origin else planner.block_h(tail.type, tail.at, ln.origin)
+        home = 0.0 if tail.base == ln.dest else planner.block_h(tail.type, ln.dest, tail.base)
+        first = to_origin or planner.block_h(tail.type, ln.origin, ln.dest)
+        return planner.ready_estimate(tail, now, first) - now + to_origin + home
 
     # ------------------------------------------------------------ tails
 
@@ -407,69 +439,105 @@ class Engine:
         if tail.available > 0:
             yield env.timeout(tail.available)
         while True:
+            yield from self._await_job(tail)
+            ln, load = tail.job
             tail.job = None
+            yield from self._mission(tail, ln, load)
+            if tail.maint_every_h > 0 and tail.flown_h >= tail.maint_every_h:
+                yield from self._maintenance(tail)
+
+    def _await_job(self, tail: _Tail):
+        """Idle until dispatch gives the tail a job; away from base, fly home when the plan says, unless work comes."""
+        env = self.env
+        self.idle[tail.idx] = tail
+        self._dispatch()
+        while tail.job is None:
+            tail.wake = env.event()
+            if tail.at == tail.base:
+                yield tail.wake
+                continue
+            plan = self.planner.plan(tail, tail.base, env.now)
+            if not plan.hops:  # home cannot be reached (never open together): stay here
+                yield tail.wake
+                continue
+            wait = plan.off_blocks - env.now
+            if wait > 0:
+                yield env.any_of([tail.wake, env.timeout(wait)])
+                if tail.job is not None:
+                    break
+            del self.idle[tail.idx]
+            yield from self._fly_empty(tail, tail.base, "", env.now, env.now)
             self.idle[tail.idx] = tail
             self._dispatch()
-            if tail.job is None:
-                if tail.at != tail.base:
-                    # nothing to do here: go home and park (leave the working slot)
-                    del self.idle[tail.idx]
-                    yield from self._fly(tail, tail.base, "reposition", "", None, env.now, env.now)
-                    continue
-                self._release_slot(tail)
-                tail.wake = env.event()
-                yield tail.wake
-                tail.wake = None
-            yield from self._sortie(tail, *tail.job)
+        tail.wake = None
 
-    def _acquire_slot(self, tail: _Tail, af: int):
-        req = self.mog[af].request()
-        yield req
-        tail.slot, tail.slot_since = (af, req), self.env.now
-
-    def _release_slot(self, tail: _Tail) -> None:
-        if tail.slot is not None:
-            af, req = tail.slot
-            self.mog[af].release(req)
-            self.run.ground.append(GroundStay(self.af_ids[af], tail.name, tail.slot_since, self.env.now))
-            tail.slot = None
-
-    def _sortie(self, tail: _Tail, load: Load, released: float, cls: tuple, entry: tuple):
+    def _mission(self, tail: _Tail, ln: _Line, load: Load):
         env = self.env
-        ln = self.lines[load.line]
         assigned = env.now
-        wait_mog = 0.0
-        if tail.at != ln.origin:
-            yield from self._fly(tail, ln.origin, "reposition", load.line, None, assigned, assigned)
-        if tail.slot is None:
-            t0 = env.now
-            yield from self._acquire_slot(tail, ln.origin)
-            wait_mog = env.now - t0
         if tail.breakdown_rules:
             repair = self._breakdown(tail)
-            if repair is not None:  # unserviceable: the load goes back to the queue, the tail to the workshop
-                self.run.breakdowns.append(Breakdown(tail.name, self.af_ids[tail.at], load.line, env.now, repair))
-                heapq.heappush(self.pending.setdefault(cls, []), entry)
-                self.n_pending += 1
-                self._release_slot(tail)
-                self._dispatch()
+            if repair is not None:  # unserviceable: the load goes back, the tail is repaired where it stands
+                self.run.breakdowns.append(Breakdown(tail.name, self.af_ids[tail.at], ln.m.id, env.now, repair))
+                self.run.downtime.append(Downtime(tail.name, "repair", self.af_ids[tail.at], env.now, env.now + repair))
+                self._put_back(ln, load)
                 yield env.timeout(repair)
                 return
-        mog_at = (wait_mog, ln.origin) if wait_mog > 0 else (0.0, -1)
-        ground_start = env.now
-        yield env.timeout(tail.type.load_h)
-        rec = yield from self._fly(tail, ln.dest, ln.m.phase, load.line, load, released, assigned, ground_start, wait_mog, mog_at)
-        # arrival: on blocks at destination
-        ln.left -= 1
+        if tail.at != ln.origin:
+            yield from self._fly_empty(tail, ln.origin, ln.m.id, assigned, assigned)
+        plan = self.planner.plan(tail, ln.dest, env.now, tail.type.load_h, tail.type.unload_h, self._delay(tail))
+        if not plan.hops:  # no route or never open together: the tail waits out the run
+            yield env.event()
+        self._commit(tail, plan)
+        rec = self._record(tail, plan, ln.m.phase, ln.m.id, load, ln.result.released, assigned,
+                           plan.off_blocks - tail.type.load_h)
+        yield env.timeout(plan.on_blocks - env.now)
+        self._deliver(ln, load)
+        yield env.timeout(tail.type.unload_h)
+        rec.done = env.now
+
+    def _fly_empty(self, tail: _Tail, dest: int, line: str, released: float, assigned: float):
+        """Plan, commit and fly an empty flight (to a load's origin, or home)."""
+        env = self.env
+        plan = self.planner.plan(tail, dest, env.now, delay_h=self._delay(tail))
+        if not plan.hops:
+            yield env.event()  # refused by validation; never loop
+        self._commit(tail, plan)
+        self._record(tail, plan, "reposition", line, None, released, assigned, env.now)
+        yield env.timeout(plan.on_blocks - env.now)
+
+    def _commit(self, tail: _Tail, plan: Plan) -> None:
+        self.planner.commit(tail, plan)
+        run, name = self.run, tail.name
+        for w in plan.windows:
+            run.ground.append(GroundStay(self.af_ids[w.airfield], name, w.start, w.end, tail.spots, w.task))
+        for kind, af, start, end in plan.rests:
+            run.downtime.append(Downtime(name, kind, self.af_ids[af], start, end))
+
+    def _maintenance(self, tail: _Tail):
+        if tail.at != tail.base:
+            yield from self._fly_empty(tail, tail.base, "", self.env.now, self.env.now)
+        start = self.env.now
+        yield self.env.timeout(tail.maint_h)
+        self.run.downtime.append(Downtime(tail.name, "maintenance", self.af_ids[tail.base], start, self.env.now))
+        tail.flown_h = 0.0
+
+    def _deliver(self, ln: _Line, load: Load) -> None:
+        ln.in_flight -= 1
         res = ln.result
-        res.delivered += 1
+        res.loads += 1
         res.troops_left -= load.troops
         res.vehicles_left -= load.vehicle_count
         res.cargo_kg_left -= load.cargo_kg
-        if ln.left == 0:
+        if ln.in_flight == 0 and ln.stock.empty():
             self._close(ln)
-        yield env.timeout(tail.type.unload_h)
-        rec.done = env.now
+
+    def _put_back(self, ln: _Line, load: Load) -> None:
+        was_empty = ln.stock.empty()
+        ln.stock.put_back(load)
+        ln.in_flight -= 1
+        if was_empty:
+            self._activate(ln)
+        self._dispatch()
 
     def _breakdown(self, tail: _Tail) -> float | None:
         """Repair time if the tail is found unserviceable now, else None (draws from the tail's stream)."""
@@ -480,109 +548,25 @@ class Engine:
                 repair = max(repair or 0.0, rule.repair.sample(rng))
         return repair
 
-    def _delay(self, tail: _Tail, origin: int) -> float:
+    def _delay(self, tail: _Tail) -> float:
         if tail.rng_delay is None:
             return 0.0
-        af = self.af_ids[origin]
+        af = self.af_ids[tail.at]
         return sum(r.delay.sample(tail.rng_delay) for r in tail.delay_rules if r.airfield in (None, af))
 
-    def _legs(self, atype, a: int, b: int):
-        """Per (type, from, to): the hops (x, y, airborne h, km) and the stops, or None (cached)."""
-        key = (atype.id, a, b)
-        got = self._leg_cache.get(key)
-        if got is None:
-            route = self._route(atype, a, b)
-            if route is None:
-                got = (None, (), "", "")
-            else:
-                hops = tuple((x, y, self.dist[x][y] / atype.cruise_kmh + self.allow_h, self.dist[x][y])
-                             for x, y in zip(route, route[1:]))
-                got = (hops, tuple(self.af_ids[i] for i in route[1:-1]), self.af_ids[route[0]], self.af_ids[route[-1]])
-            self._leg_cache[key] = got
-        return got
-
-    def _fly(self, tail: _Tail, dest: int, phase: str, line: str, load: Load | None,
-             released: float, assigned: float, ground_start: float | None = None, wait_mog: float = 0.0,
-             mog_at: tuple[float, int] = (0.0, -1)):
-        """Fly from where the tail is to dest, through refuelling stops; land holding a slot at dest."""
-        env, atype = self.env, tail.type
-        hops, stops, origin_id, dest_id = self._legs(atype, tail.at, dest)
-        if ground_start is None:
-            ground_start = env.now
-        if hops is None:  # refused by validation; never loop
-            yield env.event()  # waits forever; the run ends at the horizon
-            return None
-        taxi, always = self.taxi_h, self.always
-        wait_hours = wait_weather = wait_delay = flying = 0.0
-        distance = 0.0
-        off_blocks = takeoff = landing = math.nan
-        first = True
-        for x, y, airborne, km in hops:
-            if first:
-                wait_delay = self._delay(tail, x) if tail.rng_delay is not None else 0.0
-                earliest_off = env.now + wait_delay + taxi
-            else:
-                yield env.timeout(self.refuel_h)
-                earliest_off = env.now + taxi
-            if always[x] and always[y]:
-                t_sched = t_off = earliest_off
-            else:
-                limit = earliest_off + 24.0 * 400
-                t_sched = geo.joint_departure(earliest_off, self.open_sched[x], self.open_sched[y], airborne, limit)
-                t_off = t_sched
-                if self.open[x] is not self.open_sched[x] or self.open[y] is not self.open_sched[y]:
-                    t_off = geo.joint_departure(t_sched, self.open[x], self.open[y], airborne, limit)
-                if t_off == math.inf:  # never open together: wait out the run
-                    yield env.event()
-                wait_hours += t_sched - earliest_off
-                wait_weather += t_off - t_sched
-            now = env.now
-            if t_off - taxi > now:
-                yield env.timeout(t_off - taxi - now)
-            if first:
-                off_blocks = env.now
-            if taxi:
-                yield env.timeout(taxi)
-            if first:
-                takeoff = env.now
-                first = False
-            self._release_slot(tail)
-            yield env.timeout(airborne)
-            flying += airborne
-            distance += km
-            t_hold = env.now
-            req = self.mog[y].request()
-            yield req
-            now = env.now
-            tail.slot, tail.slot_since = (y, req), now
-            waited = now - t_hold
-            wait_mog += waited
-            if waited > mog_at[0]:
-                mog_at = (waited, y)
-            # a slot freed outside the destination's hours (or in bad weather): keep holding until it opens
-            if not always[y]:
-                t_open = self.open[y].next_open(now)
-                if t_open > now:
-                    t_sched_open = self.open_sched[y].next_open(now)
-                    wait_hours += t_sched_open - now
-                    wait_weather += t_open - t_sched_open
-                    yield env.timeout(t_open - now)
-            tail.at = y
-            landing = env.now
-            if taxi:
-                yield env.timeout(taxi)
-        on_blocks = env.now
-        if load is not None:
-            ln = self.lines.get(line)
-            contingent = ln.contingent if ln is not None else ""
-            troops, vehicles, cargo_kg, mass_kg = load.troops, dict(load.vehicles), load.cargo_kg, load.mass_kg
-        else:
-            contingent, troops, vehicles, cargo_kg, mass_kg = "", 0, {}, 0, 0
+    def _record(self, tail: _Tail, plan: Plan, phase: str, line: str, load: Load | None, released: float,
+                assigned: float, ground_start: float) -> Sortie:
+        w, af = plan.waits, self.af_ids
+        ln = self.lines.get(line)
+        contingent = ln.contingent if ln is not None and load is not None else ""
+        mog_at = plan.mog_at()
         rec = Sortie(
-            tail.name, atype.id, tail.fleet, phase, line, contingent, origin_id, dest_id, stops,
-            troops, vehicles, cargo_kg, mass_kg, distance, released, assigned, ground_start,
-            off_blocks, takeoff, landing, on_blocks, on_blocks, flying, wait_mog, wait_hours,
-            self.af_ids[mog_at[1]] if mog_at[1] >= 0 else "", wait_delay, wait_weather,
+            tail.name, tail.type.id, tail.fleet, phase, line, contingent, af[plan.hops[0].x], af[plan.dest],
+            tuple(af[h.x] for h in plan.hops[1:]), load.troops if load else 0, dict(load.vehicles) if load else {},
+            load.cargo_kg if load else 0, load.mass_kg if load else 0, sum(h.km for h in plan.hops), released,
+            assigned, ground_start, plan.off_blocks, plan.hops[0].takeoff, plan.hops[-1].landing, plan.on_blocks,
+            plan.on_blocks, plan.airborne_h, w["mog"], w["hours"], af[mog_at] if mog_at >= 0 else "",
+            w["delay"], w["weather"], w["crew"], w["ute"], w["availability"], tail.crew.name,
         )
         self.run.sorties.append(rec)
         return rec
@@ -592,17 +576,17 @@ class Engine:
     def _record_blocked(self, now: float) -> None:
         """For air lines still open at the end: is no flight between their airfields possible soon?"""
         for ln in self.lines.values():
-            if ln.m.mode != "air" or not ln.loads or ln.left == 0 or ln.result.closed == ln.result.closed:
+            if ln.m.mode != "air" or ln.stock is None or not math.isnan(ln.result.closed):
                 continue
-            atype = self.types.get(ln.loads[0].planned_type)
-            route = self._route(atype, ln.origin, ln.dest) if atype else None
-            if route is None:
+            atype = next((self.types[t] for t in sorted(ln.type_ids)), None)
+            hops = self.planner.hops(atype, ln.origin, ln.dest) if atype else None
+            if not hops:
                 continue
-            x, y = route[0], route[1]
-            airborne = self.dist[x][y] / atype.cruise_kmh + self.allow_h
+            x, y, airborne, _ = hops[0]
             limit = now + 24.0 * 400
             t_sched = geo.joint_departure(now, self.open_sched[x], self.open_sched[y], airborne, limit)
-            t_full = geo.joint_departure(t_sched, self.open[x], self.open[y], airborne, limit) if t_sched != math.inf else math.inf
+            t_full = geo.joint_departure(t_sched, self.open[x], self.open[y], airborne, limit) \
+                if t_sched != math.inf else math.inf
             if t_full - now > 1.0:
                 self.run.blocked[ln.m.id] = ("hours" if t_sched - now > 1.0 else "weather", t_full)
 
@@ -625,12 +609,14 @@ class Engine:
         self.run.end_h = now
         self.run.horizon_reached = not self.all_closed.triggered
         self._record_blocked(now)
-        for t in self.tails:  # close open ground stays at the end of the run
-            if t.slot is not None:
-                self.run.ground.append(GroundStay(self.af_ids[t.slot[0]], t.name, t.slot_since, now))
-        self.run.sorties.sort(key=operator.attrgetter("takeoff", "tail"))
-        self.run.ground.sort(key=operator.attrgetter("start", "airfield", "tail"))
-        return self.run
+        run = self.run
+        run.sorties = [r for r in run.sorties if r.on_blocks <= now]  # flights still under way at the end do not count
+        run.ground = [g for g in run.ground if g.start < now]
+        run.downtime = [d for d in run.downtime if d.start < now]
+        run.sorties.sort(key=operator.attrgetter("takeoff", "tail"))
+        run.ground.sort(key=operator.attrgetter("start", "airfield", "tail"))
+        run.downtime.sort(key=operator.attrgetter("start", "tail", "kind"))
+        return run
 
 
 def simulate(scenario: Scenario, seed: int | None = None) -> Run:

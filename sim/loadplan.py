@@ -1,16 +1,14 @@
-"""Packing a movement line into sortie loads.
+"""Packing a movement line into sortie loads, one load at a time, for the aircraft that flies it.
 
-The rule (documented in docs/model.md):
-1. The line's *planning type* is the aircraft type with the most tails among the fleets allowed
-   to fly it (ties: larger payload, then id). Vehicles that fit it are packed for it; a vehicle
-   that does not fit goes to the smallest type (by payload) that can take it.
-2. Vehicles are packed first, first-fit decreasing by length, then mass; each vehicle's crew
-   rides with it (seats and mass), unless the vehicle leaves no room for them: then the crew
-   travels with the other troops.
-3. Remaining troops fill spare seats and payload of the vehicle loads, then cargo fills their
-   spare payload and floor; then new loads of the planning type take troops (and cargo in the
-   space they leave), then cargo alone.
-A load can be flown by any type whose seats, payload and floor are all enough for it.
+A line's troops, vehicles and cargo wait in a `LineStock`. When dispatch gives the line to a
+tail, the stock cuts a load planned for that tail's own type (`carve`), so an An-124 and an Il-76
+on one line each fly loads of their own size. The rule (documented in docs/model.md):
+1. Capacity: the type's planning seats, payload and floor times the line's load factor (with
+   planning loads off: the maximum seats and payload, load factor 1). A single vehicle that
+   needs more than that share still flies alone if it fits the full capacity.
+2. Vehicles first, longest (then heaviest) first, while floor, payload, width and height allow;
+   each vehicle's crew rides with it when seats and payload allow, else with the other troops.
+3. Then troops fill the spare seats and payload, then cargo the spare payload and floor.
 Cargo is counted in whole kilograms so that nothing is lost to rounding.
 """
 
@@ -19,7 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sim.scenario import AircraftType, Movement, Scenario
+from sim.scenario import AircraftType, Equipment, Movement, Scenario
+
+EPS_M = 1e-9
 
 
 @dataclass(slots=True)
@@ -33,7 +33,7 @@ class Load:
     mass_kg: int = 0
     floor_m: float = 0.0
     planned_type: str = ""
-    max_vehicle_m: float = 0.0
+    vehicle_crew: int = 0  # troops riding as crews of the vehicles (part of troops)
 
     @property
     def cargo_t(self) -> float:
@@ -43,140 +43,168 @@ class Load:
     def vehicle_count(self) -> int:
         return sum(self.vehicles.values())
 
-    def fits(self, t: AircraftType) -> bool:
-        return (
-            self.troops <= t.seats
-            and self.mass_kg <= cap_kg(t)
-            and self.floor_m <= t.floor_m + 1e-9
-        )
+
+@dataclass(slots=True, frozen=True)
+class Capacity:
+    """What one load of one type may take: seats, payload (kg) and floor (m), and the full limits."""
+
+    seats: int
+    kg: int
+    floor_m: float
+    full_seats: int
+    full_kg: int
+    full_floor_m: float
 
 
-def cap_kg(t: AircraftType) -> int:
-    """Planning payload in whole kilograms, rounded down so a load never exceeds it."""
-    return math.floor(t.payload_t * 1000 + 1e-9)
+def capacity(t: AircraftType, load_factor: float, planning_loads: bool) -> Capacity:
+    """The capacity a load of type t is planned to (see the module docstring)."""
+    if planning_loads:
+        seats, payload_t = t.seats, t.payload_t
+    else:
+        seats, payload_t, load_factor = t.max_seats or t.seats, t.max_payload_t or t.payload_t, 1.0
+    full_kg = math.floor(payload_t * 1000 + 1e-9)
+    return Capacity(
+        seats=math.floor(seats * load_factor + 1e-9), kg=math.floor(full_kg * load_factor + 1e-9),
+        floor_m=t.floor_m * load_factor, full_seats=seats, full_kg=full_kg, full_floor_m=t.floor_m,
+    )
+
+
+def vehicle_fits_hold(e: Equipment, t: AircraftType) -> bool:
+    """Length, width and height against the hold (unknown dimensions are not checked)."""
+    if e.length_m > t.floor_m + EPS_M:
+        return False
+    if e.width_m is not None and t.hold_width_m is not None and e.width_m > t.hold_width_m + EPS_M:
+        return False
+    return not (e.height_m is not None and t.hold_height_m is not None and e.height_m > t.hold_height_m + EPS_M)
 
 
 def line_types(scenario: Scenario, m: Movement) -> list[AircraftType]:
-    """Aircraft types that may fly a line, ordered with the planning type first."""
+    """Aircraft types that may fly a line, the one with the most tails (its planning type) first."""
     known = {t.id for t in scenario.aircraft}
-    fleets = [f for f in scenario.fleet if (m.fleets is None or f.id in m.fleets) and f.type in known]
     tails: dict[str, int] = {}
-    for f in fleets:
-        tails[f.type] = tails.get(f.type, 0) + f.count
+    for f in scenario.fleet:
+        if (m.fleets is None or f.id in m.fleets) and f.type in known:
+            tails[f.type] = tails.get(f.type, 0) + f.count
     types = [scenario.aircraft_type(t) for t in tails]
     types.sort(key=lambda t: (-tails[t.id], -t.payload_t, t.id))
     return types
 
 
-def _vehicle_fits(t: AircraftType, mass_kg: int, length_m: float, crew: int, troop_kg: int) -> bool:
-    return length_m <= t.floor_m + 1e-9 and mass_kg + crew * troop_kg <= cap_kg(t) and crew <= t.seats
+class LineStock:
+    """What is left of one line to fly, cut into loads as tails take it."""
+
+    __slots__ = ("line", "troops", "cargo_kg", "kinds", "counts", "troop_kg", "floor_per_kg", "load_factor",
+                 "planning_loads", "_caps")
+
+    def __init__(self, scenario: Scenario, m: Movement) -> None:
+        troops, equipment, cargo_t = scenario.line_parts(m)
+        self.line = m.id
+        self.troops = troops
+        self.cargo_kg = round(cargo_t * 1000)
+        # vehicle kinds, longest (then heaviest) first
+        self.kinds: list[Equipment] = sorted(
+            (scenario.equipment_item(e) for e in equipment), key=lambda e: (-e.length_m, -e.mass_t, e.id)
+        )
+        self.counts = [equipment[e.id] for e in self.kinds]
+        self.troop_kg = round(scenario.planning.troop_mass_t * 1000)
+        self.floor_per_kg = scenario.planning.cargo_floor_m_per_t / 1000.0
+        lf = m.load_factor if m.load_factor is not None else scenario.planning.load_factor
+        self.load_factor = lf
+        self.planning_loads = scenario.planning.rules.planning_loads
+        self._caps: dict[str, Capacity] = {}
+
+    def cap(self, t: AircraftType) -> Capacity:
+        c = self._caps.get(t.id)
+        if c is None:
+            c = self._caps[t.id] = capacity(t, self.load_factor, self.planning_loads)
+        return c
+
+    def empty(self) -> bool:
+        return not self.troops and not self.cargo_kg and not any(self.counts)
+
+    def can_carry(self, t: AircraftType) -> bool:
+        """Whether a tail of type t can take anything that is left."""
+        c = self.cap(t)
+        if self.troops and c.full_seats > 0 and c.full_kg >= self.troop_kg:
+            return True
+        if self.cargo_kg and c.full_kg > 0 and (self.floor_per_kg == 0 or c.full_floor_m > 0):
+            return True
+        return any(n and self._vehicle_alone(e, t, c) for e, n in zip(self.kinds, self.counts))
+
+    def _vehicle_alone(self, e: Equipment, t: AircraftType, c: Capacity) -> bool:
+        return vehicle_fits_hold(e, t) and round(e.mass_t * 1000) <= c.full_kg
+
+    def carve(self, t: AircraftType) -> Load:
+        """Cut the next load for a tail of type t (the caller checked can_carry)."""
+        c = self.cap(t)
+        load = Load(line=self.line, planned_type=t.id)
+        self._take_vehicles(load, t, c)
+        self._take_troops(load, c)
+        self._take_cargo(load, c)
+        return load
+
+    def _take_vehicles(self, load: Load, t: AircraftType, c: Capacity) -> None:
+        for k, e in enumerate(self.kinds):
+            if not self.counts[k] or not vehicle_fits_hold(e, t):
+                continue
+            mass = round(e.mass_t * 1000)
+            while self.counts[k]:
+                crew = min(e.crew, self.troops)
+                first = not load.vehicles
+                seats, kg, floor_m = (c.full_seats, c.full_kg, c.full_floor_m) if first else (c.seats, c.kg, c.floor_m)
+                if load.floor_m + e.length_m > floor_m + EPS_M or load.mass_kg + mass > kg:
+                    break
+                if load.troops + crew > seats or load.mass_kg + mass + crew * self.troop_kg > kg:
+                    crew = 0  # no room beside it: its crew flies with the other troops
+                self.counts[k] -= 1
+                load.vehicles[e.id] = load.vehicles.get(e.id, 0) + 1
+                load.floor_m += e.length_m
+                load.mass_kg += mass + crew * self.troop_kg
+                load.troops += crew
+                load.vehicle_crew += crew
+                self.troops -= crew
+
+    def _take_troops(self, load: Load, c: Capacity) -> None:
+        if not self.troops:
+            return
+        by_mass = (c.kg - load.mass_kg) // self.troop_kg if self.troop_kg else self.troops
+        n = max(0, min(self.troops, c.seats - load.troops, by_mass))
+        if n == 0 and not load.vehicles and not load.troops:
+            n = 1  # a load factor that rounds below one seat still moves one soldier a sortie
+        load.troops += n
+        load.mass_kg += n * self.troop_kg
+        self.troops -= n
+
+    def _take_cargo(self, load: Load, c: Capacity) -> None:
+        if not self.cargo_kg:
+            return
+        room_m = c.floor_m - load.floor_m
+        by_floor = int(room_m / self.floor_per_kg) if self.floor_per_kg > 0 else self.cargo_kg
+        kg = max(0, min(self.cargo_kg, c.kg - load.mass_kg, by_floor))
+        if kg == 0 and load.mass_kg == 0:
+            kg = min(self.cargo_kg, c.full_kg)  # never fly an empty load: use the full capacity
+        load.cargo_kg += kg
+        load.mass_kg += kg
+        load.floor_m += kg * self.floor_per_kg
+        self.cargo_kg -= kg
+
+    def put_back(self, load: Load) -> None:
+        """Return a load that did not fly (its aircraft broke down) to the stock."""
+        self.troops += load.troops
+        self.cargo_kg += load.cargo_kg
+        for eid, n in load.vehicles.items():
+            k = next(i for i, e in enumerate(self.kinds) if e.id == eid)
+            self.counts[k] += n
 
 
 def plan_line(scenario: Scenario, m: Movement) -> list[Load]:
-    """Split one air movement line into loads (see the module docstring for the rule)."""
-    troops, equipment, cargo_t = scenario.line_parts(m)
+    """Every load of a line if its planning type flew all of it (an estimate for checks and benchmarks)."""
     types = line_types(scenario, m)
-    if not types:
-        return []
-    primary = types[0]
-    troop_kg = round(scenario.planning.troop_mass_t * 1000)
-    floor_per_kg = scenario.planning.cargo_floor_m_per_t / 1000.0
+    stock = LineStock(scenario, m)
     loads: list[Load] = []
-    caps: list[AircraftType] = []
-
-    # 1-2. vehicles, first-fit decreasing, grouped by the type they are planned for
-    items = []
-    for eid, n in equipment.items():
-        e = scenario.equipment_item(eid)
-        items += [(e.length_m, round(e.mass_t * 1000), eid, e.crew)] * n
-    items.sort(key=lambda x: (-x[0], -x[1], x[2]))
-    troops_left = troops
-    by_size = sorted(types, key=lambda t: (t.payload_t, t.floor_m, t.id))
-    open_loads: dict[str, list[Load]] = {}
-    min_len = min((x[0] for x in items), default=0.0)
-    min_mass = min((x[1] for x in items), default=0)
-    for length_m, mass_kg, eid, crew in items:
-        crew_riding = min(crew, troops_left)
-        if _vehicle_fits(primary, mass_kg, length_m, crew_riding, troop_kg):
-            t = primary
-        else:
-            t = next((x for x in by_size if _vehicle_fits(x, mass_kg, length_m, crew_riding, troop_kg)), None)
-            if t is None:  # no room for the crew beside it: the crew flies as ordinary troops
-                crew_riding = 0
-                t = next((x for x in by_size if _vehicle_fits(x, mass_kg, length_m, 0, troop_kg)), None)
-            if t is None:  # refused by validation; never reached for a valid scenario
-                raise ValueError(f"no aircraft type can carry {eid} on line {m.id}")
-        need_mass = mass_kg + crew_riding * troop_kg
-        # first fit among the loads planned for t that can still take some vehicle (a load with less
-        # floor than the shortest vehicle or less payload than the lightest one never can: dropping
-        # it from the scan changes nothing but the cost)
-        candidates = open_loads.setdefault(t.id, [])
-        found, dead = None, 0
-        room_floor, room_kg = t.floor_m + 1e-9, cap_kg(t)
-        for load in candidates:
-            if load.floor_m + min_len > room_floor or load.mass_kg + min_mass > room_kg:
-                dead += 1
-                continue
-            if (
-                load.floor_m + length_m <= room_floor
-                and load.mass_kg + need_mass <= room_kg
-                and load.troops + crew_riding <= t.seats
-            ):
-                found = load
-                break
-        if dead > 8:  # forget loads that are full for good
-            candidates[:] = [x for x in candidates if x.floor_m + min_len <= room_floor and x.mass_kg + min_mass <= room_kg]
-        if found is not None:
-            load, cap = found, t
-        else:
-            load, cap = Load(line=m.id, planned_type=t.id), t
-            loads.append(load)
-            caps.append(cap)
-            candidates.append(load)
-        load.vehicles[eid] = load.vehicles.get(eid, 0) + 1
-        load.floor_m += length_m
-        load.mass_kg += need_mass
-        load.troops += crew_riding
-        load.max_vehicle_m = max(load.max_vehicle_m, length_m)
-        troops_left -= crew_riding
-
-    cargo_left = round(cargo_t * 1000)
-
-    def top_up(load: Load, cap: AircraftType) -> None:
-        nonlocal troops_left, cargo_left
-        pay = cap_kg(cap)
-        if troops_left:
-            n = min(troops_left, cap.seats - load.troops, (pay - load.mass_kg) // troop_kg if troop_kg else troops_left)
-            if n > 0:
-                load.troops += n
-                load.mass_kg += n * troop_kg
-                troops_left -= n
-        if cargo_left:
-            room_floor = cap.floor_m - load.floor_m
-            by_floor = int(room_floor / floor_per_kg) if floor_per_kg > 0 else cargo_left
-            kg = min(cargo_left, pay - load.mass_kg, max(0, by_floor))
-            if kg > 0:
-                load.cargo_kg += kg
-                load.mass_kg += kg
-                load.floor_m += kg * floor_per_kg
-                cargo_left -= kg
-
-    # 3. fill vehicle loads, then new loads of the planning type
-    for load, cap in zip(loads, caps):
-        top_up(load, cap)
-    cargo_type = primary if primary.payload_t > 0 else by_size[-1]
-    troop_type = primary if primary.seats > 0 else next((t for t in types if t.seats > 0), primary)
-    guard = 0
-    while troops_left or cargo_left:
-        cap = troop_type if troops_left else cargo_type
-        load = Load(line=m.id, planned_type=cap.id)
-        before = (troops_left, cargo_left)
-        top_up(load, cap)
-        if (troops_left, cargo_left) == before:
-            guard += 1
-            if guard > 1:  # nothing fits any type (validation refuses this); stop rather than loop
-                break
-            continue
-        loads.append(load)
-        caps.append(cap)
+    while not stock.empty():
+        t = next((x for x in types if stock.can_carry(x)), None)
+        if t is None:  # nothing left fits any allowed type (validation refuses this)
+            break
+        loads.append(stock.carve(t))
     return loads

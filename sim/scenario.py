@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from sim import geo
+from sim.factors import fill_type_defaults
 from sim.errors import Problem, ScenarioError
 from sim.timeparse import parse_duration_h, parse_hours, parse_time, parse_utc_offset
 from sim.yamlsrc import LocDict, kind_of, load_with_extends, locate
@@ -73,6 +74,18 @@ class _Model(BaseModel):
 # ------------------------------------------------------------------ sections
 
 
+class Rules(_Model):
+    """The pacing rules of the engine; each is on unless a scenario turns it off (see docs/model.md)."""
+
+    crews: bool = Field(True, description="Crew duty periods, rest and crew changes.")
+    utilisation: bool = Field(True, description="Daily utilisation (UTE): flying hours per tail per day.")
+    availability: bool = Field(True, description="Mission-capable rate and scheduled maintenance.")
+    planning_loads: bool = Field(True, description="Pack to planning seats and payload times the load factor "
+                                                    "(off: pack to the maxima).")
+    parking: bool = Field(True, description="Working spots (MOG) booked for every ground task, and departure "
+                                            "slots (off: aprons are unlimited).")
+
+
 class Planning(_Model):
     """Planning factors; each default is labelled with its source or as an assumption."""
 
@@ -92,6 +105,12 @@ class Planning(_Model):
         0.5, ge=0, le=10,
         description="Floor length taken by palletised cargo, metres per tonne (assumption: a 463L pallet is 2.24 m long and carries about 4.5 t).",
     )
+    load_factor: Num = Field(
+        1.0, gt=0, le=1,
+        description="Share of each type's planning seats, payload and floor a load may use, for lines that do not "
+                    "set their own (1.0: the planning load, itself below the maximum, is the expected average).",
+    )
+    rules: Rules = Field(default_factory=lambda: Rules(), description="Pacing rules, all on unless turned off here.")
 
 
 class Closure(_Model):
@@ -128,17 +147,54 @@ class Airfield(_Model):
         return v
 
 
+CATALOGUE_NOTE = " Default: from the type's planning factors (sim/factors.py), recorded in `sources`."
+
+
 class AircraftType(_Model):
     id: Id = Field(description="Short name, e.g. 'il-76md'.")
     name: str = Field("", description="Display name.")
-    seats: Int = Field(ge=0, le=1000, description="Troops carried (seats or planning passenger count).")
+    model: str = Field("", description="Catalogue entry for default planning factors (il-76md, an-124, c-17); "
+                                        "default: the id when it names one.")
+    seats: Int = Field(ge=0, le=1000, description="Planning seats: troops carried on a planned sortie.")
     payload_t: Num = Field(gt=0, le=300, description="Planning payload per sortie, tonnes (below the maximum).")
+    max_seats: Int | None = Field(None, ge=0, le=1000, description="Maximum seats (used when planning loads are off)." + CATALOGUE_NOTE)
+    max_payload_t: Num | None = Field(None, gt=0, le=300, description="Maximum payload, tonnes (used when planning loads are off)." + CATALOGUE_NOTE)
     floor_m: Num = Field(gt=0, le=100, description="Usable cargo floor length, metres.")
+    hold_width_m: Num | None = Field(None, gt=0, le=20, description="Cargo hold (door) width, metres; unset: not checked." + CATALOGUE_NOTE)
+    hold_height_m: Num | None = Field(None, gt=0, le=20, description="Cargo hold (door) height, metres; unset: not checked." + CATALOGUE_NOTE)
     cruise_kmh: Num = Field(ge=100, le=1200, description="Cruise (block) speed, km/h.")
     range_km: Num = Field(ge=100, le=20000, description="Range at planning payload, km.")
     load_h: Hours = Field(ge=0, le=48, description="Ground time to load, hours.")
     unload_h: Hours = Field(ge=0, le=48, description="Ground time to unload, hours.")
+    spots: Num | None = Field(None, gt=0, le=20, description="Parking spots (MOG units) one aircraft takes." + CATALOGUE_NOTE)
+    crew_ratio: Num | None = Field(None, ge=1, le=10, description="Crews per tail (more than 1: spare crews)." + CATALOGUE_NOTE)
+    crew_duty_h: Hours | None = Field(None, gt=0, le=48, description="Maximum crew duty period (FDP) of a basic crew, hours, from report to final engine shutdown." + CATALOGUE_NOTE)
+    crew_augmented_duty_h: Hours | None = Field(None, gt=0, le=48, description="Maximum duty period of an augmented crew, hours." + CATALOGUE_NOTE)
+    crew_augmented: bool | None = Field(None, description="Fly augmented crews (longer duty period)." + CATALOGUE_NOTE)
+    crew_rest_h: Hours | None = Field(None, ge=0, le=72, description="Minimum crew rest between duty periods, hours." + CATALOGUE_NOTE)
+    crew_report_h: Hours | None = Field(None, ge=0, le=12, description="Duty starts this long before the first off-blocks, hours." + CATALOGUE_NOTE)
+    ute_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Planning utilisation: flying hours per tail per day." + CATALOGUE_NOTE)
+    mc_rate: Num | None = Field(None, gt=0, le=1, description="Mission-capable rate: share of tails available for tasking." + CATALOGUE_NOTE)
+    maintenance_every_h: Hours | None = Field(None, ge=0, le=10000, description="Scheduled maintenance every this many flying hours (0: none)." + CATALOGUE_NOTE)
+    maintenance_h: Hours | None = Field(None, ge=0, le=24 * 60, description="Hours on the ground at the home base for each scheduled maintenance." + CATALOGUE_NOTE)
+    sources: dict[str, str] = Field(default_factory=dict, description="Where each planning factor came from (filled in by sim).")
     note: str = Field("", description="Source or remark (free text).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        return fill_type_defaults(data)
+
+    def duty_h(self) -> float:
+        """The duty period its crews fly to (basic or augmented)."""
+        return float(self.crew_augmented_duty_h if self.crew_augmented else self.crew_duty_h)
+
+
+class CrewStage(_Model):
+    """Crews of a fleet positioned at an airfield before the move starts."""
+
+    airfield: Id = Field(description="Airfield id where the crews wait.")
+    crews: Int = Field(ge=1, le=10000, description="Number of the fleet's crews staged there.")
 
 
 class Fleet(_Model):
@@ -147,6 +203,11 @@ class Fleet(_Model):
     count: Int = Field(ge=1, le=10000, description="Number of tails.")
     base: Id = Field(description="Home airfield id; idle tails return here.")
     available: Time | None = Field(None, description="Time the tails are available (default: start).")
+    crew_ratio: Num | None = Field(None, ge=1, le=10, description="Crews per tail for this fleet (default: the type's).")
+    crew_augmented: bool | None = Field(None, description="Augmented crews for this fleet (default: the type's).")
+    ute_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Flying hours per tail per day for this fleet (default: the type's).")
+    mc_rate: Num | None = Field(None, gt=0, le=1, description="Mission-capable rate for this fleet (default: the type's).")
+    crew_stage: list[CrewStage] = Field(default_factory=list, description="Spare crews positioned at airfields (taken from the fleet's crews beyond one per tail).")
     note: str = Field("", description="Source or remark (free text).")
 
 
@@ -155,6 +216,8 @@ class Equipment(_Model):
     name: str = Field("", description="Display name.")
     mass_t: Num = Field(gt=0, le=300, description="Mass, tonnes.")
     length_m: Num = Field(gt=0, le=60, description="Length, metres.")
+    width_m: Num | None = Field(None, gt=0, le=20, description="Width, metres (checked against the hold; unset: not checked).")
+    height_m: Num | None = Field(None, gt=0, le=20, description="Height, metres (checked against the hold; unset: not checked).")
     crew: Int = Field(0, ge=0, le=50, description="Crew who ride with the vehicle (counted among the troops).")
     note: str = Field("", description="Source or remark (free text).")
 
@@ -187,6 +250,7 @@ class Movement(_Model):
     deadline: Time = Field(description="Latest arrival at destination.")
     priority: Int = Field(1, ge=1, le=99, description="1 is most urgent; ties go by earliest deadline, then ready time.")
     fleets: list[Id] | None = Field(None, description="Fleets allowed to fly this line (default: any).")
+    load_factor: Num | None = Field(None, gt=0, le=1, description="Share of the planning load its sorties use (default: planning.load_factor).")
     road_km: Num | None = Field(None, gt=0, le=20000, description="Road distance, km (road lines).")
     convoy_kmh: Num | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road lines; default 40, assumption).")
     march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road lines; default 10, assumption).")
@@ -302,6 +366,13 @@ class RoadRule(_Model):
     note: str = Field("", description="Source or remark (free text).")
 
 
+class AvailabilityRule(_Model):
+    """Draw each tail's mission-capable status day by day (probability: its mc_rate) instead of a fixed count."""
+
+    aircraft: Id | None = Field(None, description="Aircraft type it applies to (default: all).")
+    note: str = Field("", description="Source or remark (free text).")
+
+
 class Uncertainty(_Model):
     """Random delays, breakdowns, weather and road speeds; absent means a deterministic run."""
 
@@ -309,9 +380,10 @@ class Uncertainty(_Model):
     breakdowns: list[BreakdownRule] = Field(default_factory=list, description="Breakdowns before loading.")
     weather: list[WeatherRule] = Field(default_factory=list, description="Random weather closures per airfield.")
     road: list[RoadRule] = Field(default_factory=list, description="Convoy speed variability.")
+    availability: list[AvailabilityRule] = Field(default_factory=list, description="Daily random mission-capable status.")
 
     def active(self) -> bool:
-        return bool(self.delays or self.breakdowns or self.weather or self.road)
+        return bool(self.delays or self.breakdowns or self.weather or self.road or self.availability)
 
 
 class Scenario(_Model):

@@ -62,12 +62,24 @@ def scenarios(draw):
     data = {"name": "random", "start": "2022-01-06T00:00+06:00", "horizon": "25d",
             "airfields": airfields, "aircraft": types, "fleet": fleet, "equipment": equipment,
             "contingents": contingents, "movements": movements, "seed": draw(st.integers(0, 2**32))}
+    data["planning"] = {"rules": {k: draw(st.booleans()) for k in ("crews", "utilisation", "availability",
+                                                                     "planning_loads", "parking")},
+                        "load_factor": draw(st.sampled_from([1.0, 1.0, 0.8, 0.35]))}
+    types[0].update(crew_duty_h=draw(st.sampled_from([12, 16, 24])), crew_rest_h=draw(st.sampled_from([0, 8, 12])),
+                    ute_h_per_day=draw(st.sampled_from([6, 8, 24])), mc_rate=draw(st.sampled_from([0.5, 1.0])),
+                    maintenance_every_h=draw(st.sampled_from([0, 10])), maintenance_h=6)
+    if all(a["mog"] >= 2 for a in airfields) and draw(st.booleans()):
+        types[1]["spots"] = 2.0  # a larger aircraft takes two spots (validation refuses one no apron takes)
+    fleet[0]["crew_ratio"] = draw(st.sampled_from([1.0, 1.5, 2.0]))
+    if fleet[0]["crew_ratio"] > 1 and draw(st.booleans()):
+        fleet[0]["crew_stage"] = [{"airfield": f"af{n_af - 1}", "crews": 1}]
     if draw(st.booleans()):  # uncertainty: the same laws must hold with delays, breakdowns and weather
         data["uncertainty"] = {
             "delays": [{"delay": {"lognormal": {"median_h": 0.3, "p90_h": 2.0}}}],
             "breakdowns": [{"aircraft": "small", "probability": draw(st.sampled_from([0.1, 0.5])),
                             "repair": {"triangular": {"min_h": 1, "mode_h": 4, "max_h": 12}}}],
             "weather": [{"airfield": f"af{n_af - 1}", "rate_per_day": 1.0, "duration": {"fixed_h": 3}}],
+            "availability": [{"aircraft": "small"}] if draw(st.booleans()) else [],
         }
     return data
 
@@ -120,16 +132,17 @@ def test_engine_invariants(data):
         assert mass <= t.payload_t + 1e-6
         assert floor <= t.floor_m + 1e-6
 
-    # MOG never exceeded
+    # MOG never exceeded: spots in use (each type's spots) at any time, windows meeting within EPS not overlapping
     events = defaultdict(list)
     for g in run.ground:
         assert g.end >= g.start - EPS
-        events[g.airfield] += [(g.start, 1), (g.end, -1)]
-    for af, ev in events.items():
-        n = 0
+        assert g.spots == types[next(t[1] for t in run.tails if t[0] == g.tail)].spots
+        events[g.airfield] += [(g.start + EPS, g.spots), (g.end - EPS, -g.spots)]
+    for af, ev in events.items() if s.planning.rules.parking else ():
+        n = 0.0
         for _, d in sorted(ev, key=lambda e: (e[0], e[1])):
             n += d
-            assert n <= mog[af], f"{af}: {n} aircraft on the ground, MOG {mog[af]}"
+            assert n <= mog[af] + 1e-9, f"{af}: {n} spots in use, MOG {mog[af]}"
 
     # time never runs backwards; one place per aircraft at a time
     by_tail = defaultdict(list)
@@ -146,6 +159,12 @@ def test_engine_invariants(data):
         for a, b in zip(rows, rows[1:]):
             assert b.origin == a.destination, f"{tail} teleported from {a.destination} to {b.origin}"
             assert b.off_blocks >= a.done - EPS, f"{tail} left before it finished"
+
+    # no airborne holding: every landing goes straight to its booked spot
+    for r in run.sorties:
+        assert abs(r.on_blocks - r.landing - s.planning.taxi_h) < EPS, f"{r.tail} held {r.on_blocks - r.landing:.2f} h"
+
+    _check_crews_and_budget(s, run)
 
     # take-offs and landings inside operating hours
     opening = {}
@@ -179,3 +198,41 @@ def test_engine_invariants(data):
         res = run.lines[m.id]
         if res.closed == res.closed:
             assert res.closed >= max(0.0, s.h(m.ready)) - EPS
+
+
+def _check_crews_and_budget(s, run) -> None:
+    """Crews never exceed their duty period; tails never overspend their daily flying budget;
+    tails beyond the mission-capable count never fly (hand-written rules of docs/model.md)."""
+    rules = s.planning.rules
+    types = {t.id: t for t in s.aircraft}
+    by_crew, by_tail = defaultdict(list), defaultdict(list)
+    for r in run.sorties:
+        if not r.stops:  # one hop: one crew and one budget debit (stops may change crews mid-sortie)
+            by_crew[r.crew].append(r)
+        by_tail[r.tail].append(r)
+    if rules.crews:
+        for crew, rows in by_crew.items():
+            t = types[rows[0].type]
+            duty_start, last_on = None, -1e9
+            for r in sorted(rows, key=lambda r: r.off_blocks):
+                if duty_start is None or r.off_blocks - t.crew_report_h >= last_on + t.crew_rest_h - EPS:
+                    duty_start = r.off_blocks - t.crew_report_h
+                assert r.on_blocks - duty_start <= t.duty_h() + EPS, f"{crew} on duty {r.on_blocks - duty_start:.2f} h"
+                last_on = r.on_blocks
+    fleets = {f.id: f for f in s.fleet}
+    for tail, rows in by_tail.items():
+        t = types[rows[0].type]
+        if rules.utilisation and not any(r.stops for r in rows):
+            ute = fleets[rows[0].fleet].ute_h_per_day or t.ute_h_per_day
+            level, at = ute, 0.0
+            for r in sorted(rows, key=lambda r: r.takeoff):
+                level = min(ute, level + (r.takeoff - at) * ute / 24.0)
+                assert level >= min(r.flying_h, ute) - 1e-6, f"{tail} took off with {level:.2f} h of budget"
+                level, at = level - r.flying_h, r.takeoff
+    if rules.availability and not (s.uncertainty and s.uncertainty.availability):
+        for f in s.fleet:
+            mc = f.mc_rate or types[f.type].mc_rate
+            up = max(1, int(f.count * mc + 0.5))
+            width = len(str(f.count))
+            for k in range(up, f.count):
+                assert f"{f.id}#{k + 1:0{width}d}" not in by_tail, f"{f.id}#{k + 1} is not mission capable but flew"

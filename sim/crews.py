@@ -1,0 +1,118 @@
+"""Crews, their duty periods and rest, and the daily utilisation (UTE) budget of a tail.
+
+The rules (docs/model.md, "Crews and utilisation"):
+- a crew's flight duty period (FDP) starts `report_h` before its first off-blocks and ends at the
+  final engine shutdown (on-blocks) of its last leg; a leg may be flown only if it ends within
+  the FDP limit;
+- a crew rests at least `rest_h` after its duty ends before it can report again; a ground break
+  of at least `rest_h` counts as rest;
+- a tail whose crew is out of duty takes a rested crew of its fleet waiting at the same airfield
+  (spare crews start at the fleet's base, or where the scenario stages them), and the tired crew
+  rests there; otherwise the tail waits for its own crew.
+- a tail may fly at most `ute_h_per_day` airborne hours a day, as a budget that refills at
+  ute/24 per hour up to one day's worth (a token bucket).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+
+TOL_H = 1e-7  # times this close count as equal (plan times are sums of floats)
+
+
+@dataclass(slots=True)
+class CrewRules:
+    """Duty limits of one fleet's crews (off: no limits)."""
+
+    on: bool
+    duty_h: float
+    rest_h: float
+    report_h: float
+
+
+@dataclass(slots=True)
+class Crew:
+    """One crew: when its current duty started (nan: rested, not on duty) and when it last shut down."""
+
+    name: str
+    duty_start: float = math.nan
+    last_on_blocks: float = -math.inf
+
+    def rested_at(self, rules: CrewRules) -> float:
+        """When this crew can next start a duty period."""
+        return self.last_on_blocks + rules.rest_h
+
+    def duty_start_for(self, off_blocks: float, rules: CrewRules) -> float:
+        """The start of the duty period a leg leaving at off_blocks would be flown in."""
+        if math.isnan(self.duty_start) or off_blocks - rules.report_h >= self.rested_at(rules) - TOL_H:
+            return off_blocks - rules.report_h  # a fresh duty period (rest long enough, or first duty)
+        return self.duty_start
+
+    def can_fly(self, off_blocks: float, on_blocks: float, rules: CrewRules) -> bool:
+        """Whether a leg from off_blocks to on_blocks fits in this crew's duty period."""
+        if not rules.on:
+            return True
+        return on_blocks - self.duty_start_for(off_blocks, rules) <= rules.duty_h + TOL_H
+
+    def earliest_fresh(self, rules: CrewRules) -> float:
+        """The earliest off-blocks that starts a fresh duty period."""
+        return self.rested_at(rules) + rules.report_h
+
+    def fly(self, off_blocks: float, on_blocks: float, rules: CrewRules) -> None:
+        self.duty_start = self.duty_start_for(off_blocks, rules)
+        self.last_on_blocks = on_blocks
+
+
+class CrewPool:
+    """Spare crews of one fleet waiting at one airfield, earliest rested first."""
+
+    __slots__ = ("heap", "seq")
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[float, int, Crew]] = []
+        self.seq = 0
+
+    def add(self, crew: Crew, rules: CrewRules) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (crew.earliest_fresh(rules), self.seq, crew))
+
+    def earliest(self) -> float:
+        """The earliest off-blocks a crew here can start a fresh duty period (inf: no crew here)."""
+        return self.heap[0][0] if self.heap else math.inf
+
+    def take(self) -> Crew:
+        return heapq.heappop(self.heap)[2]
+
+
+@dataclass(slots=True)
+class UteBudget:
+    """Flying hours a tail may still fly: refills at ute/24 per hour up to one day's worth."""
+
+    ute_h_per_day: float
+    on: bool
+    balance: float = 0.0
+    at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.balance = self.ute_h_per_day
+
+    def level(self, t: float) -> float:
+        return min(self.ute_h_per_day, self.balance + (t - self.at) * self.ute_h_per_day / 24.0)
+
+    def earliest(self, t: float, airborne_h: float) -> float:
+        """The earliest time from t at which `airborne_h` hours are in the budget."""
+        if not self.on:
+            return t
+        need = min(airborne_h, self.ute_h_per_day)  # a leg longer than a day's budget waits for a full one
+        have = self.level(t)
+        if have >= need - TOL_H:
+            return t
+        return t + (need - have) * 24.0 / self.ute_h_per_day
+
+    def spend(self, t: float, airborne_h: float) -> None:
+        if not self.on:
+            return
+        self.balance = self.level(t) - airborne_h
+        self.at = t

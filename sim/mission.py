@@ -1,0 +1,271 @@
+"""Planning one flight of one tail: every wait before each take-off, and the spots it books.
+
+A flight goes from where the tail is to a destination, through refuelling stops if the leg is
+beyond range. For each hop the planner finds the earliest off-blocks at which every rule holds
+at once: a crew in duty for the whole hop (or a rested one), utilisation budget, mission
+capability, both airfields open at take-off and landing, a working spot for the loading window
+before it (if it loads) and a working spot for the window after it lands (unloading or
+refuelling). Each rule can only move the time later, so the search climbs to the first time that
+satisfies all of them; each push is credited to the rule that made it, which is how "why late"
+splits every wait exactly.
+
+The planner computes on copies of the tail's crew and budget; `commit` then books the spots and
+hands the tail its new crew and budget, so a plan can also be made only to see when it would go.
+No SimPy here: plans are pure arithmetic on the books, the crew pools and the opening times.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sim import geo
+from sim.crews import Crew, CrewPool, CrewRules, UteBudget
+from sim.slots import SlotBook
+
+if TYPE_CHECKING:
+    from sim.scenario import AircraftType
+
+MAX_PUSHES = 10_000  # the climb always ends (see docs/model.md); this only guards against a bug
+PUSH_TOL_H = 1e-9  # pushes this small are float rounding, not waits
+WAIT_KINDS = ("crew", "ute", "availability", "hours", "weather", "mog", "delay")
+
+
+@dataclass(slots=True)
+class TailState:
+    """What planning needs to know of a tail; the engine's tail object carries one."""
+
+    name: str
+    idx: int
+    type: AircraftType
+    fleet: str
+    fleet_order: int
+    base: int
+    at: int
+    spots: float
+    crew: Crew
+    ute: UteBudget
+    rules: CrewRules
+    down_days: frozenset[int] = frozenset()  # days (24 h from start) it is not mission capable
+    flown_h: float = 0.0  # airborne hours since its last scheduled maintenance
+
+
+@dataclass(slots=True)
+class Hop:
+    x: int
+    y: int
+    off_blocks: float
+    takeoff: float
+    landing: float
+    on_blocks: float
+    airborne_h: float
+    km: float
+
+
+@dataclass(slots=True)
+class Window:
+    """A working spot booked at an airfield for a ground task."""
+
+    airfield: int
+    start: float
+    end: float
+    task: str  # load, unload or refuel
+
+
+@dataclass(slots=True)
+class Plan:
+    """One flight, planned: its hops, waits by kind, windows to book, crew changes and rests."""
+
+    dest: int
+    ready: float  # when the tail could have started (its ground work or its departure)
+    hops: list[Hop] = field(default_factory=list)
+    waits: dict[str, float] = field(default_factory=lambda: dict.fromkeys(WAIT_KINDS, 0.0))
+    mog_by_af: dict[int, float] = field(default_factory=dict)
+    windows: list[Window] = field(default_factory=list)
+    swaps: list[tuple[int, Crew]] = field(default_factory=list)  # (airfield, tired crew left there)
+    rests: list[tuple[str, int, float, float]] = field(default_factory=list)  # (kind, airfield, start, end)
+    crew: Crew | None = None
+    ute: UteBudget | None = None
+
+    @property
+    def off_blocks(self) -> float:
+        return self.hops[0].off_blocks if self.hops else math.inf
+
+    @property
+    def on_blocks(self) -> float:
+        return self.hops[-1].on_blocks if self.hops else math.inf
+
+    @property
+    def airborne_h(self) -> float:
+        return sum(h.airborne_h for h in self.hops)
+
+    def mog_at(self) -> int:
+        return max(self.mog_by_af, key=lambda a: (self.mog_by_af[a], -a)) if self.mog_by_af else -1
+
+
+class Planner:
+    """Plans flights against the airfields' books, opening times and crew pools."""
+
+    def __init__(self, *, dist: list[list[float]], routes, books: list[SlotBook],
+                 open_sched: list[geo.OpeningTimes], open_actual: list[geo.OpeningTimes],
+                 pools: dict[tuple[str, int], CrewPool], taxi_h: float, allow_h: float, refuel_h: float) -> None:
+        self.dist, self.routes, self.books = dist, routes, books
+        self.open_sched, self.open = open_sched, open_actual
+        self.always = [o.always_open() and o is s for o, s in zip(open_actual, open_sched)]
+        self.weather = [o is not s for o, s in zip(open_actual, open_sched)]
+        self.pools = pools
+        self.taxi_h, self.allow_h, self.refuel_h = taxi_h, allow_h, refuel_h
+        self._hops: dict[tuple[str, int, int], tuple | None] = {}
+
+    # ------------------------------------------------------------------ routes
+
+    def hops(self, atype: AircraftType, a: int, b: int) -> tuple | None:
+        """((x, y, airborne h, km), ...) from a to b for a type, or None when no route reaches (cached)."""
+        key = (atype.id, a, b)
+        if key not in self._hops:
+            route = self.routes(atype, a, b)
+            self._hops[key] = None if route is None else tuple(
+                (x, y, self.dist[x][y] / atype.cruise_kmh + self.allow_h, self.dist[x][y])
+                for x, y in zip(route, route[1:]))
+        return self._hops[key]
+
+    def block_h(self, atype: AircraftType, a: int, b: int) -> float:
+        """Off-blocks to on-blocks with no waits (taxi, flight, refuelling stops)."""
+        hops = self.hops(atype, a, b)
+        if hops is None:
+            return math.inf
+        return sum(2 * self.taxi_h + h[2] for h in hops) + self.refuel_h * (len(hops) - 1)
+
+    # ------------------------------------------------------------------ planning
+
+    def plan(self, tail: TailState, dest: int, ready: float, load_h: float = 0.0, unload_h: float = 0.0,
+             delay_h: float = 0.0) -> Plan:
+        """Plan a flight from where the tail is to dest, loading load_h first and unloading unload_h after."""
+        p = Plan(dest=dest, ready=ready, crew=copy.copy(tail.crew), ute=copy.copy(tail.ute))
+        hops = self.hops(tail.type, tail.at, dest)
+        if hops is None:
+            return p
+        t = ready + load_h + delay_h
+        p.waits["delay"] = delay_h
+        for k, (x, y, airborne, km) in enumerate(hops):
+            last = k == len(hops) - 1
+            work_x = load_h if k == 0 else 0.0
+            work_y = unload_h if last else self.refuel_h
+            d = self._departure(tail, p, x, y, airborne, t, work_x, work_y)
+            if d == math.inf:
+                p.hops.clear()
+                return p
+            self._fly_hop(tail, p, x, y, airborne, km, d, work_x, work_y, "unload" if last else "refuel")
+            t = p.hops[-1].on_blocks + work_y
+        return p
+
+    def _fly_hop(self, tail: TailState, p: Plan, x: int, y: int, airborne: float, km: float, d: float,
+                 work_x: float, work_y: float, task_y: str) -> None:
+        takeoff = d + self.taxi_h
+        on_blocks = self._on_blocks(d, airborne)
+        p.hops.append(Hop(x, y, d, takeoff, takeoff + airborne, on_blocks, airborne, km))
+        if work_x > 0:
+            p.windows.append(Window(x, d - work_x, d, "load"))
+        if work_y > 0:
+            p.windows.append(Window(y, on_blocks, on_blocks + work_y, task_y))
+        p.crew.fly(d, on_blocks, tail.rules)
+        p.ute.spend(takeoff, airborne)
+
+    def _departure(self, tail: TailState, p: Plan, x: int, y: int, airborne: float, earliest_off: float,
+                   work_x: float, work_y: float) -> float:
+        """The earliest off-blocks from earliest_off at which every rule holds; pushes credited in p.waits."""
+        d = earliest_off
+        for _ in range(MAX_PUSHES):
+            before = d
+            d = self._push(p, "crew", x, d, self._crew_ok(tail, p, x, d, self._on_blocks(d, airborne)))
+            d = self._push(p, "ute", x, d, p.ute.earliest(d + self.taxi_h, airborne) - self.taxi_h)
+            d = self._push(p, "availability", x, d, _next_up(tail.down_days, d))
+            d = self._hours(p, x, y, airborne, d)
+            if work_x > 0:
+                d = self._push(p, "mog", x, d, self.books[x].earliest(d - work_x, work_x, tail.spots) + work_x)
+            if work_y > 0:
+                arrive = self._on_blocks(d, airborne)
+                d = self._push(p, "mog", y, d, d + self.books[y].earliest(arrive, work_y, tail.spots) - arrive)
+            if d == before or d == math.inf:
+                return d
+        raise RuntimeError(f"planning {tail.name} did not settle after {MAX_PUSHES} steps")
+
+    def _on_blocks(self, d: float, airborne: float) -> float:
+        """On-blocks of a hop that leaves the blocks at d (one formula, so windows meet exactly)."""
+        return d + self.taxi_h + airborne + self.taxi_h
+
+    def _hours(self, p: Plan, x: int, y: int, airborne: float, d: float) -> float:
+        if self.always[x] and self.always[y]:
+            return d
+        taxi, limit = self.taxi_h, d + 24.0 * 400
+        t = geo.joint_departure(d + taxi, self.open_sched[x], self.open_sched[y], airborne, limit)
+        d = self._push(p, "hours", x, d, t - taxi)
+        if d != math.inf and (self.weather[x] or self.weather[y]):
+            t = geo.joint_departure(d + taxi, self.open[x], self.open[y], airborne, limit)
+            d = self._push(p, "weather", x, d, t - taxi)
+        return d
+
+    def _push(self, p: Plan, kind: str, af: int, d: float, new: float) -> float:
+        if new <= d + PUSH_TOL_H:  # a rounding step, not a wait: the books tolerate it (sim.slots.OVERLAP_TOL_H)
+            return d
+        if new != math.inf:
+            p.waits[kind] += new - d
+            if kind == "mog":
+                p.mog_by_af[af] = p.mog_by_af.get(af, 0.0) + new - d
+            elif kind in ("crew", "ute", "availability"):
+                p.rests.append((kind, af, d, new))
+        return new
+
+    def _crew_ok(self, tail: TailState, p: Plan, x: int, d: float, on_blocks: float) -> float:
+        """d if the crew aboard can fly the hop; else a rested crew here, or the crew's own rest."""
+        rules = tail.rules
+        if p.crew.can_fly(d, on_blocks, rules):
+            return d
+        pool = self.pools.get((tail.fleet, x))
+        taken = sum(1 for af, _ in p.swaps if af == x)
+        spare = pool.earliest() if pool is not None and len(pool.heap) > taken and taken == 0 else math.inf
+        own = p.crew.earliest_fresh(rules)
+        if spare < own and spare <= d + PUSH_TOL_H:
+            p.swaps.append((x, p.crew))
+            p.crew = copy.copy(pool.heap[0][2])
+            return d
+        return max(d, min(own, spare))
+
+    # ------------------------------------------------------------------ committing
+
+    def commit(self, tail: TailState, p: Plan) -> None:
+        """Book the plan's windows and give the tail its crew and budget after the flight."""
+        for w in p.windows:
+            self.books[w.airfield].book(w.start, w.end, tail.spots)
+        for af, tired in p.swaps:
+            pool = self.pools[(tail.fleet, af)]
+            pool.take()
+            pool.add(tired, tail.rules)
+        tail.crew, tail.ute = p.crew, p.ute
+        tail.flown_h += p.airborne_h
+        if p.hops:
+            tail.at = p.dest
+
+    def ready_estimate(self, tail: TailState, now: float, first_block_h: float) -> float:
+        """When the tail could leave on a hop of first_block_h, counting only its crew and budget."""
+        rules = tail.rules
+        t = now
+        if not tail.crew.can_fly(t, t + first_block_h, rules):
+            pool = self.pools.get((tail.fleet, tail.at))
+            t = min(tail.crew.earliest_fresh(rules), pool.earliest() if pool is not None else math.inf)
+            t = max(now, t)
+        return tail.ute.earliest(t, max(0.0, first_block_h - 2 * self.taxi_h))
+
+
+def _next_up(down_days: frozenset[int], d: float) -> float:
+    """The earliest time from d on a day the tail is mission capable."""
+    if not down_days or d == math.inf:
+        return d
+    day = math.floor(d / 24.0)
+    if day not in down_days:
+        return d
+    while day in down_days:
+        day += 1
+    return day * 24.0

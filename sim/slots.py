@@ -1,0 +1,114 @@
+"""A slot book: the working parking spots (MOG) of one airfield, booked as time windows.
+
+Every ground task that needs a working spot (unloading, loading, refuelling) is booked before
+the aircraft commits to it, for a window whose length is known when it is booked. So nothing
+ever waits while holding a spot, and an aircraft takes off only when its arrival window at the
+destination is booked: there is no airborne holding, and no circular wait is possible (see
+docs/model.md, "Parking and departure slots").
+
+Usage is a step function kept as a sorted list of change points; windows are half-open
+[start, end), so one window may start exactly when another ends.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+# Windows that overlap by less than this are taken as meeting, not overlapping: plan times are sums of
+# floats, and a window computed back from its neighbour's end can land a rounding step inside it.
+OVERLAP_TOL_H = 1e-6
+
+
+class SlotBook:
+    """Booked spot usage of one airfield over time, against its capacity in spots."""
+
+    __slots__ = ("capacity", "times", "deltas", "base", "unlimited")
+
+    def __init__(self, capacity: float, unlimited: bool = False) -> None:
+        self.capacity = float(capacity)
+        self.unlimited = unlimited  # parking rule off: every window fits at once
+        self.times: list[float] = []  # change points, ascending
+        self.deltas: list[float] = []  # usage change at each point
+        self.base = 0.0  # usage before the first change point
+
+    # ------------------------------------------------------------------ queries
+
+    def _segments(self, t0: float) -> tuple[int, float]:
+        """Index of the first change point after t0, and the usage in force at t0."""
+        i = bisect.bisect_right(self.times, t0)
+        return i, self.base + sum(self.deltas[:i])
+
+    def earliest(self, t0: float, duration: float, need: float) -> float:
+        """The earliest start s >= t0 such that `need` spots are free throughout [s, s + duration),
+        ignoring overlaps shorter than OVERLAP_TOL_H at either end."""
+        if self.unlimited:
+            return t0
+        tol = OVERLAP_TOL_H
+        inner = self._earliest(t0 + tol, max(0.0, duration - 2 * tol), need)
+        return max(t0, inner - tol)
+
+    def _earliest(self, t0: float, duration: float, need: float) -> float:
+        limit = self.capacity - need + 1e-9
+        if limit < 0:
+            return math.inf
+        start = t0
+        i, usage = self._segments(t0)
+        times, deltas, n = self.times, self.deltas, len(self.times)
+        while True:
+            if usage > limit:  # busy at `start`: move to the next change point and try again
+                if i >= n:
+                    return math.inf  # never frees (cannot happen: every window ends)
+                start = times[i]
+                usage += deltas[i]
+                i += 1
+                while i < n and times[i] == start:
+                    usage += deltas[i]
+                    i += 1
+                continue
+            # free at `start`: is it free until start + duration?
+            j, u = i, usage
+            end = start + duration
+            while j < n and times[j] < end:
+                u += deltas[j]
+                if u > limit:
+                    break
+                j += 1
+            else:
+                return start
+            # blocked at times[j]: restart from there
+            start, i, usage = times[j], j + 1, u
+            while i < n and times[i] == start:
+                usage += deltas[i]
+                i += 1
+
+    def usage_at(self, t: float) -> float:
+        return self._segments(t)[1]
+
+    # ------------------------------------------------------------------ changes
+
+    def book(self, start: float, end: float, need: float) -> None:
+        """Record a window (the caller found it with `earliest`)."""
+        if self.unlimited or end <= start:
+            return
+        self._add(start, need)
+        self._add(end, -need)
+
+    def _add(self, t: float, delta: float) -> None:
+        i = bisect.bisect_left(self.times, t)
+        if i < len(self.times) and self.times[i] == t:
+            self.deltas[i] += delta
+            if abs(self.deltas[i]) < 1e-12:
+                del self.times[i]
+                del self.deltas[i]
+            return
+        self.times.insert(i, t)
+        self.deltas.insert(i, delta)
+
+    def forget_before(self, now: float) -> None:
+        """Fold change points before `now` into the base usage (they can no longer matter)."""
+        i = bisect.bisect_right(self.times, now)
+        if i > 64:  # amortised: fold in batches
+            self.base += sum(self.deltas[:i])
+            del self.times[:i]
+            del self.deltas[:i]
