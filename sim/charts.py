@@ -166,6 +166,7 @@ def gantt_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
             verts.setdefault(key, []).append([(x0, y0), (x0, y1), (x0 + w, y1), (x0 + w, y0)])
     for key, vs in verts.items():
         ax.add_collection(PolyCollection(vs, facecolors=colours.get(key, REPOSITION_COLOUR), linewidths=0))
+    down_handles = _gantt_downtime(ax, run, {t: y for y, t in enumerate(tails)}, base)
     ax.set_yticks(range(len(tails)))
     ax.set_yticklabels(tails, fontsize=max(4.0, min(7.5, 500 / max(1, len(tails)))))
     ax.set_ylim(max(len(tails), 1) - 0.5, -0.5)
@@ -180,15 +181,52 @@ def gantt_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     handles = [plt.Rectangle((0, 0), 1, 1, color=colours[c]) for c in conts]
     handles.append(plt.Rectangle((0, 0), 1, 1, color=REPOSITION_COLOUR))
     labels = [f"{c} ({nation[c]})" for c in conts] + ["empty (reposition)"]
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="load")
-    ax.set_title(f"{run.scenario.name}: aircraft schedule ({len(tails)} tails flew, {len(run.sorties)} flights)")
+    handles += [h for h, _ in down_handles]
+    labels += [label for _, label in down_handles]
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="flight / on the ground",
+              fontsize=8)
+    not_mc = sum(1 for d in run.downtime if d.kind == "availability" and d.end >= run.scenario.horizon)
+    extra = f"; {not_mc} not mission capable" if not_mc else ""
+    ax.set_title(f"{run.scenario.name}: aircraft schedule ({len(tails)} tails flew{extra}, {len(run.sorties)} flights)")
     ax.set_ylabel("aircraft (tail)")
     return _save(fig, out, "gantt", svg)
 
 
+# ground time that is not work, drawn as a thin band under the flights: (colour, hatch, label)
+DOWNTIME_STYLE = {
+    "crew": ("#444444", "", "crew rest"),
+    "ute": ("#aaaaaa", "////", "waiting for daily flying hours (UTE)"),
+    "availability": ("#dddddd", "....", "not mission capable"),
+    "maintenance": ("#000000", "xxxx", "scheduled maintenance"),
+    "repair": ("#CC79A7", "\\\\", "repair after a breakdown"),
+}
+
+
+def _gantt_downtime(ax, run, rows: dict[str, int], base: float) -> list[tuple]:
+    """Thin bands for crew rest, UTE waits, maintenance, repairs; returns legend (handle, label) pairs."""
+    from matplotlib.collections import PolyCollection
+
+    verts: dict[str, list] = {}
+    for d in run.downtime:
+        y = rows.get(d.tail)
+        if y is None or d.end <= d.start:
+            continue
+        x0, x1 = base + d.start / 24.0, base + min(d.end, run.end_h) / 24.0
+        verts.setdefault(d.kind, []).append([(x0, y + 0.12), (x0, y + 0.38), (x1, y + 0.38), (x1, y + 0.12)])
+    out = []
+    for kind, (colour, hatch, label) in DOWNTIME_STYLE.items():
+        if kind not in verts:
+            continue
+        ax.add_collection(PolyCollection(verts[kind], facecolors=colour, edgecolors="#666666" if hatch else colour,
+                                         hatch=hatch or None, linewidths=0.0))
+        out.append((plt.Rectangle((0, 0), 1, 1, facecolor=colour, hatch=hatch or None, edgecolor="#666666"), label))
+    return out
+
+
 def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
-    """One row per airfield: aircraft holding a working slot over time, scaled so that the row's
-    height is its MOG (the dashed line): a band touching the line is a full apron."""
+    """One row per airfield: working spots in use over time (an aircraft takes its type's spots
+    from on-blocks to the end of its ground task), scaled so that the row's height is its MOG (the
+    dashed line): a band touching the line is a full apron."""
     run = res.run
     counts = R.ground_counts(run)
     used = [a for a in run.scenario.airfields if a.id in counts]
@@ -201,8 +239,8 @@ def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
         t, c = counts[a.id]
         xs = _dates(run, np.concatenate([[lo], t, [hi]]))
         ys = np.concatenate([[0], c, [c[-1] if len(c) else 0]]) / a.mog * 0.8
-        peak = int(c.max()) if len(c) else 0
-        full = peak >= a.mog
+        peak = R.spots_value(c.max()) if len(c) else 0
+        full = peak >= a.mog - 1e-9
         ax.fill_between(xs, base, base + ys, step="post", color="#D55E00" if full else "#0072B2", alpha=0.55, lw=0)
         ax.hlines(base + 0.8, xs[0], xs[-1], colors="#b00020", linestyles="--", lw=0.8)
         ax.hlines(base, xs[0], xs[-1], colors="#bbbbbb", lw=0.6)
@@ -218,9 +256,9 @@ def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
 
     ax.legend([Patch(color="#0072B2", alpha=0.55), Patch(color="#D55E00", alpha=0.55),
                Line2D([], [], color="#b00020", ls="--", lw=0.8)],
-              ["aircraft on the ground", "... at an airfield that filled up", "MOG (row height)"],
+              ["working spots in use", "... at an airfield that filled up", "MOG (row height)"],
               loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-    ax.set_title(f"{run.scenario.name}: aircraft on the ground against MOG")
+    ax.set_title(f"{run.scenario.name}: working spots in use against MOG")
     return _save(fig, out, "airfields", svg)
 
 
@@ -437,9 +475,10 @@ def sorties_per_day_chart(res: R.Results, out: Path, svg: bool = False) -> list[
     return _save(fig, out, "sorties_per_day", svg)
 
 
-BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#E69F00", "mog": "#CC79A7",
-                     "hours": "#F0E442", "weather": "#7f7f7f", "delay": "#8c564b", "loading": "#56B4E9",
-                     "flying": "#0072B2", "road": "#009E73"}
+BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#E69F00", "crew": "#444444",
+                     "ute": "#bbbbbb", "availability": "#dddddd", "mog": "#CC79A7", "hours": "#F0E442",
+                     "weather": "#7f7f7f", "delay": "#8c564b", "loading": "#56B4E9", "flying": "#0072B2",
+                     "road": "#009E73"}
 
 
 def why_late_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:

@@ -75,6 +75,11 @@ class Sortie:
     crew: str = ""  # the crew that flew the last hop
 
 
+# the waits a sortie records, by kind (why-late part -> Sortie attribute)
+SORTIE_WAITS = {"crew": "wait_crew_h", "ute": "wait_ute_h", "availability": "wait_avail_h", "mog": "wait_mog_h",
+                "hours": "wait_hours_h", "weather": "wait_weather_h", "delay": "wait_delay_h"}
+
+
 @dataclass(slots=True)
 class GroundStay:
     """A working spot held at an airfield for a ground task (on-blocks to off-blocks of the task)."""
@@ -610,7 +615,7 @@ class Engine:
         self.run.horizon_reached = not self.all_closed.triggered
         self._record_blocked(now)
         run = self.run
-        run.sorties = [r for r in run.sorties if r.on_blocks <= now]  # flights still under way at the end do not count
+        run.sorties = [r for r in run.sorties if r.on_blocks <= now + 1e-9]  # flights still under way at the end do not count
         run.ground = [g for g in run.ground if g.start < now]
         run.downtime = [d for d in run.downtime if d.start < now]
         run.sorties.sort(key=operator.attrgetter("takeoff", "tail"))

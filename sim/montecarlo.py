@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.engine import SORTIE_WAITS
 from sim.randomness import replication_seed
 
-WAIT_KINDS = ("force", "aircraft", "mog", "hours", "weather", "delay")
+WAIT_KINDS = ("force", "aircraft", *SORTIE_WAITS)
 
 
 @dataclass
@@ -69,10 +70,8 @@ def replicate(args: tuple) -> list[Replica]:
         for r in run.sorties:
             if r.phase != "reposition":
                 waits["aircraft"] += r.assigned - r.released
-            waits["mog"] += r.wait_mog_h
-            waits["hours"] += r.wait_hours_h
-            waits["weather"] += r.wait_weather_h
-            waits["delay"] += r.wait_delay_h
+            for part, attr in SORTIE_WAITS.items():
+                waits[part] += getattr(r, attr)
         bound = {}
         for row in res.lines:
             if row.status != "MET":

@@ -28,6 +28,7 @@ SORTIE_COLUMNS = [
     "troops", "vehicles", "vehicle_count", "cargo_t", "payload_t", "distance_km", "released", "assigned",
     "ground_start", "off_blocks", "takeoff", "landing", "on_blocks", "unloaded", "flying_h",
     "wait_aircraft_min", "wait_mog_min", "wait_hours_min", "mog_wait_at", "wait_weather_min", "wait_delay_min",
+    "wait_crew_min", "wait_ute_min", "wait_avail_min", "crew",
 ]
 MOVEMENT_COLUMNS = [
     "id", "contingent", "nation", "phase", "mode", "from", "to", "priority", "troops", "vehicles", "cargo_t",
@@ -74,6 +75,7 @@ def sorties_csv(res: R.Results) -> str:
             R.iso(run, r.done), _num(r.flying_h, 3),
             _num((r.assigned - r.released) * 60, 1) if loaded else "", _num(r.wait_mog_h * 60, 1),
             _num(r.wait_hours_h * 60, 1), r.mog_at, _num(r.wait_weather_h * 60, 1), _num(r.wait_delay_h * 60, 1),
+            _num(r.wait_crew_h * 60, 1), _num(r.wait_ute_h * 60, 1), _num(r.wait_avail_h * 60, 1), r.crew,
         ])
     return buf.getvalue()
 

@@ -13,14 +13,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine import PHASES, Run, Sortie
+from sim.engine import PHASES, SORTIE_WAITS, Run, Sortie
 
-WAIT_PARTS = ("force", "aircraft", "reposition", "mog", "hours", "weather", "delay", "loading", "flying", "road")
+WAIT_PARTS = ("force", "aircraft", "reposition", "crew", "ute", "availability", "mog", "hours", "weather", "delay",
+              "loading", "flying", "road")
 PART_LABELS = {
     "force": "waiting for its ready time to pass or for the force to arrive first",
     "aircraft": "waiting for an aircraft",
     "reposition": "aircraft repositioning empty",
-    "mog": "waiting for parking (MOG)",
+    "crew": "waiting for a rested crew",
+    "ute": "waiting for the aircraft's daily flying hours (UTE)",
+    "availability": "aircraft not mission capable that day",
+    "mog": "waiting for a working spot (MOG slot) at either end",
     "hours": "waiting for operating hours or stated closures",
     "weather": "waiting out weather closures",
     "delay": "departure delays",
@@ -123,23 +127,28 @@ def _breakdown(run, m, row: LineRow, sorties: list[Sortie], repos, convoy) -> di
     parts["aircraft"] = last.assigned - released
     at_origin = last.assigned
     rp = repos.get((last.tail, last.line, last.assigned))
-    def waits(r: Sortie) -> float:
-        return r.wait_mog_h + r.wait_hours_h + r.wait_weather_h + r.wait_delay_h
-
     for r in ([rp] if rp is not None else []) + [last]:
-        parts["mog"] += r.wait_mog_h
-        parts["hours"] += r.wait_hours_h
-        parts["weather"] += r.wait_weather_h
-        parts["delay"] += r.wait_delay_h
+        for part, attr in SORTIE_WAITS.items():
+            parts[part] += getattr(r, attr)
     if rp is not None:
-        parts["reposition"] = (rp.on_blocks - rp.assigned) - waits(rp)
+        parts["reposition"] = (rp.on_blocks - rp.assigned) - sortie_waits_h(rp)
         at_origin = rp.on_blocks
     parts["loading"] = t.load_h
     # everything else on the loaded sortie is flight, taxi and refuelling stops
-    parts["flying"] = (last.on_blocks - at_origin) - waits(last) - t.load_h
+    parts["flying"] = (last.on_blocks - at_origin) - sortie_waits_h(last) - t.load_h
     return {k: round(v, 6) for k, v in parts.items()}
 
 
+def sortie_waits_h(r: Sortie) -> float:
+    """All the waits a sortie recorded before and between its hops."""
+    return sum(getattr(r, attr) for attr in SORTIE_WAITS.values())
+
+
+BOUND_LABELS = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours/closures",
+                "weather": "weather", "delay": "departure delays", "crew": "crew rest", "ute": "utilisation (UTE)",
+                "availability": "aircraft not mission capable"}
+DOWNTIME_LABELS = {"maintenance": "scheduled maintenance", "repair": "repairs",
+                   "availability": "aircraft not mission capable", "crew": "crew rest", "ute": "utilisation (UTE)"}
 FLEET_LOSS_SHARE = 0.15  # share of the fleet's time lost to one kind of wait that makes it the root cause
 
 
@@ -158,13 +167,12 @@ def _bound_by(row: LineRow, run: Run, mog_waits: dict[str, float]) -> str:
         label = "operating hours/closures" if kind == "hours" else "weather"
         return f"{label}: no take-off and landing possible until {when}"
     b = row.breakdown_h
-    waits = {k: b[k] for k in ("force", "aircraft", "mog", "hours", "weather", "delay")}
+    waits = {k: b[k] for k in ("force", "aircraft", *SORTIE_WAITS)}
     key = max(waits, key=lambda k: (waits[k], k))
     if waits[key] < 0.5:
         transit = sum(b[k] for k in ("reposition", "loading", "flying", "road"))
         return f"own ready time (transit alone {transit:.0f}h)"
-    label = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours/closures",
-             "weather": "weather", "delay": "departure delays"}[key]
+    label = BOUND_LABELS[key]
     if key == "mog":
         where = max(mog_waits, key=lambda k: (mog_waits[k], k)) if mog_waits else ""
         label += f" at {where}" if where else ""
@@ -189,8 +197,11 @@ def _fleet_losses(run: Run, row: LineRow) -> str:
         if r.tail in tails and r.on_blocks > start and r.assigned < end:
             if r.wait_mog_h:
                 lost[f"MOG at {r.mog_at or r.destination}"] += r.wait_mog_h
-            lost["operating hours/closures"] += r.wait_hours_h
-            lost["weather"] += r.wait_weather_h
+            for part in ("hours", "weather", "crew", "ute", "availability"):
+                lost[BOUND_LABELS[part]] += getattr(r, SORTIE_WAITS[part])
+    for d in run.downtime:  # maintenance, repairs and tails not mission capable, inside the window
+        if d.tail in tails and d.kind in ("maintenance", "repair", "availability"):
+            lost[DOWNTIME_LABELS[d.kind]] += max(0.0, min(d.end, end) - max(d.start, start))
     if not lost:
         return ""
     worst = max(lost, key=lambda k: (lost[k], k))
@@ -268,11 +279,11 @@ def fleet_summary(run: Run) -> dict[str, dict]:
 
 
 def ground_counts(run: Run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per airfield: (times, aircraft on the ground from that time on) as a step function."""
-    events: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    """Per airfield: (times, working spots in use from that time on) as a step function."""
+    events: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for g in run.ground:
         if g.end > g.start:
-            events[g.airfield] += [(g.start, 1), (g.end, -1)]
+            events[g.airfield] += [(g.start, g.spots), (g.end, -g.spots)]
     out = {}
     for af, ev in events.items():
         ev.sort(key=lambda e: (e[0], e[1]))  # departures before arrivals at the same instant
@@ -289,11 +300,17 @@ def airfield_summary(run: Run) -> dict[str, dict]:
         t_n = counts.get(a.id)
         out[a.id] = {
             "name": a.name or a.id, "mog": a.mog,
-            "peak_on_ground": int(t_n[1].max()) if t_n is not None and len(t_n[1]) else 0,
+            "peak_on_ground": spots_value(t_n[1].max()) if t_n is not None and len(t_n[1]) else 0,
             "departures": sum(1 for r in run.sorties if r.origin == a.id),
             "arrivals": sum(1 for r in run.sorties if r.destination == a.id),
         }
     return out
+
+
+def spots_value(x: float) -> float | int:
+    """Spots in use as a whole number when it is one (the usual case), else to one decimal."""
+    x = round(float(x), 6)
+    return int(x) if x == int(x) else round(x, 1)
 
 
 def in_theatre(run: Run) -> tuple[np.ndarray, list[str], np.ndarray]:

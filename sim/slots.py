@@ -46,7 +46,7 @@ class SlotBook:
             return t0
         tol = OVERLAP_TOL_H
         inner = self._earliest(t0 + tol, max(0.0, duration - 2 * tol), need)
-        return max(t0, inner - tol)
+        return t0 if inner <= t0 + tol else inner  # moved: start exactly where the blocking window ends
 
     def _earliest(self, t0: float, duration: float, need: float) -> float:
         limit = self.capacity - need + 1e-9
