@@ -5,12 +5,15 @@ Each returns located Problems; errors stop a run, warnings are printed and the r
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sim import geo
 from sim.errors import Problem
-from sim.scenario import Scenario, did_you_mean, path_str
+from sim.scenario import AircraftType, Equipment, Fleet, Movement, Scenario, did_you_mean, path_str
 from sim.timeparse import parse_hours
 from sim.yamlsrc import locate
 
@@ -53,17 +56,52 @@ def _known(kind: str, ids: list[str], value: str) -> str:
     return f"unknown {kind} {value!r} (known: {shown}){did_you_mean(value, ids)}"
 
 
+@dataclass(frozen=True)
+class _Ids:
+    """The ids of each section, in file order, for reference checks."""
+
+    airfields: list[str]
+    types: list[str]
+    equipment: list[str]
+    contingents: list[str]
+    fleets: list[str]
+
+    @staticmethod
+    def of(s: Scenario) -> _Ids:
+        return _Ids([a.id for a in s.airfields], [t.id for t in s.aircraft], [e.id for e in s.equipment],
+                    [c.id for c in s.contingents], [f.id for f in s.fleet])
+
+
 def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[Problem]]:
     r = _Report(raw, file)
-    airfield_ids = [a.id for a in s.airfields]
-    type_ids = [t.id for t in s.aircraft]
-    eq_ids = [e.id for e in s.equipment]
-    cont_ids = [c.id for c in s.contingents]
-    fleet_ids = [f.id for f in s.fleet]
+    ids = _Ids.of(s)
     # airfield ids, their index and the distance matrix, built by the first air line and shared by all
     # (rebuilding the matrix per line cost O(lines x airfields^2): 20-30 s at 1,500 lines, 250 airfields)
     geo_cache: dict = {}
+    _check_duplicates(s, r, raw)
+    for i, a in enumerate(s.airfields):
+        for j, c in enumerate(a.closed):
+            if s.h(c.end) <= s.h(c.start):
+                r.error(("airfields", i, "closed", j, "to"), "closure ends before it starts")
+    _check_fleets(s, r, ids)
+    for i, t in enumerate(s.aircraft):
+        _check_maxima(r, i, t)
+    _check_contingents(s, r, ids)
+    _check_vehicles_fit(s, r)
+    ok_refs, totals = _check_movements(s, r, ids, geo_cache)
+    _check_totals(s, r, totals)
+    if s.uncertainty is not None:
+        _check_uncertainty(s, r, ids)
+    if ok_refs:
+        _warn_unused(s, r)
+        _check_crew_duty(s, r, geo_cache)
+        _check_parking(s, r, geo_cache)
+        if not r.errors:
+            _check_mog_capacity(s, r)
+    return r.errors, r.warnings
 
+
+def _check_duplicates(s: Scenario, r: _Report, raw: Any) -> None:
     for section in ("airfields", "aircraft", "fleet", "equipment", "contingents", "movements"):
         seen: dict[str, int] = {}
         for i, item in enumerate(getattr(s, section)):
@@ -79,46 +117,37 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
             else:
                 seen[item.id] = i
 
-    for i, a in enumerate(s.airfields):
-        for j, c in enumerate(a.closed):
-            if s.h(c.end) <= s.h(c.start):
-                r.error(("airfields", i, "closed", j, "to"), "closure ends before it starts")
 
+def _check_fleets(s: Scenario, r: _Report, ids: _Ids) -> None:
     for i, f in enumerate(s.fleet):
-        if f.type not in type_ids:
-            r.unknown(("fleet", i, "type"), "aircraft type", "aircraft", type_ids, f.type)
-        if f.base not in airfield_ids:
-            r.unknown(("fleet", i, "base"), "airfield", "airfields", airfield_ids, f.base)
+        if f.type not in ids.types:
+            r.unknown(("fleet", i, "type"), "aircraft type", "aircraft", ids.types, f.type)
+        if f.base not in ids.airfields:
+            r.unknown(("fleet", i, "base"), "airfield", "airfields", ids.airfields, f.base)
         if f.available is not None and s.h(f.available) >= s.horizon:
             r.warn(("fleet", i, "available"), "fleet becomes available after the horizon; it will never fly")
+        _check_crew_stage(s, r, i, f, ids.airfields)
+        _check_mission_capable(s, r, i, f)
 
+
+def _check_contingents(s: Scenario, r: _Report, ids: _Ids) -> None:
     for i, c in enumerate(s.contingents):
-        if c.home not in airfield_ids:
-            r.unknown(("contingents", i, "home"), "airfield", "airfields", airfield_ids, c.home)
+        if c.home not in ids.airfields:
+            r.unknown(("contingents", i, "home"), "airfield", "airfields", ids.airfields, c.home)
         for eid, n in c.equipment.items():
-            if eid not in eq_ids and n:  # a zero count (e.g. set by a variant) needs no catalogue entry
-                r.unknown(("contingents", i, "equipment", eid), "equipment", "equipment", eq_ids, eid)
-        crew = sum(s.equipment_item(e).crew * n for e, n in c.equipment.items() if e in eq_ids)
+            if eid not in ids.equipment and n:  # a zero count (e.g. set by a variant) needs no catalogue entry
+                r.unknown(("contingents", i, "equipment", eid), "equipment", "equipment", ids.equipment, eid)
+        crew = sum(s.equipment_item(e).crew * n for e, n in c.equipment.items() if e in ids.equipment)
         if crew > c.troops:
             r.warn(("contingents", i, "troops"), f"its vehicles need {crew} crew but the contingent has {c.troops} troops; "
                    "vehicles will fly without their full crews")
         if c.troops == 0 and not any(c.equipment.values()) and c.cargo_t == 0:
             r.warn(("contingents", i), "contingent has no troops, vehicles or cargo")
 
-    # vehicles that no aircraft type can carry
-    used_eq = {eid for c in s.contingents for eid, n in c.equipment.items() if n}
-    if s.aircraft:
-        max_floor = max(t.floor_m for t in s.aircraft)
-        max_pay = max(t.payload_t for t in s.aircraft)
-        for i, e in enumerate(s.equipment):
-            if e.id not in used_eq:
-                continue
-            if e.length_m > max_floor:
-                r.error(("equipment", i, "length_m"), f"{e.id} is {e.length_m} m long; no aircraft type has that much floor (longest: {max_floor} m)")
-            if e.mass_t + e.crew * s.planning.troop_mass_t > max_pay:
-                r.error(("equipment", i, "mass_t"), f"{e.id} weighs {e.mass_t} t (with crew); no aircraft type carries that much (largest payload: {max_pay} t)")
 
-    # movement lines
+def _check_movements(s: Scenario, r: _Report, ids: _Ids, geo_cache: dict) -> tuple[bool, dict[tuple[str, str], list]]:
+    """Check every movement line; return whether all references are known, and each (contingent, phase)'s
+    totals [troops, equipment, cargo, index of its first line]."""
     dist_cache: dict[tuple[str, str], float] = {}
     coords = {a.id: (a.lat, a.lon) for a in s.airfields}
 
@@ -128,64 +157,77 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
         return dist_cache[(a, b)]
 
     totals: dict[tuple[str, str], list] = {}
-    deploys_of = Counter(m.contingent for m in s.movements if m.phase == "deploy")
     ok_refs = True
     for i, m in enumerate(s.movements):
-        loc = ("movements", i)
-        if m.contingent not in cont_ids:
-            r.unknown((*loc, "contingent"), "contingent", "contingents", cont_ids, m.contingent)
+        if m.contingent not in ids.contingents:
+            r.unknown(("movements", i, "contingent"), "contingent", "contingents", ids.contingents, m.contingent)
             ok_refs = False
             continue
-        for key, val in (("from", m.origin), ("to", m.destination)):
-            if val not in airfield_ids:
-                r.unknown((*loc, key), "airfield", "airfields", airfield_ids, val)
-                ok_refs = False
-        if m.origin == m.destination and m.origin in airfield_ids:
-            r.error((*loc, "to"), f"destination is the same as origin ({m.origin!r})")
-        for eid, n in (m.equipment or {}).items():
-            if eid not in eq_ids:
-                if not n:
-                    continue
-                r.unknown((*loc, "equipment", eid), "equipment", "equipment", eq_ids, eid)
-            elif m.equipment[eid] > s.contingent(m.contingent).equipment.get(eid, 0):
-                have = s.contingent(m.contingent).equipment.get(eid, 0)
-                r.error((*loc, "equipment", eid), f"moves {m.equipment[eid]} {eid} but contingent {m.contingent!r} has {have}")
-        for j, fid in enumerate(m.fleets or []):
-            if fid not in fleet_ids:
-                r.unknown((*loc, "fleets", j), "fleet", "fleet", fleet_ids, fid)
-        ready, deadline = s.h(m.ready), s.h(m.deadline)
-        if deadline <= ready:
-            r.error((*loc, "deadline"), f"deadline {m.deadline and _fmt(s, deadline)} is not after ready {_fmt(s, ready)}")
-        if m.earliest is not None and s.h(m.earliest) > deadline:
-            r.error((*loc, "earliest"), f"earliest arrival {_fmt(s, s.h(m.earliest))} is after the deadline {_fmt(s, deadline)}")
-        if ready < 0:
-            r.warn((*loc, "ready"), f"ready {_fmt(s, ready)} is before the scenario start; the line starts at the start")
-        if ready >= s.horizon:
-            r.error((*loc, "ready"), f"ready {_fmt(s, ready)} is after the horizon ({s.horizon:g} h from start); raise horizon")
-        c = s.contingent(m.contingent)
-        if m.troops is not None and m.troops > c.troops:
-            r.error((*loc, "troops"), f"moves {m.troops} troops but contingent {m.contingent!r} has {c.troops}")
-        if m.cargo_t is not None and m.cargo_t > c.cargo_t + 1e-9:
-            r.error((*loc, "cargo_t"), f"moves {m.cargo_t:g} t of cargo but contingent {m.contingent!r} has {c.cargo_t:g} t")
+        ok_refs = _check_movement(s, r, ids, i, m) and ok_refs
         troops, equipment, cargo = s.line_parts(m)
         tot = totals.setdefault((m.contingent, m.phase), [0, Counter(), 0.0, i])
         tot[0] += troops
         tot[1].update(equipment)
         tot[2] += cargo
+        _check_mode(s, r, i, m)
+        if m.mode == "air" and ok_refs and m.origin in coords and m.destination in coords:
+            _check_air_line(s, r, i, m, dist, coords, geo_cache)
+    return ok_refs, totals
 
-        road_fields = ("road_km", "convoy_kmh", "march_h_per_day")
-        if m.mode == "road":
-            if m.road_km is None:
-                r.error((*loc, "mode"), "a road line needs road_km (the road distance)")
-            if m.fleets:
-                r.error((*loc, "fleets"), "a road line is not flown; remove fleets")
-        else:
-            for key in road_fields:
-                if getattr(m, key) is not None:
-                    r.error((*loc, key), f"{key} applies to road lines only (this line's mode is air)")
-            if ok_refs and m.origin in coords and m.destination in coords:
-                _check_air_line(s, r, i, m, dist, coords, geo_cache)
 
+def _check_movement(s: Scenario, r: _Report, ids: _Ids, i: int, m: Movement) -> bool:
+    """References, parts and dates of one line (its contingent is known); False when an airfield is unknown."""
+    loc = ("movements", i)
+    ok_refs = True
+    for key, val in (("from", m.origin), ("to", m.destination)):
+        if val not in ids.airfields:
+            r.unknown((*loc, key), "airfield", "airfields", ids.airfields, val)
+            ok_refs = False
+    if m.origin == m.destination and m.origin in ids.airfields:
+        r.error((*loc, "to"), f"destination is the same as origin ({m.origin!r})")
+    c = s.contingent(m.contingent)
+    for eid, n in (m.equipment or {}).items():
+        if eid not in ids.equipment:
+            if n:
+                r.unknown((*loc, "equipment", eid), "equipment", "equipment", ids.equipment, eid)
+        elif n > c.equipment.get(eid, 0):
+            r.error((*loc, "equipment", eid), f"moves {n} {eid} but contingent {m.contingent!r} has {c.equipment.get(eid, 0)}")
+    for j, fid in enumerate(m.fleets or []):
+        if fid not in ids.fleets:
+            r.unknown((*loc, "fleets", j), "fleet", "fleet", ids.fleets, fid)
+    ready, deadline = s.h(m.ready), s.h(m.deadline)
+    if deadline <= ready:
+        r.error((*loc, "deadline"), f"deadline {m.deadline and _fmt(s, deadline)} is not after ready {_fmt(s, ready)}")
+    if m.earliest is not None and s.h(m.earliest) > deadline:
+        r.error((*loc, "earliest"), f"earliest arrival {_fmt(s, s.h(m.earliest))} is after the deadline {_fmt(s, deadline)}")
+    if ready < 0:
+        r.warn((*loc, "ready"), f"ready {_fmt(s, ready)} is before the scenario start; the line starts at the start")
+    if ready >= s.horizon:
+        r.error((*loc, "ready"), f"ready {_fmt(s, ready)} is after the horizon ({s.horizon:g} h from start); raise horizon")
+    if m.troops is not None and m.troops > c.troops:
+        r.error((*loc, "troops"), f"moves {m.troops} troops but contingent {m.contingent!r} has {c.troops}")
+    if m.cargo_t is not None and m.cargo_t > c.cargo_t + 1e-9:
+        r.error((*loc, "cargo_t"), f"moves {m.cargo_t:g} t of cargo but contingent {m.contingent!r} has {c.cargo_t:g} t")
+    return ok_refs
+
+
+def _check_mode(s: Scenario, r: _Report, i: int, m: Movement) -> None:
+    """Road lines need a distance and no fleets; air lines take no road fields."""
+    loc = ("movements", i)
+    if m.mode == "road":
+        if m.road_km is None:
+            r.error((*loc, "mode"), "a road line needs road_km (the road distance)")
+        if m.fleets:
+            r.error((*loc, "fleets"), "a road line is not flown; remove fleets")
+        return
+    for key in ("road_km", "convoy_kmh", "march_h_per_day"):
+        if getattr(m, key) is not None:
+            r.error((*loc, key), f"{key} applies to road lines only (this line's mode is air)")
+
+
+def _check_totals(s: Scenario, r: _Report, totals: dict[tuple[str, str], list]) -> None:
+    """What all lines of a contingent and phase move, against the contingent and (withdraw) the deployment."""
+    deploys_of = Counter(m.contingent for m in s.movements if m.phase == "deploy")
     for (cid, phase), (troops, equipment, cargo, i) in totals.items():
         c = s.contingent(cid)
         lines = [m for m in s.movements if m.contingent == cid and m.phase == phase]
@@ -202,53 +244,52 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
             r.warn(("movements", i), f"{phase} lines of {cid!r} move {troops} of {c.troops} troops and "
                    f"{sum(equipment.values())} of {sum(c.equipment.values())} vehicles; the rest "
                    f"{'stays behind' if phase == 'deploy' else 'stays in theatre'} (state every part to move all)")
-        if phase == "withdraw" and deploys_of[cid]:
-            dep = totals.get((cid, "deploy"))
-            if dep and troops > dep[0]:
+        dep = totals.get((cid, "deploy"))
+        if phase == "withdraw" and deploys_of[cid] and dep:
+            if troops > dep[0]:
                 r.error(("movements", i), f"withdraw lines of {cid!r} move {troops} troops but deploy lines bring in only {dep[0]}")
-            if dep:
-                for eid, n in equipment.items():
-                    if n > dep[1].get(eid, 0):
-                        r.error(("movements", i), f"withdraw lines of {cid!r} move {n} {eid} but deploy lines bring in only {dep[1].get(eid, 0)}")
+            for eid, n in equipment.items():
+                if n > dep[1].get(eid, 0):
+                    r.error(("movements", i), f"withdraw lines of {cid!r} move {n} {eid} but deploy lines bring in only {dep[1].get(eid, 0)}")
 
-    if s.uncertainty is not None:
-        u = s.uncertainty
-        line_ids = [m.id for m in s.movements]
-        for j, rule in enumerate(u.delays):
-            if rule.aircraft is not None and rule.aircraft not in type_ids:
-                r.unknown(("uncertainty", "delays", j, "aircraft"), "aircraft type", "aircraft", type_ids, rule.aircraft)
-            if rule.airfield is not None and rule.airfield not in airfield_ids:
-                r.unknown(("uncertainty", "delays", j, "airfield"), "airfield", "airfields", airfield_ids, rule.airfield)
-        for j, rule in enumerate(u.breakdowns):
-            if rule.aircraft is not None and rule.aircraft not in type_ids:
-                r.unknown(("uncertainty", "breakdowns", j, "aircraft"), "aircraft type", "aircraft", type_ids, rule.aircraft)
-        for j, rule in enumerate(u.weather):
-            if rule.airfield not in airfield_ids:
-                r.unknown(("uncertainty", "weather", j, "airfield"), "airfield", "airfields", airfield_ids, rule.airfield)
-        for j, rule in enumerate(u.road):
-            if rule.line is not None:
-                if rule.line not in line_ids:
-                    r.unknown(("uncertainty", "road", j, "line"), "movement line", "movements", line_ids, rule.line)
-                elif next(m for m in s.movements if m.id == rule.line).mode != "road":
-                    r.error(("uncertainty", "road", j, "line"), f"line {rule.line!r} is not a road line")
 
-    # warnings: fleets never used, contingents never withdrawn
-    if ok_refs:
-        air_lines = [m for m in s.movements if m.mode == "air"]
-        for i, f in enumerate(s.fleet):
-            if not any(m.fleets is None or f.id in m.fleets for m in air_lines):
-                r.warn(("fleet", i), f"fleet {f.id!r} is allowed on no air line; it will never fly")
-        withdrawn = {m.contingent for m in s.movements if m.phase == "withdraw"}
-        for i, c in enumerate(s.contingents):
-            if c.id in deploys_of and c.id not in withdrawn:
-                r.warn(("contingents", i), f"contingent {c.id!r} is deployed but never withdrawn")
-        flown_types = {f.type for f in s.fleet if any(m.fleets is None or f.id in m.fleets for m in air_lines)}
-        for i, t in enumerate(s.aircraft):
-            if t.id not in flown_types:
-                r.warn(("aircraft", i), f"aircraft type {t.id!r} is never flown (no fleet of it may fly any air line)")
-        if not r.errors:
-            _check_mog_capacity(s, r)
-    return r.errors, r.warnings
+def _check_uncertainty(s: Scenario, r: _Report, ids: _Ids) -> None:
+    """References of the uncertainty rules: aircraft types, airfields and road lines."""
+    u = s.uncertainty
+    types, airfields = ids.types, ids.airfields
+    line_ids = [m.id for m in s.movements]
+    for section, rules in (("delays", u.delays), ("breakdowns", u.breakdowns), ("availability", u.availability)):
+        for j, rule in enumerate(rules):
+            if rule.aircraft is not None and rule.aircraft not in types:
+                r.unknown(("uncertainty", section, j, "aircraft"), "aircraft type", "aircraft", types, rule.aircraft)
+            if getattr(rule, "airfield", None) is not None and rule.airfield not in airfields:
+                r.unknown(("uncertainty", section, j, "airfield"), "airfield", "airfields", airfields, rule.airfield)
+    for j, rule in enumerate(u.weather):
+        if rule.airfield not in airfields:
+            r.unknown(("uncertainty", "weather", j, "airfield"), "airfield", "airfields", airfields, rule.airfield)
+    for j, rule in enumerate(u.road):
+        if rule.line is not None:
+            if rule.line not in line_ids:
+                r.unknown(("uncertainty", "road", j, "line"), "movement line", "movements", line_ids, rule.line)
+            elif next(m for m in s.movements if m.id == rule.line).mode != "road":
+                r.error(("uncertainty", "road", j, "line"), f"line {rule.line!r} is not a road line")
+
+
+def _warn_unused(s: Scenario, r: _Report) -> None:
+    """Fleets and types never flown, contingents deployed but never withdrawn."""
+    air_lines = [m for m in s.movements if m.mode == "air"]
+    deployed = {m.contingent for m in s.movements if m.phase == "deploy"}
+    for i, f in enumerate(s.fleet):
+        if not any(m.fleets is None or f.id in m.fleets for m in air_lines):
+            r.warn(("fleet", i), f"fleet {f.id!r} is allowed on no air line; it will never fly")
+    withdrawn = {m.contingent for m in s.movements if m.phase == "withdraw"}
+    for i, c in enumerate(s.contingents):
+        if c.id in deployed and c.id not in withdrawn:
+            r.warn(("contingents", i), f"contingent {c.id!r} is deployed but never withdrawn")
+    flown_types = {f.type for f in s.fleet if any(m.fleets is None or f.id in m.fleets for m in air_lines)}
+    for i, t in enumerate(s.aircraft):
+        if t.id not in flown_types:
+            r.warn(("aircraft", i), f"aircraft type {t.id!r} is never flown (no fleet of it may fly any air line)")
 
 
 def _check_mog_capacity(s: Scenario, r: _Report) -> None:
@@ -309,26 +350,25 @@ def _check_air_line(s: Scenario, r: _Report, i: int, m, dist, coords, geo_cache:
     troops, equipment, cargo = s.line_parts(m)
     if troops and not any(t.seats > 0 for t in types):
         r.error((*loc, "troops"), f"line moves {troops} troops but no aircraft type allowed on it has seats")
+    known = {e.id for e in s.equipment}
     for eid, n in equipment.items():
-        if not n or eid not in {e.id for e in s.equipment}:
-            continue
-        e = s.equipment_item(eid)
-        if not any(e.length_m <= t.floor_m and e.mass_t <= t.payload_t for t in types):
-            r.error((*loc, "equipment", eid), f"no aircraft type allowed on this line can carry {eid} ({e.mass_t} t, {e.length_m} m)")
+        if n and eid in known:
+            _check_line_vehicle(s, r, (*loc, "equipment", eid), s.equipment_item(eid), types)
     # reach: direct, or through the scenario's airfields as refuelling stops
     if not geo_cache:
         ids = [a.id for a in s.airfields]
-        geo_cache.update(index={x: k for k, x in enumerate(ids)}, matrix=[[dist(a, b) for b in ids] for a in ids])
+        geo_cache.update(ids=ids, index={x: k for k, x in enumerate(ids)},
+                         matrix=[[dist(a, b) for b in ids] for a in ids], routes={})
     matrix = geo_cache["matrix"]
     a, b = geo_cache["index"][m.origin], geo_cache["index"][m.destination]
-    reachable = [t for t in types if geo.shortest_route(matrix, a, b, t.range_km) is not None]
+    reachable = [t for t in types if _route(geo_cache, t, a, b) is not None]
     if not reachable:
         best = max(t.range_km for t in types)
         r.error((*loc, "to"), f"leg {m.origin}->{m.destination} is {matrix[a][b]:.0f} km, longer than every allowed type's range (best {best:g} km), and no airfield in the scenario is in reach as a refuelling stop")
         return
     # deadline that cannot be met even with unlimited aircraft
     def sortie_h(t) -> float:
-        route = geo.shortest_route(matrix, a, b, t.range_km)
+        route = _route(geo_cache, t, a, b)
         legs = zip(route, route[1:])
         flight = sum(matrix[x][y] / t.cruise_kmh + s.planning.flight_allowance_h + 2 * s.planning.taxi_h for x, y in legs)
         return t.load_h + flight + s.planning.refuel_h * (len(route) - 2)
@@ -337,3 +377,333 @@ def _check_air_line(s: Scenario, r: _Report, i: int, m, dist, coords, geo_cache:
     ready = max(0.0, s.h(m.ready))
     if ready + fastest > s.h(m.deadline):
         r.warn((*loc, "deadline"), f"cannot be met even with unlimited aircraft: ready {_fmt(s, ready)} plus the fastest sortie ({fastest:.1f} h) is after it")
+
+
+# ------------------------------------------------------------------ helpers of the checks above
+
+EPS = 1e-9
+TOL_H = 1e-7  # as sim.crews.TOL_H: duty limits this close count as met
+
+
+def _num(x: float) -> str:
+    """A stated value for a message, as written: 16, 6.4, 3.46."""
+    return f"{x:g}"
+
+
+def _h(x: float) -> str:
+    """A computed number of hours for a message, to 2 decimals: 4.82, 7."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _n(count: int, word: str) -> str:
+    """'1 crew', '3 crews'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _up(x: float, step: float = 0.1) -> str:
+    """x rounded up to a step, for 'raise it to at least ...' advice."""
+    return _num(math.ceil(x / step - 1e-6) * step)
+
+
+def _default_note(t: AircraftType, field: str, lead: str = ", ") -> str:
+    """', the il-76md default from sim/factors.py' when the scenario does not state the type's value
+    (lead ' (' closes the parenthesis)."""
+    src = t.sources.get(field, "scenario")
+    if src == "scenario":
+        return ""
+    return f"{lead}the {src.split(':', 1)[0]} default from sim/factors.py{')' if lead.endswith('(') else ''}"
+
+
+def _types_value(t: AircraftType, field: str) -> str:
+    """' (the type's)' or ' (the il-76md default from sim/factors.py)', for a fleet value taken from its type."""
+    note = _default_note(t, field, "")
+    return f" ({note or 'the ' + t.id + ' type' + chr(39) + 's'})"
+
+
+def _type_of(s: Scenario, tid: str) -> AircraftType | None:
+    return s.aircraft_type(tid) if any(t.id == tid for t in s.aircraft) else None
+
+
+def _full_payload_t(s: Scenario, t: AircraftType) -> float:
+    """The most one vehicle may weigh on type t (sim.loadplan.capacity: planning or maximum payload)."""
+    if s.planning.rules.planning_loads:
+        return float(t.payload_t)
+    return float(t.max_payload_t or t.payload_t)
+
+
+def _check_maxima(r: _Report, i: int, t: AircraftType) -> None:
+    """The maxima (flown when planning loads are off) may not be below the planning load."""
+    if t.max_payload_t is not None and t.max_payload_t < t.payload_t - EPS:
+        r.error(("aircraft", i, "max_payload_t"),
+                f"planning payload {_num(t.payload_t)} t is above the maximum {_num(t.max_payload_t)} t"
+                f"{_default_note(t, 'max_payload_t', ' (')}; raise max_payload_t to at least "
+                f"{_num(t.payload_t)} or lower payload_t to at most {_num(t.max_payload_t)}")
+    if t.max_seats is not None and t.max_seats < t.seats:
+        r.error(("aircraft", i, "max_seats"),
+                f"planning seats {t.seats} are above the maximum {t.max_seats}"
+                f"{_default_note(t, 'max_seats', ' (')}; raise max_seats to at least {t.seats} "
+                f"or lower seats to at most {t.max_seats}")
+
+
+def _check_crew_stage(s: Scenario, r: _Report, i: int, f: Fleet, airfield_ids: list[str]) -> None:
+    """Staged crews wait at known airfields and are no more than the fleet's spare crews."""
+    for j, st in enumerate(f.crew_stage):
+        if st.airfield not in airfield_ids:
+            r.unknown(("fleet", i, "crew_stage", j, "airfield"), "airfield", "airfields", airfield_ids, st.airfield)
+    t = _type_of(s, f.type)
+    if t is None or not f.crew_stage:
+        return
+    ratio = float(f.crew_ratio if f.crew_ratio is not None else t.crew_ratio)
+    crews = round(f.count * ratio)
+    spares = max(0, crews - f.count)
+    total = sum(st.crews for st in f.crew_stage)
+    staged = 0
+    for j, st in enumerate(f.crew_stage):
+        staged += st.crews
+        if staged <= spares:
+            continue
+        what = f"stages {_n(st.crews, 'crew')}" if j == 0 else f"brings the staged crews to {staged}"
+        whose = "" if f.crew_ratio is not None else _types_value(t, "crew_ratio")
+        need = math.ceil((f.count + total) / f.count * 100 - 1e-6) / 100
+        r.error(("fleet", i, "crew_stage", j, "crews"),
+                f"{what}, but fleet {f.id!r} has {'only ' + _n(spares, 'spare crew') if spares else 'no spare crew'}: "
+                f"{_n(f.count, 'tail')} x crew_ratio {_num(ratio)}{whose} = {_n(crews, 'crew')}, one per tail; raise "
+                f"the fleet's crew_ratio to at least {_num(need)} to stage {_n(total, 'crew')}, or stage fewer")
+        return
+
+
+def _check_mission_capable(s: Scenario, r: _Report, i: int, f: Fleet) -> None:
+    """Warn when count x mc_rate rounds to no tail: the engine flies one anyway."""
+    t = _type_of(s, f.type)
+    if t is None or not s.planning.rules.availability:
+        return
+    if s.uncertainty is not None and any(u.aircraft in (None, f.type) for u in s.uncertainty.availability):
+        return  # each tail's status is drawn day by day instead
+    mc = float(f.mc_rate or t.mc_rate)
+    if f.count * mc < 0.5:
+        whose = "" if f.mc_rate is not None else _types_value(t, "mc_rate")
+        r.warn(("fleet", i, "mc_rate"),
+               f"{_n(f.count, 'tail')} x mc_rate {_num(mc)}{whose} = {f.count * mc:.2g} mission-capable tails, which "
+               "rounds to 0; sim flies 1 tail of this fleet anyway (every fleet flies at least one), more than "
+               "its mc_rate says; remove the fleet if none of it should fly")
+
+
+# hold dimension -> (vehicle is ... m X, a hold that Y, (Z: ...), type field)
+_DIMS = {"width": ("wide", "wide", "widest", "hold_width_m"), "height": ("high", "tall", "highest", "hold_height_m")}
+
+
+def _hold_too_small(e: Equipment, types: list[AircraftType], dim: str, scope: str) -> str | None:
+    """'mi-8 is 4.7 m high; no aircraft type{scope} has a hold that tall (highest: an-124 4.4 m)', or None
+    when some type's hold takes it in that dimension (or one of them is not known: not checked)."""
+    size = getattr(e, f"{dim}_m")
+    is_, that, most, field = _DIMS[dim]
+    holds = [(getattr(t, field), t.id) for t in types]
+    if size is None or not holds or any(h is None for h, _ in holds):
+        return None
+    best, tid = max(holds, key=lambda h: h[0])
+    if size <= best + EPS:
+        return None
+    return (f"{e.id} is {_num(size)} m {is_}; no aircraft type{scope} has a hold that {that} "
+            f"({most}: {tid} {_num(best)} m)")
+
+
+def _check_vehicles_fit(s: Scenario, r: _Report) -> None:
+    """Vehicles that no aircraft type at all can carry: too long, heavy, wide or high for every type."""
+    used_eq = {eid for c in s.contingents for eid, n in c.equipment.items() if n}
+    if not s.aircraft:
+        return
+    max_floor = max(t.floor_m for t in s.aircraft)
+    max_pay = max(_full_payload_t(s, t) for t in s.aircraft)
+    for i, e in enumerate(s.equipment):
+        if e.id not in used_eq:
+            continue
+        if e.length_m > max_floor:
+            r.error(("equipment", i, "length_m"), f"{e.id} is {_num(e.length_m)} m long; no aircraft type has that "
+                    f"much floor (longest: {_num(max_floor)} m)")
+        if e.mass_t + e.crew * s.planning.troop_mass_t > max_pay:
+            r.error(("equipment", i, "mass_t"), f"{e.id} weighs {_num(e.mass_t)} t (with crew); no aircraft type "
+                    f"carries that much (largest payload: {_num(max_pay)} t)")
+        for dim in _DIMS:
+            why = _hold_too_small(e, s.aircraft, dim, "")
+            if why:
+                r.error(("equipment", i, f"{dim}_m"), f"{why}; check {dim}_m, or add an aircraft type whose hold takes it")
+
+
+def _check_line_vehicle(s: Scenario, r: _Report, loc: tuple, e: Equipment, types: list[AircraftType]) -> None:
+    """A vehicle a line moves must fit, by length, width, height and mass, some type allowed on the line."""
+    from sim.loadplan import vehicle_fits_hold
+
+    if any(vehicle_fits_hold(e, t) and e.mass_t <= _full_payload_t(s, t) + EPS for t in types):
+        return
+    for dim in _DIMS:
+        why = _hold_too_small(e, types, dim, " allowed on this line")
+        if why:
+            r.error(loc, f"{why}; allow a fleet whose hold takes it on this line, or move {e.id} by another line")
+            return
+    dims = "".join(f", {_num(v)} m {_DIMS[d][0]}" for d in _DIMS if (v := getattr(e, f"{d}_m")) is not None)
+    r.error(loc, f"no aircraft type allowed on this line can carry {e.id} ({_num(e.mass_t)} t, {_num(e.length_m)} m long"
+            f"{dims}); allow a fleet that can carry it on this line, or move {e.id} by another line")
+
+
+# ------------------------------------------------------------------ crew duty and parking on every air line
+
+
+def _route(geo_cache: dict, t: AircraftType, a: int, b: int) -> list[int] | None:
+    """The refuelling route of type t from airfield index a to b (cached), as the engine flies it."""
+    key = (t.id, a, b)
+    routes = geo_cache["routes"]
+    if key not in routes:
+        routes[key] = geo.shortest_route(geo_cache["matrix"], a, b, t.range_km)
+    return routes[key]
+
+
+def _air_lines(s: Scenario) -> Iterator[Movement]:
+    """Air lines between two known, different airfields."""
+    ids = {a.id for a in s.airfields}
+    for m in s.movements:
+        if m.mode == "air" and m.origin in ids and m.destination in ids and m.origin != m.destination:
+            yield m
+
+
+def _line_fleets(s: Scenario, m: Movement) -> list[Fleet]:
+    """Fleets of a known type allowed on a line (as sim.loadplan.line_types)."""
+    types = {t.id for t in s.aircraft}
+    return [f for f in s.fleet if f.type in types and (m.fleets is None or f.id in m.fleets)]
+
+
+def _legs(geo_cache: dict, m: Movement, f: Fleet) -> list[tuple[str, str, str]]:
+    """(from, to, kind) of the flights a tail of fleet f makes for line m: loaded, and empty from and to its base."""
+    legs = [(m.origin, m.destination, "loaded")]
+    if f.base in geo_cache["index"]:
+        if f.base != m.origin:
+            legs.append((f.base, m.origin, "out"))
+        if f.base != m.destination:
+            legs.append((m.destination, f.base, "home"))
+    return legs
+
+
+def _what(kind: str, line: str) -> str:
+    """How a leg of _legs is flown, for a message."""
+    return {"loaded": f"on line {line!r}", "out": f"flying empty from its base to line {line!r}",
+            "home": f"flying home empty from line {line!r}"}[kind]
+
+
+def _duty_field(t: AircraftType, f: Fleet) -> str:
+    """The duty limit a fleet's crews fly to (the fleet's crew_augmented overrides the type's)."""
+    augmented = t.crew_augmented if f.crew_augmented is None else f.crew_augmented
+    return "crew_augmented_duty_h" if augmented else "crew_duty_h"
+
+
+def _longest_hop(s: Scenario, geo_cache: dict, t: AircraftType, a: str, b: str) -> tuple[float, float, str, str] | None:
+    """(off-blocks to on-blocks hours, km, from, to) of the longest hop of t's route from a to b."""
+    idx = geo_cache["index"]
+    route = _route(geo_cache, t, idx[a], idx[b])
+    if route is None:
+        return None  # out of reach: reported by _check_air_line
+    matrix, ids, p = geo_cache["matrix"], geo_cache["ids"], s.planning
+    x, y = max(zip(route, route[1:]), key=lambda xy: matrix[xy[0]][xy[1]])
+    km = matrix[x][y]
+    return 2 * p.taxi_h + km / t.cruise_kmh + p.flight_allowance_h, km, ids[x], ids[y]
+
+
+def _duty_legs(s: Scenario, types: dict[str, AircraftType], geo_cache: dict) -> dict[tuple, tuple[str, str, Fleet]]:
+    """Every (type, duty field, from, to) that some fleet must fly, with the first (kind, line, fleet) found.
+
+    Lines that allow the same fleets are taken together, so the work is fleets x airfields, not fleets x lines.
+    """
+    groups: dict[tuple | None, list[Movement]] = {}
+    for m in _air_lines(s):
+        groups.setdefault(None if m.fleets is None else tuple(sorted(set(m.fleets))), []).append(m)
+    legs: dict[tuple, tuple[str, str, Fleet]] = {}
+    for lines in groups.values():
+        crews: dict[tuple[str, str, str], Fleet] = {}  # (type, field, base) -> first fleet
+        for f in _line_fleets(s, lines[0]):
+            crews.setdefault((f.type, _duty_field(types[f.type], f), f.base), f)
+        origins: dict[str, str] = {}
+        dests: dict[str, str] = {}
+        for m in lines:
+            origins.setdefault(m.origin, m.id)
+            dests.setdefault(m.destination, m.id)
+            for (tid, field, _), f in crews.items():
+                legs.setdefault((tid, field, m.origin, m.destination), ("loaded", m.id, f))
+        for (tid, field, base), f in crews.items():
+            if base not in geo_cache["index"]:
+                continue
+            for a, line in origins.items():
+                if a != base:
+                    legs.setdefault((tid, field, base, a), ("out", line, f))
+            for b, line in dests.items():
+                if b != base:
+                    legs.setdefault((tid, field, b, base), ("home", line, f))
+    return legs
+
+
+def _check_crew_duty(s: Scenario, r: _Report, geo_cache: dict) -> None:
+    """Every hop a fleet must fly fits in its crews' duty period: report time plus off-blocks to on-blocks."""
+    if not s.planning.rules.crews or not geo_cache:
+        return
+    types = {t.id: t for t in s.aircraft}
+    worst: dict[tuple[str, str], tuple] = {}  # (type, duty field) -> (hop, km, from, to, what, fleet)
+    for (tid, field, a, b), (kind, line, f) in _duty_legs(s, types, geo_cache).items():
+        hop = _longest_hop(s, geo_cache, types[tid], a, b)
+        if hop is not None and ((tid, field) not in worst or hop[0] > worst[(tid, field)][0]):
+            worst[(tid, field)] = (*hop, _what(kind, line), f)
+    index = {t.id: i for i, t in enumerate(s.aircraft)}
+    for (tid, field), (hop, km, x, y, what, f) in worst.items():
+        t = types[tid]
+        if float(t.crew_report_h) + hop > float(getattr(t, field)) + TOL_H:
+            r.error(("aircraft", index[tid], field), _duty_message(s, t, field, f, (hop, km, x, y, what)))
+
+
+def _duty_message(s: Scenario, t: AircraftType, field: str, f: Fleet, worst: tuple) -> str:
+    hop, km, x, y, what = worst
+    p, report, duty = s.planning, float(t.crew_report_h), float(getattr(t, field))
+    need = report + hop
+    fleet = "" if f.crew_augmented is None else f"; fleet {f.id!r} sets crew_augmented: {str(f.crew_augmented).lower()}"
+    msg = (f"{t.id} crews may be on duty {_num(duty)} h ({field}{_default_note(t, field)}{fleet}), too short for "
+           f"the hop {x}->{y} they must fly {what}: report {_num(report)} h + {_h(hop)} h off-blocks to on-blocks "
+           f"({km:.0f} km at {_num(t.cruise_kmh)} km/h + {_num(p.flight_allowance_h)} h allowance + 2 x "
+           f"{_num(p.taxi_h)} h taxi) = {_h(need)} h; raise {field} to at least {_up(need)} h")
+    if field == "crew_duty_h" and float(t.crew_augmented_duty_h) + TOL_H >= need:
+        msg += f", fly augmented crews (crew_augmented: true, {_num(t.crew_augmented_duty_h)} h)"
+    return msg + ", or turn planning.rules.crews off"
+
+
+def _work_places(s: Scenario, geo_cache: dict, t: AircraftType, m: Movement, f: Fleet) -> Iterator[tuple[str, str]]:
+    """(airfield, what) where a tail of type t books a working spot for line m: load, unload, refuelling stops."""
+    if t.load_h > 0:
+        yield m.origin, f"loads there on line {m.id!r}"
+    if t.unload_h > 0:
+        yield m.destination, f"unloads there on line {m.id!r}"
+    if s.planning.refuel_h > 0:
+        idx, ids = geo_cache["index"], geo_cache["ids"]
+        for a, b, kind in _legs(geo_cache, m, f):
+            for stop in (_route(geo_cache, t, idx[a], idx[b]) or [])[1:-1]:
+                yield ids[stop], f"refuels there {_what(kind, m.id)}"
+
+
+def _check_parking(s: Scenario, r: _Report, geo_cache: dict) -> None:
+    """No type may need more parking spots than an airfield where it must work has (it would wait forever)."""
+    if not s.planning.rules.parking or not geo_cache:
+        return
+    mog = {a.id: a.mog for a in s.airfields}
+    smallest = min(mog.values())
+    big = {t.id: t for t in s.aircraft if t.spots > smallest + EPS}  # types that some airfield is too small for
+    if not big:
+        return
+    found: dict[tuple[str, str], str] = {}  # (type, airfield) -> what it does there (the first line found)
+    for m in _air_lines(s):
+        for f in _line_fleets(s, m):
+            t = big.get(f.type)
+            if t is None:
+                continue
+            for af, what in _work_places(s, geo_cache, t, m, f):
+                if t.spots > mog[af] + EPS:
+                    found.setdefault((t.id, af), what)
+    index = {t.id: i for i, t in enumerate(s.aircraft)}
+    for (tid, af), what in found.items():
+        t = s.aircraft_type(tid)
+        r.error(("aircraft", index[tid], "spots"),
+                f"{tid} takes {_num(t.spots)} parking spots (spots{_default_note(t, 'spots')}) but airfield {af!r} "
+                f"has mog {mog[af]}, and {tid} {what}; raise {af}'s mog to at least {math.ceil(t.spots - EPS)}, "
+                f"lower spots, keep {tid} fleets off that line, or turn planning.rules.parking off")

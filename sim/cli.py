@@ -269,6 +269,8 @@ def format_run(res) -> str:
     reasons = [f"  {r.id}: {r.bound_by}" for r in res.lines if r.bound_by]
     if reasons:  # below the table, so that the table stays narrow; the same text is in movements.csv
         table += "\n\nlate or open because:\n" + "\n".join(reasons)
+    if res.notes:
+        table += "\n\nnotes:\n" + "\n".join(f"  {n}" for n in res.notes)
     tot = res.totals
     offset = s.start.strftime("%z")
     lines = [f"{s.name}  (seed {run.seed}; times local at UTC{offset[:3]}:{offset[3:]})", "", table, ""]

@@ -40,6 +40,9 @@ class Crew:
     duty_start: float = math.nan
     last_on_blocks: float = -math.inf
 
+    def copy(self) -> Crew:
+        return Crew(self.name, self.duty_start, self.last_on_blocks)
+
     def rested_at(self, rules: CrewRules) -> float:
         """When this crew can next start a duty period."""
         return self.last_on_blocks + rules.rest_h
@@ -97,6 +100,11 @@ class UteBudget:
 
     def __post_init__(self) -> None:
         self.balance = self.ute_h_per_day
+
+    def copy(self) -> UteBudget:
+        twin = UteBudget.__new__(UteBudget)
+        twin.ute_h_per_day, twin.on, twin.balance, twin.at = self.ute_h_per_day, self.on, self.balance, self.at
+        return twin
 
     def level(self, t: float) -> float:
         return min(self.ute_h_per_day, self.balance + (t - self.at) * self.ute_h_per_day / 24.0)

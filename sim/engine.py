@@ -288,7 +288,7 @@ class Engine:
             t.maint_h = float(atype.maintenance_h)
             self._uncertainty_streams(t, f)
             self.tails.append(t)
-        self._make_crews(f, crew_rules, min(n_up, f.count))
+        self._make_crews(f, crew_rules)
 
     def _down_days(self, name: str, mc: float) -> frozenset[int]:
         rng = stream(self.seed, f"availability:{name}")
@@ -304,12 +304,12 @@ class Engine:
         t.rng_delay = stream(self.seed, f"delay:{t.name}") if t.delay_rules else None
         t.rng_breakdown = stream(self.seed, f"breakdown:{t.name}") if t.breakdown_rules else None
 
-    def _make_crews(self, f: Fleet, rules: CrewRules, flying: int) -> None:
-        """Spare crews beyond one per flying tail: staged where the scenario says, the rest at base."""
+    def _make_crews(self, f: Fleet, rules: CrewRules) -> None:
+        """Spare crews beyond one per tail: staged where the scenario says, the rest at base."""
         if not self.rules.crews:
             return
         ratio = float(f.crew_ratio or self.types[f.type].crew_ratio)
-        spares = max(0, round(f.count * ratio) - flying)
+        spares = max(0, round(f.count * ratio) - f.count)
         n = 0
         places = [(st.airfield, st.crews) for st in f.crew_stage] + [(f.base, spares - sum(x.crews for x in f.crew_stage))]
         for af, count in places:

@@ -97,7 +97,10 @@ def fill_type_defaults(data: Any) -> Any:
     key, factors = entry_for(out)
     for name in FIELDS:
         if name in out and out[name] is not None:
-            sources.setdefault(name, "scenario")
+            # a value the file states: "scenario", unless it is the catalogue's own value carried over
+            # from a resolved file (scenario.resolved.yaml run again keeps its sources)
+            if not (name in sources and out[name] == _default_value(name, factors, out)):
+                sources[name] = "scenario"
             continue
         if name in factors:
             value, why = factors[name]
@@ -110,3 +113,11 @@ def fill_type_defaults(data: Any) -> Any:
                 sources[name] = f"equal to {planned} (no maximum stated or known)"
     out["sources"] = sources
     return out
+
+
+def _default_value(name: str, factors: dict[str, tuple[Any, str]], data: dict) -> Any:
+    """The value the catalogue (or the planning value, for a maximum) would give a field."""
+    if name in factors:
+        return factors[name][0]
+    planned = {"max_payload_t": "payload_t", "max_seats": "seats"}.get(name)
+    return data.get(planned) if planned else None

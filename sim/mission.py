@@ -16,7 +16,6 @@ No SimPy here: plans are pure arithmetic on the books, the crew pools and the op
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -143,7 +142,7 @@ class Planner:
     def plan(self, tail: TailState, dest: int, ready: float, load_h: float = 0.0, unload_h: float = 0.0,
              delay_h: float = 0.0) -> Plan:
         """Plan a flight from where the tail is to dest, loading load_h first and unloading unload_h after."""
-        p = Plan(dest=dest, ready=ready, crew=copy.copy(tail.crew), ute=copy.copy(tail.ute))
+        p = Plan(dest=dest, ready=ready, crew=tail.crew.copy(), ute=tail.ute.copy())
         hops = self.hops(tail.type, tail.at, dest)
         if hops is None:
             return p
@@ -175,19 +174,31 @@ class Planner:
 
     def _departure(self, tail: TailState, p: Plan, x: int, y: int, airborne: float, earliest_off: float,
                    work_x: float, work_y: float) -> float:
-        """The earliest off-blocks from earliest_off at which every rule holds; pushes credited in p.waits."""
-        d = earliest_off
+        """The earliest off-blocks from earliest_off at which every rule holds; pushes credited in p.waits.
+
+        Rules that are off (or that cannot bind: an always-open pair of airfields, an unlimited apron)
+        are skipped rather than evaluated: this loop runs once or twice for every hop flown.
+        """
+        d, taxi, push = earliest_off, self.taxi_h, self._push
+        crews, ute, down = tail.rules.on, p.ute.on, tail.down_days
+        hours = not (self.always[x] and self.always[y])
+        book_x = self.books[x] if work_x > 0 and not self.books[x].unlimited else None
+        book_y = self.books[y] if work_y > 0 and not self.books[y].unlimited else None
         for _ in range(MAX_PUSHES):
             before = d
-            d = self._push(p, "crew", x, d, self._crew_ok(tail, p, x, d, self._on_blocks(d, airborne)))
-            d = self._push(p, "ute", x, d, p.ute.earliest(d + self.taxi_h, airborne) - self.taxi_h)
-            d = self._push(p, "availability", x, d, _next_up(tail.down_days, d))
-            d = self._hours(p, x, y, airborne, d)
-            if work_x > 0:
-                d = self._push(p, "mog", x, d, self.books[x].earliest(d - work_x, work_x, tail.spots) + work_x)
-            if work_y > 0:
-                arrive = self._on_blocks(d, airborne)
-                d = self._push(p, "mog", y, d, d + self.books[y].earliest(arrive, work_y, tail.spots) - arrive)
+            if crews:
+                d = push(p, "crew", x, d, self._crew_ok(tail, p, x, d, d + taxi + airborne + taxi))
+            if ute:
+                d = push(p, "ute", x, d, p.ute.earliest(d + taxi, airborne) - taxi)
+            if down:
+                d = push(p, "availability", x, d, _next_up(down, d))
+            if hours:
+                d = self._hours(p, x, y, airborne, d)
+            if book_x is not None:
+                d = push(p, "mog", x, d, book_x.earliest(d - work_x, work_x, tail.spots) + work_x)
+            if book_y is not None:
+                arrive = d + taxi + airborne + taxi
+                d = push(p, "mog", y, d, d + book_y.earliest(arrive, work_y, tail.spots) - arrive)
             if d == before or d == math.inf:
                 return d
         raise RuntimeError(f"planning {tail.name} did not settle after {MAX_PUSHES} steps")
@@ -229,7 +240,7 @@ class Planner:
         own = p.crew.earliest_fresh(rules)
         if spare < own and spare <= d + PUSH_TOL_H:
             p.swaps.append((x, p.crew))
-            p.crew = copy.copy(pool.heap[0][2])
+            p.crew = pool.heap[0][2].copy()
             return d
         return max(d, min(own, spare))
 
@@ -238,7 +249,9 @@ class Planner:
     def commit(self, tail: TailState, p: Plan) -> None:
         """Book the plan's windows and give the tail its crew and budget after the flight."""
         for w in p.windows:
-            self.books[w.airfield].book(w.start, w.end, tail.spots)
+            book = self.books[w.airfield]
+            book.forget_before(p.ready)
+            book.book(w.start, w.end, tail.spots)
         for af, tired in p.swaps:
             pool = self.pools[(tail.fleet, af)]
             pool.take()

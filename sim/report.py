@@ -149,6 +149,7 @@ def summary_dict(res: R.Results, warnings: list[str] | None = None) -> dict:
         "fleet": res.fleet,
         "airfields": res.airfields,
         "warnings": list(warnings or []),
+        "notes": list(res.notes),
     })
 
 

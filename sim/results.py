@@ -283,7 +283,8 @@ def ground_counts(run: Run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     events: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for g in run.ground:
         if g.end > g.start:
-            events[g.airfield] += [(g.start, g.spots), (g.end, -g.spots)]
+            # rounded to 1e-6 h: windows that meet within that are meeting, not overlapping (sim.slots)
+            events[g.airfield] += [(round(g.start, 6), g.spots), (round(g.end, 6), -g.spots)]
     out = {}
     for af, ev in events.items():
         ev.sort(key=lambda e: (e[0], e[1]))  # departures before arrivals at the same instant
@@ -413,11 +414,30 @@ class Results:
     fleet: dict
     airfields: dict
     totals: dict
+    notes: list[str] = field(default_factory=list)
 
 
 def analyse(run: Run) -> Results:
     rows = line_rows(run)
     return Results(
         run=run, lines=rows, phases=phase_summary(run, rows), contingents=contingent_summary(run, rows),
-        fleet=fleet_summary(run), airfields=airfield_summary(run), totals=totals(run),
+        fleet=fleet_summary(run), airfields=airfield_summary(run), totals=totals(run), notes=unused_types(run),
     )
+
+
+def unused_types(run: Run) -> list[str]:
+    """Air lines that several aircraft types may fly, and the types among them that never flew it."""
+    s = run.scenario
+    flown: dict[str, set[str]] = defaultdict(set)
+    for r in run.sorties:
+        if r.phase != "reposition":
+            flown[r.line].add(r.type)
+    out = []
+    for m in s.movements:
+        if m.mode != "air" or math.isnan(run.lines[m.id].closed):
+            continue
+        allowed = {f.type for f in s.fleet if m.fleets is None or f.id in m.fleets}
+        if len(allowed) > 1:
+            for t in sorted(allowed - flown[m.id]):
+                out.append(f"line {m.id}: {t} may fly it but never did (the other types took every load)")
+    return out

@@ -9,6 +9,16 @@ FRAGMENT a piece of the message. Cases that are not plain committed files (empty
 non-UTF-8, a directory, a missing file) are made in tmp_path by GENERATED below. tests/bad/parents/
 holds helper parents for the `extends` cases and is not a case itself.
 
+tests/bad/warnings/ holds scenarios that are valid but suspicious: each starts with
+
+    # expect warning: LINE: FRAGMENT
+
+and `sim validate` must accept it (exit 0) and print the warning at file:LINE.
+
+Cases 85 and on (the pacing rules' inputs) give as FRAGMENT the whole located message, field path
+included, so that the test pins the exact text; the rule-guarded ones must pass again with their
+rule turned off (RULE_OFF).
+
 For each case, `sim validate` and `sim run -o DIR` must exit 2 without a traceback, report the
 fragment at file:LINE, and write nothing (no DIR, no hidden .DIR.tmp-* folder, no stray files).
 The commands run in-process (sim.cli.main) for speed; a few cases and one batch of every committed
@@ -231,3 +241,82 @@ def test_validate_reports_every_file_of_a_batch(tmp_path):
     silent = [c.name for c in cases if f"{c.file}:" not in text]
     assert not silent, f"no problem printed for {silent}"
     assert _tree(tmp_path) == set()
+
+
+# ------------------------------------------------------------------ errors that a pacing rule turned off lifts
+
+# case -> the planning.rules switch that makes it valid (the check refuses only what that rule needs)
+RULE_OFF = {
+    "85-crew-duty-shorter-than-hop": "crews",
+    "86-augmented-duty-shorter-than-hop": "crews",
+    "89-spots-above-mog": "parking",
+    "98-spots-above-mog-at-refuelling-stop": "parking",
+}
+
+
+def _with_rule_off(path: Path, rule: str, folder: Path) -> Path:
+    """The case with `planning: {rules: {RULE: false}}` added (none of these cases has a planning section)."""
+    text = path.read_text(encoding="utf-8")
+    assert "\nplanning:" not in text
+    out = folder / path.name
+    out.write_text(text.replace("\nairfields:", f"\nplanning: {{rules: {{{rule}: false}}}}\nairfields:", 1), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(RULE_OFF))
+def test_rule_off_accepts_the_case(name: str, tmp_path, capsys):
+    assert name in {c.name for c in COMMITTED}
+    path = _with_rule_off(BAD / f"{name}.yaml", RULE_OFF[name], tmp_path)
+    code = main(["validate", str(path)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.out + printed.err
+
+
+# ------------------------------------------------------------------ valid but suspicious: warnings
+
+WARNINGS = BAD / "warnings"
+WARN_RE = re.compile(r"^# expect warning: (\d+): (.+?)\s*$")
+
+
+def _warning_cases() -> list[Case]:
+    cases = []
+    for p in sorted(WARNINGS.glob("*.yaml")):
+        first = p.read_text(encoding="utf-8").split("\n", 1)[0]
+        m = WARN_RE.match(first)
+        cases.append(Case(p.stem, int(m.group(1)) if m else -1, m.group(2) if m else f"<bad header: {first!r}>", file=p))
+    return cases
+
+
+WARNING_CASES = _warning_cases()
+
+
+def test_warning_corpus_is_complete():
+    assert WARNING_CASES, "no case in tests/bad/warnings"
+    assert not [c.name for c in WARNING_CASES if c.line < 0], "files without a '# expect warning: LINE: FRAGMENT' line"
+
+
+@pytest.mark.parametrize("case", WARNING_CASES, ids=[c.name for c in WARNING_CASES])
+def test_suspicious_scenario_is_warned(case: Case, capsys):
+    code = main(["validate", str(case.file)])
+    printed = capsys.readouterr()
+    text = printed.out + printed.err
+    assert "Traceback" not in text and "internal error" not in text, text
+    assert code == 0, f"validate refused a scenario that should only warn\n{text}"
+    prefix = f"{case.file}:{case.line}:"
+    at_line = [line for line in text.splitlines() if line.startswith(prefix)]
+    assert any(case.fragment in line[len(prefix):] for line in at_line), (
+        f"{case.fragment!r} not in the problems reported at {prefix!r}\n{text}")
+
+
+@pytest.mark.parametrize("addition", [
+    "planning: {rules: {availability: false}}\n",  # no mission-capable rate at all: every tail flies
+    "uncertainty: {availability: [{aircraft: an-124}]}\n",  # each tail's status is drawn day by day instead
+], ids=["availability-off", "random-availability"])
+def test_no_mission_capable_warning_when_the_count_is_not_rounded(addition: str, tmp_path, capsys):
+    case = next(c for c in WARNING_CASES if c.name == "01-no-mission-capable-tail")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(case.file.read_text(encoding="utf-8") + addition, encoding="utf-8")
+    code = main(["validate", str(path)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.out + printed.err
+    assert "mission-capable" not in printed.out + printed.err

@@ -22,3 +22,11 @@ def test_every_output_column_is_documented():
     text = (Path(__file__).resolve().parents[1] / "docs" / "outputs.md").read_text()
     missing = [c for c in SORTIE_COLUMNS + MOVEMENT_COLUMNS if f"| `{c}` |" not in text]
     assert not missing, f"docs/outputs.md does not describe columns {missing}"
+
+
+def test_validation_tables_are_current():
+    """docs/validation.md's forecast-beside-record tables are what the engine gives today."""
+    from sim import validation
+
+    text = validation.DOC.read_text(encoding="utf-8")
+    assert validation.updated_doc(text) == text, "out of date; run: python -m sim.validation"
