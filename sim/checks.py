@@ -377,6 +377,27 @@ def _check_air_line(s: Scenario, r: _Report, i: int, m, dist, coords, geo_cache:
     ready = max(0.0, s.h(m.ready))
     if ready + fastest > s.h(m.deadline):
         r.warn((*loc, "deadline"), f"cannot be met even with unlimited aircraft: ready {_fmt(s, ready)} plus the fastest sortie ({fastest:.1f} h) is after it")
+    _warn_idle_types(s, r, loc, m, types, reachable)
+
+
+def _warn_idle_types(s: Scenario, r: _Report, loc: tuple, m: Movement, types: list[AircraftType],
+                     reachable: list[AircraftType]) -> None:
+    """Among several types allowed on a line, one that can never fly it: out of range, or nothing fits."""
+    from sim.loadplan import LineStock
+
+    known = {e.id for e in s.equipment}
+    if len(types) < 2 or any(eid not in known for eid in s.line_parts(m)[1]):
+        return  # one type, or unknown vehicles (already an error)
+    stock = LineStock(s, m)
+    for t in types:
+        if t not in reachable:
+            why = f"no route from {m.origin} to {m.destination} within its {t.range_km:g} km range"
+        elif not stock.empty() and not stock.can_carry(t):
+            why = "none of the line's troops, vehicles or cargo fits it"
+        else:
+            continue
+        r.warn((*loc, "fleets") if m.fleets else loc,
+               f"aircraft type {t.id!r} may fly this line but never can: {why}; the other types will fly all of it")
 
 
 # ------------------------------------------------------------------ helpers of the checks above
