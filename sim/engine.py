@@ -285,6 +285,8 @@ class Engine:
                       spots=float(atype.spots), crew=Crew(f"{name}/c1"), ute=UteBudget(ute, rules.utilisation),
                       rules=crew_rules)
             t.down_days = self._down_days(name, mc) if random_mc else frozenset()
+            for day in sorted(t.down_days):
+                self.run.downtime.append(Downtime(name, "availability", f.base, day * 24.0, day * 24.0 + 24.0))
             t.available, t.wake, t.job = avail, None, None
             t.maint_every_h = float(atype.maintenance_every_h) if rules.availability else 0.0
             t.maint_h = float(atype.maintenance_h)

@@ -225,7 +225,7 @@ class Planner:
             p.waits[kind] += new - d
             if kind == "mog":
                 p.mog_by_af[af] = p.mog_by_af.get(af, 0.0) + new - d
-            elif kind in ("crew", "ute", "availability"):
+            elif kind in ("crew", "ute"):  # days not mission capable are recorded whole by the engine
                 p.rests.append((kind, af, d, new))
         return new
 
