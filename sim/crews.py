@@ -85,8 +85,20 @@ class CrewPool:
         """The earliest off-blocks a crew here can start a fresh duty period (inf: no crew here)."""
         return self.heap[0][0] if self.heap else math.inf
 
-    def take(self) -> Crew:
-        return heapq.heappop(self.heap)[2]
+    def best(self, exclude: frozenset[str] | set[str] = frozenset()) -> tuple[float, Crew | None]:
+        """The earliest-rested crew here whose name is not excluded: (its earliest off-blocks, crew)."""
+        if not exclude:
+            return (self.heap[0][0], self.heap[0][2]) if self.heap else (math.inf, None)
+        free = [e for e in self.heap if e[2].name not in exclude]
+        if not free:
+            return math.inf, None
+        top = min(free, key=lambda e: e[:2])
+        return top[0], top[2]
+
+    def take(self, name: str) -> None:
+        """Remove the crew of that name (it leaves with a tail)."""
+        self.heap = [e for e in self.heap if e[2].name != name]
+        heapq.heapify(self.heap)
 
 
 @dataclass(slots=True)

@@ -175,6 +175,17 @@ class _Tail(TailState):
                  "maint_every_h", "maint_h")
 
 
+@dataclass(slots=True)
+class _Job:
+    """What dispatch gave a tail: its load and booked loaded flight, or a repair (load None)."""
+
+    line: "_Line"
+    load: Load | None = None
+    flight: Plan | None = None
+    record: Sortie | None = None
+    repair_h: float = 0.0
+
+
 class _Line:
     """A movement line while it runs: its stock, its loads in flight, its result."""
 
@@ -407,21 +418,43 @@ class Engine:
     # ------------------------------------------------------------ dispatch
 
     def _dispatch(self) -> None:
-        """Give pending lines to idle tails: best line first, to the tail that can start soonest."""
+        """Give pending lines to idle tails: best line first, to the tail that delivers soonest."""
         while self.idle and self.active:
             pick = self._pick()
             if pick is None:
                 return
-            ln, tail = pick
-            load = ln.stock.carve(tail.type)
-            ln.carry = None  # what the stock can still give each type has changed
-            ln.in_flight += 1
-            if ln.stock.empty():
-                self.active.remove(ln)
+            ln, tail, ferry, flight = pick
             self._busy(tail)
-            tail.job = (ln, load)
+            tail.job = self._task(tail, ln, ferry, flight)
             if tail.wake is not None and not tail.wake.triggered:
                 tail.wake.succeed()
+
+    def _task(self, tail: _Tail, ln: _Line, ferry: Plan | None, flight: Plan) -> _Job:
+        """Task a tail with a line: a breakdown found now, or its load cut and both flights booked."""
+        now = self.env.now
+        if tail.breakdown_rules:
+            repair = self._breakdown(tail)
+            if repair is not None:  # unserviceable: repaired where it stands; the line waits for another
+                where = self.af_ids[tail.at]
+                self.run.breakdowns.append(Breakdown(tail.name, where, ln.m.id, now, repair))
+                self.run.downtime.append(Downtime(tail.name, "repair", where, now, now + repair))
+                return _Job(ln, repair_h=repair)
+        load = ln.stock.carve(tail.type)
+        ln.carry = None  # what the stock can still give each type has changed
+        ln.in_flight += 1
+        if ln.stock.empty():
+            self.active.remove(ln)
+        if tail.rng_delay is not None:  # random departure delays: plan again with this tail's draws
+            ferry, flight = self._plans(tail, ln, now, delays=True)
+        if ferry is not None:
+            self._commit(tail, ferry)
+            self._record(tail, ferry, "reposition", ln.m.id, None, now, now, now)
+        if not flight.hops:  # never open together: the tail waits out the run
+            return _Job(ln, load)
+        self._commit(tail, flight)
+        rec = self._record(tail, flight, ln.m.phase, ln.m.id, load, ln.result.released, now,
+                           flight.off_blocks - tail.type.load_h)
+        return _Job(ln, load, flight, rec)
 
     def _idle(self, tail: _Tail) -> None:
         self.idle.setdefault(tail.fleet, {})[tail.idx] = tail
@@ -432,7 +465,7 @@ class Engine:
         if not fleet:
             del self.idle[tail.fleet]
 
-    def _pick(self) -> tuple[_Line, _Tail] | None:
+    def _pick(self) -> tuple[_Line, _Tail, Plan | None, Plan] | None:
         """The best line that an idle tail can serve, and the tail that serves it."""
         now, idle = self.env.now, self.idle
         for ln in self.active:
@@ -443,16 +476,43 @@ class Engine:
             fleets = [f for f in idle if f in ln.fleets and self.fleet_type[f] in ln.carry]
             if fleets:
                 fit = [t for f in fleets for t in idle[f].values()]
-                return ln, min(fit, key=lambda t: (self._start_h(t, ln, now), t.fleet_order, t.idx))
+                return ln, *self._best_tail(fit, ln, now)
         return None
 
-    def _start_h(self, tail: _Tail, ln: _Line, now: float) -> float:
-        """When the tail could start on the line, plus the empty flying it would add (dispatch key)."""
-        planner = self.planner
-        to_origin = 0.0 if tail.at == ln.origin else planner.block_h(tail.type, tail.at, ln.origin)
-        home = 0.0 if tail.base == ln.dest else planner.block_h(tail.type, ln.dest, tail.base)
-        first = to_origin or planner.block_h(tail.type, ln.origin, ln.dest)
-        return planner.ready_estimate(tail, now, first) - now + to_origin + home
+    def _best_tail(self, fit: list[_Tail], ln: _Line, now: float) -> tuple[_Tail, Plan | None, Plan]:
+        """The tail that would deliver the line's next load soonest (plus its flight home after), and
+        its plans. Branch and bound: candidates in order of a cheap lower bound (crew and budget at
+        the start), the bound tightened with the airfields' slot books, and each candidate that could
+        still win planned in full, until no bound can beat the best plan found."""
+        home = {t.base: self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0 for t in fit}
+        bounds = sorted((self._bound_h(t, ln, now, False) + home[t.base], t.fleet_order, t.idx, t) for t in fit)
+        best: tuple | None = None
+        for bound, order, idx, t in bounds:
+            if best is not None and (bound, order, idx) >= best[:3]:
+                break
+            if best is not None and (self._bound_h(t, ln, now, True) + home[t.base], order, idx) >= best[:3]:
+                continue
+            ferry, flight = self._plans(t, ln, now)
+            key = (flight.on_blocks + home[t.base], order, idx, t, ferry, flight)
+            if best is None or key[:3] < best[:3]:
+                best = key
+        return best[3], best[4], best[5]
+
+    def _bound_h(self, tail: _Tail, ln: _Line, now: float, books: bool = True) -> float:
+        """A lower bound of the on-blocks of the loaded flight if this tail took the line now."""
+        return self.planner.delivery_bound(tail, now, ln.origin, ln.dest, tail.type.load_h, tail.type.unload_h,
+                                           books)
+
+    def _plans(self, tail: _Tail, ln: _Line, now: float, delays: bool = False) -> tuple[Plan | None, Plan]:
+        """The flight to the line's origin (None if there) and the loaded flight, planned now; nothing booked."""
+        planner, state, ready, ferry = self.planner, tail, now, None
+        if tail.at != ln.origin:
+            ferry = planner.plan(tail, ln.origin, now, delay_h=self._delay(tail, tail.at) if delays else 0.0)
+            if not ferry.hops:
+                return None, Plan(dest=ln.dest, ready=now)
+            state, ready = planner.after(tail, ferry), ferry.on_blocks
+        delay = self._delay(tail, ln.origin) if delays else 0.0
+        return ferry, planner.plan(state, ln.dest, ready, tail.type.load_h, tail.type.unload_h, delay, after=ferry)
 
     # ------------------------------------------------------------ tails
 
@@ -462,9 +522,8 @@ class Engine:
             yield env.timeout(tail.available)
         while True:
             yield from self._await_job(tail)
-            ln, load = tail.job
-            tail.job = None
-            yield from self._mission(tail, ln, load)
+            job, tail.job = tail.job, None
+            yield from self._mission(tail, job)
             if tail.maint_every_h > 0 and tail.flown_h >= tail.maint_every_h:
                 yield from self._maintenance(tail)
 
@@ -493,34 +552,23 @@ class Engine:
             self._dispatch()
         tail.wake = None
 
-    def _mission(self, tail: _Tail, ln: _Line, load: Load):
+    def _mission(self, tail: _Tail, job: _Job):
+        """Live a task booked at dispatch: repair, or fly and deliver the load, then unload."""
         env = self.env
-        assigned = env.now
-        if tail.breakdown_rules:
-            repair = self._breakdown(tail)
-            if repair is not None:  # unserviceable: the load goes back, the tail is repaired where it stands
-                self.run.breakdowns.append(Breakdown(tail.name, self.af_ids[tail.at], ln.m.id, env.now, repair))
-                self.run.downtime.append(Downtime(tail.name, "repair", self.af_ids[tail.at], env.now, env.now + repair))
-                self._put_back(ln, load)
-                yield env.timeout(repair)
-                return
-        if tail.at != ln.origin:
-            yield from self._fly_empty(tail, ln.origin, ln.m.id, assigned, assigned)
-        plan = self.planner.plan(tail, ln.dest, env.now, tail.type.load_h, tail.type.unload_h, self._delay(tail))
-        if not plan.hops:  # no route or never open together: the tail waits out the run
-            yield env.event()
-        self._commit(tail, plan)
-        rec = self._record(tail, plan, ln.m.phase, ln.m.id, load, ln.result.released, assigned,
-                           plan.off_blocks - tail.type.load_h)
-        yield env.timeout(plan.on_blocks - env.now)
-        self._deliver(ln, load)
+        if job.load is None:
+            yield env.timeout(job.repair_h)
+            return
+        if job.flight is None:
+            yield env.event()  # no flight possible: waits out the run
+        yield env.timeout(job.flight.on_blocks - env.now)
+        self._deliver(job.line, job.load)
         yield env.timeout(tail.type.unload_h)
-        rec.done = env.now
+        job.record.done = env.now
 
     def _fly_empty(self, tail: _Tail, dest: int, line: str, released: float, assigned: float):
         """Plan, commit and fly an empty flight (to a load's origin, or home)."""
         env = self.env
-        plan = self.planner.plan(tail, dest, env.now, delay_h=self._delay(tail))
+        plan = self.planner.plan(tail, dest, env.now, delay_h=self._delay(tail, tail.at))
         if not plan.hops:
             yield env.event()  # refused by validation; never loop
         self._commit(tail, plan)
@@ -528,7 +576,7 @@ class Engine:
         yield env.timeout(plan.on_blocks - env.now)
 
     def _commit(self, tail: _Tail, plan: Plan) -> None:
-        self.planner.commit(tail, plan)
+        self.planner.commit(tail, plan, self.env.now)
         run, name = self.run, tail.name
         for w in plan.windows:
             run.ground.append(GroundStay(self.af_ids[w.airfield], name, w.start, w.end, tail.spots, w.task))
@@ -553,15 +601,6 @@ class Engine:
         if ln.in_flight == 0 and ln.stock.empty():
             self._close(ln)
 
-    def _put_back(self, ln: _Line, load: Load) -> None:
-        was_empty = ln.stock.empty()
-        ln.stock.put_back(load)
-        ln.carry = None
-        ln.in_flight -= 1
-        if was_empty:
-            self._activate(ln)
-        self._dispatch()
-
     def _breakdown(self, tail: _Tail) -> float | None:
         """Repair time if the tail is found unserviceable now, else None (draws from the tail's stream)."""
         rng = tail.rng_breakdown
@@ -571,10 +610,11 @@ class Engine:
                 repair = max(repair or 0.0, rule.repair.sample(rng))
         return repair
 
-    def _delay(self, tail: _Tail) -> float:
+    def _delay(self, tail: _Tail, origin: int) -> float:
+        """Random departure delay of one flight from origin (every matching rule adds its own)."""
         if tail.rng_delay is None:
             return 0.0
-        af = self.af_ids[tail.at]
+        af = self.af_ids[origin]
         return sum(r.delay.sample(tail.rng_delay) for r in tail.delay_rules if r.airfield in (None, af))
 
     def _record(self, tail: _Tail, plan: Plan, phase: str, line: str, load: Load | None, released: float,

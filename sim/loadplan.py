@@ -188,14 +188,6 @@ class LineStock:
         load.floor_m += kg * self.floor_per_kg
         self.cargo_kg -= kg
 
-    def put_back(self, load: Load) -> None:
-        """Return a load that did not fly (its aircraft broke down) to the stock."""
-        self.troops += load.troops
-        self.cargo_kg += load.cargo_kg
-        for eid, n in load.vehicles.items():
-            k = next(i for i, e in enumerate(self.kinds) if e.id == eid)
-            self.counts[k] += n
-
 
 def plan_line(scenario: Scenario, m: Movement) -> list[Load]:
     """Every load of a line if its planning type flew all of it (an estimate for checks and benchmarks)."""

@@ -83,7 +83,8 @@ class Plan:
     waits: dict[str, float] = field(default_factory=lambda: dict.fromkeys(WAIT_KINDS, 0.0))
     mog_by_af: dict[int, float] = field(default_factory=dict)
     windows: list[Window] = field(default_factory=list)
-    swaps: list[tuple[int, Crew]] = field(default_factory=list)  # (airfield, tired crew left there)
+    swaps: list[tuple[int, Crew, str]] = field(default_factory=list)  # (airfield, tired crew left there, crew taken)
+    taken: frozenset[str] = frozenset()  # spare crews already promised to the flights planned before this one
     rests: list[tuple[str, int, float, float]] = field(default_factory=list)  # (kind, airfield, start, end)
     crew: Crew | None = None
     ute: UteBudget | None = None
@@ -117,6 +118,7 @@ class Planner:
         self.pools = pools
         self.taxi_h, self.allow_h, self.refuel_h = taxi_h, allow_h, refuel_h
         self._hops: dict[tuple[str, int, int], tuple | None] = {}
+        self._block: dict[tuple[str, int, int], float] = {}
 
     # ------------------------------------------------------------------ routes
 
@@ -131,18 +133,24 @@ class Planner:
         return self._hops[key]
 
     def block_h(self, atype: AircraftType, a: int, b: int) -> float:
-        """Off-blocks to on-blocks with no waits (taxi, flight, refuelling stops)."""
-        hops = self.hops(atype, a, b)
-        if hops is None:
-            return math.inf
-        return sum(2 * self.taxi_h + h[2] for h in hops) + self.refuel_h * (len(hops) - 1)
+        """Off-blocks to on-blocks with no waits (taxi, flight, refuelling stops); cached."""
+        key = (atype.id, a, b)
+        got = self._block.get(key)
+        if got is None:
+            hops = self.hops(atype, a, b)
+            got = math.inf if hops is None else \
+                sum(2 * self.taxi_h + h[2] for h in hops) + self.refuel_h * (len(hops) - 1)
+            self._block[key] = got
+        return got
 
     # ------------------------------------------------------------------ planning
 
     def plan(self, tail: TailState, dest: int, ready: float, load_h: float = 0.0, unload_h: float = 0.0,
-             delay_h: float = 0.0) -> Plan:
-        """Plan a flight from where the tail is to dest, loading load_h first and unloading unload_h after."""
-        p = Plan(dest=dest, ready=ready, crew=tail.crew.copy(), ute=tail.ute.copy())
+             delay_h: float = 0.0, after: Plan | None = None) -> Plan:
+        """Plan a flight from where the tail is to dest, loading load_h first and unloading unload_h after;
+        `after`: a flight planned before this one and not yet committed (its spare crews are taken)."""
+        taken = after.taken | {name for _, _, name in after.swaps} if after is not None else frozenset()
+        p = Plan(dest=dest, ready=ready, crew=tail.crew.copy(), ute=tail.ute.copy(), taken=frozenset(taken))
         hops = self.hops(tail.type, tail.at, dest)
         if hops is None:
             return p
@@ -234,42 +242,97 @@ class Planner:
         rules = tail.rules
         if p.crew.can_fly(d, on_blocks, rules):
             return d
-        pool = self.pools.get((tail.fleet, x))
-        taken = sum(1 for af, _ in p.swaps if af == x)
-        spare = pool.earliest() if pool is not None and len(pool.heap) > taken and taken == 0 else math.inf
         own = p.crew.earliest_fresh(rules)
+        pool = self.pools.get((tail.fleet, x))
+        if pool is None:
+            return max(d, own)
+        spare, crew = pool.best(p.taken | {name for _, _, name in p.swaps})
         if spare < own and spare <= d + PUSH_TOL_H:
-            p.swaps.append((x, p.crew))
-            p.crew = pool.heap[0][2].copy()
+            p.swaps.append((x, p.crew, crew.name))
+            p.crew = crew.copy()
             return d
         return max(d, min(own, spare))
 
     # ------------------------------------------------------------------ committing
 
-    def commit(self, tail: TailState, p: Plan) -> None:
+    def commit(self, tail: TailState, p: Plan, now: float) -> None:
         """Book the plan's windows and give the tail its crew and budget after the flight."""
         for w in p.windows:
             book = self.books[w.airfield]
-            book.forget_before(p.ready)
+            book.forget_before(now)  # the present, not the plan's start: that may lie ahead
             book.book(w.start, w.end, tail.spots)
-        for af, tired in p.swaps:
+        for af, tired, taken in p.swaps:
             pool = self.pools[(tail.fleet, af)]
-            pool.take()
+            pool.take(taken)
             pool.add(tired, tail.rules)
         tail.crew, tail.ute = p.crew, p.ute
         tail.flown_h += p.airborne_h
         if p.hops:
             tail.at = p.dest
 
+    def after(self, tail: TailState, p: Plan) -> TailState:
+        """The tail as it would be after the plan (a copy; nothing is booked or changed)."""
+        return TailState(tail.name, tail.idx, tail.type, tail.fleet, tail.fleet_order, tail.base, p.dest, tail.spots,
+                         p.crew, p.ute, tail.rules, tail.down_days, tail.flown_h + p.airborne_h)
+
+    def delivery_bound(self, tail: TailState, now: float, origin: int, dest: int, load_h: float,
+                       unload_h: float, books: bool = True) -> float:
+        """A lower bound of the loaded flight's on-blocks if the tail started now: the earliest start its
+        crew and budget allow for the first hop, a rest (or a spare crew) at the origin when even that
+        leaves the crew no duty for the loaded leg after the ferry, and the first free loading and
+        unloading windows (books=False leaves the windows out: a weaker bound, cheaper). Never above
+        what `plan` gives (the invariant tests check it)."""
+        atype = tail.type
+        leg_h = self.block_h(atype, origin, dest)
+        if tail.at == origin:
+            off = self.ready_estimate(tail, now + load_h, self._first_hop_h(atype, origin, dest))
+        else:
+            ferry_h = self.block_h(atype, tail.at, origin)
+            off1 = self.ready_estimate(tail, now, self._first_hop_h(atype, tail.at, origin))
+            off = off1 + ferry_h + load_h
+            if len(self.hops(atype, tail.at, origin) or ()) == 1 and len(self.hops(atype, origin, dest) or ()) == 1:
+                off = self._after_ferry(tail, off1, origin, ferry_h, off, leg_h)
+        if books and load_h > 0:
+            off = self.books[origin].earliest(off - load_h, load_h, tail.spots) + load_h
+        arrive = off + leg_h
+        return self.books[dest].earliest(arrive, unload_h, tail.spots) if books and unload_h > 0 else arrive
+
+    def _first_hop_h(self, atype: AircraftType, a: int, b: int) -> float:
+        hops = self.hops(atype, a, b)
+        return 2 * self.taxi_h + hops[0][2] if hops else math.inf
+
+    def _after_ferry(self, tail: TailState, off1: float, origin: int, ferry_h: float, off2: float,
+                     leg_h: float) -> float:
+        """The loaded flight's earliest off-blocks after a ferry leaving at off1, counting crew duty."""
+        rules = tail.rules
+        if not rules.on:
+            return off2
+        crew = tail.crew
+        # the most favourable duty start: its own duty if it can fly the ferry, else a fresh crew's
+        start = crew.duty_start_for(off1, rules) if crew.can_fly(off1, off1 + ferry_h, rules) \
+            else off1 - rules.report_h
+        if off2 + leg_h - start <= rules.duty_h + 1e-7:
+            return off2
+        # the crew cannot fly both legs in one duty: it rests (or changes) after the ferry, or before it
+        after = min(off1 + ferry_h + rules.rest_h + rules.report_h, self._spare_at(tail, origin))
+        before = min(crew.earliest_fresh(rules), self._spare_at(tail, tail.at)) + ferry_h + (off2 - off1 - ferry_h)
+        return max(off2, min(after, before))
+
+    def _spare_at(self, tail: TailState, airfield: int) -> float:
+        """The earliest off-blocks a spare crew of the tail's fleet waiting at an airfield allows."""
+        pool = self.pools.get((tail.fleet, airfield))
+        return pool.earliest() if pool is not None else math.inf
+
     def ready_estimate(self, tail: TailState, now: float, first_block_h: float) -> float:
-        """When the tail could leave on a hop of first_block_h, counting only its crew and budget."""
+        """The earliest off-blocks from now for a hop of first_block_h, counting only crew and budget."""
         rules = tail.rules
         t = now
         if not tail.crew.can_fly(t, t + first_block_h, rules):
             pool = self.pools.get((tail.fleet, tail.at))
             t = min(tail.crew.earliest_fresh(rules), pool.earliest() if pool is not None else math.inf)
             t = max(now, t)
-        return tail.ute.earliest(t, max(0.0, first_block_h - 2 * self.taxi_h))
+        taxi = self.taxi_h
+        return max(t, tail.ute.earliest(t + taxi, max(0.0, first_block_h - 2 * taxi)) - taxi)
 
 
 def _next_up(down_days: frozenset[int], d: float) -> float:

@@ -108,7 +108,7 @@ class SlotBook:
     def forget_before(self, now: float) -> None:
         """Fold change points before `now` into the base usage (they can no longer matter)."""
         i = bisect.bisect_right(self.times, now)
-        if i > 64:  # amortised: fold in batches
+        if i > 4:  # amortised: fold in small batches (every query sums the points before its start)
             self.base += sum(self.deltas[:i])
             del self.times[:i]
             del self.deltas[:i]

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine import simulate
+from sim.engine import Engine
 from sim.errors import ScenarioError
 from sim.timeparse import parse_hours
 from tests.helpers import build
@@ -84,12 +84,24 @@ def scenarios(draw):
     return data
 
 
+class _BoundChecked(Engine):
+    """The engine, checking that dispatch's lower bound never exceeds the plan it bounds: the branch
+    and bound that picks the tail is then exact (it never prunes the best tail)."""
+
+    def _plans(self, tail, ln, now, delays=False):
+        bound = self._bound_h(tail, ln, now)
+        ferry, flight = super()._plans(tail, ln, now, delays)
+        if not delays and flight.hops:
+            assert flight.on_blocks >= bound - 1e-6, f"{tail.name}: bound {bound} above plan {flight.on_blocks}"
+        return ferry, flight
+
+
 def _run(data):
     try:
         s = build(data)
     except ScenarioError:
         return None, None  # e.g. a leg no type can reach: refused, not simulated
-    return s, simulate(s)
+    return s, _BoundChecked(s).simulate()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -210,7 +222,14 @@ def _check_crews_and_budget(s, run) -> None:
         if not r.stops:  # one hop: one crew and one budget debit (stops may change crews mid-sortie)
             by_crew[r.crew].append(r)
         by_tail[r.tail].append(r)
-    if rules.crews:
+    if rules.crews:  # one crew is never aboard two aircraft at once
+        flown = defaultdict(list)
+        for r in run.sorties:
+            flown[r.crew].append((r.off_blocks, r.on_blocks, r.tail))
+        for crew, spans in flown.items():
+            spans.sort()
+            for (a0, a1, ta), (b0, b1, tb) in zip(spans, spans[1:]):
+                assert b0 >= a1 - EPS, f"{crew} aboard {ta} and {tb} at once"
         for crew, rows in by_crew.items():
             t = types[rows[0].type]
             duty_start, last_on = None, -1e9
