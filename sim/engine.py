@@ -484,6 +484,7 @@ class Engine:
         its plans. Branch and bound: candidates in order of a cheap lower bound (crew and budget at
         the start), the bound tightened with the airfields' slot books, and each candidate that could
         still win planned in full, until no bound can beat the best plan found."""
+        fit = _distinct(fit)
         home = {t.base: self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0 for t in fit}
         bounds = sorted((self._bound_h(t, ln, now, False) + home[t.base], t.fleet_order, t.idx, t) for t in fit)
         best: tuple | None = None
@@ -687,6 +688,21 @@ class Engine:
         _sort(run.ground, "start", "airfield", "tail")
         _sort(run.downtime, "start", "tail", "kind")
         return run
+
+
+def _distinct(tails: list[_Tail]) -> list[_Tail]:
+    """One tail (the first by fleet order and number) per group of tails in the same state: same
+    fleet and place, same crew duty, budget and down days. Their plans are the same, so dispatch
+    need bound and plan only one of each (a fleet idle at its base is one candidate, not fifty)."""
+    first: dict[tuple, _Tail] = {}
+    for t in tails:
+        c, u = t.crew, t.ute
+        key = (t.fleet, t.at, c.duty_start if c.duty_start == c.duty_start else -math.inf, c.last_on_blocks,
+               u.balance, u.at, t.down_days)
+        held = first.get(key)
+        if held is None or (t.fleet_order, t.idx) < (held.fleet_order, held.idx):
+            first[key] = t
+    return list(first.values())
 
 
 def _sort(records: list, *keys: str) -> None:
