@@ -23,6 +23,7 @@ import math
 import operator
 from dataclasses import dataclass, field
 
+import numpy as np
 import simpy
 
 from sim import geo
@@ -30,7 +31,7 @@ from sim.crews import Crew, CrewPool, CrewRules, UteBudget
 from sim.loadplan import Load, LineStock, line_types
 from sim.mission import Plan, Planner, TailState
 from sim.randomness import stream
-from sim.scenario import AircraftType, Fleet, Scenario
+from sim.scenario import AircraftType, Fleet, Movement, Scenario
 from sim.slots import SlotBook
 from sim.timeparse import parse_hours
 
@@ -168,11 +169,19 @@ class Run:
     downtime: list[Downtime] = field(default_factory=list)
 
 
+@dataclass(slots=True)
 class _Tail(TailState):
     """A tail's planning state plus what its SimPy process needs."""
 
-    __slots__ = ("wake", "job", "available", "rng_delay", "rng_breakdown", "delay_rules", "breakdown_rules",
-                 "maint_every_h", "maint_h")
+    available: float = 0.0  # hours from start when it can first fly
+    wake: simpy.Event | None = None  # only while it waits for work
+    job: _Job | None = None  # what dispatch gave it
+    maint_every_h: float = 0.0
+    maint_h: float = 0.0
+    delay_rules: list = field(default_factory=list)  # uncertainty rules that apply to it
+    breakdown_rules: list = field(default_factory=list)
+    rng_delay: np.random.Generator | None = None  # its named random streams (uncertainty only)
+    rng_breakdown: np.random.Generator | None = None
 
 
 @dataclass(slots=True)
@@ -192,11 +201,11 @@ class _Line:
     __slots__ = ("m", "order", "origin", "dest", "stock", "in_flight", "closed_event", "result", "key", "fleets",
                  "contingent", "type_ids", "carry")
 
-    def __init__(self, m, order: int, origin: int, dest: int, key: tuple, fleets: frozenset[str],
-                 closed_event: simpy.Event) -> None:
+    def __init__(self, m: Movement, order: int, origin: int, dest: int, key: tuple, fleets: frozenset[str],
+                 closed_event: simpy.Event, stock: LineStock) -> None:
         self.m, self.order, self.origin, self.dest, self.key = m, order, origin, dest, key
         self.fleets, self.closed_event, self.contingent = fleets, closed_event, m.contingent
-        self.stock: LineStock | None = None
+        self.stock = stock
         self.in_flight = 0
         self.result = LineResult(m.id)
         self.type_ids: frozenset[str] = frozenset()
@@ -278,10 +287,10 @@ class Engine:
         """The fleet's tails (mission-capable ones fly; the rest are recorded as down) and its crews."""
         s, atype, rules = self.s, self.types[f.type], self.rules
         crew_rules = CrewRules(rules.crews, atype.duty_h() if f.crew_augmented is None else
-                               float(atype.crew_augmented_duty_h if f.crew_augmented else atype.crew_duty_h),
-                               float(atype.crew_rest_h), float(atype.crew_report_h))
-        ute = float(f.ute_h_per_day or atype.ute_h_per_day)
-        mc = float(f.mc_rate or atype.mc_rate) if rules.availability else 1.0
+                               _hours(atype.crew_augmented_duty_h if f.crew_augmented else atype.crew_duty_h),
+                               _hours(atype.crew_rest_h), _hours(atype.crew_report_h))
+        ute = _hours(f.ute_h_per_day, atype.ute_h_per_day)
+        mc = _hours(f.mc_rate, atype.mc_rate) if rules.availability else 1.0
         random_mc = self.unc is not None and any(r.aircraft in (None, f.type) for r in self.unc.availability)
         n_up = f.count if random_mc else max(1, math.floor(f.count * mc + 0.5))
         avail = max(0.0, s.h(f.available))
@@ -293,14 +302,14 @@ class Engine:
                 self.run.downtime.append(Downtime(name, "availability", f.base, avail, s.horizon))
                 continue
             t = _Tail(name=name, idx=len(self.tails), type=atype, fleet=f.id, fleet_order=fo, base=base, at=base,
-                      spots=float(atype.spots), crew=Crew(f"{name}/c1"), ute=UteBudget(ute, rules.utilisation),
+                      spots=_hours(atype.spots), crew=Crew(f"{name}/c1"), ute=UteBudget(ute, rules.utilisation),
                       rules=crew_rules)
             t.down_days = self._down_days(name, mc) if random_mc else frozenset()
             for day in sorted(t.down_days):
                 self.run.downtime.append(Downtime(name, "availability", f.base, day * 24.0, day * 24.0 + 24.0))
-            t.available, t.wake, t.job = avail, None, None
-            t.maint_every_h = float(atype.maintenance_every_h) if rules.availability else 0.0
-            t.maint_h = float(atype.maintenance_h)
+            t.available = avail
+            t.maint_every_h = _hours(atype.maintenance_every_h) if rules.availability else 0.0
+            t.maint_h = _hours(atype.maintenance_h)
             self._uncertainty_streams(t, f)
             self.tails.append(t)
         self._make_crews(f, crew_rules)
@@ -323,7 +332,7 @@ class Engine:
         """Spare crews beyond one per tail: staged where the scenario says, the rest at base."""
         if not self.rules.crews:
             return
-        ratio = float(f.crew_ratio or self.types[f.type].crew_ratio)
+        ratio = _hours(f.crew_ratio, self.types[f.type].crew_ratio)
         spares = max(0, round(f.count * ratio) - f.count)
         n = 0
         places = [(st.airfield, st.crews) for st in f.crew_stage] + [(f.base, spares - sum(x.crews for x in f.crew_stage))]
@@ -339,7 +348,8 @@ class Engine:
         for order, m in enumerate(s.movements):
             fleets = frozenset(f.id for f in s.fleet if m.fleets is None or f.id in m.fleets)
             ln = _Line(m, order, self.af_index[m.origin], self.af_index[m.destination],
-                       (m.priority, s.h(m.deadline), s.h(m.ready), order), fleets, self.env.event())
+                       (m.priority, s.h(m.deadline), s.h(m.ready), order), fleets, self.env.event(),
+                       LineStock(s, m))
             troops, equipment, cargo = s.line_parts(m)
             ln.result.troops_left, ln.result.vehicles_left = troops, sum(equipment.values())
             ln.result.cargo_kg_left = round(cargo * 1000)
@@ -376,7 +386,6 @@ class Engine:
             if hold > 0:
                 yield env.timeout(hold)
         ln.result.released = env.now
-        ln.stock = LineStock(s, m)
         if ln.stock.empty():
             self._close(ln)
             return
@@ -497,6 +506,7 @@ class Engine:
             key = (flight.on_blocks + home[t.base], order, idx, t, ferry, flight)
             if best is None or key[:3] < best[:3]:
                 best = key
+        assert best is not None  # fit is never empty: _pick passes only lines some idle tail can serve
         return best[3], best[4], best[5]
 
     def _bound_h(self, tail: _Tail, ln: _Line, now: float, books: bool = True) -> float:
@@ -506,11 +516,13 @@ class Engine:
 
     def _plans(self, tail: _Tail, ln: _Line, now: float, delays: bool = False) -> tuple[Plan | None, Plan]:
         """The flight to the line's origin (None if there) and the loaded flight, planned now; nothing booked."""
-        planner, state, ready, ferry = self.planner, tail, now, None
+        planner, ready = self.planner, now
+        state: TailState = tail
+        ferry: Plan | None = None
         if tail.at != ln.origin:
             ferry = planner.plan(tail, ln.origin, now, delay_h=self._delay(tail, tail.at) if delays else 0.0)
             if not ferry.hops:
-                return None, Plan(dest=ln.dest, ready=now)
+                return None, Plan(ln.dest, now, tail.crew.copy(), tail.ute.copy())
             state, ready = planner.after(tail, ferry), ferry.on_blocks
         delay = self._delay(tail, ln.origin) if delays else 0.0
         return ferry, planner.plan(state, ln.dest, ready, tail.type.load_h, tail.type.unload_h, delay, after=ferry)
@@ -524,6 +536,7 @@ class Engine:
         while True:
             yield from self._await_job(tail)
             job, tail.job = tail.job, None
+            assert job is not None  # _await_job returns only once dispatch set it
             yield from self._mission(tail, job)
             if tail.maint_every_h > 0 and tail.flown_h >= tail.maint_every_h:
                 yield from self._maintenance(tail)
@@ -559,12 +572,14 @@ class Engine:
         if job.load is None:
             yield env.timeout(job.repair_h)
             return
-        if job.flight is None:
+        flight, record = job.flight, job.record
+        if flight is None or record is None:
             yield env.event()  # no flight possible: waits out the run
-        yield env.timeout(job.flight.on_blocks - env.now)
+            return
+        yield env.timeout(flight.on_blocks - env.now)
         self._deliver(job.line, job.load)
         yield env.timeout(tail.type.unload_h)
-        job.record.done = env.now
+        record.done = env.now
 
     def _fly_empty(self, tail: _Tail, dest: int, line: str, released: float, assigned: float):
         """Plan, commit and fly an empty flight (to a load's origin, or home)."""
@@ -605,6 +620,8 @@ class Engine:
     def _breakdown(self, tail: _Tail) -> float | None:
         """Repair time if the tail is found unserviceable now, else None (draws from the tail's stream)."""
         rng = tail.rng_breakdown
+        if rng is None:
+            return None
         repair = None
         for rule in tail.breakdown_rules:
             if rng.random() < rule.probability:
@@ -622,8 +639,9 @@ class Engine:
                 assigned: float, ground_start: float) -> Sortie:
         w, af, hops = plan.waits, self.af_ids, plan.hops
         first, last = hops[0], hops[-1]
+        stops: tuple[str, ...] = ()
         if len(hops) == 1:
-            stops, km, airborne = (), first.km, first.airborne_h
+            km, airborne = first.km, first.airborne_h
         else:
             stops, km, airborne = tuple(af[h.x] for h in hops[1:]), sum(h.km for h in hops), plan.airborne_h
         if load is not None:
@@ -647,7 +665,7 @@ class Engine:
     def _record_blocked(self, now: float) -> None:
         """For air lines still open at the end: is no flight between their airfields possible soon?"""
         for ln in self.lines.values():
-            if ln.m.mode != "air" or ln.stock is None or not math.isnan(ln.result.closed):
+            if ln.m.mode != "air" or math.isnan(ln.result.released) or not math.isnan(ln.result.closed):
                 continue
             atype = next((self.types[t] for t in sorted(ln.type_ids)), None)
             hops = self.planner.hops(atype, ln.origin, ln.dest) if atype else None
@@ -688,6 +706,14 @@ class Engine:
         _sort(run.ground, "start", "airfield", "tail")
         _sort(run.downtime, "start", "tail", "kind")
         return run
+
+
+def _hours(*values: float | bool | None) -> float:
+    """The first value that is set (a fleet's override, then its type's resolved factor), as a float."""
+    for v in values:
+        if v is not None:
+            return float(v)
+    raise ValueError("no value set (the type's planning factors are filled in when it is validated)")
 
 
 def _distinct(tails: list[_Tail]) -> list[_Tail]:

@@ -79,6 +79,8 @@ class Plan:
 
     dest: int
     ready: float  # when the tail could have started (its ground work or its departure)
+    crew: Crew  # the crew aboard after the flight (a copy until committed)
+    ute: UteBudget  # the budget after the flight (a copy until committed)
     hops: list[Hop] = field(default_factory=list)
     waits: dict[str, float] = field(default_factory=lambda: dict.fromkeys(WAIT_KINDS, 0.0))
     mog_by_af: dict[int, float] = field(default_factory=dict)
@@ -86,8 +88,6 @@ class Plan:
     swaps: list[tuple[int, Crew, str]] = field(default_factory=list)  # (airfield, tired crew left there, crew taken)
     taken: frozenset[str] = frozenset()  # spare crews already promised to the flights planned before this one
     rests: list[tuple[str, int, float, float]] = field(default_factory=list)  # (kind, airfield, start, end)
-    crew: Crew | None = None
-    ute: UteBudget | None = None
 
     @property
     def off_blocks(self) -> float:
@@ -247,7 +247,7 @@ class Planner:
         if pool is None:
             return max(d, own)
         spare, crew = pool.best(p.taken | {name for _, _, name in p.swaps})
-        if spare < own and spare <= d + PUSH_TOL_H:
+        if crew is not None and spare < own and spare <= d + PUSH_TOL_H:
             p.swaps.append((x, p.crew, crew.name))
             p.crew = crew.copy()
             return d
