@@ -28,7 +28,7 @@ import simpy
 
 from sim import geo
 from sim.crews import Crew, CrewPool, CrewRules, UteBudget
-from sim.loadplan import Load, LineStock, line_types
+from sim.loadplan import LineStock, Load, line_types
 from sim.mission import Plan, Planner, TailState
 from sim.randomness import stream
 from sim.scenario import AircraftType, Fleet, Movement, Scenario
@@ -188,7 +188,7 @@ class _Tail(TailState):
 class _Job:
     """What dispatch gave a tail: its load and booked loaded flight, or a repair (load None)."""
 
-    line: "_Line"
+    line: _Line
     load: Load | None = None
     flight: Plan | None = None
     record: Sortie | None = None
@@ -198,8 +198,21 @@ class _Job:
 class _Line:
     """A movement line while it runs: its stock, its loads in flight, its result."""
 
-    __slots__ = ("m", "order", "origin", "dest", "stock", "in_flight", "closed_event", "result", "key", "fleets",
-                 "contingent", "type_ids", "carry")
+    __slots__ = (
+        "carry",
+        "closed_event",
+        "contingent",
+        "dest",
+        "fleets",
+        "in_flight",
+        "key",
+        "m",
+        "order",
+        "origin",
+        "result",
+        "stock",
+        "type_ids",
+    )
 
     def __init__(self, m: Movement, order: int, origin: int, dest: int, key: tuple, fleets: frozenset[str],
                  closed_event: simpy.Event, stock: LineStock) -> None:

@@ -93,8 +93,18 @@ def line_types(scenario: Scenario, m: Movement) -> list[AircraftType]:
 class LineStock:
     """What is left of one line to fly, cut into loads as tails take it."""
 
-    __slots__ = ("line", "troops", "cargo_kg", "kinds", "counts", "troop_kg", "floor_per_kg", "load_factor",
-                 "planning_loads", "_caps")
+    __slots__ = (
+        "_caps",
+        "cargo_kg",
+        "counts",
+        "floor_per_kg",
+        "kinds",
+        "line",
+        "load_factor",
+        "planning_loads",
+        "troop_kg",
+        "troops",
+    )
 
     def __init__(self, scenario: Scenario, m: Movement) -> None:
         troops, equipment, cargo_t = scenario.line_parts(m)

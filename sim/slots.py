@@ -23,7 +23,7 @@ OVERLAP_TOL_H = 1e-6
 class SlotBook:
     """Booked spot usage of one airfield over time, against its capacity in spots."""
 
-    __slots__ = ("capacity", "times", "deltas", "base", "unlimited")
+    __slots__ = ("base", "capacity", "deltas", "times", "unlimited")
 
     def __init__(self, capacity: float, unlimited: bool = False) -> None:
         self.capacity = float(capacity)
