@@ -528,16 +528,40 @@ class Engine:
                                            books)
 
     def _plans(self, tail: _Tail, ln: _Line, now: float, delays: bool = False) -> tuple[Plan | None, Plan]:
-        """The flight to the line's origin (None if there) and the loaded flight, planned now; nothing booked."""
+        """The flight to the line's origin (None if there) and the loaded flight, planned now; nothing booked.
+
+        Each flight leaves as early as its rules allow. When that makes the crew run out of duty at the
+        origin, a second chain is tried in which the empty flight leaves late enough for one duty to
+        cover both (the crew rests before it instead of at the origin); the one that delivers sooner wins.
+        """
+        ferry_delay = self._delay(tail, tail.at) if delays and tail.at != ln.origin else 0.0
+        delay = self._delay(tail, ln.origin) if delays else 0.0
+        ferry, flight = self._chain(tail, ln, now, now, ferry_delay, delay)
+        rules = tail.rules
+        if ferry is None or not flight.hops or flight.waits["crew"] <= 0 or not rules.on:
+            return ferry, flight
+        leg_h = self.planner.block_h(tail.type, ln.origin, ln.dest)
+        report = flight.off_blocks - flight.waits["crew"] + leg_h - rules.duty_h  # one duty to that on-blocks
+        if report <= now:
+            return ferry, flight
+        alt = self._chain(tail, ln, now, report + rules.report_h, ferry_delay, delay)
+        return alt if alt[1].hops and alt[1].on_blocks < flight.on_blocks else (ferry, flight)
+
+    def _chain(self, tail: _Tail, ln: _Line, now: float, leave: float, ferry_delay: float,
+               delay: float) -> tuple[Plan | None, Plan]:
+        """The empty flight to the origin, ready to leave at `leave` (its crew resting until then), and
+        the loaded flight after it."""
         planner, ready = self.planner, now
         state: TailState = tail
         ferry: Plan | None = None
         if tail.at != ln.origin:
-            ferry = planner.plan(tail, ln.origin, now, delay_h=self._delay(tail, tail.at) if delays else 0.0)
+            ferry = planner.plan(tail, ln.origin, leave, delay_h=ferry_delay)
             if not ferry.hops:
                 return None, Plan(ln.dest, now, tail.crew.copy(), tail.ute.copy())
+            if leave > now:  # held back for crew duty: a crew wait, from the task to `leave`
+                ferry.waits["crew"] += leave - now
+                ferry.rests.append(("crew", tail.at, now, leave))
             state, ready = planner.after(tail, ferry), ferry.on_blocks
-        delay = self._delay(tail, ln.origin) if delays else 0.0
         return ferry, planner.plan(state, ln.dest, ready, tail.type.load_h, tail.type.unload_h, delay, after=ferry)
 
     # ------------------------------------------------------------ tails
