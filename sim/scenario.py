@@ -607,6 +607,8 @@ def _problem_from_pydantic(err: dict, raw: LocDict, file: str) -> Problem:
         msg = f"{shown!r} is out of range; must be {op} {shown_bound}"
         if isinstance(written, str) and isinstance(bound, (int, float)) and bound >= 48:
             msg += f" h ({bound / 24:g}d)"
+        if loc and loc[-1] == "load_factor":
+            msg += " (the share of the planning load each sortie uses: above 0, at most 1)"
     elif kind in ("int_parsing", "int_type", "int_from_float"):
         msg = f"expected a whole number, got {value!r}" + _bool_hint(value)
     elif kind in ("float_parsing", "float_type"):
