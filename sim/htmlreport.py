@@ -171,10 +171,11 @@ def run_report(res: R.Results, folder: Path, warnings: list[str], resolved_yaml:
                  "all of them are in sorties.csv beside this report.</p>")
     srows = [[k + 1, r.tail, r.phase, r.line, r.contingent, f"{r.origin} \u2192 {r.destination}", r.troops,
               sum(r.vehicles.values()), f"{r.cargo_kg / 1000:g}", t(r.takeoff), t(r.on_blocks),
-              f"{r.wait_mog_h * 60:.0f}", f"{r.wait_hours_h * 60:.0f}"] for k, r in enumerate(run.sorties[:SORTIE_ROWS_SHOWN])]
+              f"{r.wait_crew_h * 60:.0f}", f"{r.wait_mog_h * 60:.0f}", f"{r.wait_hours_h * 60:.0f}"]
+             for k, r in enumerate(run.sorties[:SORTIE_ROWS_SHOWN])]
     parts.append(_table(["#", "tail", "phase", "line", "contingent", "route", "troops", "vehicles", "cargo t",
-                         "take-off", "on blocks", "MOG wait min", "hours wait min"], srows,
-                        num_cols={0, 6, 7, 8, 11, 12}))
+                         "take-off", "on blocks", "crew wait min", "MOG wait min", "hours wait min"], srows,
+                        num_cols={0, 6, 7, 8, 11, 12, 13}))
     parts.append("<h2>Scenario as run</h2><details><summary>Show the resolved scenario (every default filled in)"
                  f"</summary><pre>{esc(resolved_yaml)}</pre></details>")
     return _page(f"{s.name}: sim report", "".join(parts))
