@@ -544,13 +544,15 @@ class Engine:
         report = flight.off_blocks - flight.waits["crew"] + leg_h - rules.duty_h  # one duty to that on-blocks
         if report <= now:
             return ferry, flight
-        alt = self._chain(tail, ln, now, report + rules.report_h, ferry_delay, delay)
+        greedy = {k: ferry.waits[k] + flight.waits[k] for k in flight.waits}  # the waits the hold replaces
+        alt = self._chain(tail, ln, now, report + rules.report_h, ferry_delay, delay, greedy)
         return alt if alt[1].hops and alt[1].on_blocks < flight.on_blocks else (ferry, flight)
 
     def _chain(self, tail: _Tail, ln: _Line, now: float, leave: float, ferry_delay: float,
-               delay: float) -> tuple[Plan | None, Plan]:
-        """The empty flight to the origin, ready to leave at `leave` (its crew resting until then), and
-        the loaded flight after it."""
+               delay: float, held_for: dict[str, float] | None = None) -> tuple[Plan | None, Plan]:
+        """The empty flight to the origin, ready to leave at `leave`, and the loaded flight after it.
+        Holding the empty flight back moves waits the greedy chain would have had (before or after the
+        ferry) to before it: `held_for` are those waits, and the hold is credited to them."""
         planner, ready = self.planner, now
         state: TailState = tail
         ferry: Plan | None = None
@@ -558,9 +560,10 @@ class Engine:
             ferry = planner.plan(tail, ln.origin, leave, delay_h=ferry_delay)
             if not ferry.hops:
                 return None, Plan(ln.dest, now, tail.crew.copy(), tail.ute.copy())
-            if leave > now:  # held back for crew duty: a crew wait, from the task to `leave`
-                ferry.waits["crew"] += leave - now
-                ferry.rests.append(("crew", tail.at, now, leave))
+            if leave > now:
+                crew_h = _credit_hold(ferry, leave - now, held_for or {})
+                if crew_h > 0:
+                    ferry.rests.append(("crew", tail.at, leave - crew_h, leave))
             state, ready = planner.after(tail, ferry), ferry.on_blocks
         return ferry, planner.plan(state, ln.dest, ready, tail.type.load_h, tail.type.unload_h, delay, after=ferry)
 
@@ -743,6 +746,18 @@ class Engine:
         _sort(run.ground, "start", "airfield", "tail")
         _sort(run.downtime, "start", "tail", "kind")
         return run
+
+
+def _credit_hold(plan: Plan, hold_h: float, held_for: dict[str, float]) -> float:
+    """Credit a deliberate hold before an empty flight to the waits it stands for: first the waits other
+    than crew rest that the flights would have had without it (closures, hours, spots, budget),
+    in proportion to them, and the rest to crew duty (returned). The parts still add up exactly."""
+    others = {k: v for k, v in held_for.items() if k not in ("crew", "delay") and v > 0}
+    share = min(hold_h, sum(others.values()))
+    for kind, wait in others.items():
+        plan.waits[kind] += share * wait / sum(others.values())
+    plan.waits["crew"] += hold_h - share
+    return hold_h - share
 
 
 def _hours(*values: float | bool | None) -> float:
