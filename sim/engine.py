@@ -507,6 +507,9 @@ class Engine:
         the start), the bound tightened with the airfields' slot books, and each candidate that could
         still win planned in full, until no bound can beat the best plan found."""
         fit = _distinct(fit)
+        if len(fit) == 1:  # one candidate: nothing to bound
+            ferry, flight = self._plans(fit[0], ln, now)
+            return fit[0], ferry, flight
         home = {t.base: self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0 for t in fit}
         bounds = sorted((self._bound_h(t, ln, now, False) + home[t.base], t.fleet_order, t.idx, t) for t in fit)
         best: tuple | None = None
