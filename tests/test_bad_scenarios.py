@@ -123,16 +123,17 @@ GENERATED = [
 ]
 
 
-def _committed() -> list[Case]:
+def _cases_in(folder: Path, header: re.Pattern) -> list[Case]:
+    """One case per YAML file of a folder, its expected line and message read from its first line."""
     cases = []
-    for p in sorted(BAD.glob("*.yaml")):
+    for p in sorted(folder.glob("*.yaml")):
         first = p.read_text(encoding="utf-8").split("\n", 1)[0]
-        m = EXPECT_RE.match(first)
+        m = header.match(first)
         cases.append(Case(p.stem, int(m.group(1)) if m else -1, m.group(2) if m else f"<bad header: {first!r}>", file=p))
     return cases
 
 
-COMMITTED = _committed()
+COMMITTED = _cases_in(BAD, EXPECT_RE)
 CASES = COMMITTED + GENERATED
 
 # ------------------------------------------------------------------ known shortfalls of the code
@@ -278,16 +279,7 @@ WARNINGS = BAD / "warnings"
 WARN_RE = re.compile(r"^# expect warning: (\d+): (.+?)\s*$")
 
 
-def _warning_cases() -> list[Case]:
-    cases = []
-    for p in sorted(WARNINGS.glob("*.yaml")):
-        first = p.read_text(encoding="utf-8").split("\n", 1)[0]
-        m = WARN_RE.match(first)
-        cases.append(Case(p.stem, int(m.group(1)) if m else -1, m.group(2) if m else f"<bad header: {first!r}>", file=p))
-    return cases
-
-
-WARNING_CASES = _warning_cases()
+WARNING_CASES = _cases_in(WARNINGS, WARN_RE)
 
 
 def test_warning_corpus_is_complete():
