@@ -576,6 +576,21 @@ def did_you_mean(word: str, options: list[str]) -> str:
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
+def _range_message(kind: str, ctx: dict, written: Any, value: Any, loc: tuple) -> str:
+    """'x is out of range; must be at least N' (with days for long durations, and what a load factor is)."""
+    op = {"greater_than": "greater than", "greater_than_equal": "at least",
+          "less_than": "less than", "less_than_equal": "at most"}[kind]
+    bound = next(iter(ctx.values()), "?")
+    shown = written if isinstance(written, str) else value
+    shown_bound = (int(bound) if bound == int(bound) else bound) if isinstance(bound, (int, float)) else bound
+    msg = f"{shown!r} is out of range; must be {op} {shown_bound}"
+    if isinstance(written, str) and isinstance(bound, (int, float)) and bound >= 48:
+        msg += f" h ({bound / 24:g}d)"
+    if loc and loc[-1] == "load_factor":
+        msg += " (the share of the planning load each sortie uses: above 0, at most 1)"
+    return msg
+
+
 def _problem_from_pydantic(err: dict, raw: LocDict, file: str) -> Problem:
     loc = tuple(err["loc"])
     # pydantic puts tagged-union and validator names in loc; keep only keys and indices of the data
@@ -599,16 +614,7 @@ def _problem_from_pydantic(err: dict, raw: LocDict, file: str) -> Problem:
     elif kind == "missing":
         msg = f"required field {loc[-1]!r} is missing"
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": "greater than", "greater_than_equal": "at least",
-              "less_than": "less than", "less_than_equal": "at most"}[kind]
-        bound = next(iter(ctx.values()), "?")
-        shown = written if isinstance(written, str) else value
-        shown_bound = (int(bound) if bound == int(bound) else bound) if isinstance(bound, (int, float)) else bound
-        msg = f"{shown!r} is out of range; must be {op} {shown_bound}"
-        if isinstance(written, str) and isinstance(bound, (int, float)) and bound >= 48:
-            msg += f" h ({bound / 24:g}d)"
-        if loc and loc[-1] == "load_factor":
-            msg += " (the share of the planning load each sortie uses: above 0, at most 1)"
+        msg = _range_message(kind, ctx, written, value, loc)
     elif kind in ("int_parsing", "int_type", "int_from_float"):
         msg = f"expected a whole number, got {value!r}" + _bool_hint(value)
     elif kind in ("float_parsing", "float_type"):
