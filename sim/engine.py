@@ -143,7 +143,6 @@ class LineResult:
     id: str
     released: float = math.nan  # loads available (ready, and predecessors closed)
     closed: float = math.nan  # last load on blocks at destination (nan: not closed)
-    loads: int = 0  # loads delivered
     troops_left: int = 0
     vehicles_left: int = 0
     cargo_kg_left: int = 0
@@ -653,7 +652,6 @@ class Engine:
     def _deliver(self, ln: _Line, load: Load) -> None:
         ln.in_flight -= 1
         res = ln.result
-        res.loads += 1
         res.troops_left -= load.troops
         res.vehicles_left -= load.vehicle_count
         res.cargo_kg_left -= load.cargo_kg

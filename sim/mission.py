@@ -315,7 +315,7 @@ class Planner:
             return off2
         # the crew cannot fly both legs in one duty: it rests (or changes) after the ferry, or before it
         after = min(off1 + ferry_h + rules.rest_h + rules.report_h, self._spare_at(tail, origin))
-        before = min(crew.earliest_fresh(rules), self._spare_at(tail, tail.at)) + ferry_h + (off2 - off1 - ferry_h)
+        before = min(crew.earliest_fresh(rules), self._spare_at(tail, tail.at)) + (off2 - off1)
         return max(off2, min(after, before))
 
     def _spare_at(self, tail: TailState, airfield: int) -> float:
