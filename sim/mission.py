@@ -238,16 +238,21 @@ class Planner:
         return new
 
     def _crew_ok(self, tail: TailState, p: Plan, x: int, d: float, on_blocks: float) -> float:
-        """d if the crew aboard can fly the hop; else a rested crew here, or the crew's own rest."""
+        """d if the crew aboard can fly the hop; else a rested crew here, or the crew's own rest. A crew
+        already on duty hands over to a rested one waiting here even when it could fly on (a crew
+        slip, what staged crews are for): it rests here and the fresh crew's duty starts."""
         rules = tail.rules
-        if p.crew.can_fly(d, on_blocks, rules):
-            return d
-        own = p.crew.earliest_fresh(rules)
+        can = p.crew.can_fly(d, on_blocks, rules)
         pool = self.pools.get((tail.fleet, x))
+        if can and (pool is None or p.crew.duty_start_for(d, rules) == d - rules.report_h):
+            return d  # fit to fly, and either no one to hand over to or a fresh duty anyway
+        own = p.crew.earliest_fresh(rules)
         if pool is None:
             return max(d, own)
         spare, crew = pool.best(p.taken | {name for _, _, name in p.swaps})
-        if crew is not None and spare < own and spare <= d + PUSH_TOL_H:
+        if can and (crew is None or spare > d + PUSH_TOL_H):
+            return d
+        if crew is not None and (can or spare < own) and spare <= d + PUSH_TOL_H:
             p.swaps.append((x, p.crew, crew.name))
             p.crew = crew.copy()
             return d

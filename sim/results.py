@@ -202,11 +202,14 @@ def _fleet_losses(run: Run, row: LineRow) -> str:
     for d in run.downtime:  # maintenance, repairs and tails not mission capable, inside the window
         if d.tail in tails and d.kind in ("maintenance", "repair", "availability"):
             lost[DOWNTIME_LABELS[d.kind]] += max(0.0, min(d.end, end) - max(d.start, start))
-    if not lost:
+    span = len(tails) * (end - start)
+    causes = sorted((k for k in lost if lost[k] / span >= FLEET_LOSS_SHARE), key=lambda k: (-lost[k], k))
+    if not causes:
         return ""
-    worst = max(lost, key=lambda k: (lost[k], k))
-    share = lost[worst] / (len(tails) * (end - start))
-    return f"{worst}: the fleet lost {share:.0%} of its time to it" if share >= FLEET_LOSS_SHARE else ""
+    text = f"{causes[0]}: the fleet lost {lost[causes[0]] / span:.0%} of its time to it"
+    if len(causes) > 1:  # rules that bind together: easing one alone may change nothing
+        text += f", and {lost[causes[1]] / span:.0%} to {causes[1]}"
+    return text
 
 
 # ------------------------------------------------------------------ phases and totals

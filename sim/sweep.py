@@ -90,11 +90,25 @@ def parse_values(text: str) -> list[str]:
     return values
 
 
+def _scalar(text: str) -> object:
+    """A number, true/false, or the text itself (a duration like '1h30m', an id), as YAML reads it."""
+    import yaml
+
+    try:
+        got = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return got if isinstance(got, (bool, int, float)) else text
+
+
 def apply_value(resolved: dict, path: str, value: str) -> dict:
     """A copy of `resolved` with the field at PATH set from the text VALUE (typed like the field)."""
     out = copy.deepcopy(resolved)
     container, key = locate_field(out, path)
     current = container[key]
+    if current is None:  # a field the scenario leaves unset (a default): read the text as YAML would
+        container[key] = _scalar(value)
+        return out
     if isinstance(current, bool):
         container[key] = value.lower() in ("1", "true", "yes")
     elif isinstance(current, int):

@@ -136,3 +136,18 @@ def test_a_crew_staged_at_the_destination_keeps_the_tail_moving():
     staged, at_home = run(True), run(False)
     assert any(r.crew.endswith("spare1") and r.origin == "pod" for r in staged.sorties)
     assert staged.lines["x-in"].closed < at_home.lines["x-in"].closed
+
+
+def test_sweep_sets_a_factor_the_scenario_leaves_unset():
+    """A fleet or line factor left to its default (null in the resolved scenario) can be swept: the
+    text is read as YAML reads it (a number stays a number)."""
+    from sim.sweep import apply_value
+
+    resolved = {"fleet": [{"id": "f", "crew_ratio": None, "ute_h_per_day": None}],
+                "movements": [{"id": "m", "load_factor": None}]}
+    out = apply_value(resolved, "fleet[f].crew_ratio", "2")
+    out = apply_value(out, "fleet[f].ute_h_per_day", "6")
+    out = apply_value(out, "movements[m].load_factor", "0.7")
+    assert out["fleet"][0] == {"id": "f", "crew_ratio": 2, "ute_h_per_day": 6}
+    assert out["movements"][0]["load_factor"] == 0.7
+    assert resolved["fleet"][0]["crew_ratio"] is None, "the resolved scenario itself is not changed"
