@@ -91,8 +91,8 @@ CHART_CAPTIONS = [
     ("in_theatre.png", "Personnel in theatre over time, stacked by nation; dashed lines mark the deploy and withdraw deadlines."),
     ("closure.png", "Share of each movement line delivered over time (by mass); \u25bc marks each line's deadline."),
     ("why_late.png", "Where each line's time went, from its ready time to its closure; late lines name what bound them."),
-    ("gantt.png", "Every aircraft that flew: bars from off-blocks to on-blocks, coloured by the contingent aboard; grey = empty."),
-    ("airfields.png", "Aircraft holding a working parking slot at each airfield, against its MOG."),
+    ("gantt.png", "Every aircraft that flew: bars from off-blocks to on-blocks, coloured by the contingent aboard; grey = empty; thin bands under them = crew rest, waits for daily flying hours, maintenance, repairs, days not mission capable."),
+    ("airfields.png", "Working spots in use at each airfield (an aircraft takes its type's spots), against its MOG."),
     ("network.png", "The network: airfields by longitude and latitude, routes drawn with width by loaded sorties."),
     ("sorties_per_day.png", "Loaded take-offs per local calendar day."),
 ]
@@ -100,15 +100,29 @@ CHART_CAPTIONS = [
 
 def run_report(res: R.Results, folder: Path, warnings: list[str], resolved_yaml: str) -> str:
     """The HTML of a run's report; charts are read from `folder` and embedded."""
-    run, s = res.run, res.run.scenario
+    s = res.run.scenario
 
-    def t(h):
+    def t(h: float | None) -> str:
         return "" if h is None or (isinstance(h, float) and math.isnan(h)) else s.to_datetime(h).strftime("%d %b %H:%M")
 
+    parts = _run_header(res, t) + _run_lines(res, t, warnings) + _run_charts(folder) + _run_inputs(res, t) \
+        + _run_sorties(res, t)
+    parts.append("<h2>Scenario as run</h2><details><summary>Show the resolved scenario (every default filled in)"
+                 f"</summary><pre>{esc(resolved_yaml)}</pre></details>")
+    return _page(f"{s.name}: sim report", "".join(parts))
+
+
+def _utc(s) -> str:
+    z = s.start.strftime("%z")
+    return f"UTC{z[:3]}:{z[3:]}"
+
+
+def _run_header(res: R.Results, t) -> list[str]:
+    """Title, when and how it ran, the description, and the headline cards."""
+    run, s = res.run, res.run.scenario
     parts = [f"<h1>{esc(s.name)}</h1>",
              f'<p class="meta">Run {esc(_now())} with sim {esc(__version__)}; seed {esc(run.seed)}; '
-             f"times are local at UTC{esc(s.start.strftime('%z')[:3])}:{esc(s.start.strftime('%z')[3:])}; "
-             f"scenario start {esc(t(0.0))}, horizon {esc(f'{s.horizon:g}')} h.</p>"]
+             f"times are local at {esc(_utc(s))}; scenario start {esc(t(0.0))}, horizon {esc(f'{s.horizon:g}')} h.</p>"]
     if s.description:
         parts.append(f'<p class="desc">{esc(s.description)}</p>')
     kpis = []
@@ -122,63 +136,79 @@ def run_report(res: R.Results, folder: Path, warnings: list[str], resolved_yaml:
     kpis.append(f'<div class="kpi"><span>sorties</span><b>{tot["sorties"]}</b><span>{tot["loaded_sorties"]} loaded, '
                 f'{tot["reposition_sorties"]} empty; {tot["flying_h"]:.0f} flying hours</span></div>')
     parts.append(f'<div class="kpis">{"".join(kpis)}</div>')
+    return parts
 
-    parts.append("<h2>Movement lines</h2>")
+
+def _run_lines(res: R.Results, t, warnings: list[str]) -> list[str]:
+    """The movement table, then validation warnings and the run's notes."""
+    s = res.run.scenario
     rows = [[r.id, r.contingent, r.phase, f"{r.origin} \u2192 {r.destination}" + (" (road)" if r.mode == "road" else ""),
-             r.troops, r.vehicles,
-             f"{r.cargo_t:g}", t(r.ready_h), t(r.deadline_h), t(r.closed_h) or "not closed",
+             r.troops, r.vehicles, f"{r.cargo_t:g}", t(r.ready_h), t(r.deadline_h), t(r.closed_h) or "not closed",
              "" if math.isnan(r.slack_h) else f"{r.slack_h:+.1f}", r.status, r.bound_by] for r in res.lines]
     headers = ["line", "cont.", "phase", "route", "troops", "veh.", "cargo t", "ready", "deadline", "closed",
                "slack h", "status", "late because"]
     if not any(r.bound_by for r in res.lines):
         headers, rows = headers[:-1], [r[:-1] for r in rows]
-    parts.append(f'<p class="small">Times are local (UTC{esc(s.start.strftime("%z")[:3])}:{esc(s.start.strftime("%z")[3:])}),'
-                 f" {esc(s.start.year)}. Slack = deadline \u2212 closed; the parts of each line's time are in "
-                 "movements.csv and the chart below.</p>")
-    parts.append(_table(headers, rows, num_cols={4, 5, 6, 10}, row_class=lambda k: res.lines[k].status,
-                        cell_class={11: "status", 12: "why wrap"}))
+    parts = ["<h2>Movement lines</h2>",
+             f'<p class="small">Times are local ({esc(_utc(s))}), {esc(s.start.year)}. Slack = deadline \u2212 closed; '
+             "the parts of each line's time are in movements.csv and the chart below.</p>",
+             _table(headers, rows, num_cols={4, 5, 6, 10}, row_class=lambda k: res.lines[k].status,
+                    cell_class={11: "status", 12: "why wrap"})]
     if warnings:
         parts.append("<h3>Warnings from validation</h3>")
         parts += [f'<div class="warn">{esc(w)}</div>' for w in warnings]
+    if res.notes:
+        parts.append("<h3>Notes from the run</h3>")
+        parts += [f'<div class="warn">{esc(n)}</div>' for n in res.notes]
+    return parts
 
-    parts.append("<h2>Charts</h2>")
+
+def _run_charts(folder: Path) -> list[str]:
+    parts = ["<h2>Charts</h2>"]
     for name, caption in CHART_CAPTIONS:
         if (folder / name).exists():
             parts.append(_img(folder / name, caption.split(":")[0], caption))
+    return parts
 
-    parts.append("<h2>Inputs</h2><h3>Contingents</h3>")
-    parts.append(_table(["id", "nation", "troops", "vehicles", "cargo t", "home"],
-                        [[c.id, c.nation, c.troops, ", ".join(f"{k} {n}" for k, n in c.equipment.items() if n) or "-",
-                          f"{c.cargo_t:g}", c.home] for c in s.contingents], num_cols={2, 4}))
-    parts.append("<h3>Fleet</h3>")
-    fleet = res.fleet
-    parts.append(_table(["fleet", "type", "tails", "base", "available", "tails used", "sorties", "flying h"],
-                        [[f.id, f.type, f.count, f.base, t(s.h(f.available)) or t(0.0), fleet[f.id]["tails_used"],
-                          fleet[f.id]["sorties"], f"{fleet[f.id]['flying_h']:.0f}"] for f in s.fleet],
-                        num_cols={2, 5, 6, 7}))
-    parts.append("<h3>Aircraft types</h3>")
-    parts.append(_table(["type", "seats", "payload t", "floor m", "cruise km/h", "range km", "load h", "unload h"],
-                        [[a.id, a.seats, f"{a.payload_t:g}", f"{a.floor_m:g}", f"{a.cruise_kmh:g}", f"{a.range_km:g}",
-                          f"{a.load_h:g}", f"{a.unload_h:g}"] for a in s.aircraft], num_cols=set(range(1, 8))))
-    parts.append("<h3>Airfields</h3>")
-    af = res.airfields
-    parts.append(_table(["airfield", "name", "MOG", "peak on ground", "hours", "departures", "arrivals"],
-                        [[a.id, a.name, a.mog, af[a.id]["peak_on_ground"], a.hours, af[a.id]["departures"],
-                          af[a.id]["arrivals"]] for a in s.airfields], num_cols={2, 3, 5, 6}))
 
+def _run_inputs(res: R.Results, t) -> list[str]:
+    """Contingents, fleet, aircraft types and airfields as the run used them."""
+    s, fleet, af = res.run.scenario, res.fleet, res.airfields
+    return [
+        "<h2>Inputs</h2><h3>Contingents</h3>",
+        _table(["id", "nation", "troops", "vehicles", "cargo t", "home"],
+               [[c.id, c.nation, c.troops, ", ".join(f"{k} {n}" for k, n in c.equipment.items() if n) or "-",
+                 f"{c.cargo_t:g}", c.home] for c in s.contingents], num_cols={2, 4}),
+        "<h3>Fleet</h3>",
+        _table(["fleet", "type", "tails", "base", "available", "tails used", "sorties", "flying h"],
+               [[f.id, f.type, f.count, f.base, t(s.h(f.available)) or t(0.0), fleet[f.id]["tails_used"],
+                 fleet[f.id]["sorties"], f"{fleet[f.id]['flying_h']:.0f}"] for f in s.fleet], num_cols={2, 5, 6, 7}),
+        "<h3>Aircraft types</h3>",
+        _table(["type", "seats", "payload t", "floor m", "cruise km/h", "range km", "load h", "unload h", "spots",
+                "crews/tail", "duty h", "rest h", "UTE h/day", "MC rate"],
+               [[a.id, a.seats, f"{a.payload_t:g}", f"{a.floor_m:g}", f"{a.cruise_kmh:g}", f"{a.range_km:g}",
+                 f"{a.load_h:g}", f"{a.unload_h:g}", f"{a.spots:g}", f"{a.crew_ratio:g}", f"{a.duty_h():g}",
+                 f"{a.crew_rest_h:g}", f"{a.ute_h_per_day:g}", f"{a.mc_rate:g}"] for a in s.aircraft],
+               num_cols=set(range(1, 14))),
+        "<h3>Airfields</h3>",
+        _table(["airfield", "name", "MOG", "peak spots in use", "hours", "departures", "arrivals"],
+               [[a.id, a.name, a.mog, af[a.id]["peak_on_ground"], a.hours, af[a.id]["departures"],
+                 af[a.id]["arrivals"]] for a in s.airfields], num_cols={2, 3, 5, 6}),
+    ]
+
+
+def _run_sorties(res: R.Results, t) -> list[str]:
+    run = res.run
     n = len(run.sorties)
-    parts.append(f"<h2>Sorties</h2><p class=\"small\">The first {min(n, SORTIE_ROWS_SHOWN)} of {n} flights, by take-off; "
-                 "all of them are in sorties.csv beside this report.</p>")
-    srows = [[k + 1, r.tail, r.phase, r.line, r.contingent, f"{r.origin} \u2192 {r.destination}", r.troops,
-              sum(r.vehicles.values()), f"{r.cargo_kg / 1000:g}", t(r.takeoff), t(r.on_blocks),
-              f"{r.wait_crew_h * 60:.0f}", f"{r.wait_mog_h * 60:.0f}", f"{r.wait_hours_h * 60:.0f}"]
-             for k, r in enumerate(run.sorties[:SORTIE_ROWS_SHOWN])]
-    parts.append(_table(["#", "tail", "phase", "line", "contingent", "route", "troops", "vehicles", "cargo t",
-                         "take-off", "on blocks", "crew wait min", "MOG wait min", "hours wait min"], srows,
-                        num_cols={0, 6, 7, 8, 11, 12, 13}))
-    parts.append("<h2>Scenario as run</h2><details><summary>Show the resolved scenario (every default filled in)"
-                 f"</summary><pre>{esc(resolved_yaml)}</pre></details>")
-    return _page(f"{s.name}: sim report", "".join(parts))
+    rows = [[k + 1, r.tail, r.phase, r.line, r.contingent, f"{r.origin} \u2192 {r.destination}", r.troops,
+             sum(r.vehicles.values()), f"{r.cargo_kg / 1000:g}", t(r.takeoff), t(r.on_blocks),
+             f"{r.wait_crew_h * 60:.0f}", f"{r.wait_mog_h * 60:.0f}", f"{r.wait_hours_h * 60:.0f}"]
+            for k, r in enumerate(run.sorties[:SORTIE_ROWS_SHOWN])]
+    return [f"<h2>Sorties</h2><p class=\"small\">The first {min(n, SORTIE_ROWS_SHOWN)} of {n} flights, by take-off; "
+            "all of them are in sorties.csv beside this report.</p>",
+            _table(["#", "tail", "phase", "line", "contingent", "route", "troops", "vehicles", "cargo t",
+                    "take-off", "on blocks", "crew wait min", "MOG wait min", "hours wait min"], rows,
+                   num_cols={0, 6, 7, 8, 11, 12, 13})]
 
 
 def compare_report(digests, phase: str, headers: list[str], rows: list[list[str]], folder: Path) -> str:
