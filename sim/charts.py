@@ -619,14 +619,23 @@ def sweep_chart(scenario, varies, rows, phases, replicated: bool, out: Path, svg
     deadlines = {ph: (max(scenario.h(m.deadline) for m in scenario.movements if m.phase == ph) if replicated else 0.0)
                  for ph in phases}
     keys = {ph: f"{ph}_p50_h" if replicated else f"{ph}_worst_h" for ph in phases}
-    first, vals1 = varies[0]
-    xs = _numeric(vals1)
-    xpos = xs if xs is not None else list(range(len(vals1)))
     second = varies[1] if len(varies) > 1 else None
     fixed = {p: v[0] for p, v in varies[2:]}
     ncols = 2 if second else 1
     fig, axes = plt.subplots(1, ncols, figsize=(7.5 * ncols, 4.8), squeeze=False)
-    ax = axes[0][0]
+    _sweep_lines(axes[0][0], varies, rows, phases, replicated, deadlines, keys, fixed)
+    if second:
+        _sweep_heatmap(fig, axes[0][1], varies, rows, phases, replicated, deadlines, keys, fixed)
+    fig.suptitle(f"{scenario.name}: sweep", fontsize=10)
+    return _save(fig, out, "sweep", svg)
+
+
+def _sweep_lines(ax, varies, rows, phases, replicated: bool, deadlines: dict, keys: dict, fixed: dict) -> None:
+    """Completion against the first varied field: a line per phase and value of the second."""
+    first, vals1 = varies[0]
+    second = varies[1] if len(varies) > 1 else None
+    xs = _numeric(vals1)
+    xpos = xs if xs is not None else list(range(len(vals1)))
     series = second[1] if second else [None]
     colours = colour_map([str(v) for v in series])
     styles = {"deploy": ("--", "s"), "withdraw": ("-", "o")}
@@ -649,42 +658,48 @@ def sweep_chart(scenario, varies, rows, phases, replicated: bool, out: Path, svg
                   else "latest line of the phase, hours after its own deadline")
     ax.set_title(f"completion against {first}" + (f" ({', '.join(f'{k}={v}' for k, v in fixed.items())})" if fixed else ""))
     ax.legend(loc="best", fontsize=8)
-    if second:
-        hx = axes[0][1]
-        vals2 = second[1]
-        grid = np.full((len(vals2), len(vals1)), np.nan)
-        for pt, m in rows:
-            if all(pt.values[p] == v for p, v in fixed.items()):
-                i, j = vals2.index(pt.values[second[0]]), vals1.index(pt.values[first])
-                if replicated:
-                    grid[i, j] = m.get("p_all_met", math.nan) * 100
-                else:  # the worst phase: the largest lateness against its own deadline
-                    late = [m.get(keys[ph]) - deadlines[ph] for ph in phases
-                            if m.get(keys[ph]) is not None and not math.isinf(m.get(keys[ph]))
-                            and not math.isnan(m.get(keys[ph]))]
-                    grid[i, j] = max(late) if len(late) == len(phases) else np.nan
-        if replicated:
-            im = hx.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto", origin="lower")
-            label = "P(all deadlines met) %"
-        else:
-            lim = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
-            im = hx.imshow(grid, cmap="RdYlGn_r", vmin=-lim, vmax=lim, aspect="auto", origin="lower")
-            label = "hours after the deadline, worst phase (negative: early)"
-        for i in range(grid.shape[0]):
-            for j in range(grid.shape[1]):
-                text = "open" if np.isnan(grid[i, j]) else f"{grid[i, j]:.0f}"
-                hx.text(j, i, text, ha="center", va="center", fontsize=7.5)
-        hx.set_xticks(range(len(vals1)))
-        hx.set_xticklabels(vals1, rotation=30, ha="right")
-        hx.set_yticks(range(len(vals2)))
-        hx.set_yticklabels(vals2)
-        hx.set_xlabel(first)
-        hx.set_ylabel(second[0])
-        hx.grid(False)
-        fig.colorbar(im, ax=hx, label=label)
-        hx.set_title(label)
-    fig.suptitle(f"{scenario.name}: sweep", fontsize=10)
-    return _save(fig, out, "sweep", svg)
+
+
+def _sweep_grid(varies, rows, phases, replicated: bool, deadlines: dict, keys: dict, fixed: dict) -> np.ndarray:
+    """Per (second, first) value: P(all met) in % (replicated), else the worst phase's lateness in hours."""
+    (first, vals1), (second, vals2) = varies[0], varies[1]
+    grid = np.full((len(vals2), len(vals1)), np.nan)
+    for pt, m in rows:
+        if all(pt.values[p] == v for p, v in fixed.items()):
+            i, j = vals2.index(pt.values[second]), vals1.index(pt.values[first])
+            if replicated:
+                grid[i, j] = m.get("p_all_met", math.nan) * 100
+            else:  # the worst phase: the largest lateness against its own deadline
+                late = [m.get(keys[ph]) - deadlines[ph] for ph in phases
+                        if m.get(keys[ph]) is not None and not math.isinf(m.get(keys[ph]))
+                        and not math.isnan(m.get(keys[ph]))]
+                grid[i, j] = max(late) if len(late) == len(phases) else np.nan
+    return grid
+
+
+def _sweep_heatmap(fig, hx, varies, rows, phases, replicated: bool, deadlines: dict, keys: dict, fixed: dict) -> None:
+    (first, vals1), (second, vals2) = varies[0], varies[1]
+    grid = _sweep_grid(varies, rows, phases, replicated, deadlines, keys, fixed)
+    if replicated:
+        im = hx.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto", origin="lower")
+        label = "P(all deadlines met) %"
+    else:
+        lim = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
+        im = hx.imshow(grid, cmap="RdYlGn_r", vmin=-lim, vmax=lim, aspect="auto", origin="lower")
+        label = "hours after the deadline, worst phase (negative: early)"
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            text = "open" if np.isnan(grid[i, j]) else f"{grid[i, j]:.0f}"
+            hx.text(j, i, text, ha="center", va="center", fontsize=7.5)
+    hx.set_xticks(range(len(vals1)))
+    hx.set_xticklabels(vals1, rotation=30, ha="right")
+    hx.set_yticks(range(len(vals2)))
+    hx.set_yticklabels(vals2)
+    hx.set_xlabel(first)
+    hx.set_ylabel(second)
+    hx.grid(False)
+    fig.colorbar(im, ax=hx, label=label)
+    hx.set_title(label)
 
 
 def size_fleet_chart(scenario, trials, type_id: str, phase: str, confidence, answer, out: Path,
