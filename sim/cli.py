@@ -59,22 +59,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    for add in (_add_run, _add_validate, _add_compare, _add_montecarlo, _add_sweep, _add_size_fleet, _add_view,
+                _add_schema):
+        add(sub)
+    return p
+
+def _add_run(sub) -> None:
     run = sub.add_parser("run", help="simulate one scenario and write its output folder",
                          description="Simulate one scenario: print the movement table and write sorties.csv, "
                          "movements.csv, summary.json, scenario.resolved.yaml and charts to DIR.")
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario file stem>/)")
     run.add_argument("--seed", type=_nonneg_int, metavar="N", help="random seed (default: the scenario's seed)")
-    run.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
-                     help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
+    _svg_option(run)
     run.add_argument("--timings", action="store_true", help="print how long each stage took")
 
+def _add_validate(sub) -> None:
     val = sub.add_parser("validate", help="check scenario files without running them",
                          description="Check scenario files: prints 'ok' and a summary per valid file, or every "
                          "problem as file:line:column: path: message. Exit 0 when all are valid, 2 otherwise.")
     val.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     val.add_argument("--resolved", action="store_true", help="print the merged scenario with every default filled in")
 
+def _add_compare(sub) -> None:
     cmp = sub.add_parser("compare", help="run several scenarios and compare them with the first",
                          description="Run each scenario (or read a finished run folder instead of a YAML file) and "
                          "print a side-by-side table: the first input is the baseline, the others show their "
@@ -86,12 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="which phase to compare (default: all)")
     cmp.add_argument("--seed", type=_nonneg_int, metavar="N", help="seed for every scenario (default: each scenario's seed)")
     cmp.add_argument("--workers", type=_pos_int, metavar="K", help="parallel processes (default: one per core; 1 runs in-process)")
-    cmp.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
-                     help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
+    _svg_option(cmp)
     cmp.add_argument("--replications", type=_pos_int, metavar="N",
                      help="also run N replications of every scenario with the same seeds and report the paired "
                      "difference in completion to the baseline")
 
+def _add_montecarlo(sub) -> None:
     mc = sub.add_parser("montecarlo", help="run many replications under the scenario's uncertainty",
                         description="Run N replications of a scenario with its `uncertainty` section (delays, "
                         "breakdowns, weather, road speeds). Replication i uses a seed derived from (SEED, i), so "
@@ -105,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--dask", metavar="ADDRESS", help="send replications to a Dask cluster, e.g. tcp://host:8786 "
                     "(needs the dask extra: pip install '.[dask]' in the clone)")
     mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
-    mc.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
-                     help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
+    _svg_option(mc)
 
+def _add_sweep(sub) -> None:
     sw = sub.add_parser("sweep", help="run a grid of variants of one scenario",
                         description="Vary fields of the resolved scenario over a grid and run every point. PATH "
                         "addresses a field by ids: fleet[il-76md@ivanovo].count, airfields[almaty].mog, "
@@ -119,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--replications", type=_pos_int, metavar="N", help="run N replications per point (P50/P90, P(all met))")
     _batch_options(sw, "outputs/<stem>-sweep/")
 
+def _add_size_fleet(sub) -> None:
     sf = sub.add_parser("size-fleet", help="find the smallest fleet of a type that meets every deadline",
                         description="Find the smallest number of tails of TYPE (spread over its fleets in proportion "
                         "to their counts) for which every deadline of the phase is met, deterministically or with "
@@ -136,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     sf.add_argument("--max", type=_pos_int, metavar="N", help="largest fleet to try (default: 4x the scenario's, at least 16)")
     _batch_options(sf, "outputs/<stem>-size-<type>/")
 
+def _add_view(sub) -> None:
     view = sub.add_parser("view", help="open a run's or comparison's report.html",
                           description="Open DIR/report.html in the default browser (the newest folder in outputs/ "
                           "when DIR is omitted). Where no browser can open (e.g. over SSH), print the path; "
@@ -144,11 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument("--serve", nargs="?", const=8000, type=int, metavar="PORT",
                       help="serve the folder at http://127.0.0.1:PORT/ (default port 8000; 0 picks a free one)")
 
+def _add_schema(sub) -> None:
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format",
                          description="Print the JSON Schema of the scenario format (for editors).")
     sch.add_argument("--variant", action="store_true",
                      help="the schema of a file that extends another (nothing required; items may say remove: true)")
-    return p
+
+def _svg_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
+                   help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
 
 
 def _batch_options(p: argparse.ArgumentParser, default_out: str) -> None:
