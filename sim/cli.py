@@ -308,14 +308,37 @@ def format_run(res) -> str:
 
 def cmd_compare(args) -> int:
     from sim import compare as C
-    from sim.errors import Problem
-    from sim.scenario import load_scenario_with_warnings
 
     if len(args.inputs) < 2:
         raise UsageError("sim compare: give at least two scenarios or run folders (the first is the baseline)")
     if args.out:
         check_output_folder(Path(args.out))
-    # 1. check every input before running anything
+    loaded = _load_compare_inputs(args)  # every input checked before anything runs
+    digests = _compare_digests(loaded, args)
+    labels = [d.label for d in digests]
+    base = digests[0]
+    for d in digests[1:]:
+        d.changes = C.scenario_diff(base.resolved, d.resolved)
+    paired = None
+    if args.replications:
+        if any(kind == "folder" for kind, _ in loaded):
+            raise UsageError("sim compare --replications: give scenario files, not run folders (they are re-run)")
+        paired = paired_replications([item[0] for _, item in loaded], labels, args, args.phase)
+    _print_comparison(digests, args.phase, paired)
+    out = Path(args.out) if args.out else Path("outputs") / ("compare-" + "-".join(
+        C.short_labels([d.label for d in digests])))[:120]
+    write_comparison(digests, args.phase, out, args.svg, paired)
+    print(f"\nwrote {out}/ (report.html, comparison.csv, comparison.json, compare_*.png)")
+    print(f"open the report: sim view {out}")
+    return EXIT_OK
+
+
+def _load_compare_inputs(args) -> list:
+    """("folder", digest) or ("scenario", job) per input; every problem of every file raised together."""
+    from sim import compare as C
+    from sim.errors import Problem
+    from sim.scenario import load_scenario_with_warnings
+
     problems: list[Problem] = []
     loaded: list = []
     for src in args.inputs:
@@ -330,7 +353,12 @@ def cmd_compare(args) -> int:
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
-    # 2. run the scenarios, in parallel when there are cores to spare
+    return loaded
+
+
+def _compare_digests(loaded: list, args) -> list:
+    """Run the scenarios (in parallel when there are cores to spare); labels made unique."""
+    from sim import compare as C
     from sim.parallel import run_many
 
     jobs = [item for kind, item in loaded if kind == "scenario"]
@@ -345,27 +373,23 @@ def cmd_compare(args) -> int:
             raise RuntimeError(f"running {item[2]} failed: {out.error}")
         digests.append(out.value)
     labels = [d.label for d in digests]
-    dup_labels = list(labels)
-    for i, lab in enumerate(dup_labels):
-        if dup_labels.count(lab) > 1:
+    for i, lab in enumerate(labels):
+        if labels.count(lab) > 1:
             digests[i].label = f"{lab}-{i + 1}"
-    labels = [d.label for d in digests]
-    base = digests[0]
-    for d in digests[1:]:
-        d.changes = C.scenario_diff(base.resolved, d.resolved)
-    paired = None
-    if args.replications:
-        if any(kind == "folder" for kind, _ in loaded):
-            raise UsageError("sim compare --replications: give scenario files, not run folders (they are re-run)")
-        paired = paired_replications([item[0] for _, item in loaded], labels, args, args.phase)
-    # 3. print and write
+    return digests
+
+
+def _print_comparison(digests: list, phase: str, paired: dict | None) -> None:
+    """The side-by-side table, what each variant changes, and the paired replications."""
+    from sim import compare as C
     from sim.tables import render
 
-    headers, rows = C.table(digests, args.phase)
+    base = digests[0]
+    headers, rows = C.table(digests, phase)
     print(f"baseline: {base.label} ({base.summary['scenario']['name']}); other columns: difference to it\n")
     print(render(headers, rows, "l" * len(headers), header_width=20))
-    if args.phase != "all":
-        print(f"(rows are for the {args.phase} phase; peak/MOG is over the whole run)")
+    if phase != "all":
+        print(f"(rows are for the {phase} phase; peak/MOG is over the whole run)")
     print()
     for d, short in zip(digests[1:], C.short_labels([d.label for d in digests])[1:]):
         print(f"{short}: what differs from {base.label}")
@@ -379,12 +403,6 @@ def cmd_compare(args) -> int:
                      [[r["label"], r["phase"], C.format_duration_h(r["median_h"]),
                        f"{C.format_duration_h(r['p5_h'])} to {C.format_duration_h(r['p95_h'])}",
                        f"{r['p_earlier']:.1%}"] for r in paired["rows"]]))
-    out = Path(args.out) if args.out else Path("outputs") / ("compare-" + "-".join(
-        C.short_labels([d.label for d in digests])))[:120]
-    write_comparison(digests, args.phase, out, args.svg, paired)
-    print(f"\nwrote {out}/ (report.html, comparison.csv, comparison.json, compare_*.png)")
-    print(f"open the report: sim view {out}")
-    return EXIT_OK
 
 
 def paired_replications(scenarios, labels, args, phase: str) -> dict:
