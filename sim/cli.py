@@ -578,9 +578,6 @@ def _t(scenario, h) -> str:
 
 
 def cmd_sweep(args) -> int:
-    import csv
-    import io
-
     from sim import sweep as SW
     from sim.parallel import run_many
     from sim.scenario import load_scenario_with_warnings
@@ -588,22 +585,9 @@ def cmd_sweep(args) -> int:
     path = Path(args.scenario)
     scenario, _warnings = load_scenario_with_warnings(path)
     resolved = scenario.resolved()
-    check_output_folder(Path(args.out) if args.out else Path("outputs") / f"{path.stem}-sweep")
-    if len(args.vary) > 3:
-        raise UsageError("sim sweep: at most 3 --vary options (the grid grows fast)")
-    varies = []
-    try:
-        for spec in args.vary:
-            if "=" not in spec:
-                raise SW.PathError(f"--vary {spec!r}: write PATH=VALUES, e.g. airfields[almaty].mog=2,4,6")
-            p, vals = spec.split("=", 1)
-            SW.locate_field(resolved, p.strip())
-            varies.append((p.strip(), SW.parse_values(vals)))
-        points = SW.grid(resolved, varies)
-    except SW.PathError as exc:
-        raise UsageError(f"sim sweep: {exc}") from None
-    if len(points) > 5000:
-        raise UsageError(f"sim sweep: the grid has {len(points)} points; at most 5000")
+    out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-sweep"
+    check_output_folder(out_dir)
+    varies, points = _sweep_grid(args.vary, resolved)
     problems = []
     built = []
     for pt in points:  # validate every point before running any
@@ -625,10 +609,43 @@ def cmd_sweep(args) -> int:
         cols = [f"{p}_{k}" for p in phases for k in ("p50_h", "p90_h", "p_met")] + ["p_all_met", "sorties"]
     else:
         cols = [f"{p}_closed_h" for p in phases] + ["lines_late", "worst_lateness_h", "sorties", "flying_h"]
-    # print
+    _print_sweep(scenario, varies, rows, cols)
+    from sim import charts
+    from sim.report import atomic_dir
+
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "sweep.csv").write_text(_sweep_csv(scenario, varies, rows, cols), encoding="utf-8")
+        charts.sweep_chart(scenario, varies, rows, phases, bool(args.replications), tmp)
+    print(f"\nwrote {out_dir}/ (sweep.csv, sweep.png)")
+    return EXIT_OK
+
+
+def _sweep_grid(specs: list[str], resolved: dict) -> tuple[list, list]:
+    """The varied fields with their values, and every point of the grid (usage errors refused)."""
+    from sim import sweep as SW
+
+    if len(specs) > 3:
+        raise UsageError("sim sweep: at most 3 --vary options (the grid grows fast)")
+    varies = []
+    try:
+        for spec in specs:
+            if "=" not in spec:
+                raise SW.PathError(f"--vary {spec!r}: write PATH=VALUES, e.g. airfields[almaty].mog=2,4,6")
+            p, vals = spec.split("=", 1)
+            SW.locate_field(resolved, p.strip())
+            varies.append((p.strip(), SW.parse_values(vals)))
+        points = SW.grid(resolved, varies)
+    except SW.PathError as exc:
+        raise UsageError(f"sim sweep: {exc}") from None
+    if len(points) > 5000:
+        raise UsageError(f"sim sweep: the grid has {len(points)} points; at most 5000")
+    return varies, points
+
+
+def _print_sweep(scenario, varies: list, rows: list, cols: list[str]) -> None:
     from sim.tables import render
 
-    def show(key, v):
+    def show(key: str, v) -> str:
         if key.endswith(("_closed_h", "_p50_h", "_p90_h")):
             return _t(scenario, v)
         if "p_met" in key or key == "p_all_met":
@@ -640,7 +657,12 @@ def cmd_sweep(args) -> int:
     headers = [p for p, _ in varies] + [c.replace("_closed_h", " closed").replace("_h", "") for c in cols]
     print(render(headers, [[pt.values[p] for p, _ in varies] + [show(c, m.get(c)) for c in cols] for pt, m in rows],
                  header_width=18))
-    out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-sweep"
+
+
+def _sweep_csv(scenario, varies: list, rows: list, cols: list[str]) -> str:
+    import csv
+    import io
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([p for p, _ in varies] + [c.replace("_closed_h", "_closed").replace("_p50_h", "_p50")
@@ -650,15 +672,7 @@ def cmd_sweep(args) -> int:
             ("" if m.get(c) is None or (isinstance(m.get(c), float) and math.isinf(m.get(c)))
              else scenario.to_datetime(m[c]).isoformat(timespec="minutes")) if c.endswith(("_closed_h", "_p50_h", "_p90_h"))
             else (f"{m[c]:.4f}" if isinstance(m.get(c), float) else m.get(c)) for c in cols])
-    from sim.report import atomic_dir
-
-    with atomic_dir(out_dir) as tmp:
-        (tmp / "sweep.csv").write_text(buf.getvalue(), encoding="utf-8")
-        from sim import charts
-
-        charts.sweep_chart(scenario, varies, rows, phases, bool(args.replications), tmp)
-    print(f"\nwrote {out_dir}/ (sweep.csv, sweep.png)")
-    return EXIT_OK
+    return buf.getvalue()
 
 
 def cmd_size_fleet(args) -> int:
