@@ -686,7 +686,8 @@ def cmd_size_fleet(args) -> int:
     path = Path(args.scenario)
     scenario, _w = load_scenario_with_warnings(path)
     resolved = scenario.resolved()
-    check_output_folder(Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}")
+    out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}"
+    check_output_folder(out_dir)
     if not args.fleet:  # by default, the fleets of TYPE that may fly a line of the phase
         phase_lines = [m for m in scenario.movements if m.mode == "air" and args.phase in (m.phase, "all")]
         args.fleet = [f.id for f in scenario.fleet if f.type == args.type
@@ -696,76 +697,88 @@ def cmd_size_fleet(args) -> int:
         SW.scale_fleet(resolved, args.type, max(current, 1), args.fleet)
     except SW.PathError as exc:
         raise UsageError(f"sim size-fleet: {exc}") from None
-    hi = args.max or max(16, 4 * current)
-    base = scenario.seed if args.seed is None else args.seed
-    trials: dict[int, SW.Trial] = {}
-
-    def trial(n: int) -> SW.Trial:
-        if n in trials:
-            return trials[n]
-        data, split = SW.scale_fleet(resolved, args.type, n, args.fleet)
-        try:
-            s = SW.build_point(SW.Point({"count": str(n)}, data), path.name)
-        except ScenarioError as exc:
-            t = SW.Trial(n, split, False, math.nan, None, None, "", error=exc.problems[0].message)
-            trials[n] = t
-            return t
-        if args.replications:
-            from sim import montecarlo as M
-
-            reps, _ = run_replications(s, args.replications, base, args.workers, None, f"{args.type} x{n}")
-            sm = M.summarise(s, reps)
-            phases = ("deploy", "withdraw") if args.phase == "all" else (args.phase,)
-            p = min(sm.phases[ph]["p_met"] for ph in phases if ph in sm.phases)
-            closed = max(sm.phases[ph]["p50_h"] for ph in phases if ph in sm.phases)
-            metrics = {f"{ph}_p_met": sm.phases[ph]["p_met"] for ph in sm.phases}
-            top_driver = sm.drivers["bound_by"][0] if sm.drivers["bound_by"] else None
-            binding = f"{top_driver['wait']} ({top_driver['share']:.0%} of late lines)" if top_driver else ""
-            t = SW.Trial(n, split, SW.phase_ok(metrics, args.phase, args.confidence), closed, p, None, binding)
-        else:
-            m = SW.evaluate((s, 0, base))
-            phases = ("deploy", "withdraw") if args.phase == "all" else (args.phase,)
-            closed = max(m.get(f"{ph}_closed_h", math.nan) for ph in phases)
-            late = sum(m.get(f"{ph}_lines_late", 0) for ph in phases)
-            binding = "; ".join(m[f"{ph}_bound_by"] for ph in phases if m.get(f"{ph}_bound_by"))
-            t = SW.Trial(n, split, SW.phase_ok(m, args.phase, None), closed, None, late, binding)
-        trials[n] = t
-        return t
-
-    # try the upper bound; bisect below it; then check the neighbours of the answer
-    top = trial(hi)
-    if not top.ok:
-        answer = None
-    else:
-        lo = 0  # fails by convention (no tails)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if trial(mid).ok:
-                hi = mid
-            else:
-                lo = mid
-        answer = hi
-        below = [n for n in range(max(1, answer - 3), answer) if trial(n).ok]
-        non_monotone = bool(below)
-        if below:
-            answer = min(below)
+    trial = _SizeTrials(scenario, resolved, args, path.name)
+    answer, top, non_monotone = _size_search(trial, args.max or max(16, 4 * current))
     print(f"{scenario.name}: smallest {args.type} fleet for the {args.phase} deadlines, scaling "
           f"{', '.join(args.fleet or ['every ' + args.type + ' fleet'])}"
           + (f" with P >= {args.confidence:.0%} over {args.replications} replications" if args.replications else ""))
-    print(format_trials(scenario, trials, args))
+    print(format_trials(scenario, trial.trials, args))
     if answer is None:
         print(f"\nno fleet up to {top.total} {args.type} meets every {args.phase} deadline; "
               f"what binds at {top.total}: {top.bound_by or top.error or 'see the trace'}")
     else:
-        split = ", ".join(f"{k} {v}" for k, v in trials[answer].split.items())
+        split = ", ".join(f"{k} {v}" for k, v in trial.trials[answer].split.items())
         print(f"\nanswer: {answer} {args.type} ({split}); the scenario has {current}")
         if non_monotone:
             print("note: completion is not monotone in the fleet size here; smaller sizes than the bisection "
                   "found also passed, and the smallest is reported")
-    out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}"
-    _write_sizing(scenario, trials, args, answer, out_dir)
+    _write_sizing(scenario, trial.trials, args, answer, out_dir)
     print(f"wrote {out_dir}/ (size_fleet.csv, size_fleet.png)")
     return EXIT_OK
+
+
+def _size_search(trial, hi: int) -> tuple[int | None, object, bool]:
+    """Try the upper bound; bisect below it; then check the three sizes below the answer (completion
+    need not be monotone in the fleet size). (answer or None, the top trial, whether smaller passed)."""
+    top = trial(hi)
+    if not top.ok:
+        return None, top, False
+    lo = 0  # fails by convention (no tails)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if trial(mid).ok:
+            hi = mid
+        else:
+            lo = mid
+    below = [n for n in range(max(1, hi - 3), hi) if trial(n).ok]
+    return (min(below) if below else hi), top, bool(below)
+
+
+class _SizeTrials:
+    """One fleet size evaluated (deterministically or over replications), each size once."""
+
+    def __init__(self, scenario, resolved: dict, args, file_name: str) -> None:
+        self.scenario, self.resolved, self.args, self.file_name = scenario, resolved, args, file_name
+        self.base = scenario.seed if args.seed is None else args.seed
+        self.phases = ("deploy", "withdraw") if args.phase == "all" else (args.phase,)
+        self.trials: dict = {}
+
+    def __call__(self, n: int):
+        from sim import sweep as SW
+
+        if n not in self.trials:
+            args = self.args
+            data, split = SW.scale_fleet(self.resolved, args.type, n, args.fleet)
+            try:
+                s = SW.build_point(SW.Point({"count": str(n)}, data), self.file_name)
+            except ScenarioError as exc:
+                self.trials[n] = SW.Trial(n, split, False, math.nan, None, None, "", error=exc.problems[0].message)
+                return self.trials[n]
+            self.trials[n] = self._replicated(s, n, split) if args.replications else self._single(s, n, split)
+        return self.trials[n]
+
+    def _replicated(self, s, n: int, split):
+        from sim import montecarlo as M
+        from sim import sweep as SW
+
+        args = self.args
+        reps, _ = run_replications(s, args.replications, self.base, args.workers, None, f"{args.type} x{n}")
+        sm = M.summarise(s, reps)
+        p = min(sm.phases[ph]["p_met"] for ph in self.phases if ph in sm.phases)
+        closed = max(sm.phases[ph]["p50_h"] for ph in self.phases if ph in sm.phases)
+        metrics = {f"{ph}_p_met": sm.phases[ph]["p_met"] for ph in sm.phases}
+        top_driver = sm.drivers["bound_by"][0] if sm.drivers["bound_by"] else None
+        binding = f"{top_driver['wait']} ({top_driver['share']:.0%} of late lines)" if top_driver else ""
+        return SW.Trial(n, split, SW.phase_ok(metrics, args.phase, args.confidence), closed, p, None, binding)
+
+    def _single(self, s, n: int, split):
+        from sim import sweep as SW
+
+        m = SW.evaluate((s, 0, self.base))
+        closed = max(m.get(f"{ph}_closed_h", math.nan) for ph in self.phases)
+        late = sum(m.get(f"{ph}_lines_late", 0) for ph in self.phases)
+        binding = "; ".join(m[f"{ph}_bound_by"] for ph in self.phases if m.get(f"{ph}_bound_by"))
+        return SW.Trial(n, split, SW.phase_ok(m, self.args.phase, None), closed, None, late, binding)
 
 
 def format_trials(scenario, trials, args) -> str:
