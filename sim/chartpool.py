@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 # two groups of about equal drawing time on the reference scenario (see docs/performance.md)
-GROUPS = (("gantt_chart", "in_theatre_chart", "sorties_per_day_chart"),
+GROUPS = (("gantt_chart", "in_theatre_chart", "sorties_per_day_chart", "journey_chart"),
           ("why_late_chart", "closure_chart", "network_chart", "airfields_chart"))
 
 

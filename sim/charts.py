@@ -391,14 +391,14 @@ def network_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     """Airfields placed by longitude and latitude; routes drawn with width by loaded sorties."""
     run = res.run
     s = run.scenario
-    pos = {a.id: (a.lon, a.lat) for a in s.airfields}
+    pos = {a.id: (a.lon, a.lat) for a in s.nodes()}
     routes: dict[tuple[str, str, str], int] = {}
     for r in run.sorties:
         if r.phase != "reposition":
             key = (r.phase, *sorted((r.origin, r.destination)))
             routes[key] = routes.get(key, 0) + 1
-    road = {(c.origin, c.destination) for c in run.convoys}
-    used = {a for k in routes for a in k[1:]} | {a for pair in road for a in pair}
+    surface = {(t.mode, t.origin, t.destination) for t in run.trips}
+    used = {a for k in routes for a in k[1:]} | {a for k in surface for a in k[1:]}
     lats = [pos[a][1] for a in used] or [a.lat for a in s.airfields]
     mid_lat = sum(lats) / len(lats)
     fig, ax = plt.subplots(figsize=(11, 6))
@@ -412,34 +412,38 @@ def network_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
                 solid_capstyle="round")
         ax.annotate(str(n), ((x1 + x2) / 2, (y1 + y2) / 2 + shift), fontsize=7.5, color=colours[phase],
                     ha="center", va="bottom" if phase == "deploy" else "top")
-    for a, b in road:
+    styles = {"road": ("#009E73", ":"), "rail": ("#CC79A7", "--")}
+    for mode, a, b in sorted(surface):
         (x1, y1), (x2, y2) = pos[a], pos[b]
-        ax.plot([x1, x2], [y1, y2], color="#009E73", lw=2.5, ls=":", label=None)
+        ax.plot([x1, x2], [y1, y2], color=styles[mode][0], lw=2.5, ls=styles[mode][1], label=None)
     placed: list[tuple[float, float]] = []  # label anchors already used, in degrees
-    for a in sorted(s.airfields, key=lambda a: (-a.lat, a.lon)):
+    for a in sorted(s.nodes(), key=lambda a: (-a.lat, a.lon)):
+        if a.id not in used and not hasattr(a, "mog"):
+            continue  # places are drawn only when a leg used them
         x, y = pos[a.id]
         active = a.id in used
-        ax.plot([x], [y], marker="o", ms=7 if active else 4, color="#222222" if active else "#aaaaaa", zorder=5)
+        ax.plot([x], [y], marker="o" if hasattr(a, "mog") else "s", ms=7 if active else 4,
+                color="#222222" if active else "#aaaaaa", zorder=5)
         ly = y
         while any(abs(ly - py) < 1.3 and abs(x - px) < 6 for px, py in placed):
             ly -= 1.3  # airfields close together: stack their labels downwards
         placed.append((x, ly))
-        ax.annotate(f"{a.name or a.id} (MOG {a.mog})", (x, y), xytext=(x + 0.6, ly + 0.25), textcoords="data",
+        ax.annotate(f"{a.name or a.id}" + (f" (MOG {a.mog})" if hasattr(a, "mog") else ""), (x, y), xytext=(x + 0.6, ly + 0.25), textcoords="data",
                     fontsize=8, color="#222222" if active else "#999999", zorder=6,
                     arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.6} if ly != y else None)
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=colours["deploy"], lw=3), Line2D([], [], color=colours["withdraw"], lw=3)]
     labels = ["deploy (number = loaded sorties)", "withdraw"]
-    if road:
-        handles.append(Line2D([], [], color="#009E73", lw=2.5, ls=":"))
-        labels.append("road move")
+    for mode in sorted({k[0] for k in surface}):
+        handles.append(Line2D([], [], color=styles[mode][0], lw=2.5, ls=styles[mode][1]))
+        labels.append(f"{mode} move")
     ax.legend(handles, labels, loc="lower left")
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     ax.set_title(f"{s.name}: network (line width by sorties)")
-    xs = [pos[a.id][0] for a in s.airfields]
-    ys = [pos[a.id][1] for a in s.airfields]
+    xs = [pos[a.id][0] for a in s.airfields] + [pos[p][0] for p in used]
+    ys = [pos[a.id][1] for a in s.airfields] + [pos[p][1] for p in used]
     ax.set_xlim(min(xs) - 3, max(xs) + 6)
     ax.set_ylim(min(ys) - 2, max(ys) + 2)
     return _save(fig, out, "network", svg)
@@ -478,7 +482,9 @@ def sorties_per_day_chart(res: R.Results, out: Path, svg: bool = False) -> list[
 BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#E69F00", "crew": "#444444",
                      "ute": "#bbbbbb", "availability": "#dddddd", "mog": "#CC79A7", "hours": "#F0E442",
                      "weather": "#7f7f7f", "delay": "#8c564b", "loading": "#56B4E9", "flying": "#0072B2",
-                     "road": "#009E73"}
+                     "road": "#009E73", "rail": "#882255", "route": "#44AA99", "node": "#DDCC77",
+                     "transfer": "#AA4499"}
+MODE_HATCH = {"air": "", "road": "..", "rail": "//"}  # modes told apart without colour too
 
 
 def why_late_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
@@ -507,8 +513,69 @@ def why_late_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     return _save(fig, out, "why_late", svg)
 
 
+def journey_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    """One bar per line from ready to closure: the wait for the force, each leg (by mode) and the time
+    at the node after it (reception and transfer), with the deadline and each milestone."""
+    run, rows = res.run, res.lines
+    fig, ax = plt.subplots(figsize=(11, max(3.0, 0.34 * len(rows) + 1.8)))
+    start, end = min(r.ready_h for r in rows), max(_row_end(run, r) for r in rows)
+    for y, r in enumerate(rows):
+        _journey_bar(ax, run, y, r)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"{r.id} ({r.mode})" for r in rows], fontsize=8)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    _date_axis(ax, run, end - start)
+    ax.set_xlim(_dates(run, start - 0.02 * (end - start + 1))[0], _dates(run, end + 0.08 * (end - start + 1))[0])
+    from matplotlib.patches import Patch
+
+    modes = sorted({g.mode for r in rows for g in r.legs})
+    handles = [Patch(facecolor=BREAKDOWN_COLOURS["force"], label="waiting for the force or the lines it follows")
+               ] if any(r.breakdown_h["force"] > 0 for r in rows) else []
+    handles += [Patch(facecolor=_MODE_COLOURS[m], hatch=MODE_HATCH[m], edgecolor="white", label=f"{m} leg")
+                for m in modes]
+    if any(len(r.legs) > 1 for r in rows):
+        handles.append(Patch(facecolor=BREAKDOWN_COLOURS["node"], label="reception and transfer at a node"))
+    handles.append(plt.Line2D([], [], marker="|", ms=12, mew=2, ls="", color="#b00020", label="deadline"))
+    if any(g.deadline_h is not None for r in rows for g in r.legs):
+        handles.append(plt.Line2D([], [], marker="D", ls="", color="#333333", label="milestone"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=7.5, frameon=False)
+    ax.grid(axis="y", visible=False)
+    ax.set_title(f"{run.scenario.name}: each line's journey, leg by leg")
+    return _save(fig, out, "journey", svg)
+
+
+_MODE_COLOURS = {"air": "#0072B2", "road": "#009E73", "rail": "#882255"}
+
+
+def _row_end(run, r: R.LineRow) -> float:
+    return r.closed_h if not math.isnan(r.closed_h) else run.end_h
+
+
+def _journey_bar(ax, run, y: int, r: R.LineRow) -> None:
+    """The segments of one line: force, then each leg and the node after it."""
+    def span(a: float, b: float, colour: str, hatch: str = "") -> None:
+        if not (math.isnan(a) or math.isnan(b)) and b > a:
+            left = mdates.date2num(_dates(run, a)[0])
+            ax.barh(y, mdates.date2num(_dates(run, b)[0]) - left, left=left, height=0.6, color=colour,
+                    hatch=hatch, edgecolor="white", linewidth=0.4)
+
+    end = _row_end(run, r)
+    first = r.legs[0].complete_h if not math.isnan(r.legs[0].complete_h) else end
+    span(r.ready_h, first, BREAKDOWN_COLOURS["force"])
+    for g in r.legs:
+        closed = g.closed_h if not math.isnan(g.closed_h) else end
+        span(g.complete_h, closed, _MODE_COLOURS[g.mode], MODE_HATCH[g.mode])
+        span(g.closed_h, g.received_h if not math.isnan(g.received_h) else end, BREAKDOWN_COLOURS["node"])
+        if g.deadline_h is not None:
+            ax.plot(_dates(run, g.deadline_h), [y], marker="D", ms=5, color="#333333", zorder=5)
+    ax.plot(_dates(run, r.deadline_h), [y], marker="|", ms=12, mew=2, color="#b00020", zorder=5)
+    tag = r.status if r.status == "MET" else f"{r.status}: {r.bound_by}"
+    ax.annotate(tag, (mdates.date2num(_dates(run, end)[0]), y), xytext=(4, 0), textcoords="offset points",
+                va="center", fontsize=7, color="#b00020" if r.status != "MET" else "#333333")
+
+
 RUN_CHARTS = (in_theatre_chart, closure_chart, gantt_chart, airfields_chart, network_chart, sorties_per_day_chart,
-              why_late_chart)
+              why_late_chart, journey_chart)
 
 
 def draw_run_charts(res: R.Results, out: Path, svg: bool = False) -> list[Path]:

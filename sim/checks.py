@@ -13,6 +13,7 @@ from typing import Any
 
 from sim import geo
 from sim.errors import Problem
+from sim.journeychecks import air_views, check_journeys
 from sim.scenario import AircraftType, Equipment, Fleet, Movement, Scenario, did_you_mean, path_str
 from sim.timeparse import parse_hours
 from sim.yamlsrc import locate
@@ -61,6 +62,7 @@ class _Ids:
     """The ids of each section, in file order, for reference checks."""
 
     airfields: list[str]
+    places: list[str]
     types: list[str]
     equipment: list[str]
     contingents: list[str]
@@ -68,7 +70,8 @@ class _Ids:
 
     @staticmethod
     def of(s: Scenario) -> _Ids:
-        return _Ids([a.id for a in s.airfields], [t.id for t in s.aircraft], [e.id for e in s.equipment],
+        return _Ids([a.id for a in s.airfields], [p.id for p in s.places], [t.id for t in s.aircraft],
+                    [e.id for e in s.equipment],
                     [c.id for c in s.contingents], [f.id for f in s.fleet])
 
 
@@ -88,6 +91,7 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
         _check_maxima(r, i, t)
     _check_contingents(s, r, ids)
     _check_vehicles_fit(s, r)
+    check_journeys(s, r, ids.fleets)
     ok_refs, totals = _check_movements(s, r, ids, geo_cache)
     _check_totals(s, r, totals)
     if s.uncertainty is not None:
@@ -170,21 +174,16 @@ def _check_movements(s: Scenario, r: _Report, ids: _Ids, geo_cache: dict) -> tup
         tot[1].update(equipment)
         tot[2] += cargo
         _check_mode(s, r, i, m)
-        if m.mode == "air" and ok_refs and m.origin in coords and m.destination in coords:
-            _check_air_line(s, r, i, m, dist, coords, geo_cache)
+    if ok_refs:
+        for loc, view in air_views(s):
+            _check_air_line(s, r, loc, view, dist, coords, geo_cache)
     return ok_refs, totals
 
 
 def _check_movement(s: Scenario, r: _Report, ids: _Ids, i: int, m: Movement) -> bool:
     """References, parts and dates of one line (its contingent is known); False when an airfield is unknown."""
     loc = ("movements", i)
-    ok_refs = True
-    for key, val in (("from", m.origin), ("to", m.destination)):
-        if val not in ids.airfields:
-            r.unknown((*loc, key), "airfield", "airfields", ids.airfields, val)
-            ok_refs = False
-    if m.origin == m.destination and m.origin in ids.airfields:
-        r.error((*loc, "to"), f"destination is the same as origin ({m.origin!r})")
+    ok_refs = _check_ends(r, loc, m, ids)
     c = s.contingent(m.contingent)
     for eid, n in (m.equipment or {}).items():
         if eid not in ids.equipment:
@@ -211,14 +210,36 @@ def _check_movement(s: Scenario, r: _Report, ids: _Ids, i: int, m: Movement) -> 
     return ok_refs
 
 
+def _check_ends(r: _Report, loc: tuple, m: Movement, ids: _Ids) -> bool:
+    """A line of one leg: its ends are known (airfields for an air line, any place otherwise) and differ.
+    (A line with legs has its ends checked leg by leg in sim.journeychecks.)"""
+    if m.legs:
+        known = set(ids.airfields) | set(ids.places)
+        return all(x in known for leg in m.legs for x in (leg.origin, leg.destination))
+    ok_refs = True
+    names = ids.airfields if m.mode == "air" else ids.airfields + ids.places
+    kind, section = ("airfield", "airfields") if m.mode == "air" else ("place or airfield", "airfields and places")
+    for key, val in (("from", m.origin), ("to", m.destination)):
+        if val not in names:
+            r.unknown((*loc, key), kind, section, names, val)
+            ok_refs = False
+    if m.origin == m.destination and m.origin in names:
+        r.error((*loc, "to"), f"destination is the same as origin ({m.origin!r})")
+    return ok_refs
+
+
 def _check_mode(s: Scenario, r: _Report, i: int, m: Movement) -> None:
-    """Road lines need a distance and no fleets; air lines take no road fields."""
+    """Road and rail lines take no fleets; air lines take no road fields, rail lines no convoy fields."""
     loc = ("movements", i)
-    if m.mode == "road":
-        if m.road_km is None:
-            r.error((*loc, "mode"), "a road line needs road_km (the road distance)")
+    if m.legs:
+        return  # checked leg by leg
+    if m.mode != "air":
         if m.fleets:
-            r.error((*loc, "fleets"), "a road line is not flown; remove fleets")
+            r.error((*loc, "fleets"), f"a {m.mode} line is not flown; remove fleets")
+        if m.mode == "rail":
+            for key in ("convoy_kmh", "march_h_per_day"):
+                if getattr(m, key) is not None:
+                    r.error((*loc, key), f"{key} applies to road lines only (this line's mode is rail)")
         return
     for key in ("road_km", "convoy_kmh", "march_h_per_day"):
         if getattr(m, key) is not None:
@@ -271,13 +292,13 @@ def _check_uncertainty(s: Scenario, r: _Report, ids: _Ids) -> None:
         if rule.line is not None:
             if rule.line not in line_ids:
                 r.unknown(("uncertainty", "road", j, "line"), "movement line", "movements", line_ids, rule.line)
-            elif next(m for m in s.movements if m.id == rule.line).mode != "road":
+            elif not any(leg.mode == "road" for leg in next(m for m in s.movements if m.id == rule.line).journey()):
                 r.error(("uncertainty", "road", j, "line"), f"line {rule.line!r} is not a road line")
 
 
 def _warn_unused(s: Scenario, r: _Report) -> None:
     """Fleets and types never flown, contingents deployed but never withdrawn."""
-    air_lines = [m for m in s.movements if m.mode == "air"]
+    air_lines = [view for _, view in air_views(s)]
     deployed = {m.contingent for m in s.movements if m.phase == "deploy"}
     for i, f in enumerate(s.fleet):
         if not any(m.fleets is None or f.id in m.fleets for m in air_lines):
@@ -302,9 +323,7 @@ def _check_mog_capacity(s: Scenario, r: _Report) -> None:
     from sim.loadplan import plan_line
 
     need: dict[tuple[str, str], list] = {}
-    for m in s.movements:
-        if m.mode != "air":
-            continue
+    for _, m in air_views(s):
         loads = plan_line(s, m)
         if not loads:
             continue
@@ -332,10 +351,9 @@ def _fmt(s: Scenario, hours: float) -> str:
     return s.to_datetime(hours).isoformat(timespec="minutes")
 
 
-def _check_air_line(s: Scenario, r: _Report, i: int, m, dist, coords, geo_cache: dict) -> None:
+def _check_air_line(s: Scenario, r: _Report, loc: tuple, m, dist, coords, geo_cache: dict) -> None:
     from sim.loadplan import line_types
 
-    loc = ("movements", i)
     types = line_types(s, m)
     if m.fleets is not None and not m.fleets:
         r.error((*loc, "fleets"), "fleets is an empty list, so no aircraft may fly this line; "
@@ -579,11 +597,9 @@ def _route(geo_cache: dict, t: AircraftType, a: int, b: int) -> list[int] | None
 
 
 def _air_lines(s: Scenario) -> Iterator[Movement]:
-    """Air lines between two known, different airfields."""
-    ids = {a.id for a in s.airfields}
-    for m in s.movements:
-        if m.mode == "air" and m.origin in ids and m.destination in ids and m.origin != m.destination:
-            yield m
+    """Every air leg between two known, different airfields, as a line of that one leg."""
+    for _, view in air_views(s):
+        yield view
 
 
 def _line_fleets(s: Scenario, m: Movement) -> list[Fleet]:

@@ -263,6 +263,12 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
+def _surface_counts(tot: dict) -> str:
+    """'serials 2, trains 1, ' for the run summary ('' when nothing moved by road or rail)."""
+    parts = [f"{word} {tot[word]}" for word in ("serials", "trains") if tot[word]]
+    return ", ".join(parts) + ", " if parts else ""
+
+
 def format_run(res) -> str:
     from sim.tables import hours, render, short_time
 
@@ -288,7 +294,7 @@ def format_run(res) -> str:
     offset = s.start.strftime("%z")
     lines = [f"{s.name}  (seed {run.seed}; times local at UTC{offset[:3]}:{offset[3:]})", "", table, ""]
     lines.append(f"sorties {tot['sorties']} ({tot['loaded_sorties']} loaded, {tot['reposition_sorties']} empty), "
-                 f"convoys {tot['convoys']}, flying {tot['flying_h']:.0f} h")
+                 f"{_surface_counts(tot)}flying {tot['flying_h']:.0f} h")
     lines.append(f"take-offs {t(tot['first_takeoff_h'])} to {t(tot['last_takeoff_h'])}, "
                  f"last landing {t(tot['last_landing_h'])}")
     for phase, ph in res.phases.items():
@@ -677,6 +683,7 @@ def _sweep_csv(scenario, varies: list, rows: list, cols: list[str]) -> str:
 
 def cmd_size_fleet(args) -> int:
     from sim import sweep as SW
+    from sim.loadplan import leg_fleets
     from sim.scenario import load_scenario_with_warnings
 
     if (args.confidence is None) != (args.replications is None):
@@ -689,9 +696,10 @@ def cmd_size_fleet(args) -> int:
     out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}"
     check_output_folder(out_dir)
     if not args.fleet:  # by default, the fleets of TYPE that may fly a line of the phase
-        phase_lines = [m for m in scenario.movements if m.mode == "air" and args.phase in (m.phase, "all")]
+        allowed = [leg_fleets(m, leg) for m in scenario.movements if args.phase in (m.phase, "all")
+                   for leg in m.journey() if leg.mode == "air"]
         args.fleet = [f.id for f in scenario.fleet if f.type == args.type
-                      and any(m.fleets is None or f.id in m.fleets for m in phase_lines)] or None
+                      and any(a is None or f.id in a for a in allowed)] or None
     try:
         current = sum(f["count"] for f in SW.fleets_of_type(resolved, args.type, args.fleet))
         SW.scale_fleet(resolved, args.type, max(current, 1), args.fleet)

@@ -28,7 +28,9 @@ import simpy
 
 from sim import geo
 from sim.crews import Crew, CrewPool, CrewRules, UteBudget
-from sim.loadplan import LineStock, Load, line_types
+from sim.flow import FlowMixin
+from sim.journey import NodeState, NodeVisit, RouteBook, nodes_of
+from sim.loadplan import LineStock, Load, leg_fleets, line_types
 from sim.mission import Plan, Planner, TailState
 from sim.randomness import stream
 from sim.scenario import AircraftType, Fleet, Movement, Scenario
@@ -74,6 +76,7 @@ class Sortie:
     wait_ute_h: float = 0.0  # daily utilisation budget
     wait_avail_h: float = 0.0  # not mission capable that day
     crew: str = ""  # the crew that flew the last hop
+    leg: int = 0  # index of the leg in the line's journey (0-based)
 
 
 # the waits a sortie records, by kind (why-late part -> Sortie attribute)
@@ -105,17 +108,24 @@ class Downtime:
 
 
 @dataclass(slots=True)
-class Convoy:
+class Trip:
+    """One road serial or one train carrying part of a line on one surface leg."""
+
     line: str
     contingent: str
+    mode: str  # road or rail
+    leg: int  # index of the leg in the line's journey (0-based)
+    unit: str  # serial or train name, e.g. 'kg-withdraw-1/1/s2'
     origin: str
     destination: str
     troops: int
     vehicles: dict[str, int]
     cargo_kg: int
-    road_km: float
-    depart: float
-    arrive: float
+    km: float
+    ready: float  # its load was there and the leg could take it
+    depart: float  # left the origin (for a train: loading started)
+    arrive: float  # at the destination (for a train: unloaded)
+    load_h: float = 0.0  # loading and unloading included in depart -> arrive (trains)
 
 
 @dataclass(slots=True)
@@ -139,13 +149,28 @@ class Closure:
 
 
 @dataclass(slots=True)
+class LegResult:
+    """One leg of a line: when its elements were there to move and when the last arrived."""
+
+    mode: str
+    origin: str
+    destination: str
+    released: float = math.nan  # its first elements were there to move
+    complete: float = math.nan  # its last element was there to move (all of the previous leg received)
+    closed: float = math.nan  # its last element arrived at its destination (nan: not yet)
+    received: float = math.nan  # ... and was received there, ready for the next leg (or the line closed)
+    units: int = 0  # sorties, serials or trains that carried it
+
+
+@dataclass(slots=True)
 class LineResult:
     id: str
-    released: float = math.nan  # loads available (ready, and predecessors closed)
-    closed: float = math.nan  # last load on blocks at destination (nan: not closed)
-    troops_left: int = 0
+    released: float = math.nan  # ready, and the lines it waits for closed
+    closed: float = math.nan  # last element received at the final destination (nan: not closed)
+    troops_left: int = 0  # not yet received at the final destination
     vehicles_left: int = 0
     cargo_kg_left: int = 0
+    legs: list[LegResult] = field(default_factory=list)
 
 
 @dataclass
@@ -157,7 +182,8 @@ class Run:
     end_h: float
     sorties: list[Sortie] = field(default_factory=list)
     ground: list[GroundStay] = field(default_factory=list)
-    convoys: list[Convoy] = field(default_factory=list)
+    trips: list[Trip] = field(default_factory=list)  # road serials and trains
+    visits: list[NodeVisit] = field(default_factory=list)  # batches received at nodes
     lines: dict[str, LineResult] = field(default_factory=dict)
     tails: list[tuple[str, str, str, str]] = field(default_factory=list)  # tail, type, fleet, base
     initial_in_theatre: dict[str, int] = field(default_factory=dict)  # contingent -> troops there at start
@@ -166,6 +192,8 @@ class Run:
     weather: list[Closure] = field(default_factory=list)
     blocked: dict[str, tuple[str, float]] = field(default_factory=dict)  # open line -> (hours|weather, until)
     downtime: list[Downtime] = field(default_factory=list)
+    staging_peak: dict[str, tuple[int, int]] = field(default_factory=dict)  # node -> most troops, vehicles held
+    overflows: list[tuple[str, float, str]] = field(default_factory=list)  # (node, time, line) over room: deadlock broken
 
 
 @dataclass(slots=True)
@@ -194,37 +222,66 @@ class _Job:
     repair_h: float = 0.0
 
 
-class _Line:
-    """A movement line while it runs: its stock, its loads in flight, its result."""
+class _Leg:
+    """One leg of a line while it runs: its stock at the origin, what is on the way, its result."""
 
-    __slots__ = (
-        "carry",
-        "closed_event",
-        "contingent",
-        "dest",
-        "fleets",
-        "in_flight",
-        "key",
-        "m",
-        "order",
-        "origin",
-        "result",
-        "stock",
-        "type_ids",
-    )
+    __slots__ = ("closed", "contingent", "dest_node", "in_transit", "journey", "k", "last", "leg", "line_id",
+                 "origin_node", "pending", "phase", "result", "stock", "upstream_open")
 
-    def __init__(self, m: Movement, order: int, origin: int, dest: int, key: tuple, fleets: frozenset[str],
-                 closed_event: simpy.Event, stock: LineStock) -> None:
-        self.m, self.order, self.origin, self.dest, self.key = m, order, origin, dest, key
-        self.fleets, self.closed_event, self.contingent = fleets, closed_event, m.contingent
-        self.stock = stock
-        self.in_flight = 0
-        self.result = LineResult(m.id)
-        self.type_ids: frozenset[str] = frozenset()
+    def __init__(self, journey: _Journey, k: int, stock: LineStock, nodes: dict[str, NodeState]) -> None:
+        m = journey.m
+        self.journey, self.k, self.leg, self.stock = journey, k, journey.legs_spec[k], stock
+        self.line_id, self.contingent, self.phase = m.id, m.contingent, m.phase
+        self.last = k == len(journey.legs_spec) - 1
+        self.origin_node, self.dest_node = nodes[self.leg.origin], nodes[self.leg.destination]
+        self.in_transit = 0  # loads on the way to the destination
+        self.pending = 0  # loads arrived at the destination and not yet received there
+        self.upstream_open = True  # more elements may still come into the stock
+        self.closed = False
+        self.result = LegResult(self.leg.mode, self.leg.origin, self.leg.destination)
+
+
+class _Line(_Leg):
+    """An air leg: what dispatch sees."""
+
+    __slots__ = ("carry", "dest", "fleets", "key", "m", "order", "origin", "type_ids")
+
+    def __init__(self, journey: _Journey, k: int, stock: LineStock, nodes: dict[str, NodeState],
+                 af_index: dict[str, int], fleets: frozenset[str], type_ids: frozenset[str]) -> None:
+        super().__init__(journey, k, stock, nodes)
+        self.m, self.order, self.key = journey.m, journey.order, (*journey.key, k)
+        self.origin, self.dest = af_index[self.leg.origin], af_index[self.leg.destination]
+        self.fleets, self.type_ids = fleets, type_ids
         self.carry: frozenset[str] | None = None  # types that can take something of the stock (None: stale)
 
 
-class Engine:
+class _Surface(_Leg):
+    """A road or rail leg: serials or trains leave from its route's slots."""
+
+    __slots__ = ("book", "caps", "km", "travel_h", "handling_h", "units", "wake")
+
+    def __init__(self, journey: _Journey, k: int, stock: LineStock, nodes: dict[str, NodeState],
+                 book: RouteBook, caps: tuple[int, int, int], km: float, travel_h: float, handling_h: float) -> None:
+        super().__init__(journey, k, stock, nodes)
+        self.book, self.caps, self.km, self.travel_h, self.handling_h = book, caps, km, travel_h, handling_h
+        self.units = 0
+        self.wake: simpy.Event | None = None  # only while the process waits for elements or room
+
+
+class _Journey:
+    """A movement line while it runs: its legs in order and its result."""
+
+    __slots__ = ("closed_event", "contingent", "key", "legs", "legs_spec", "m", "order", "result")
+
+    def __init__(self, m: Movement, order: int, key: tuple, closed_event: simpy.Event) -> None:
+        self.m, self.order, self.key, self.closed_event = m, order, key, closed_event
+        self.contingent = m.contingent
+        self.legs_spec = m.journey()
+        self.legs: list[_Leg] = []
+        self.result = LineResult(m.id)
+
+
+class Engine(FlowMixin):
     def __init__(self, scenario: Scenario, seed: int | None = None):
         self.s = scenario
         self.seed = scenario.seed if seed is None else seed
@@ -251,8 +308,11 @@ class Engine:
             self._make_fleet(fo, f)
         self.idle: dict[str, dict[int, _Tail]] = {}  # idle tails by fleet (fleets with none are absent)
         self.fleet_type = {f.id: f.type for f in scenario.fleet}
-        self.active: list[_Line] = []  # released lines with something left to fly, best key first
-        self.lines: dict[str, _Line] = {}
+        self.active: list[_Line] = []  # air legs with something to fly now, best key first
+        self.lines: dict[str, _Journey] = {}
+        self.nodes = nodes_of(scenario)
+        self._dispatching = False
+        self.routes: dict[tuple[str, str, str], RouteBook] = {}
         self.open_lines = 0
         self.all_closed = self.env.event()
 
@@ -354,101 +414,47 @@ class Engine:
                 pool = self.pools.setdefault((f.id, self.af_index[af]), CrewPool())
                 pool.add(Crew(f"{f.id}/spare{n}"), rules)
 
-    def _build_lines(self) -> None:
-        s = self.s
-        deploy_events: dict[str, list] = {}
-        for order, m in enumerate(s.movements):
-            fleets = frozenset(f.id for f in s.fleet if m.fleets is None or f.id in m.fleets)
-            ln = _Line(m, order, self.af_index[m.origin], self.af_index[m.destination],
-                       (m.priority, s.h(m.deadline), s.h(m.ready), order), fleets, self.env.event(),
-                       LineStock(s, m))
-            troops, equipment, cargo = s.line_parts(m)
-            ln.result.troops_left, ln.result.vehicles_left = troops, sum(equipment.values())
-            ln.result.cargo_kg_left = round(cargo * 1000)
-            ln.type_ids = frozenset(t.id for t in line_types(s, m))
-            self.lines[m.id] = ln
-            self.run.lines[m.id] = ln.result
-            if m.phase == "deploy":
-                deploy_events.setdefault(m.contingent, []).append(ln.closed_event)
-        self.open_lines = len(self.lines)
-        for c in s.contingents:
-            if c.id not in deploy_events:
-                self.run.initial_in_theatre[c.id] = c.troops
-        for ln in self.lines.values():
-            preds = deploy_events.get(ln.contingent, []) if ln.m.phase == "withdraw" else []
-            self.env.process(self._line_proc(ln, preds))
-
-    # ------------------------------------------------------------ line processes
-
-    def _line_proc(self, ln: _Line, preds: list):
-        env, s, m = self.env, self.s, ln.m
-        ready = max(0.0, s.h(m.ready))
-        if ready > env.now:
-            yield env.timeout(ready - env.now)
-        if preds:
-            yield env.all_of(preds)
-        if m.mode == "road":
-            yield from self._convoy(ln)
-            return
-        if m.earliest is not None:
-            # hold the loads back so that the fastest possible sortie lands no earlier than allowed
-            fastest = min((t.load_h + self.planner.block_h(t, ln.origin, ln.dest) for t in line_types(s, m)),
-                          default=0.0)
-            hold = s.h(m.earliest) - fastest - env.now
-            if hold > 0:
-                yield env.timeout(hold)
-        ln.result.released = env.now
-        if ln.stock.empty():
-            self._close(ln)
-            return
-        self._activate(ln)
-        self._dispatch()
-
     def _activate(self, ln: _Line) -> None:
         keys = [x.key for x in self.active]
         self.active.insert(bisect.bisect(keys, ln.key), ln)
-
-    def _convoy(self, ln: _Line):
-        env, m = self.env, ln.m
-        speed = m.convoy_kmh or 40.0  # assumption: military convoy average, documented in docs/model.md
-        if self.unc is not None:
-            for j, rule in enumerate(self.unc.road):
-                if rule.line in (None, m.id) and rule.speed_cv > 0:
-                    sigma = math.sqrt(math.log(1 + rule.speed_cv**2))
-                    speed *= float(stream(self.seed, f"road:{m.id}:{j}").lognormal(-sigma * sigma / 2, sigma))
-        march = m.march_h_per_day or 10.0  # assumption: daily march hours
-        driving = m.road_km / speed
-        days, rem = divmod(driving, march)
-        if rem == 0 and days > 0:
-            days, rem = days - 1, march
-        ln.result.released = depart = env.now
-        yield env.timeout(days * 24.0 + rem)
-        troops, equipment, cargo = self.s.line_parts(m)
-        self.run.convoys.append(Convoy(m.id, m.contingent, m.origin, m.destination, troops, equipment,
-                                       round(cargo * 1000), m.road_km, depart, env.now))
-        ln.result.troops_left = ln.result.vehicles_left = ln.result.cargo_kg_left = 0
-        self._close(ln)
-
-    def _close(self, ln: _Line) -> None:
-        ln.result.closed = self.env.now
-        ln.closed_event.succeed()
-        self.open_lines -= 1
-        if self.open_lines == 0:
-            self.all_closed.succeed()
 
     # ------------------------------------------------------------ dispatch
 
     def _dispatch(self) -> None:
         """Give pending lines to idle tails: best line first, to the tail that delivers soonest."""
-        while self.idle and self.active:
-            pick = self._pick()
-            if pick is None:
-                return
-            ln, tail, ferry, flight = pick
-            self._busy(tail)
-            tail.job = self._task(tail, ln, ferry, flight)
-            if tail.wake is not None and not tail.wake.triggered:
-                tail.wake.succeed()
+        if self._dispatching:  # called back from inside dispatch (room freed): the loop below sees it
+            return
+        self._dispatching = True
+        try:
+            while self.idle and self.active:
+                pick = self._pick()
+                if pick is None:
+                    return
+                ln, tail, ferry, flight = pick
+                if self._no_room(ln, tail):
+                    continue
+                self._busy(tail)
+                tail.job = self._task(tail, ln, ferry, flight)
+                if tail.wake is not None and not tail.wake.triggered:
+                    tail.wake.succeed()
+        finally:
+            self._dispatching = False
+
+    def _no_room(self, ln: _Line, tail: _Tail) -> bool:
+        """Whether the load this tail would take finds no staging room at the destination; the leg
+        then waits, out of dispatch, until room is freed there."""
+        node = ln.dest_node
+        if not node.limited():
+            return False
+        load = ln.stock.carve(tail.type)
+        ln.stock.put_back(load)
+        if node.has_room(load.troops, load.vehicle_count):
+            return False
+        self.active.remove(ln)
+        if self._room_or_park(ln, load.troops, load.vehicle_count):
+            self._activate(ln)  # a deadlock broken: it goes over the room
+            return False
+        return True
 
     def _task(self, tail: _Tail, ln: _Line, ferry: Plan | None, flight: Plan) -> _Job:
         """Task a tail with a line: a breakdown found now, or its load cut and both flights booked."""
@@ -462,19 +468,19 @@ class Engine:
                 return _Job(ln, repair_h=repair)
         load = ln.stock.carve(tail.type)
         ln.carry = None  # what the stock can still give each type has changed
-        ln.in_flight += 1
         if ln.stock.empty():
             self.active.remove(ln)
+        self._departed(ln, load)
         if tail.rng_delay is not None:  # random departure delays: plan again with this tail's draws
             ferry, flight = self._plans(tail, ln, now, delays=True)
         if ferry is not None:
             self._commit(tail, ferry)
-            self._record(tail, ferry, "reposition", ln.m.id, None, now, now, now)
+            self._record(tail, ferry, "reposition", ln.m.id, None, now, now, now, ln.k)
         if not flight.hops:  # never open together: the tail waits out the run
             return _Job(ln, load)
         self._commit(tail, flight)
         rec = self._record(tail, flight, ln.m.phase, ln.m.id, load, ln.result.released, now,
-                           flight.off_blocks - tail.type.load_h)
+                           flight.off_blocks - tail.type.load_h, ln.k)
         return _Job(ln, load, flight, rec)
 
     def _idle(self, tail: _Tail) -> None:
@@ -493,12 +499,21 @@ class Engine:
             if ln.fleets.isdisjoint(idle.keys()):
                 continue
             if ln.carry is None:
-                ln.carry = frozenset(tid for tid in ln.type_ids if ln.stock.can_carry(self.types[tid]))
+                ln.carry = self._carry(ln)
             fleets = [f for f in idle if f in ln.fleets and self.fleet_type[f] in ln.carry]
             if fleets:
                 fit = [t for f in fleets for t in idle[f].values()]
                 return ln, *self._best_tail(fit, ln, now)
         return None
+
+    def _carry(self, ln: _Line) -> frozenset[str]:
+        """Types that may take a load of the leg now: one that can carry something of the stock,
+        and, while more is still coming, only if the stock fills a planned load of that type (or the
+        node it waits at is full, so no more can come for now)."""
+        stock, types = ln.stock, self.types
+        full = ln.origin_node.full()
+        return frozenset(tid for tid in ln.type_ids if stock.can_carry(types[tid])
+                         and (not ln.upstream_open or full or stock.fills(types[tid])))
 
     def _best_tail(self, fit: list[_Tail], ln: _Line, now: float) -> tuple[_Tail, Plan | None, Plan]:
         """The tail that would deliver the line's next load soonest (plus its flight home after), and
@@ -619,7 +634,7 @@ class Engine:
             yield env.event()  # no flight possible: waits out the run
             return
         yield env.timeout(flight.on_blocks - env.now)
-        self._deliver(job.line, job.load)
+        self._arrive(job.line, job.load)
         yield env.timeout(tail.type.unload_h)
         record.done = env.now
 
@@ -649,15 +664,6 @@ class Engine:
         self.run.downtime.append(Downtime(tail.name, "maintenance", self.af_ids[tail.base], start, self.env.now))
         tail.flown_h = 0.0
 
-    def _deliver(self, ln: _Line, load: Load) -> None:
-        ln.in_flight -= 1
-        res = ln.result
-        res.troops_left -= load.troops
-        res.vehicles_left -= load.vehicle_count
-        res.cargo_kg_left -= load.cargo_kg
-        if ln.in_flight == 0 and ln.stock.empty():
-            self._close(ln)
-
     def _breakdown(self, tail: _Tail) -> float | None:
         """Repair time if the tail is found unserviceable now, else None (draws from the tail's stream)."""
         rng = tail.rng_breakdown
@@ -677,7 +683,7 @@ class Engine:
         return sum(r.delay.sample(tail.rng_delay) for r in tail.delay_rules if r.airfield in (None, af))
 
     def _record(self, tail: _Tail, plan: Plan, phase: str, line: str, load: Load | None, released: float,
-                assigned: float, ground_start: float) -> Sortie:
+                assigned: float, ground_start: float, leg: int = 0) -> Sortie:
         w, af, hops = plan.waits, self.af_ids, plan.hops
         first, last = hops[0], hops[-1]
         stops: tuple[str, ...] = ()
@@ -696,7 +702,7 @@ class Engine:
             vehicles, cargo_kg, mass_kg, km, released, assigned, ground_start, first.off_blocks, first.takeoff,
             last.landing, last.on_blocks, last.on_blocks, airborne, w["mog"], w["hours"],
             af[mog_at] if mog_at >= 0 else "", w["delay"], w["weather"], w["crew"], w["ute"], w["availability"],
-            tail.crew.name,
+            tail.crew.name, leg,
         )
         self.run.sorties.append(rec)
         return rec
@@ -704,21 +710,30 @@ class Engine:
     # ------------------------------------------------------------ run
 
     def _record_blocked(self, now: float) -> None:
-        """For air lines still open at the end: is no flight between their airfields possible soon?"""
-        for ln in self.lines.values():
-            if ln.m.mode != "air" or math.isnan(ln.result.released) or not math.isnan(ln.result.closed):
+        """For air legs with elements waiting at the end: is no flight between their airfields possible soon?"""
+        for j in self.lines.values():
+            if not math.isnan(j.result.closed):
                 continue
-            atype = next((self.types[t] for t in sorted(ln.type_ids)), None)
-            hops = self.planner.hops(atype, ln.origin, ln.dest) if atype else None
-            if not hops:
-                continue
-            x, y, airborne, _ = hops[0]
-            limit = now + 24.0 * 400
-            t_sched = geo.joint_departure(now, self.open_sched[x], self.open_sched[y], airborne, limit)
-            t_full = geo.joint_departure(t_sched, self.open[x], self.open[y], airborne, limit) \
-                if t_sched != math.inf else math.inf
-            if t_full - now > 1.0:
-                self.run.blocked[ln.m.id] = ("hours" if t_sched - now > 1.0 else "weather", t_full)
+            for ln in j.legs:
+                if isinstance(ln, _Line) and not ln.closed and not math.isnan(ln.result.released):
+                    blocked = self._blocked(ln, now)
+                    if blocked is not None:
+                        self.run.blocked[j.m.id] = blocked
+                        break
+
+    def _blocked(self, ln: _Line, now: float) -> tuple[str, float] | None:
+        atype = next((self.types[t] for t in sorted(ln.type_ids)), None)
+        hops = self.planner.hops(atype, ln.origin, ln.dest) if atype else None
+        if not hops:
+            return None
+        x, y, airborne, _ = hops[0]
+        limit = now + 24.0 * 400
+        t_sched = geo.joint_departure(now, self.open_sched[x], self.open_sched[y], airborne, limit)
+        t_full = geo.joint_departure(t_sched, self.open[x], self.open[y], airborne, limit) \
+            if t_sched != math.inf else math.inf
+        if t_full - now > 1.0:
+            return ("hours" if t_sched - now > 1.0 else "weather", t_full)
+        return None
 
     def simulate(self) -> Run:
         self._build_lines()
@@ -740,12 +755,18 @@ class Engine:
         self.run.horizon_reached = not self.all_closed.triggered
         self._record_blocked(now)
         run = self.run
+        run.staging_peak = {n.id: (n.peak_troops, n.peak_vehicles) for n in self.nodes.values() if n.peak_troops
+                            or n.peak_vehicles}
         run.sorties = [r for r in run.sorties if r.on_blocks <= now + 1e-9]  # flights still under way at the end do not count
         run.ground = [g for g in run.ground if g.start < now]
         run.downtime = [d for d in run.downtime if d.start < now]
+        run.trips = [t for t in run.trips if t.arrive <= now + 1e-9]
+        run.visits = [v for v in run.visits if v.arrive <= now + 1e-9]
         _sort(run.sorties, "takeoff", "tail")
         _sort(run.ground, "start", "airfield", "tail")
         _sort(run.downtime, "start", "tail", "kind")
+        _sort(run.trips, "depart", "unit")
+        _sort(run.visits, "arrive", "node", "line")
         return run
 
 

@@ -91,9 +91,10 @@ CHART_CAPTIONS = [
     ("in_theatre.png", "Personnel in theatre over time, stacked by nation; dashed lines mark the deploy and withdraw deadlines."),
     ("closure.png", "Share of each movement line delivered over time (by mass); \u25bc marks each line's deadline."),
     ("why_late.png", "Where each line's time went, from its ready time to its closure; late lines name what bound them."),
+    ("journey.png", "Each line's journey from ready to closure: the wait for the force, each leg by mode (air plain, road dotted, rail hatched) and the time at the node after it; \u25bc deadline, \u25c6 milestone."),
     ("gantt.png", "Every aircraft that flew: bars from off-blocks to on-blocks, coloured by the contingent aboard; grey = empty; thin bands under them = crew rest, waits for daily flying hours, maintenance, repairs, days not mission capable."),
     ("airfields.png", "Working spots in use at each airfield (an aircraft takes its type's spots), against its MOG."),
-    ("network.png", "The network: airfields by longitude and latitude, routes drawn with width by loaded sorties."),
+    ("network.png", "The network: airfields (circles) and places (squares) by longitude and latitude, routes drawn with width by loaded sorties; road dotted, rail dashed."),
     ("sorties_per_day.png", "Loaded take-offs per local calendar day."),
 ]
 
@@ -142,7 +143,7 @@ def _run_header(res: R.Results, t) -> list[str]:
 def _run_lines(res: R.Results, t, warnings: list[str]) -> list[str]:
     """The movement table, then validation warnings and the run's notes."""
     s = res.run.scenario
-    rows = [[r.id, r.contingent, r.phase, f"{r.origin} \u2192 {r.destination}" + (" (road)" if r.mode == "road" else ""),
+    rows = [[r.id, r.contingent, r.phase, f"{r.origin} \u2192 {r.destination}" + (f" ({r.mode})" if r.mode != "air" else ""),
              r.troops, r.vehicles, f"{r.cargo_t:g}", t(r.ready_h), t(r.deadline_h), t(r.closed_h) or "not closed",
              "" if math.isnan(r.slack_h) else f"{r.slack_h:+.1f}", r.status, r.bound_by] for r in res.lines]
     headers = ["line", "cont.", "phase", "route", "troops", "veh.", "cargo t", "ready", "deadline", "closed",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sim.scenario import AircraftType, Equipment, Movement, Scenario
+from sim.scenario import AircraftType, Equipment, Leg, Movement, Scenario
 
 EPS_M = 1e-9
 
@@ -78,12 +78,18 @@ def vehicle_fits_hold(e: Equipment, t: AircraftType) -> bool:
     return not (e.height_m is not None and t.hold_height_m is not None and e.height_m > t.hold_height_m + EPS_M)
 
 
-def line_types(scenario: Scenario, m: Movement) -> list[AircraftType]:
-    """Aircraft types that may fly a line, the one with the most tails (its planning type) first."""
+def leg_fleets(m: Movement, leg: Leg | None = None) -> list[str] | None:
+    """Fleets allowed on an air leg: the leg's own, else the line's (None: any)."""
+    return leg.fleets if leg is not None and leg.fleets is not None else m.fleets
+
+
+def line_types(scenario: Scenario, m: Movement, leg: Leg | None = None) -> list[AircraftType]:
+    """Aircraft types that may fly a line (or one air leg of it), the one with the most tails first."""
     known = {t.id for t in scenario.aircraft}
+    allowed = leg_fleets(m, leg)
     tails: dict[str, int] = {}
     for f in scenario.fleet:
-        if (m.fleets is None or f.id in m.fleets) and f.type in known:
+        if (allowed is None or f.id in allowed) and f.type in known:
             tails[f.type] = tails.get(f.type, 0) + f.count
     types = [scenario.aircraft_type(t) for t in tails]
     types.sort(key=lambda t: (-tails[t.id], -t.payload_t, t.id))
@@ -106,22 +112,72 @@ class LineStock:
         "troops",
     )
 
-    def __init__(self, scenario: Scenario, m: Movement) -> None:
+    def __init__(self, scenario: Scenario, m: Movement, leg: Leg | None = None, empty: bool = False) -> None:
+        """The stock of line m (of one of its legs: its load factor; `empty`: nothing has arrived yet)."""
         troops, equipment, cargo_t = scenario.line_parts(m)
         self.line = m.id
-        self.troops = troops
-        self.cargo_kg = round(cargo_t * 1000)
+        self.troops = 0 if empty else troops
+        self.cargo_kg = 0 if empty else round(cargo_t * 1000)
         # vehicle kinds, longest (then heaviest) first
         self.kinds: list[Equipment] = sorted(
             (scenario.equipment_item(e) for e in equipment), key=lambda e: (-e.length_m, -e.mass_t, e.id)
         )
-        self.counts = [equipment[e.id] for e in self.kinds]
+        self.counts = [0 if empty else equipment[e.id] for e in self.kinds]
         self.troop_kg = round(scenario.planning.troop_mass_t * 1000)
         self.floor_per_kg = scenario.planning.cargo_floor_m_per_t / 1000.0
-        lf = m.load_factor if m.load_factor is not None else scenario.planning.load_factor
+        lf = next((x for x in (leg.load_factor if leg else None, m.load_factor) if x is not None),
+                  scenario.planning.load_factor)
         self.load_factor = lf
         self.planning_loads = scenario.planning.rules.planning_loads
         self._caps: dict[str, Capacity] = {}
+
+    def add(self, troops: int, vehicles: dict[str, int], cargo_kg: int) -> None:
+        """Put elements into the stock (arrived from the previous leg, or a load put back)."""
+        self.troops += troops
+        self.cargo_kg += cargo_kg
+        for k, e in enumerate(self.kinds):
+            self.counts[k] += vehicles.get(e.id, 0)
+
+    def put_back(self, load: Load) -> None:
+        self.add(load.troops, load.vehicles, load.cargo_kg)
+
+    def vehicle_count(self) -> int:
+        return sum(self.counts)
+
+    def fills(self, t: AircraftType) -> bool:
+        """Whether what is here fills at least one planned load of type t (troops, payload or floor)."""
+        c = self.cap(t)
+        mass = self.troops * self.troop_kg + self.cargo_kg + sum(
+            round(e.mass_t * 1000) * n for e, n in zip(self.kinds, self.counts))
+        floor = self.cargo_kg * self.floor_per_kg + sum(e.length_m * n for e, n in zip(self.kinds, self.counts))
+        return self.troops >= c.seats or mass >= c.kg or floor >= c.floor_m - EPS_M
+
+    def take(self, troops: int, vehicles: int, cargo_kg: int) -> Load:
+        """A surface load: up to `vehicles` vehicles (longest first) with their crews, then up to `troops`
+        troops and `cargo_kg` of cargo; when the vehicles are the limit, the other troops and the cargo
+        go in proportion to the vehicles taken, so they are all gone with the last vehicle."""
+        load = Load(line=self.line)
+        have = self.vehicle_count()
+        left = vehicles
+        for k, e in enumerate(self.kinds):
+            n = min(self.counts[k], left)
+            if n:
+                self.counts[k] -= n
+                left -= n
+                load.vehicles[e.id] = n
+                crew = min(self.troops, e.crew * n)
+                load.troops += crew
+                load.vehicle_crew += crew
+                self.troops -= crew
+        share = 1.0 if not have or have == load.vehicle_count else load.vehicle_count / have
+        n_troops = min(troops - load.troops, math.ceil(self.troops * share - 1e-9)) if troops > load.troops else 0
+        kg = min(cargo_kg, math.ceil(self.cargo_kg * share - 1e-9))
+        load.troops += max(0, n_troops)
+        self.troops -= max(0, n_troops)
+        load.cargo_kg, self.cargo_kg = kg, self.cargo_kg - kg
+        load.mass_kg = load.troops * self.troop_kg + kg + sum(
+            round(e.mass_t * 1000) * load.vehicles.get(e.id, 0) for e in self.kinds)
+        return load
 
     def cap(self, t: AircraftType) -> Capacity:
         c = self._caps.get(t.id)

@@ -28,7 +28,7 @@ SORTIE_COLUMNS = [
     "troops", "vehicles", "vehicle_count", "cargo_t", "payload_t", "distance_km", "released", "assigned",
     "ground_start", "off_blocks", "takeoff", "landing", "on_blocks", "unloaded", "flying_h",
     "wait_aircraft_min", "wait_mog_min", "wait_hours_min", "mog_wait_at", "wait_weather_min", "wait_delay_min",
-    "wait_crew_min", "wait_ute_min", "wait_avail_min", "crew",
+    "wait_crew_min", "wait_ute_min", "wait_avail_min", "crew", "leg",
 ]
 MOVEMENT_COLUMNS = [
     "id", "contingent", "nation", "phase", "mode", "from", "to", "priority", "troops", "vehicles", "cargo_t",
@@ -76,6 +76,7 @@ def sorties_csv(res: R.Results) -> str:
             _num((r.assigned - r.released) * 60, 1) if loaded else "", _num(r.wait_mog_h * 60, 1),
             _num(r.wait_hours_h * 60, 1), r.mog_at, _num(r.wait_weather_h * 60, 1), _num(r.wait_delay_h * 60, 1),
             _num(r.wait_crew_h * 60, 1), _num(r.wait_ute_h * 60, 1), _num(r.wait_avail_h * 60, 1), r.crew,
+            r.leg + 1,
         ])
     return buf.getvalue()
 
@@ -93,6 +94,48 @@ def movements_csv(res: R.Results) -> str:
             R.iso(run, r.released_h), R.iso(run, r.closed_h), _num(r.slack_h), r.status, r.bound_by, r.sorties,
             r.troops_left, r.vehicles_left, _num(r.cargo_t_left, 3),
         ] + [_num(r.breakdown_h[p]) for p in R.WAIT_PARTS])
+    return buf.getvalue()
+
+
+LEG_COLUMNS = [
+    "line", "leg", "mode", "from", "to", "units", "released", "complete", "closed", "received", "node_wait_h",
+    "deadline", "status",
+]
+TRIP_COLUMNS = [
+    "unit", "mode", "line", "leg", "contingent", "from", "to", "troops", "vehicles", "vehicle_count", "cargo_t",
+    "km", "ready", "depart", "arrive", "wait_route_min", "handling_h",
+]
+
+
+def legs_csv(res: R.Results) -> str:
+    """One row per leg of every line."""
+    run = res.run
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(LEG_COLUMNS)
+    for r in res.lines:
+        for g in r.legs:
+            w.writerow([
+                r.id, g.k, g.mode, g.origin, g.destination, g.units, R.iso(run, g.released_h),
+                R.iso(run, g.complete_h), R.iso(run, g.closed_h), R.iso(run, g.received_h), _num(g.node_wait_h),
+                R.iso(run, g.deadline_h) if g.deadline_h is not None else "", g.status,
+            ])
+    return buf.getvalue()
+
+
+def trips_csv(res: R.Results) -> str:
+    """One row per road serial and train."""
+    run = res.run
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(TRIP_COLUMNS)
+    for t in run.trips:
+        w.writerow([
+            t.unit, t.mode, t.line, t.leg + 1, t.contingent, t.origin, t.destination, t.troops,
+            vehicles_text(t.vehicles), sum(t.vehicles.values()), _num(t.cargo_kg / 1000, 3), _num(t.km, 1),
+            R.iso(run, t.ready), R.iso(run, t.depart), R.iso(run, t.arrive), _num((t.depart - t.ready) * 60, 1),
+            _num(t.load_h),
+        ])
     return buf.getvalue()
 
 
@@ -143,14 +186,26 @@ def summary_dict(res: R.Results, warnings: list[str] | None = None) -> dict:
                 "bound_by": r.bound_by, "sorties": r.sorties,
                 "left": {"troops": r.troops_left, "vehicles": r.vehicles_left, "cargo_t": r.cargo_t_left},
                 "breakdown_h": r.breakdown_h,
+                "legs": [_leg_dict(run, g) for g in r.legs],
             }
             for r in res.lines
         ],
+        "nodes": res.nodes,
         "fleet": res.fleet,
         "airfields": res.airfields,
         "warnings": list(warnings or []),
         "notes": list(res.notes),
     })
+
+
+def _leg_dict(run, g: R.LegRow) -> dict:
+    return {
+        "leg": g.k, "mode": g.mode, "from": g.origin, "to": g.destination, "units": g.units,
+        "released": R.iso(run, g.released_h) or None, "complete": R.iso(run, g.complete_h) or None,
+        "closed": R.iso(run, g.closed_h) or None, "received": R.iso(run, g.received_h) or None,
+        "node_wait_h": g.node_wait_h, "deadline": R.iso(run, g.deadline_h) if g.deadline_h is not None else None,
+        "status": g.status,
+    }
 
 
 def resolved_yaml(res: R.Results) -> str:
@@ -214,6 +269,9 @@ def write_run(res: R.Results, out_dir: Path, warnings: list[str] | None = None, 
             (tmp / "sorties.csv").write_text(sorties_csv(res), encoding="utf-8")
             (tmp / "movements.csv").write_text(movements_csv(res), encoding="utf-8")
             (tmp / "in_theatre.csv").write_text(in_theatre_csv(res), encoding="utf-8")
+            (tmp / "legs.csv").write_text(legs_csv(res), encoding="utf-8")
+            if res.run.trips:
+                (tmp / "surface.csv").write_text(trips_csv(res), encoding="utf-8")
             summary = summary_dict(res, warnings)
             (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
             (tmp / "scenario.resolved.yaml").write_text(resolved_yaml(res), encoding="utf-8")

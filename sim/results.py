@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine import PHASES, SORTIE_WAITS, Run, Sortie
+from sim.breakdown import WAIT_PARTS, JourneyParts, sortie_waits_h
+from sim.engine import PHASES, SORTIE_WAITS, LegResult, Run, Sortie
+from sim.loadplan import leg_fleets
+from sim.scenario import Movement, Scenario
 
-WAIT_PARTS = ("force", "aircraft", "reposition", "crew", "ute", "availability", "mog", "hours", "weather", "delay",
-              "loading", "flying", "road")
 PART_LABELS = {
     "force": "waiting for its ready time to pass or for the force to arrive first",
     "aircraft": "waiting for an aircraft",
@@ -28,9 +29,13 @@ PART_LABELS = {
     "hours": "waiting for operating hours or stated closures",
     "weather": "waiting out weather closures",
     "delay": "departure delays",
+    "route": "waiting for a road serial or train to fill, its departure slot, or room at the next node",
+    "node": "reception at a node (its daily throughput) and room there",
+    "transfer": "transfer between legs at a node",
     "loading": "loading",
     "flying": "flying, taxi and refuelling",
     "road": "on the road",
+    "rail": "on the train",
 }
 
 
@@ -41,12 +46,30 @@ def iso(run: Run, hours: float) -> str:
 
 
 @dataclass
+class LegRow:
+    """One leg of a line: when it had everything, when its last element arrived and was received."""
+
+    k: int  # 1-based
+    mode: str
+    origin: str
+    destination: str
+    units: int  # sorties, serials or trains
+    released_h: float
+    complete_h: float
+    closed_h: float
+    received_h: float
+    node_wait_h: float  # reception and transfer at its destination (received - closed)
+    deadline_h: float | None  # milestone: everything arrived at `destination` by then
+    status: str  # MET, LATE, OPEN, or '' without a deadline
+
+
+@dataclass
 class LineRow:
     id: str
     contingent: str
     nation: str
     phase: str
-    mode: str
+    mode: str  # the modes of its legs, e.g. 'air' or 'road+air+road'
     origin: str
     destination: str
     troops: int
@@ -58,95 +81,88 @@ class LineRow:
     deadline_h: float
     released_h: float
     closed_h: float  # nan when not closed by the end of the run
-    slack_h: float  # deadline - closed (nan when not closed)
-    status: str  # MET, LATE or OPEN (not closed by the horizon)
+    slack_h: float  # the least of deadline - closed and of each milestone's (nan when not closed)
+    status: str  # MET, LATE (the final deadline or a milestone missed) or OPEN (not closed by the horizon)
     sorties: int
     troops_left: int
     vehicles_left: int
     cargo_t_left: float
     breakdown_h: dict[str, float] = field(default_factory=dict)
     bound_by: str = ""
+    legs: list[LegRow] = field(default_factory=list)
 
 
 def line_rows(run: Run) -> list[LineRow]:
-    """One row per movement line, with closure, slack and the why-late breakdown."""
+    """One row per movement line, with closure, slack, its legs and the why-late breakdown."""
     s = run.scenario
-    loaded: dict[str, list[Sortie]] = defaultdict(list)
-    repos: dict[tuple[str, str, float], Sortie] = {}
+    loaded: dict[str, int] = defaultdict(int)
     mog_waits: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # line -> airfield -> h
     for r in run.sorties:
         if r.line and r.mog_at:
             mog_waits[r.line][r.mog_at] += r.wait_mog_h
-        if r.phase == "reposition":
-            if r.line:
-                repos[(r.tail, r.line, r.assigned)] = r
-        else:
-            loaded[r.line].append(r)
-    convoys = {c.line: c for c in run.convoys}
+        if r.phase != "reposition":
+            loaded[r.line] += 1
+    parts = JourneyParts(run)
     rows = []
     for m in s.movements:
-        res = run.lines[m.id]
-        troops, equipment, cargo = s.line_parts(m)
-        ready = max(0.0, s.h(m.ready))
-        deadline = s.h(m.deadline)
-        closed = res.closed
-        if math.isnan(closed):
-            status, slack = "OPEN", math.nan
-        else:
-            slack = deadline - closed
-            status = "MET" if slack >= -1e-9 else "LATE"
-        row = LineRow(
-            id=m.id, contingent=m.contingent, nation=s.contingent(m.contingent).nation, phase=m.phase,
-            mode=m.mode, origin=m.origin, destination=m.destination, troops=troops,
-            vehicles=sum(equipment.values()), cargo_t=cargo, priority=m.priority, ready_h=ready,
-            earliest_h=s.h(m.earliest) if m.earliest is not None else None, deadline_h=deadline,
-            released_h=res.released, closed_h=closed, slack_h=slack, status=status,
-            sorties=len(loaded.get(m.id, [])), troops_left=res.troops_left,
-            vehicles_left=res.vehicles_left, cargo_t_left=res.cargo_kg_left / 1000.0,
-        )
-        row.breakdown_h = _breakdown(run, m, row, loaded.get(m.id, []), repos, convoys.get(m.id))
+        row = _line_row(run, m)
+        row.sorties = loaded.get(m.id, 0)
+        row.breakdown_h = parts.line(m.id, row.ready_h, run.lines[m.id].legs, _transfers(s, m))
         row.bound_by = _bound_by(row, run, mog_waits.get(m.id, {}))
         rows.append(row)
     return rows
 
 
-def _breakdown(run, m, row: LineRow, sorties: list[Sortie], repos, convoy) -> dict[str, float]:
-    """Split ready -> closure (or -> end of run) along the last arriving sortie; parts add up."""
-    parts = dict.fromkeys(WAIT_PARTS, 0.0)
-    end = row.closed_h if not math.isnan(row.closed_h) else run.end_h
-    released = row.released_h if not math.isnan(row.released_h) else end
-    parts["force"] = max(0.0, released - row.ready_h)
-    if convoy is not None:
-        parts["road"] = convoy.arrive - convoy.depart
-        return {k: round(v, 6) for k, v in parts.items()}
-    if not sorties or math.isnan(row.closed_h):
-        parts["aircraft"] = max(0.0, end - released)  # never closed: still waiting for lift at the end
-        return {k: round(v, 6) for k, v in parts.items()}
-    last = max(sorties, key=lambda r: (r.on_blocks, r.tail))
-    t = run.scenario.aircraft_type(last.type)
-    parts["aircraft"] = last.assigned - released
-    at_origin = last.assigned
-    rp = repos.get((last.tail, last.line, last.assigned))
-    for r in ([rp] if rp is not None else []) + [last]:
-        for part, attr in SORTIE_WAITS.items():
-            parts[part] += getattr(r, attr)
-    if rp is not None:
-        parts["reposition"] = (rp.on_blocks - rp.assigned) - sortie_waits_h(rp)
-        at_origin = rp.on_blocks
-    parts["loading"] = t.load_h
-    # everything else on the loaded sortie is flight, taxi and refuelling stops
-    parts["flying"] = (last.on_blocks - at_origin) - sortie_waits_h(last) - t.load_h
-    return {k: round(v, 6) for k, v in parts.items()}
+def _transfers(s: Scenario, m: Movement) -> list[float]:
+    """The transfer time at the destination of each leg (none after the last)."""
+    legs = m.journey()
+    out = []
+    for k, leg in enumerate(legs):
+        node = s.place(leg.destination)
+        own = node.transfer_h
+        out.append(0.0 if k == len(legs) - 1 else float(s.planning.transfer_h if own is None else own))
+    return out
 
 
-def sortie_waits_h(r: Sortie) -> float:
-    """All the waits a sortie recorded before and between its hops."""
-    return sum(getattr(r, attr) for attr in SORTIE_WAITS.values())
+def _line_row(run: Run, m: Movement) -> LineRow:
+    s = run.scenario
+    res = run.lines[m.id]
+    troops, equipment, cargo = s.line_parts(m)
+    ready, deadline, closed = max(0.0, s.h(m.ready)), s.h(m.deadline), res.closed
+    legs = [_leg_row(s, k, leg, spec.deadline) for k, (leg, spec) in enumerate(zip(res.legs, m.journey()))]
+    slacks = [leg.deadline_h - leg.closed_h for leg in legs if leg.deadline_h is not None]
+    if math.isnan(closed):
+        status, slack = "OPEN", math.nan
+    else:
+        slack = min([deadline - closed, *slacks])
+        status = "MET" if slack >= -1e-9 else "LATE"
+    return LineRow(
+        id=m.id, contingent=m.contingent, nation=s.contingent(m.contingent).nation, phase=m.phase,
+        mode=m.modes(), origin=m.origin, destination=m.destination, troops=troops,
+        vehicles=sum(equipment.values()), cargo_t=cargo, priority=m.priority, ready_h=ready,
+        earliest_h=s.h(m.earliest) if m.earliest is not None else None, deadline_h=deadline,
+        released_h=res.released, closed_h=closed, slack_h=slack, status=status, sorties=0,
+        troops_left=res.troops_left, vehicles_left=res.vehicles_left, cargo_t_left=res.cargo_kg_left / 1000.0,
+        legs=legs,
+    )
+
+
+def _leg_row(s: Scenario, k: int, leg: LegResult, deadline: object) -> LegRow:
+    d = s.h(deadline) if deadline is not None else None  # type: ignore[arg-type]
+    if d is None:
+        status = ""
+    elif math.isnan(leg.closed):
+        status = "OPEN"
+    else:
+        status = "MET" if leg.closed <= d + 1e-9 else "LATE"
+    return LegRow(k + 1, leg.mode, leg.origin, leg.destination, leg.units, leg.released, leg.complete, leg.closed,
+                  leg.received, leg.received - leg.closed, d, status)
 
 
 BOUND_LABELS = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours/closures",
                 "weather": "weather", "delay": "departure delays", "crew": "crew rest", "ute": "utilisation (UTE)",
-                "availability": "aircraft not mission capable"}
+                "availability": "aircraft not mission capable", "route": "road/rail departures",
+                "node": "reception"}
 DOWNTIME_LABELS = {"maintenance": "scheduled maintenance", "repair": "repairs",
                    "availability": "aircraft not mission capable", "crew": "crew rest", "ute": "utilisation (UTE)"}
 FLEET_LOSS_SHARE = 0.15  # share of the fleet's time lost to one kind of wait that makes it the root cause
@@ -166,13 +182,21 @@ def _bound_by(row: LineRow, run: Run, mog_waits: dict[str, float]) -> str:
         when = run.scenario.to_datetime(until).strftime("%d %b %H:%M") if until != math.inf else "never"
         label = "operating hours/closures" if kind == "hours" else "weather"
         return f"{label}: no take-off and landing possible until {when}"
+    missed = [leg for leg in row.legs if leg.status in ("LATE", "OPEN") and leg.deadline_h is not None]
+    prefix = "".join(f"milestone at {leg.destination} missed; " for leg in missed)
+    return prefix + _largest_wait(row, run, mog_waits)
+
+
+def _largest_wait(row: LineRow, run: Run, mog_waits: dict[str, float]) -> str:
     b = row.breakdown_h
-    waits = {k: b[k] for k in ("force", "aircraft", *SORTIE_WAITS)}
+    waits = {k: b[k] for k in ("force", "aircraft", *SORTIE_WAITS, "route", "node")}
     key = max(waits, key=lambda k: (waits[k], k))
     if waits[key] < 0.5:
-        transit = sum(b[k] for k in ("reposition", "loading", "flying", "road"))
+        transit = sum(b[k] for k in ("reposition", "loading", "flying", "road", "rail", "transfer"))
         return f"own ready time (transit alone {transit:.0f}h)"
     label = BOUND_LABELS[key]
+    if key == "node":
+        label += _worst_node(run, row.id)
     if key == "mog":
         where = max(mog_waits, key=lambda k: (mog_waits[k], k)) if mog_waits else ""
         label += f" at {where}" if where else ""
@@ -183,10 +207,20 @@ def _bound_by(row: LineRow, run: Run, mog_waits: dict[str, float]) -> str:
     return f"{label} ({waits[key]:.0f}h)"
 
 
+def _worst_node(run: Run, line: str) -> str:
+    """' at <node>' where the line's batches waited longest for reception ('' if none)."""
+    waits: dict[str, float] = defaultdict(float)
+    for v in run.visits:
+        if v.line == line:
+            waits[v.node] += v.end - v.arrive
+    return f" at {max(waits, key=lambda k: (waits[k], k))}" if waits else ""
+
+
 def _fleet_losses(run: Run, row: LineRow) -> str:
     """The wait that cost the line's eligible tails the most time in its window, if large enough."""
     m = next(x for x in run.scenario.movements if x.id == row.id)
-    fleets = {f.id for f in run.scenario.fleet if m.fleets is None or f.id in m.fleets}
+    allowed = [leg_fleets(m, leg) for leg in m.journey() if leg.mode == "air"]
+    fleets = {f.id for f in run.scenario.fleet if any(a is None or f.id in a for a in allowed)}
     tails = {t[0] for t in run.tails if t[2] in fleets}
     start = row.released_h if not math.isnan(row.released_h) else row.ready_h
     end = row.closed_h if not math.isnan(row.closed_h) else run.end_h
@@ -223,8 +257,7 @@ def phase_summary(run: Run, rows: list[LineRow]) -> dict[str, dict]:
             continue
         flights = [x for x in run.sorties if x.phase == phase]
         ids = {r.id for r in prow}
-        convoys = [c for c in run.convoys if c.line in ids]
-        starts = [x.takeoff for x in flights] + [c.depart for c in convoys]
+        starts = [x.takeoff for x in flights] + [t.depart for t in run.trips if t.line in ids]
         closed = [r.closed_h for r in prow]
         all_closed = not any(math.isnan(c) for c in closed)
         late = [r for r in prow if r.status == "LATE"]
@@ -317,23 +350,35 @@ def spots_value(x: float) -> float | int:
     return int(x) if x == int(x) else round(x, 1)
 
 
+def milestone_legs(s: Scenario, m: Movement) -> tuple[int, int]:
+    """(leg whose arrivals count a deploying person in theatre, leg whose departures count a
+    withdrawing person out): the last and first legs, or with `in_theatre: debarkation` the last and
+    first air legs (the airfields of debarkation and embarkation); a line with no air leg uses its ends."""
+    legs = m.journey()
+    air = [k for k, leg in enumerate(legs) if leg.mode == "air"]
+    if s.planning.in_theatre == "debarkation" and air:
+        return air[-1], air[0]
+    return len(legs) - 1, 0
+
+
+def _final(run: Run, line: str, leg: int) -> bool:
+    return leg == len(run.lines[line].legs) - 1
+
+
 def in_theatre(run: Run) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Personnel in theatre over time by nation: (times_h, nations, counts[nation, time])."""
+    """Personnel in theatre over time by nation: (times_h, nations, counts[nation, time]).
+
+    Each person is counted once, at one milestone of the journey (see `milestone_legs`)."""
     s = run.scenario
     nation_of = {c.id: c.nation for c in s.contingents}
     nations = list(dict.fromkeys(c.nation for c in s.contingents))
+    lines = {m.id: (m.phase, *milestone_legs(s, m)) for m in s.movements}
     events: list[tuple[float, str, int]] = []
     for r in run.sorties:
-        if r.phase == "deploy":
-            events.append((r.on_blocks, nation_of[r.contingent], r.troops))
-        elif r.phase == "withdraw":
-            events.append((r.takeoff, nation_of[r.contingent], -r.troops))
-    for c in run.convoys:
-        phase = next(m.phase for m in s.movements if m.id == c.line)
-        if phase == "deploy":
-            events.append((c.arrive, nation_of[c.contingent], c.troops))
-        else:
-            events.append((c.depart, nation_of[c.contingent], -c.troops))
+        if r.phase != "reposition":
+            events += _theatre_event(lines[r.line], r.leg, r.on_blocks, r.takeoff, nation_of[r.contingent], r.troops)
+    for t in run.trips:
+        events += _theatre_event(lines[t.line], t.leg, t.arrive, t.depart, nation_of[t.contingent], t.troops)
     events.sort(key=lambda e: e[0])
     times = np.array([0.0] + [e[0] for e in events] + [run.end_h])
     counts = np.zeros((len(nations), len(times)))
@@ -344,24 +389,35 @@ def in_theatre(run: Run) -> tuple[np.ndarray, list[str], np.ndarray]:
     return times, nations, counts
 
 
+def _theatre_event(line: tuple[str, int, int], leg: int, arrive: float, depart: float, nation: str,
+                   troops: int) -> list[tuple[float, str, int]]:
+    phase, in_leg, out_leg = line
+    if phase == "deploy" and leg == in_leg:
+        return [(arrive, nation, troops)]
+    if phase == "withdraw" and leg == out_leg:
+        return [(depart, nation, -troops)]
+    return []
+
+
 def closure_curves(run: Run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per line: (times, share of the line's lift (troops + vehicles + cargo by mass) delivered)."""
+    """Per line: (times, share of the line's lift (troops + vehicles + cargo by mass) delivered at
+    its final destination)."""
     s = run.scenario
     troop_kg = s.planning.troop_mass_t * 1000
     out = {}
     by_line: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for r in run.sorties:
-        if r.phase != "reposition":
+        if r.phase != "reposition" and _final(run, r.line, r.leg):
             by_line[r.line].append((r.on_blocks, r.mass_kg if r.mass_kg else r.troops * troop_kg))
-    for c in run.convoys:
-        by_line[c.line].append((c.arrive, 1.0))
+    for t in run.trips:
+        if _final(run, t.line, t.leg):
+            mass = t.troops * troop_kg + t.cargo_kg + sum(s.equipment_item(e).mass_t * 1000 * n
+                                                         for e, n in t.vehicles.items())
+            by_line[t.line].append((t.arrive, mass or 1.0))
     for m in s.movements:
         pts = sorted(by_line.get(m.id, []))
         res = run.lines[m.id]
-        if m.mode == "road":
-            total = 1.0
-        else:
-            total = sum(w for _, w in pts) + (0 if not math.isnan(res.closed) else _left_kg(s, res))
+        total = sum(w for _, w in pts) + (0 if not math.isnan(res.closed) else _left_kg(s, res))
         if not pts or total <= 0:
             out[m.id] = (np.array([]), np.array([]))
             continue
@@ -397,12 +453,13 @@ def totals(run: Run) -> dict:
         "sorties": len(run.sorties),
         "loaded_sorties": len(loaded),
         "reposition_sorties": len(run.sorties) - len(loaded),
-        "convoys": len(run.convoys),
+        "serials": sum(1 for t in run.trips if t.mode == "road"),
+        "trains": sum(1 for t in run.trips if t.mode == "rail"),
         "flying_h": sum(r.flying_h for r in run.sorties),
         "first_takeoff_h": min((r.takeoff for r in run.sorties), default=math.nan),
         "last_takeoff_h": max((r.takeoff for r in run.sorties), default=math.nan),
         "last_landing_h": max((r.landing for r in run.sorties), default=math.nan),
-        "troops_moved": sum(r.troops for r in loaded) + sum(c.troops for c in run.convoys),
+        "troops_moved": sum(r.troops for r in run.visits if _final(run, r.line, r.leg)),
     }
 
 
@@ -418,13 +475,15 @@ class Results:
     airfields: dict
     totals: dict
     notes: list[str] = field(default_factory=list)
+    nodes: dict = field(default_factory=dict)
 
 
 def analyse(run: Run) -> Results:
     rows = line_rows(run)
     return Results(
         run=run, lines=rows, phases=phase_summary(run, rows), contingents=contingent_summary(run, rows),
-        fleet=fleet_summary(run), airfields=airfield_summary(run), totals=totals(run), notes=unused_types(run),
+        fleet=fleet_summary(run), airfields=airfield_summary(run), totals=totals(run),
+        notes=unused_types(run) + overflow_notes(run), nodes=node_summary(run),
     )
 
 
@@ -437,10 +496,74 @@ def unused_types(run: Run) -> list[str]:
             flown[r.line].add(r.type)
     out = []
     for m in s.movements:
-        if m.mode != "air" or math.isnan(run.lines[m.id].closed):
+        if math.isnan(run.lines[m.id].closed):
             continue
-        allowed = {f.type for f in s.fleet if m.fleets is None or f.id in m.fleets}
-        if len(allowed) > 1:
-            for t in sorted(allowed - flown[m.id]):
-                out.append(f"line {m.id}: {t} may fly it but never did (the other types took every load)")
+        for leg in m.journey():
+            if leg.mode != "air":
+                continue
+            fleets = leg_fleets(m, leg)
+            allowed = {f.type for f in s.fleet if fleets is None or f.id in fleets}
+            if len(allowed) > 1:
+                for t in sorted(allowed - flown[m.id]):
+                    out.append(f"line {m.id}: {t} may fly it but never did (the other types took every load)")
     return out
+
+
+def node_summary(run: Run) -> dict[str, dict]:
+    """Per node that received something: what it received, its busiest day against its daily limit,
+    the most waiting there at once against its staging room, and the time batches queued for reception."""
+    s = run.scenario
+    out: dict[str, dict] = {}
+    for node in s.nodes():
+        visits = [v for v in run.visits if v.node == node.id]
+        if not visits:
+            continue
+        tp, st = node.throughput, node.staging
+        troops_day, vehicles_day = _busiest_day(run, visits)
+        peak = run.staging_peak.get(node.id, (0, 0))
+        out[node.id] = {
+            "received_troops": sum(v.troops for v in visits), "received_vehicles": sum(v.vehicles for v in visits),
+            "batches": len(visits),
+            "busiest_day_troops": troops_day, "troops_per_day": tp.troops_per_day if tp else None,
+            "busiest_day_vehicles": vehicles_day, "vehicles_per_day": tp.vehicles_per_day if tp else None,
+            "peak_held_troops": peak[0], "staging_troops": st.troops if st else None,
+            "peak_held_vehicles": peak[1], "staging_vehicles": st.vehicles if st else None,
+            "reception_wait_h": sum(v.start - v.arrive for v in visits),
+        }
+    return out
+
+
+def _busiest_day(run: Run, visits: list) -> tuple[float, float]:
+    """Most people and vehicles received in one local calendar day; a batch received over a span
+    counts in each day in proportion to the time it spent there."""
+    s = run.scenario
+    first = s.to_datetime(0.0)
+    midnight_h = -(first.hour + first.minute / 60.0)  # the local midnight before the start, in run hours
+    troops: dict[int, float] = defaultdict(float)
+    vehicles: dict[int, float] = defaultdict(float)
+    for v in visits:
+        for day, share in _day_shares(v.start - midnight_h, v.end - midnight_h):
+            troops[day] += v.troops * share
+            vehicles[day] += v.vehicles * share
+    return round(max(troops.values(), default=0.0), 2), round(max(vehicles.values(), default=0.0), 2)
+
+
+def _day_shares(a: float, b: float) -> list[tuple[int, float]]:
+    """(day number, share of [a, b]) for each 24-hour day the span touches (one day if a == b)."""
+    if b <= a:
+        return [(int(a // 24), 1.0)]
+    out = []
+    day = int(a // 24)
+    while day * 24 < b:
+        lo, hi = max(a, day * 24.0), min(b, day * 24.0 + 24.0)
+        if hi > lo:
+            out.append((day, (hi - lo) / (b - a)))
+        day += 1
+    return out
+
+
+def overflow_notes(run: Run) -> list[str]:
+    """Where staging room was exceeded because every leg was waiting for room another one held."""
+    return [f"{node}: staging room exceeded at {iso(run, t)} by line {line}, to break a deadlock (each leg was "
+            "waiting for room that another one held); raise the room or split the flows"
+            for node, t, line in run.overflows]

@@ -86,6 +86,29 @@ class Rules(_Model):
                                             "slots (off: aprons are unlimited).")
 
 
+class RoadFactors(_Model):
+    """How road legs move: convoy speed, march day and serials (see docs/model.md, Surface legs)."""
+
+    convoy_kmh: Num = Field(40.0, gt=0, le=120, description="Convoy speed, km/h (assumption: military convoy average).")
+    march_h_per_day: Hours = Field(10.0, gt=0, le=24, description="Hours on the road per day (assumption).")
+    serial_vehicles: Int = Field(25, ge=1, le=10000, description="Most vehicles in one serial (SERIAL_SOURCE).")
+    serial_gap_h: Hours = Field(0.25, ge=0, le=24, description="Time between the departures of two serials on a route, hours (GAP_SOURCE).")
+    serials_per_day: Int | None = Field(None, ge=1, le=1000, description="Most serials that may start on one route per day (unset: no limit).")
+    circuity: Num = Field(1.3, ge=1, le=5, description="Road km per great-circle km when a leg states no km (assumption).")
+
+
+class RailFactors(_Model):
+    """How rail legs move: trains, railheads and speed (see docs/model.md, Surface legs)."""
+
+    train_troops: Int = Field(500, ge=0, le=5000, description="People one train carries (TROOPS_SOURCE).")
+    train_vehicles: Int = Field(40, ge=0, le=500, description="Vehicles one train carries on flat cars (VEH_SOURCE).")
+    train_cargo_t: Num = Field(800.0, ge=0, le=10000, description="Palletised cargo one train carries, tonnes (CARGO_SOURCE).")
+    load_h: Hours = Field(6.0, ge=0, le=72, description="Time to load a train at a railhead, hours (LOAD_SOURCE).")
+    unload_h: Hours = Field(4.0, ge=0, le=72, description="Time to unload a train at a railhead, hours (UNLOAD_SOURCE).")
+    block_kmh: Num = Field(30.0, gt=0, le=200, description="Average (block) speed of a military train, km/h (SPEED_SOURCE).")
+    circuity: Num = Field(1.3, ge=1, le=5, description="Rail km per great-circle km when a leg states no km (assumption).")
+
+
 class Planning(_Model):
     """Planning factors; each default is labelled with its source or as an assumption."""
 
@@ -111,6 +134,18 @@ class Planning(_Model):
                     "set their own (1.0: the planning load, itself below the maximum, is the expected average).",
     )
     rules: Rules = Field(default_factory=lambda: Rules(), description="Pacing rules, all on unless turned off here.")
+    transfer_h: Hours = Field(
+        2.0, ge=0, le=24 * 14,
+        description="Time from arriving by one leg to being ready for the next at a node, hours, where the node does "
+                    "not set its own (assumption: unload, regroup and call forward; see docs/background/surface-movement-sources.md).",
+    )
+    in_theatre: Literal["destination", "debarkation"] = Field(
+        "destination",
+        description="Milestone that counts a person in theatre: arrival at the final destination, or at the end of the "
+                    "last air leg (the airfield of debarkation). A withdrawal counts out at the same boundary.",
+    )
+    road: RoadFactors = Field(default_factory=lambda: RoadFactors(), description="Road march factors.")
+    rail: RailFactors = Field(default_factory=lambda: RailFactors(), description="Rail movement factors.")
 
 
 class Closure(_Model):
@@ -121,17 +156,55 @@ class Closure(_Model):
     reason: str = Field("", description="Why it is closed (free text).")
 
 
-class Airfield(_Model):
+class Throughput(_Model):
+    """What a node can receive and process per day (reception, screening, onward movement)."""
+
+    troops_per_day: Num | None = Field(None, gt=0, le=1_000_000, description="People processed per day (unset: no limit).")
+    vehicles_per_day: Num | None = Field(None, gt=0, le=100_000, description="Vehicles processed per day (unset: no limit).")
+
+
+class Staging(_Model):
+    """How many may wait at a node at once, from arrival until they move on (or, at the end, are received)."""
+
+    troops: Int | None = Field(None, ge=1, le=1_000_000, description="People waiting at once (unset: no limit).")
+    vehicles: Int | None = Field(None, ge=1, le=100_000, description="Vehicles waiting at once (unset: no limit).")
+
+
+class Railhead(_Model):
+    """A place where trains are loaded and unloaded."""
+
+    trains_per_day: Num = Field(gt=0, le=200, description="Trains the railhead can load (and start) per day.")
+
+
+class _Node(_Model):
+    """What places and airfields share: coordinates and what they can handle."""
+
     id: Id = Field(description="Short name used in references, e.g. 'almaty'.")
     name: str = Field("", description="Display name.")
-    icao: str = Field("", description="ICAO code, if any.")
     lat: Num = Field(ge=-90, le=90, description="Latitude, degrees north.")
     lon: Num = Field(ge=-180, le=180, description="Longitude, degrees east.")
+    throughput: Throughput | None = Field(None, description="People and vehicles it can process per day (unset: no limit).")
+    staging: Staging | None = Field(None, description="People and vehicles that may wait there at once (unset: no limit).")
+    transfer_h: Hours | None = Field(None, ge=0, le=24 * 14, description="Time from arriving by one leg to being ready "
+                                                                        "for the next, hours (default: planning.transfer_h).")
+    railhead: Railhead | None = Field(None, description="Set when trains load and unload here.")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+class Place(_Node):
+    """A named point that is not an airfield: garrison, railhead, assembly area, final destination."""
+
+    kind: str = Field("", description="What it is (free text: garrison, railhead, camp...).")
+
+
+class Airfield(_Node):
+    """An airfield: a place with aprons (MOG), operating hours and closures."""
+
+    icao: str = Field("", description="ICAO code, if any.")
     mog: Int = Field(ge=1, le=1000, description="Maximum (working) aircraft on the ground at once.")
     hours: str = Field("always", description="Operating hours for take-offs and landings: 'always' or local 'HH:MM-HH:MM'.")
     utc_offset: str | None = Field(None, description="Local time offset for `hours`, e.g. '+06:00' (default: the offset of `start`).")
     closed: list[Closure] = Field(default_factory=list, description="Windows when the airfield is closed.")
-    note: str = Field("", description="Source or remark (free text).")
 
     @field_validator("hours")
     @classmethod
@@ -235,26 +308,100 @@ class Contingent(_Model):
     note: str = Field("", description="Source or remark (free text).")
 
 
+class Leg(_Model):
+    """One leg of a movement line's journey, from place to place by one mode."""
+
+    mode: Literal["air", "road", "rail"] = Field(description="air, road or rail.")
+    origin: Id = Field(alias="from", description="Place or airfield id it starts from (an airfield for air legs).")
+    destination: Id = Field(alias="to", description="Place or airfield id it ends at (an airfield for air legs).")
+    km: Num | None = Field(None, gt=0, le=20000, description="Road or rail distance, km (default: great circle times "
+                                                               "the mode's circuity).")
+    deadline: Time | None = Field(None, description="Everything must have arrived at `to` by then (a milestone: "
+                                                     "at the port of embarkation by, at the destination by).")
+    fleets: list[Id] | None = Field(None, description="Fleets allowed to fly this leg (air; default: the line's).")
+    load_factor: Num | None = Field(None, gt=0, le=1, description="Share of the planning load its sorties use (air; default: the line's).")
+    convoy_kmh: Num | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road; default planning.road).")
+    march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road; default planning.road).")
+    serial_vehicles: Int | None = Field(None, ge=1, le=10000, description="Most vehicles in one serial (road; default planning.road).")
+    serial_gap_h: Hours | None = Field(None, ge=0, le=24, description="Time between serials, hours (road; default planning.road).")
+    serials_per_day: Int | None = Field(None, ge=1, le=1000, description="Most serials starting on this route per day (road; default planning.road).")
+    note: str = Field("", description="Source or remark (free text).")
+
+
+class Inflow(_Model):
+    """The force arriving at the first node of a line over days rather than all at its ready time."""
+
+    start: Time = Field(alias="from", description="When the first day's arrivals are there.")
+    troops_per_day: Num | None = Field(None, gt=0, le=1_000_000, description="People arriving per day; vehicles and "
+                                                                             "cargo arrive in the same proportion.")
+    share_per_day: Num | None = Field(None, gt=0, le=1, description="Share of the line arriving per day (instead of troops_per_day).")
+
+    @model_validator(mode="after")
+    def _one(self) -> Inflow:
+        if (self.troops_per_day is None) == (self.share_per_day is None):
+            raise ValueError("give exactly one of troops_per_day or share_per_day")
+        return self
+
+
 class Movement(_Model):
     id: Id = Field("", description="Line id (default '<contingent>-<phase>-<n>').")
     contingent: Id = Field(description="Contingent id.")
     phase: Literal["deploy", "withdraw"] = Field(description="deploy (into theatre) or withdraw (out of it).")
-    mode: Literal["air", "road"] = Field("air", description="air or road.")
-    origin: Id = Field(alias="from", description="Origin airfield id.")
-    destination: Id = Field(alias="to", description="Destination airfield id.")
+    mode: Literal["air", "road", "rail"] = Field("air", description="air, road or rail, for a line of one leg "
+                                                                     "(a line with `legs` takes its modes from them).")
+    origin: Id = Field(alias="from", description="Origin place or airfield id (with `legs`: the first leg's).")
+    destination: Id = Field(alias="to", description="Final destination id (with `legs`: the last leg's).")
+    legs: list[Leg] | None = Field(None, min_length=1, max_length=20,
+                                   description="The journey as a chain of legs (default: one leg from `from` to `to` by `mode`).")
+    after: list[Id] | None = Field(None, description="Lines that must have closed before this one is released "
+                                                     "(default for a withdrawal: every deploy line of its contingent).")
+    after_lag_h: Hours = Field(0.0, ge=0, le=24 * 60, description="Time after the last of `after` closes before release, hours.")
+    inflow: Inflow | None = Field(None, description="Arrival at the first node over days (instead of all at `ready`).")
     troops: Int | None = Field(None, ge=0, le=1_000_000, description="Troops moved (default: all, when no part is stated).")
     equipment: Counts | None = Field(None, description="Vehicles moved by id (default: all, when no part is stated).")
     cargo_t: Num | None = Field(None, ge=0, le=1_000_000, description="Cargo moved, tonnes (default: all, when no part is stated).")
-    ready: Time = Field(description="Ready to load (ready time).")
+    ready: Time = Field(description="Ready to move (ready time; with `inflow`, default its `from`).")
     earliest: Time | None = Field(None, description="Earliest arrival at destination.")
     deadline: Time = Field(description="Latest arrival at destination.")
     priority: Int = Field(1, ge=1, le=99, description="1 is most urgent; ties go by earliest deadline, then ready time.")
     fleets: list[Id] | None = Field(None, description="Fleets allowed to fly this line (default: any).")
     load_factor: Num | None = Field(None, gt=0, le=1, description="Share of the planning load its sorties use (default: planning.load_factor).")
-    road_km: Num | None = Field(None, gt=0, le=20000, description="Road distance, km (road lines).")
-    convoy_kmh: Num | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road lines; default 40, assumption).")
-    march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road lines; default 10, assumption).")
+    road_km: Num | None = Field(None, gt=0, le=20000, description="Road or rail distance, km (road and rail lines; default: great circle times the mode's circuity).")
+    convoy_kmh: Num | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road lines; default planning.road).")
+    march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road lines; default planning.road).")
     note: str = Field("", description="Source or remark (free text).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_legs(cls, data: Any) -> Any:
+        """With `legs`, `from` and `to` default to the journey's ends, and `ready` to the inflow's start."""
+        if not isinstance(data, dict):
+            return data
+        legs, inflow = data.get("legs"), data.get("inflow")
+        filled = {}
+        if isinstance(legs, list) and legs and all(isinstance(x, dict) for x in legs):
+            filled = {"from": legs[0].get("from"), "to": legs[-1].get("to")}
+        if isinstance(inflow, dict) and "from" in inflow:
+            filled["ready"] = inflow["from"]
+        missing = {k: v for k, v in filled.items() if k not in data and v is not None}
+        return {**data, **missing} if missing else data
+
+    def journey(self) -> tuple[Leg, ...]:
+        """The legs of the line: its `legs`, or one leg from `from` to `to` by `mode`."""
+        if self.legs:
+            return tuple(self.legs)
+        cached = self.__dict__.get("_journey")
+        if cached is None:
+            cached = (Leg.model_validate({
+                "mode": self.mode, "from": self.origin, "to": self.destination, "km": self.road_km,
+                "fleets": self.fleets, "load_factor": self.load_factor, "convoy_kmh": self.convoy_kmh,
+                "march_h_per_day": self.march_h_per_day}),)
+            self.__dict__["_journey"] = cached
+        return cached
+
+    def modes(self) -> str:
+        """The modes of its legs joined by '+', e.g. 'road+air+road'."""
+        return "+".join(leg.mode for leg in self.journey())
 
     def whole(self) -> bool:
         """True when the line states no part: it moves the whole contingent."""
@@ -396,6 +543,8 @@ class Scenario(_Model):
     seed: Int = Field(0, ge=0, le=2**63 - 1, description="Random seed (used by uncertainty).")
     planning: Planning = Field(default_factory=Planning, description="Planning factors.")
     airfields: list[Airfield] = Field(min_length=1, description="Airfields.")
+    places: list[Place] = Field(default_factory=list, description="Places that are not airfields: garrisons, "
+                                                                  "railheads, assembly areas, final destinations.")
     aircraft: list[AircraftType] = Field(default_factory=list, description="Aircraft types.")
     fleet: list[Fleet] = Field(default_factory=list, description="Tails by type and base.")
     equipment: list[Equipment] = Field(default_factory=list, description="Vehicle catalogue.")
@@ -431,6 +580,14 @@ class Scenario(_Model):
 
     def airfield(self, aid: str) -> Airfield:
         return self._index("airfields")[aid]
+
+    def place(self, pid: str) -> Airfield | Place:
+        """An airfield or a place by id."""
+        return self._index("airfields").get(pid) or self._index("places")[pid]
+
+    def nodes(self) -> list[Airfield | Place]:
+        """Every airfield, then every place (the nodes of the movement network)."""
+        return [*self.airfields, *self.places]
 
     def aircraft_type(self, tid: str) -> AircraftType:
         return self._index("aircraft")[tid]

@@ -17,10 +17,10 @@ def test_every_model_field_is_documented():
 def test_every_output_column_is_documented():
     from pathlib import Path
 
-    from sim.report import MOVEMENT_COLUMNS, SORTIE_COLUMNS
+    from sim.report import LEG_COLUMNS, MOVEMENT_COLUMNS, SORTIE_COLUMNS, TRIP_COLUMNS
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "outputs.md").read_text()
-    missing = [c for c in SORTIE_COLUMNS + MOVEMENT_COLUMNS if f"| `{c}` |" not in text]
+    missing = [c for c in SORTIE_COLUMNS + MOVEMENT_COLUMNS + LEG_COLUMNS + TRIP_COLUMNS if f"| `{c}` |" not in text]
     assert not missing, f"docs/outputs.md does not describe columns {missing}"
 
 

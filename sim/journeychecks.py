@@ -1,0 +1,206 @@
+"""Cross-checks of journeys: places, legs, the lines a line waits for, inflow profiles and node limits.
+
+Called by sim.checks.cross_check with its report; each problem is located at the field to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sim.scenario import Leg, Movement, Scenario
+
+ROAD_ONLY = ("convoy_kmh", "march_h_per_day", "serial_vehicles", "serial_gap_h", "serials_per_day")
+AIR_ONLY = ("fleets", "load_factor")
+
+
+def air_views(s: Scenario) -> Iterator[tuple[tuple, Movement]]:
+    """(location, view) of every air leg between two known, different airfields: the line as if it were
+    that one leg (its ends, fleets and load factor), so the checks of air lines apply to each air leg."""
+    airfields = {a.id for a in s.airfields}
+    for i, m in enumerate(s.movements):
+        for k, leg in enumerate(m.journey()):
+            if leg.mode != "air" or leg.origin not in airfields or leg.destination not in airfields \
+                    or leg.origin == leg.destination:
+                continue
+            if not m.legs:
+                yield ("movements", i), m
+                continue
+            view = m.model_copy(update={
+                "origin": leg.origin, "destination": leg.destination, "mode": "air", "legs": None,
+                "fleets": leg.fleets if leg.fleets is not None else m.fleets,
+                "load_factor": leg.load_factor if leg.load_factor is not None else m.load_factor})
+            view.__dict__.pop("_journey", None)
+            yield ("movements", i, "legs", k), view
+
+
+def check_journeys(s: Scenario, r: Any, fleets: list[str]) -> None:
+    """Places and every line's legs, dependencies and inflow."""
+    nodes = {n.id: n for n in s.nodes()}
+    _check_place_ids(s, r)
+    for i, m in enumerate(s.movements):
+        if m.legs:  # a line of one leg has its ends and mode checked with the line (sim.checks)
+            _check_line_form(s, r, i, m)
+            for k, leg in enumerate(m.legs):
+                _check_leg(s, r, ("movements", i, "legs", k), m, k, leg, nodes, fleets)
+        elif m.mode == "rail" and m.origin in nodes and m.destination in nodes:
+            _check_rail(s, r, ("movements", i), m, m.journey()[0], nodes)
+        _check_inflow(s, r, i, m)
+    _check_after(s, r)
+
+
+def _check_place_ids(s: Scenario, r: Any) -> None:
+    airfields = {a.id for a in s.airfields}
+    seen: set[str] = set()
+    for j, p in enumerate(s.places):
+        if p.id in airfields:
+            r.error(("places", j, "id"), f"place id {p.id!r} is also an airfield's id; ids must be unique across "
+                    "airfields and places (an airfield is already a place)")
+        elif p.id in seen:
+            r.error(("places", j, "id"), f"duplicate place id {p.id!r}; ids must be unique")
+        seen.add(p.id)
+
+
+def _check_line_form(s: Scenario, r: Any, i: int, m: Movement) -> None:
+    """With `legs`, the line's own `mode`, road fields and ends must agree with them."""
+    loc = ("movements", i)
+    if not m.legs:
+        return
+    given = m.model_fields_set
+    if "mode" in given:
+        r.error((*loc, "mode"), "mode is for a line of one leg; this line has legs, so give each leg its mode "
+                "and remove mode here")
+    for key in ("road_km", "convoy_kmh", "march_h_per_day"):
+        if getattr(m, key) is not None:
+            r.error((*loc, key), f"{key} is for a road line of one leg; with legs, set km, convoy_kmh or "
+                    "march_h_per_day on the road leg")
+    if m.origin != m.legs[0].origin:
+        r.error((*loc, "from"), f"from is {m.origin!r} but the first leg starts at {m.legs[0].origin!r}; "
+                "remove from (it defaults to the first leg's) or make them agree")
+    if m.destination != m.legs[-1].destination:
+        r.error((*loc, "to"), f"to is {m.destination!r} but the last leg ends at {m.legs[-1].destination!r}; "
+                "remove to (it defaults to the last leg's) or make them agree")
+    if m.earliest is not None:
+        r.error((*loc, "earliest"), "earliest applies to lines of one air leg; for a journey, set a leg's deadline "
+                "or the line's ready time instead")
+
+
+def _check_leg(s: Scenario, r: Any, loc: tuple, m: Movement, k: int, leg: Leg, nodes: dict,
+               fleets: list[str]) -> None:
+    if not _leg_ends_known(r, loc, leg, nodes):
+        return
+    if leg.origin == leg.destination:
+        r.error((*loc, "to"), f"the leg goes from {leg.origin!r} to itself; give it another destination or drop it")
+    legs = m.journey()
+    if k > 0 and leg.origin != legs[k - 1].destination:
+        r.error((*loc, "from"), f"leg {k + 1} starts at {leg.origin!r} but leg {k} ends at "
+                f"{legs[k - 1].destination!r}; each leg must start where the one before ends")
+    _check_leg_mode(s, r, loc, m, leg, nodes, fleets)
+    if leg.deadline is not None and s.h(leg.deadline) <= s.h(m.ready):
+        r.error((*loc, "deadline"), "the leg's deadline is not after the line's ready time")
+
+
+def _leg_ends_known(r: Any, loc: tuple, leg: Leg, nodes: dict) -> bool:
+    ok = True
+    for key, val in (("from", leg.origin), ("to", leg.destination)):
+        if val not in nodes:
+            r.unknown((*loc, key), "place or airfield", "airfields and places", list(nodes), val)
+            ok = False
+    return ok
+
+
+def _check_leg_mode(s: Scenario, r: Any, loc: tuple, m: Movement, leg: Leg, nodes: dict,
+                    fleets: list[str]) -> None:
+    """Air legs fly between airfields; rail legs run between railheads; each mode takes its own fields."""
+    if leg.mode == "air":
+        for key, val in (("from", leg.origin), ("to", leg.destination)):
+            if not hasattr(nodes[val], "mog"):
+                r.error((*loc, key), f"an air leg flies between airfields; {val!r} is a place, not an airfield "
+                        "(add a road or rail leg to it)")
+        for j, fid in enumerate(leg.fleets or []):
+            if fid not in fleets:
+                r.unknown((*loc, "fleets", j), "fleet", "fleet", fleets, fid)
+    else:
+        for key in AIR_ONLY:
+            if getattr(leg, key) is not None:
+                r.error((*loc, key), f"{key} applies to air legs only (this leg's mode is {leg.mode})")
+    if leg.mode != "road":
+        for key in ROAD_ONLY:
+            if getattr(leg, key) is not None:
+                r.error((*loc, key), f"{key} applies to road legs only (this leg's mode is {leg.mode})")
+    if leg.mode == "air" and leg.km is not None:
+        r.error((*loc, "km"), "km applies to road and rail legs only (an air leg flies the great circle)")
+    if leg.mode == "rail":
+        _check_rail(s, r, loc, m, leg, nodes)
+
+
+def _check_rail(s: Scenario, r: Any, loc: tuple, m: Movement, leg: Leg, nodes: dict) -> None:
+    for key, val in (("from", leg.origin), ("to", leg.destination)):
+        if nodes[val].railhead is None:
+            r.error((*loc, key), f"a rail leg runs between railheads, and {val!r} has none; give it "
+                    "railhead: {trains_per_day: N} or move by road")
+    troops, equipment, cargo = s.line_parts(m)
+    rail = s.planning.rail
+    for part, amount, cap in (("troops", troops, rail.train_troops), ("vehicles", sum(equipment.values()),
+                                                                      rail.train_vehicles),
+                              ("cargo_t", cargo, rail.train_cargo_t)):
+        if amount and not cap:
+            r.error((*loc, "mode"), f"the line moves {part} by rail but planning.rail.train_{part} is 0, so no "
+                    "train can take them")
+
+
+def _check_inflow(s: Scenario, r: Any, i: int, m: Movement) -> None:
+    """An inflow profile must bring the whole line before the horizon."""
+    f = m.inflow
+    if f is None:
+        return
+    troops = s.line_parts(m)[0]
+    if f.troops_per_day is not None and not troops:
+        r.error(("movements", i, "inflow", "troops_per_day"), "the line moves no troops, so troops_per_day "
+                "never brings its vehicles or cargo; use share_per_day")
+        return
+    share = f.share_per_day if f.share_per_day is not None else min(1.0, f.troops_per_day / troops)
+    days = -int(-1.0 // share) if share < 1 else 1
+    last = s.h(f.start) + 24.0 * (days - 1)
+    if last >= s.horizon:
+        r.error(("movements", i, "inflow"), f"at this rate the last of the line arrives on day {days} "
+                f"({_fmt(s, last)}), after the horizon; raise the rate or the horizon")
+
+
+def _check_after(s: Scenario, r: Any) -> None:
+    """`after` names known lines and makes no cycle."""
+    ids = [m.id for m in s.movements]
+    known = set(ids)
+    graph = {m.id: [x for x in (m.after or []) if x in known] for m in s.movements}
+    for i, m in enumerate(s.movements):
+        for j, x in enumerate(m.after or []):
+            if x not in known:
+                r.unknown(("movements", i, "after", j), "movement line", "movements", ids, x)
+            elif x == m.id:
+                r.error(("movements", i, "after", j), "a line cannot wait for itself")
+    reported: set[str] = set()
+    for i, m in enumerate(s.movements):
+        cycle = _cycle_from(m.id, graph)
+        if cycle and not reported & set(cycle) and len(cycle) > 2:
+            reported |= set(cycle)
+            r.error(("movements", i, "after"), "the lines wait for each other in a cycle: " + " -> ".join(cycle)
+                    + "; none of them could ever start")
+
+
+def _cycle_from(start: str, graph: dict[str, list[str]]) -> list[str]:
+    """A cycle through `start` as a path start -> ... -> start, or [] (depth-first search)."""
+    stack = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in graph.get(node, []):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return []
+
+
+def _fmt(s: Scenario, hours: float) -> str:
+    return s.to_datetime(hours).isoformat(timespec="minutes")
