@@ -86,7 +86,7 @@ class FlowMixin:
         from sim.engine import _Line, _Surface
 
         s, m = self.s, j.m
-        stock = LineStock(s, m, leg, empty=k > 0)
+        stock = LineStock(s, m, leg, empty=True)  # the line's elements come in when it is released
         if leg.mode == "air":
             fleets = leg_fleets(m, leg)
             allowed = frozenset(f.id for f in s.fleet if fleets is None or f.id in fleets)
@@ -145,18 +145,20 @@ class FlowMixin:
             if hold > 0:
                 yield env.timeout(hold)
         j.result.released = env.now
+        troops, equipment, cargo = s.line_parts(m)
+        parts = (troops, equipment, round(cargo * 1000))
         if m.inflow is not None:
-            yield from self._inflow(j, first)
+            yield from self._inflow(j, first, parts)
         else:
+            first.stock.add(*parts)
             first.result.released = env.now
             self._wake(first)
         self._upstream_done(first)
 
-    def _inflow(self, j: _Journey, first: _Leg):
-        """Elements come into the first leg day by day: the stock holds back what has not arrived yet."""
+    def _inflow(self, j: _Journey, first: _Leg, parts: tuple[int, dict[str, int], int]):
+        """The line's elements come into its first leg day by day."""
         env, m, stock = self.env, j.m, first.stock
-        troops, equipment, cargo_kg = stock.troops, dict(zip((e.id for e in stock.kinds), stock.counts)), stock.cargo_kg
-        stock.troops, stock.counts, stock.cargo_kg = 0, [0] * len(stock.counts), 0
+        troops, equipment, cargo_kg = parts
         inflow = m.inflow
         assert inflow is not None
         share = inflow.share_per_day if inflow.share_per_day is not None else (

@@ -87,25 +87,25 @@ class Rules(_Model):
 
 
 class RoadFactors(_Model):
-    """How road legs move: convoy speed, march day and serials (see docs/model.md, Surface legs)."""
+    """How road legs move: convoy speed, march day and serials (sources: docs/background/surface-movement-sources.md)."""
 
-    convoy_kmh: Num = Field(40.0, gt=0, le=120, description="Convoy speed, km/h (assumption: military convoy average).")
-    march_h_per_day: Hours = Field(10.0, gt=0, le=24, description="Hours on the road per day (assumption).")
-    serial_vehicles: Int = Field(25, ge=1, le=10000, description="Most vehicles in one serial (SERIAL_SOURCE).")
-    serial_gap_h: Hours = Field(0.25, ge=0, le=24, description="Time between the departures of two serials on a route, hours (GAP_SOURCE).")
+    convoy_kmh: Num = Field(40.0, gt=0, le=120, description="Convoy speed, km/h (FM 11-43: 40 km/h on two-lane roads; tracked or mixed columns are slower).")
+    march_h_per_day: Hours = Field(10.0, gt=0, le=24, description="Hours on the road per day (FM 4-01.011: a one-day road march of 400 miles is about 10 h).")
+    serial_vehicles: Int = Field(40, ge=1, le=10000, description="Most vehicles in one serial (a serial is 2 march units of at most 20: FHWA guide app. B, FM 55-65; a leg without vehicles moves its troops as one serial, assumption).")
+    serial_gap_h: Hours = Field(1 / 6, ge=0, le=24, description="Time between the departures of two serials on a route, hours (assumption: 10 min; FM 17-33's 3 min is a tactical minimum).")
     serials_per_day: Int | None = Field(None, ge=1, le=1000, description="Most serials that may start on one route per day (unset: no limit).")
     circuity: Num = Field(1.3, ge=1, le=5, description="Road km per great-circle km when a leg states no km (assumption).")
 
 
 class RailFactors(_Model):
-    """How rail legs move: trains, railheads and speed (see docs/model.md, Surface legs)."""
+    """How rail legs move: trains, railheads and speed (sources: docs/background/surface-movement-sources.md)."""
 
-    train_troops: Int = Field(500, ge=0, le=5000, description="People one train carries (TROOPS_SOURCE).")
-    train_vehicles: Int = Field(40, ge=0, le=500, description="Vehicles one train carries on flat cars (VEH_SOURCE).")
-    train_cargo_t: Num = Field(800.0, ge=0, le=10000, description="Palletised cargo one train carries, tonnes (CARGO_SOURCE).")
-    load_h: Hours = Field(6.0, ge=0, le=72, description="Time to load a train at a railhead, hours (LOAD_SOURCE).")
-    unload_h: Hours = Field(4.0, ge=0, le=72, description="Time to unload a train at a railhead, hours (UNLOAD_SOURCE).")
-    block_kmh: Num = Field(30.0, gt=0, le=200, description="Average (block) speed of a military train, km/h (SPEED_SOURCE).")
+    train_troops: Int = Field(400, ge=0, le=5000, description="People one train carries (8 passenger cars, about 400 people, on a 2022 echelon (press); partly an assumption).")
+    train_vehicles: Int = Field(70, ge=0, le=500, description="Vehicles one train carries on flat cars (35 flat cars x 2; a US rail office averages about 76 pieces a train).")
+    train_cargo_t: Num = Field(800.0, ge=0, le=10000, description="Palletised cargo one train carries, tonnes (assumption: about 20 cars of 40 t).")
+    load_h: Hours = Field(6.0, ge=0, le=72, description="Time to load a train at a railhead, hours (assumption: chaining and inspection take several times longer than unloading).")
+    unload_h: Hours = Field(2.0, ge=0, le=72, description="Time to unload a train at a railhead, hours (266 pieces in about 4 h (army.mil) is 1.1 h for 70 vehicles, plus switching).")
+    block_kmh: Num = Field(20.0, gt=0, le=200, description="Average (block) speed of a military train, km/h (a German planning speed of 20 km/h; TR0603 plans 16 km/h on damaged single track).")
     circuity: Num = Field(1.3, ge=1, le=5, description="Rail km per great-circle km when a leg states no km (assumption).")
 
 
@@ -135,9 +135,10 @@ class Planning(_Model):
     )
     rules: Rules = Field(default_factory=lambda: Rules(), description="Pacing rules, all on unless turned off here.")
     transfer_h: Hours = Field(
-        2.0, ge=0, le=24 * 14,
+        3.0, ge=0, le=24 * 14,
         description="Time from arriving by one leg to being ready for the next at a node, hours, where the node does "
-                    "not set its own (assumption: unload, regroup and call forward; see docs/background/surface-movement-sources.md).",
+                    "not set its own (AMC passengers report 2 h 20 min to 3 h 20 min before departure; the same for "
+                    "vehicles is an assumption).",
     )
     in_theatre: Literal["destination", "debarkation"] = Field(
         "destination",
