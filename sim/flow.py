@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from sim.engine import _Journey, _Leg, _Line, _Surface
 
 
+BUS_SEATS = 40  # assumption: a road serial of n vehicles carries at most 40 n troops (coach groups of about 40
+#               were seen moving the 82nd Airborne from Jasionka in 2022, docs/background/second-deployment-sources.md)
+
+
 class FlowMixin:
     """Building the legs of every line, releasing them, and moving elements from leg to leg."""
 
@@ -99,7 +103,8 @@ class FlowMixin:
             book = self._route_book(("road", leg.origin, leg.destination), _first(leg.serial_gap_h, r.serial_gap_h),
                                     _first(leg.serials_per_day, r.serials_per_day))
             speed = float(leg.convoy_kmh or r.convoy_kmh) * self._road_factor(m.id if k == 0 else f"{m.id}/{k + 1}")
-            return _Surface(j, k, stock, self.nodes, book, (10**9, n, 10**12), km, road_h(s, leg, km, speed), 0.0)
+            caps = (n * BUS_SEATS, n, 10**12)  # troops beyond the vehicles' crews ride buses of the serial
+            return _Surface(j, k, stock, self.nodes, book, caps, km, road_h(s, leg, km, speed), 0.0)
         rail = s.planning.rail
         trains = s.place(leg.origin).railhead
         per_day = trains.trains_per_day if trains is not None else 24.0
@@ -212,8 +217,9 @@ class FlowMixin:
         """A unit left with a load: it leaves the origin's staging room and holds room at the destination."""
         leg.in_transit += 1
         leg.result.units += 1
-        leg.dest_node.hold(load.troops, load.vehicle_count)
-        if leg.k > 0:
+        if leg.dest_node.limited():  # room is counted only where there is a limit (the engine's hot path)
+            leg.dest_node.hold(load.troops, load.vehicle_count)
+        if leg.k > 0 and leg.origin_node.limited():
             self._free(leg.origin_node, load.troops, load.vehicle_count)
 
     def _room_or_park(self, leg: _Leg, troops: int, vehicles: int) -> bool:
@@ -265,10 +271,13 @@ class FlowMixin:
         """A load reached the leg's destination now: queue it for reception there."""
         now, node = self.env.now, leg.dest_node
         leg.in_transit -= 1
-        start, end = node.receive(now, load.troops, load.vehicle_count)
-        ready = end if leg.last else end + node.transfer_h
-        self.run.visits.append(NodeVisit(node.id, leg.line_id, leg.k, load.troops, load.vehicle_count, now, start,
-                                         end, ready))
+        if leg.last and not node.throughput():  # the plain end of a journey: received on arrival
+            start = end = ready = now
+        else:
+            start, end = node.receive(now, load.troops, load.vehicle_count)
+            ready = end if leg.last else end + node.transfer_h
+            self.run.visits.append(NodeVisit(node.id, leg.line_id, leg.k, load.troops, load.vehicle_count, now,
+                                             start, end, ready))
         leg.pending += 1
         self._leg_maybe_closed(leg)
         if ready > now:
@@ -288,7 +297,8 @@ class FlowMixin:
             res.troops_left -= load.troops
             res.vehicles_left -= load.vehicle_count
             res.cargo_kg_left -= load.cargo_kg
-            self._free(leg.dest_node, load.troops, load.vehicle_count)
+            if leg.dest_node.limited():
+                self._free(leg.dest_node, load.troops, load.vehicle_count)
         else:
             nxt = j.legs[leg.k + 1]
             nxt.stock.add(load.troops, load.vehicles, load.cargo_kg)

@@ -27,7 +27,9 @@ TOL = 1e-9
 
 @dataclass(slots=True)
 class NodeVisit:
-    """One batch received at a node: when it arrived, when its reception started and ended."""
+    """One batch received at a node between legs, or at the end of a journey where reception takes
+    time: when it arrived, when its reception started and ended. (At a plain final destination a
+    batch is received on arrival and not recorded: the sortie or trip that brought it says when.)"""
 
     node: str
     line: str
@@ -83,6 +85,10 @@ class NodeState:
         if end > start:
             self.free_at = end
         return start, end
+
+    def throughput(self) -> bool:
+        """Whether reception takes time here."""
+        return bool(self.troops_h or self.vehicles_h)
 
     def limited(self) -> bool:
         return self.room_troops is not None or self.room_vehicles is not None

@@ -459,7 +459,8 @@ def totals(run: Run) -> dict:
         "first_takeoff_h": min((r.takeoff for r in run.sorties), default=math.nan),
         "last_takeoff_h": max((r.takeoff for r in run.sorties), default=math.nan),
         "last_landing_h": max((r.landing for r in run.sorties), default=math.nan),
-        "troops_moved": sum(r.troops for r in run.visits if _final(run, r.line, r.leg)),
+        "troops_moved": sum(run.scenario.line_parts(m)[0] - run.lines[m.id].troops_left
+                            for m in run.scenario.movements),
     }
 
 
@@ -510,17 +511,20 @@ def unused_types(run: Run) -> list[str]:
 
 
 def node_summary(run: Run) -> dict[str, dict]:
-    """Per node that received something: what it received, its busiest day against its daily limit,
+    """Per node that received something between legs or with a reception limit: what it received, its busiest day against its daily limit,
     the most waiting there at once against its staging room, and the time batches queued for reception."""
     s = run.scenario
     out: dict[str, dict] = {}
+    by_node: dict[str, list] = defaultdict(list)
+    for v in run.visits:
+        by_node[v.node].append(v)
     for node in s.nodes():
-        visits = [v for v in run.visits if v.node == node.id]
+        visits = by_node.get(node.id)
         if not visits:
             continue
         tp, st = node.throughput, node.staging
         troops_day, vehicles_day = _busiest_day(run, visits)
-        peak = run.staging_peak.get(node.id, (0, 0))
+        peak = run.staging_peak.get(node.id, (0, 0)) if st is not None else (None, None)
         out[node.id] = {
             "received_troops": sum(v.troops for v in visits), "received_vehicles": sum(v.vehicles for v in visits),
             "batches": len(visits),

@@ -155,3 +155,12 @@ def test_hub_hands_over_to_a_smaller_type():
     assert {(r.leg, r.type) for r in loaded} == {(0, "lifter"), (1, "small")}
     assert sum(r.troops for r in loaded if r.leg == 1) == 1000
     assert max(r.troops for r in loaded if r.leg == 1) <= 50
+
+
+def test_resolved_journey_validates_and_runs_the_same():
+    """scenario.resolved.yaml of a journey (mode and ends filled in) is itself a valid scenario."""
+    from tests.helpers import build
+
+    s = scenario(**throughput_case(throughput={"troops_per_day": 240}))
+    again = build(s.resolved())
+    assert simulate(again).lines["x-in"].closed == simulate(s).lines["x-in"].closed
