@@ -30,7 +30,7 @@ from sim import geo
 from sim.crews import Crew, CrewPool, CrewRules, UteBudget
 from sim.flow import FlowMixin
 from sim.journey import NodeState, NodeVisit, RouteBook, nodes_of
-from sim.loadplan import LineStock, Load, leg_fleets, line_types
+from sim.loadplan import LineStock, Load
 from sim.mission import Plan, Planner, TailState
 from sim.randomness import stream
 from sim.scenario import AircraftType, Fleet, Movement, Scenario
@@ -258,13 +258,12 @@ class _Line(_Leg):
 class _Surface(_Leg):
     """A road or rail leg: serials or trains leave from its route's slots."""
 
-    __slots__ = ("book", "caps", "km", "travel_h", "handling_h", "units", "wake")
+    __slots__ = ("book", "caps", "handling_h", "km", "travel_h", "wake")
 
     def __init__(self, journey: _Journey, k: int, stock: LineStock, nodes: dict[str, NodeState],
                  book: RouteBook, caps: tuple[int, int, int], km: float, travel_h: float, handling_h: float) -> None:
         super().__init__(journey, k, stock, nodes)
         self.book, self.caps, self.km, self.travel_h, self.handling_h = book, caps, km, travel_h, handling_h
-        self.units = 0
         self.wake: simpy.Event | None = None  # only while the process waits for elements or room
 
 

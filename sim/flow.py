@@ -23,7 +23,7 @@ from sim import geo
 from sim.journey import NodeState, NodeVisit, RouteBook
 from sim.loadplan import LineStock, Load, leg_fleets, line_types
 from sim.randomness import stream
-from sim.scenario import Leg, Movement
+from sim.scenario import Leg
 
 if TYPE_CHECKING:
     from sim.engine import _Journey, _Leg, _Line, _Surface
@@ -400,7 +400,3 @@ def road_h(s: Any, leg: Leg, km: float, speed: float) -> float:
     if rem == 0 and days > 0:
         days, rem = days - 1, march
     return days * 24.0 + rem
-
-
-def movement_of(s: Any, line: str) -> Movement:
-    return next(m for m in s.movements if m.id == line)

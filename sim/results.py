@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date, timedelta
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 
-from sim.breakdown import WAIT_PARTS, JourneyParts, sortie_waits_h
-from sim.engine import PHASES, SORTIE_WAITS, LegResult, Run, Sortie
+from sim.breakdown import WAIT_PARTS as WAIT_PARTS  # re-exported: the outputs list the parts from here
+from sim.breakdown import JourneyParts
+from sim.engine import PHASES, SORTIE_WAITS, LegResult, Run
 from sim.loadplan import leg_fleets
 from sim.scenario import Movement, Scenario
 
