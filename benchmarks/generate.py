@@ -35,9 +35,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.checks import cross_check  # noqa: E402
-from sim.loadplan import plan_line  # noqa: E402
-from sim.scenario import Scenario  # noqa: E402
+from sim.loading import validate
+from sim.loadplan import plan_line
+from sim.scenario import Scenario
 
 SORTIES_PER_CONTINGENT = 200
 CONTINGENTS_PER_HOME = 2.5
@@ -150,12 +150,8 @@ def _shape(target: int, factor: float, seed: int) -> dict:
 
 
 def build(data: dict) -> Scenario:
-    """Validate and cross-check like `sim run` does; raise on errors (warnings are ignored)."""
-    s = Scenario.model_validate(data)
-    errors, _warnings = cross_check(s, data, "<generated>")
-    if errors:
-        raise ValueError("generated scenario is invalid:\n" + "\n".join(map(str, errors[:10])))
-    return s
+    """Validate and cross-check like `sim run` does; ScenarioError on errors (warnings are ignored)."""
+    return validate(data, "<generated>")[0]
 
 
 def count_loads(s: Scenario) -> int:

@@ -66,7 +66,7 @@ def bench_montecarlo(replications: int = 100, repeats: int = 3, workers: tuple[i
     fn = find_replicator()
     if fn is None:
         return {"available": False, "expected": f"sim.montecarlo.{FUNCTION}(scenario, n, *, seed, workers)"}
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     path = next(p for p in SCENARIOS if p.exists())
     scenario = load_scenario(path)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -82,7 +83,7 @@ def machine() -> dict:
 
     versions["sim"] = __version__
     return {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cpu": cpu, "cores_usable": usable, "cpu_count": os.cpu_count(), "memory_gb": mem_gb,
         "platform": platform.platform(), "python": sys.version.split()[0],
         "python_implementation": platform.python_implementation(), "packages": versions,
@@ -158,7 +159,7 @@ def section_scale(cfg: dict) -> dict:
     out = {"sizes": rows, "growth_exponent": scale.fit_exponent(xs, ys),
            "local_exponents": {f"{a['target']}->{b['target']}": scale.fit_exponent(
                [a["loaded_sorties"], b["loaded_sorties"]], [a["simulate_s"], b["simulate_s"]])
-               for a, b in zip(rows, rows[1:])}}
+               for a, b in itertools.pairwise(rows)}}
     big = next((r for r in rows if r["target"] == 100_000), None)
     if big:
         out["simulate_1e5_s"], out["maxrss_1e5_mb"] = big["simulate_s"], big["maxrss_mb"]
@@ -289,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             results[key] = fn(cfg)
             show(results[key])
-        except Exception as exc:  # noqa: BLE001 - record, carry on with the other sections
+        except Exception as exc:  # record, carry on with the other sections
             traceback.print_exc()
             results[key] = {"error": f"{type(exc).__name__}: {exc}"}
             failed.append(key)
@@ -300,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         results["note"] = "quick mode: the growth exponent is fitted over 10^2-10^4 only; no 10^5 figures"
     print("\ntargets (reported, not asserted)")
-    for k, t in results["targets"].items():
+    for t in results["targets"].values():
         v = t["value"]
         state = "not measured" if t["met"] is None else ("met" if t["met"] else "MISSED")
         shown = "-" if v is None else f"{v:.2f}"

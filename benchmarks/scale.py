@@ -57,6 +57,7 @@ def prepare(target: int, workdir: Path) -> dict:
     """Generate, validate (timed) and write one size; return its description and the JSON path."""
     sys.path.insert(0, str(HERE))
     import generate as G
+
     from sim.checks import cross_check
     from sim.scenario import Scenario
 

@@ -23,12 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import floor  # noqa: E402
+import floor
 
-from sim import geo  # noqa: E402
-from sim.checks import cross_check  # noqa: E402
-from sim.engine import simulate  # noqa: E402
-from sim.scenario import Scenario  # noqa: E402
+from sim import geo
+from sim.loading import validate
+from sim.engine import simulate
+from sim.scenario import Scenario
 
 # The shuttle both models fly (hours). MOG 10 at a with 1 h loading admits 10 sorties an hour while
 # 50 aircraft on a 3.9 h cycle would fly 12.8: the departure field is saturated and queues form.
@@ -73,11 +73,8 @@ def scenario_dict(n_aircraft: int, n_loads: int, mog_a: int, mog_b: int, load_h:
 
 
 def build(data: dict) -> Scenario:
-    s = Scenario.model_validate(data)
-    errors, _warnings = cross_check(s, data, "<bench>")
-    if errors:
-        raise ValueError("benchmark scenario is invalid:\n" + "\n".join(map(str, errors)))
-    return s
+    """Validate and cross-check like `sim run` does; ScenarioError on errors (warnings are ignored)."""
+    return validate(data, "<bench>")[0]
 
 
 def engine_shuttle(n_loads: int, **shuttle) -> dict:

@@ -20,7 +20,7 @@ GROUPS = (("gantt_chart", "in_theatre_chart", "sorties_per_day_chart", "journey_
 def _warm() -> None:
     """Import matplotlib and load its fonts while the main process loads and simulates."""
     import sim.charts
-    import sim.results  # noqa: F401 - what unpickling the results needs
+    import sim.results  # what unpickling the results needs
 
     fig = sim.charts.plt.figure(figsize=(1, 1))
     fig.text(0.5, 0.5, "warm-up 0123", fontweight="bold")

@@ -5,6 +5,7 @@ Each returns located Problems; errors stop a run, warnings are printed and the r
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -365,7 +366,7 @@ def _check_air_line(s: Scenario, r: _Report, loc: tuple, m, dist, coords, geo_ca
         else:
             r.error((*loc, "mode"), "an air line needs aircraft, but the scenario has no fleet")
         return
-    troops, equipment, cargo = s.line_parts(m)
+    troops, equipment, _cargo = s.line_parts(m)
     if troops and not any(t.seats > 0 for t in types):
         r.error((*loc, "troops"), f"line moves {troops} troops but no aircraft type allowed on it has seats")
     known = {e.id for e in s.equipment}
@@ -387,7 +388,7 @@ def _check_air_line(s: Scenario, r: _Report, loc: tuple, m, dist, coords, geo_ca
     # deadline that cannot be met even with unlimited aircraft
     def sortie_h(t) -> float:
         route = _route(geo_cache, t, a, b)
-        legs = zip(route, route[1:])
+        legs = itertools.pairwise(route)
         flight = sum(matrix[x][y] / t.cruise_kmh + s.planning.flight_allowance_h + 2 * s.planning.taxi_h for x, y in legs)
         return t.load_h + flight + s.planning.refuel_h * (len(route) - 2)
 
@@ -638,7 +639,7 @@ def _longest_hop(s: Scenario, geo_cache: dict, t: AircraftType, a: str, b: str) 
     if route is None:
         return None  # out of reach: reported by _check_air_line
     matrix, ids, p = geo_cache["matrix"], geo_cache["ids"], s.planning
-    x, y = max(zip(route, route[1:]), key=lambda xy: matrix[xy[0]][xy[1]])
+    x, y = max(itertools.pairwise(route), key=lambda xy: matrix[xy[0]][xy[1]])
     km = matrix[x][y]
     return 2 * p.taxi_h + km / t.cruise_kmh + p.flight_allowance_h, km, ids[x], ids[y]
 

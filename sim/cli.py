@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the one place internal errors are caught
+    except Exception as exc:  # the one place internal errors are caught
         if debug:
             traceback.print_exc()
         else:
@@ -237,10 +237,10 @@ def cmd_run(args) -> int:
     path = Path(args.scenario)
     # chart workers start now and import matplotlib while this process loads and simulates
     with ChartPool() as pool:
-        from sim.scenario import load_scenario_with_warnings
+        from sim.loading import load
 
         with timer("load"):
-            scenario, warnings = load_scenario_with_warnings(path)
+            scenario, warnings = load(path)
         for w in warnings:
             print(w, file=sys.stderr)
         out = Path(args.out) if args.out else Path("outputs") / path.stem
@@ -343,7 +343,7 @@ def _load_compare_inputs(args) -> list:
     """("folder", digest) or ("scenario", job) per input; every problem of every file raised together."""
     from sim import compare as C
     from sim.errors import Problem
-    from sim.scenario import load_scenario_with_warnings
+    from sim.loading import load
 
     problems: list[Problem] = []
     loaded: list = []
@@ -353,7 +353,7 @@ def _load_compare_inputs(args) -> list:
             if p.is_dir():
                 loaded.append(("folder", C.digest_from_folder(p)))
             else:
-                scenario, warnings = load_scenario_with_warnings(p)
+                scenario, warnings = load(p)
                 loaded.append(("scenario", (scenario, p.stem, str(p), [str(w) for w in warnings], args.seed)))
         except ScenarioError as exc:
             problems += exc.problems
@@ -518,10 +518,10 @@ def run_replications(scenario, n: int, base_seed: int, workers: int | None, dask
 def cmd_montecarlo(args) -> int:
     from sim import montecarlo as M
     from sim.report import write_montecarlo
-    from sim.scenario import load_scenario_with_warnings
+    from sim.loading import load
 
     path = Path(args.scenario)
-    scenario, warnings = load_scenario_with_warnings(path)
+    scenario, warnings = load(path)
     for w in warnings:
         print(w, file=sys.stderr)
     if scenario.uncertainty is None or not scenario.uncertainty.active():
@@ -586,10 +586,10 @@ def _t(scenario, h) -> str:
 def cmd_sweep(args) -> int:
     from sim import sweep as SW
     from sim.parallel import run_many
-    from sim.scenario import load_scenario_with_warnings
+    from sim.loading import load
 
     path = Path(args.scenario)
-    scenario, _warnings = load_scenario_with_warnings(path)
+    scenario, _warnings = load(path)
     resolved = scenario.resolved()
     out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-sweep"
     check_output_folder(out_dir)
@@ -684,14 +684,14 @@ def _sweep_csv(scenario, varies: list, rows: list, cols: list[str]) -> str:
 def cmd_size_fleet(args) -> int:
     from sim import sweep as SW
     from sim.loadplan import leg_fleets
-    from sim.scenario import load_scenario_with_warnings
+    from sim.loading import load
 
     if (args.confidence is None) != (args.replications is None):
         raise UsageError("sim size-fleet: --confidence and --replications go together")
     if args.confidence is not None and not 0 < args.confidence < 1:
         raise UsageError("sim size-fleet: --confidence must be between 0 and 1, e.g. 0.9")
     path = Path(args.scenario)
-    scenario, _w = load_scenario_with_warnings(path)
+    scenario, _w = load(path)
     resolved = scenario.resolved()
     out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}"
     check_output_folder(out_dir)
@@ -891,17 +891,17 @@ def cmd_view(args) -> int:
 def cmd_validate(args) -> int:
     import yaml
 
-    from sim.scenario import load_scenario_with_warnings
+    from sim.loading import load
 
     status = EXIT_OK
     for f in args.files:
         try:
-            s, warnings = load_scenario_with_warnings(Path(f))
+            s, warnings = load(Path(f))
         except ScenarioError as exc:
             print(exc)
             status = max(status, EXIT_INVALID)
             continue
-        except Exception as exc:  # noqa: BLE001 - one broken file must not hide the others' problems
+        except Exception as exc:  # one broken file must not hide the others' problems
             print(f"{f}: internal error while checking: {type(exc).__name__}: {exc} (please report it)")
             status = EXIT_INTERNAL if status == EXIT_OK else status
             continue

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from sim.errors import Problem, ScenarioError
-from sim.timeparse import format_duration_h  # noqa: F401 - used by the CLI through this module
+from sim.timeparse import format_duration_h  # used by the CLI through this module
 
 PHASES = ("deploy", "withdraw")
 RUN_FOLDER_FILES = ("summary.json", "scenario.resolved.yaml", "in_theatre.csv", "sorties.csv")
@@ -157,7 +157,7 @@ def metrics(digests: list[Digest], phase: str = "all") -> list[Metric]:
                                    if f"{ph}_closed" in v))
         for c in conts:
             add(f"{ph}.closed.{c}", f"{pre}{c} completion", "time",
-                lambda s, ph=ph, c=c: s["contingents"][c][f"{ph}_closed"])  # noqa: B023
+                lambda s, ph=ph, c=c: s["contingents"][c][f"{ph}_closed"])
         add(f"{ph}.sorties", f"{pre}sorties", "count", lambda s, ph=ph: s["phases"][ph]["sorties"])
         add(f"{ph}.flying_h", f"{pre}flying hours", "hours", lambda s, ph=ph: s["phases"][ph]["flying_h"])
         add(f"{ph}.tails_used", f"{pre}aircraft used", "count", lambda s, ph=ph: s["phases"][ph]["tails_used"])
@@ -239,7 +239,7 @@ def short_labels(labels: list[str]) -> list[str]:
 
 
 def table(digests: list[Digest], phase: str = "all") -> tuple[list[str], list[list[str]]]:
-    headers = ["metric"] + short_labels([d.label for d in digests])
+    headers = ["metric", *short_labels([d.label for d in digests])]
     rows = []
     for m in metrics(digests, phase):
         base = m.values[0]

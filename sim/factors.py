@@ -75,7 +75,7 @@ CATALOGUE: dict[str, dict[str, tuple[Any, str]]] = {
     },
 }
 
-FIELDS = tuple(GENERIC) + ("max_payload_t", "max_seats", "hold_width_m", "hold_height_m")
+FIELDS = (*tuple(GENERIC), "max_payload_t", "max_seats", "hold_width_m", "hold_height_m")
 
 
 def entry_for(type_data: dict) -> tuple[str, dict[str, tuple[Any, str]]]:

@@ -61,7 +61,7 @@ def shortest_route(dist: list[list[float]], a: int, b: int, range_km: float) -> 
 class OpeningTimes:
     """When an airfield accepts take-offs and landings, in hours since scenario start."""
 
-    __slots__ = ("window", "phase_h", "closures")
+    __slots__ = ("closures", "phase_h", "window")
 
     def __init__(self, window: tuple[float, float] | None, phase_h: float, closures: Sequence[tuple[float, float]] = ()):
         # phase_h: local clock hour at scenario time 0

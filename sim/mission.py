@@ -16,6 +16,7 @@ No SimPy here: plans are pure arithmetic on the books, the crew pools and the op
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -129,7 +130,7 @@ class Planner:
             route = self.routes(atype, a, b)
             self._hops[key] = None if route is None else tuple(
                 (x, y, self.dist[x][y] / atype.cruise_kmh + self.allow_h, self.dist[x][y])
-                for x, y in zip(route, route[1:]))
+                for x, y in itertools.pairwise(route))
         return self._hops[key]
 
     def block_h(self, atype: AircraftType, a: int, b: int) -> float:

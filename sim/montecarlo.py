@@ -60,7 +60,7 @@ def replicate(args: tuple) -> list[Replica]:
         try:
             run = simulate(scenario, seed)
             res = analyse(run)
-        except Exception as exc:  # noqa: BLE001 - recorded with its seed, the batch goes on
+        except Exception as exc:  # recorded with its seed, the batch goes on
             out.append(Replica.failed(index, seed, f"{type(exc).__name__}: {exc}"))
             continue
         times, _nations, counts = in_theatre(run)

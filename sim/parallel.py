@@ -33,7 +33,7 @@ def default_workers(n_items: int) -> int:
 def _call(fn: Callable, index: int, item: Any) -> Outcome:
     try:
         return Outcome(index, fn(item))
-    except Exception as exc:  # noqa: BLE001 - recorded per item, never kills the batch
+    except Exception as exc:  # recorded per item, never kills the batch
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return Outcome(index, error=detail)
 
@@ -91,7 +91,8 @@ def run_many(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None
 
 def _run_dask(fn, items, address, outcomes, on_done):
     try:
-        from dask.distributed import Client, as_completed as dask_completed
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
     except ImportError:
         raise DaskUnavailable("--dask needs the dask extra: run pip install '.[dask]' in the clone "
                               "(or pip install 'dask[distributed]')") from None

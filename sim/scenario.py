@@ -1,8 +1,8 @@
 """The scenario model: typed, immutable, validated with file:line:column problems.
 
-`load_scenario(path)` is the one way in: safe YAML (sim.yamlsrc), `extends`, the pydantic model
-for types and ranges, then cross-checks (references, sums, ranges of legs) that pydantic cannot
-do alone. Every problem is collected and raised together as a ScenarioError.
+This module is the pydantic model (types and ranges, one field at a time) and the translation of
+its errors into located problems. `sim.loading` is the one way in: it reads the file (safe YAML
+and `extends`, sim.yamlsrc), builds this model and runs the cross-checks of sim.checks.
 """
 
 from __future__ import annotations
@@ -10,28 +10,26 @@ from __future__ import annotations
 import difflib
 import math
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AllowInfNan,
-    Strict,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from sim import geo
-from sim.factors import fill_type_defaults
 from sim.errors import Problem, ScenarioError
+from sim.factors import fill_type_defaults
 from sim.timeparse import parse_duration_h, parse_hours, parse_time, parse_utc_offset
-from sim.yamlsrc import LocDict, kind_of, load_with_extends, locate
+from sim.yamlsrc import LocDict, kind_of, locate
 
 # ------------------------------------------------------------------ field types
 
@@ -133,7 +131,7 @@ class Planning(_Model):
         description="Share of each type's planning seats, payload and floor a load may use, for lines that do not "
                     "set their own (1.0: the planning load, itself below the maximum, is the expected average).",
     )
-    rules: Rules = Field(default_factory=lambda: Rules(), description="Pacing rules, all on unless turned off here.")
+    rules: Rules = Field(default_factory=Rules, description="Pacing rules, all on unless turned off here.")
     transfer_h: Hours = Field(
         3.0, ge=0, le=24 * 14,
         description="Time from arriving by one leg to being ready for the next at a node, hours, where the node does "
@@ -145,8 +143,8 @@ class Planning(_Model):
         description="Milestone that counts a person in theatre: arrival at the final destination, or at the end of the "
                     "last air leg (the airfield of debarkation). A withdrawal counts out at the same boundary.",
     )
-    road: RoadFactors = Field(default_factory=lambda: RoadFactors(), description="Road march factors.")
-    rail: RailFactors = Field(default_factory=lambda: RailFactors(), description="Rail movement factors.")
+    road: RoadFactors = Field(default_factory=RoadFactors, description="Road march factors.")
+    rail: RailFactors = Field(default_factory=RailFactors, description="Rail movement factors.")
 
 
 class Closure(_Model):
@@ -647,24 +645,6 @@ def fill_default_ids(data: Any) -> None:
             item["id"] = f"{key[0]}-{key[1]}-{counter[key]}"
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load, merge `extends`, validate and cross-check a scenario; raise ScenarioError listing every problem."""
-    scenario, _warnings = load_scenario_with_warnings(path)
-    return scenario
-
-
-def load_scenario_with_warnings(path: str | Path) -> tuple[Scenario, list[Problem]]:
-    path = Path(path)
-    raw = load_with_extends(path, prepare=fill_default_ids)
-    scenario = from_located(raw, str(path))
-    from sim.checks import cross_check  # local import: checks imports this module
-
-    errors, warnings = cross_check(scenario, raw, str(path))
-    if errors:
-        raise ScenarioError(errors)
-    return scenario, warnings
-
-
 def from_located(raw: LocDict, file: str) -> Scenario:
     """Build the model from located data, translating pydantic errors into located problems."""
     try:
@@ -720,9 +700,7 @@ def _bool_hint(value: Any) -> str:
 def _raw_value(raw: Any, loc: tuple) -> Any:
     node = raw
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
             node = node[part]
         else:
             return None

@@ -16,10 +16,13 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import Problem, ScenarioError
 from sim.timeparse import parse_duration_h
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
 
@@ -79,7 +82,7 @@ def parse_values(text: str) -> list[str]:
         start, stop, step = (float(g) for g in m.groups())
         if step <= 0:
             raise PathError(f"step must be positive in {text!r}")
-        n = int(math.floor((stop - start) / step + 1e-9)) + 1
+        n = math.floor((stop - start) / step + 1e-9) + 1
         if n < 1 or n > 10000:
             raise PathError(f"{text!r} gives {n} values; a sweep takes 1 to 10000")
         integral = all(float(g).is_integer() for g in m.groups())
@@ -162,20 +165,15 @@ def grid(resolved: dict, varies: list[tuple[str, list[str]]]) -> list[Point]:
     return points
 
 
-def build_point(point: Point, label: str):
+def build_point(point: Point, label: str) -> Scenario:
     """Validate one grid point like a scenario file; ScenarioError names the varied values."""
-    from sim.checks import cross_check
-    from sim.scenario import from_located
+    from sim.loading import validate
 
-    where = ", ".join(f"{k}={v}" for k, v in point.values.items())
+    where = f"{label} [{', '.join(f'{k}={v}' for k, v in point.values.items())}]"
     try:
-        s = from_located(point.resolved, f"{label} [{where}]")
+        return validate(point.resolved, where)[0]
     except ScenarioError as exc:
-        raise ScenarioError([Problem(f"{label} [{where}]", 0, 0, p.path, p.message) for p in exc.problems]) from None
-    errors, _ = cross_check(s, point.resolved, f"{label} [{where}]")
-    if errors:
-        raise ScenarioError([Problem(f"{label} [{where}]", 0, 0, p.path, p.message) for p in errors])
-    return s
+        raise ScenarioError([Problem(where, 0, 0, p.path, p.message) for p in exc.problems]) from None
 
 
 # ------------------------------------------------------------------ evaluating points
@@ -266,7 +264,7 @@ def scale_fleet(resolved: dict, type_id: str, total: int, only: list[str] | None
     floor = 1 if total >= len(fleets) else 0
     spare = total - floor * len(fleets)
     shares = [spare * w / sum(weights) for w in weights]
-    counts = [floor + int(math.floor(x)) for x in shares]
+    counts = [floor + math.floor(x) for x in shares]
     order = sorted(range(len(fleets)), key=lambda i: (-(shares[i] - math.floor(shares[i])), i))
     for i in order[: total - sum(counts)]:
         counts[i] += 1

@@ -93,7 +93,7 @@ def parse_hours(value: str) -> tuple[float, float] | None:
 def format_duration_h(hours: float) -> str:
     """Compact signed duration: 28.0 -> '+1d 4h', -0.5 -> '-30m'."""
     sign = "-" if hours < 0 else "+"
-    total_min = int(round(abs(hours) * 60))
+    total_min = round(abs(hours) * 60)
     d, rem = divmod(total_min, 24 * 60)
     h, m = divmod(rem, 60)
     parts = []

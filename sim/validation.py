@@ -166,7 +166,7 @@ def sensitivity_table(base_scenario) -> list[str]:
 
 def generated_blocks() -> dict[str, str]:
     """The text of each generated block, by its begin marker."""
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     blind = load_scenario(BLIND)
     runs = {"blind forecast": forecast(blind), "reconstruction (reference)": forecast(load_scenario(REFERENCE))}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from sim.checks import cross_check
-from sim.errors import ScenarioError
+from sim.loading import validate
 from sim.scenario import Scenario
 
 BASE = {
@@ -39,8 +38,5 @@ def scenario(**overrides) -> Scenario:
 
 
 def build(data: dict) -> Scenario:
-    s = Scenario.model_validate(data)
-    errors, _ = cross_check(s, data, "<test>")
-    if errors:
-        raise ScenarioError(errors)
-    return s
+    """Validate and cross-check plain scenario data like a file (ScenarioError on any error)."""
+    return validate(data, "<test>")[0]

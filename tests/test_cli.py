@@ -25,7 +25,7 @@ def test_run_writes_every_output(tmp_path, capsys):
     assert main(["run", str(TINY), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "ru-deploy-1" in printed and "MET" in printed and "sorties" in printed
-    assert RUN_FILES <= {p.name for p in out.iterdir()}
+    assert {p.name for p in out.iterdir()} >= RUN_FILES
     summary = json.loads((out / "summary.json").read_text())
     assert [line["id"] for line in summary["lines"]] == ["ru-deploy-1", "ru-withdraw-1"]
     assert all(p.stat().st_size > 0 for p in out.iterdir())

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.scenario import load_scenario
+from sim.loading import load_scenario
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny.yaml"
 

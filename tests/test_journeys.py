@@ -26,13 +26,13 @@ def line(legs: list[dict], **extra) -> dict:
 
 
 def rail_case(troops: int = 2000, **line_extra) -> dict:
-    return dict(
-        places=[{"id": "garrison", "lat": 0.0, "lon": 0.0, "railhead": {"trains_per_day": 2}},
+    return {
+        "places": [{"id": "garrison", "lat": 0.0, "lon": 0.0, "railhead": {"trains_per_day": 2}},
                 {"id": "depot", "lat": 0.0, "lon": 5.0, "railhead": {"trains_per_day": 2}}],
-        planning=dict(BASE["planning"], rail=RAIL),
-        contingents=[{"id": "x", "nation": "Xland", "troops": troops, "home": "home"}],
-        movements=[line([{"mode": "rail", "from": "garrison", "to": "depot", "km": 600}], **line_extra)],
-    )
+        "planning": dict(BASE["planning"], rail=RAIL),
+        "contingents": [{"id": "x", "nation": "Xland", "troops": troops, "home": "home"}],
+        "movements": [line([{"mode": "rail", "from": "garrison", "to": "depot", "km": 600}], **line_extra)],
+    }
 
 
 def test_rail_bound_chain_closes_when_the_last_train_is_unloaded():
@@ -58,9 +58,9 @@ def test_inflow_fills_trains_as_the_force_arrives():
 def throughput_case(**pod) -> dict:
     airfields = [{"id": "home", "lat": 0.0, "lon": 0.0, "mog": 1000},
                  {"id": "pod", "lat": 0.0, "lon": lon_at(2800.0), "mog": 1000, "transfer_h": 3, **pod}]
-    return dict(airfields=airfields, places=[{"id": "camp", "lat": 0.0, "lon": lon_at(2850.0)}],
-                movements=[line([{"mode": "air", "from": "home", "to": "pod"},
-                                 {"mode": "road", "from": "pod", "to": "camp", "km": 80}])])
+    return {"airfields": airfields, "places": [{"id": "camp", "lat": 0.0, "lon": lon_at(2850.0)}],
+                "movements": [line([{"mode": "air", "from": "home", "to": "pod"},
+                                 {"mode": "road", "from": "pod", "to": "camp", "km": 80}])]}
 
 
 def test_node_throughput_bound_chain():

@@ -9,7 +9,7 @@ import pytest
 
 from sim.engine import simulate
 from sim.results import analyse
-from sim.scenario import load_scenario_with_warnings
+from sim.loading import load
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 REFERENCE = Path(__file__).resolve().parents[1] / "scenarios" / "csto_kazakhstan_2022.yaml"
@@ -19,7 +19,7 @@ SHIPPED = {"csto_kazakhstan_2022.yaml", "csto_all_released_13jan.yaml", "csto_ru
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_shipped_scenario_is_valid(path):
-    scenario, _warnings = load_scenario_with_warnings(path)
+    scenario, _warnings = load(path)
     assert scenario.movements
 
 
@@ -43,7 +43,7 @@ def test_shipped_scenario_passes_the_editor_schema_it_names(path):
 
 
 def test_reference_scenario_reproduces_the_record():
-    scenario, warnings = load_scenario_with_warnings(REFERENCE)
+    scenario, warnings = load(REFERENCE)
     assert not warnings
     res = analyse(simulate(scenario))
     day = lambda h: scenario.to_datetime(h).date()  # noqa: E731

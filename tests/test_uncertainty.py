@@ -16,7 +16,7 @@ from sim.cli import main, run_replications
 from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.randomness import replication_seed, stream
-from sim.scenario import load_scenario
+from sim.loading import load_scenario
 from tests.helpers import BASE, build
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ def golden_summary(scenario_path: Path) -> dict:
     from sim.engine import simulate
     from sim.report import summary_dict
     from sim.results import analyse
-    from sim.scenario import load_scenario
+    from sim.loading import load_scenario
 
     summary = summary_dict(analyse(simulate(load_scenario(scenario_path))))
     summary.pop("tool")  # the version changes without the results changing
