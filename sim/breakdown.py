@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sim.engine import SORTIE_WAITS, LegResult, Run, Sortie, Trip
+from sim.records import SORTIE_WAITS, LegResult, Run, Sortie, Trip
 
 WAIT_PARTS = ("force", "aircraft", "reposition", "crew", "ute", "availability", "mog", "hours", "weather", "delay",
               "route", "node", "transfer", "loading", "flying", "road", "rail")

@@ -29,171 +29,24 @@ import simpy
 from sim import geo
 from sim.crews import Crew, CrewPool, CrewRules, UteBudget
 from sim.flow import FlowMixin
-from sim.journey import NodeState, NodeVisit, RouteBook, nodes_of
-from sim.loadplan import LineStock, Load
+from sim.journey import RouteBook, nodes_of
+from sim.legs import AirLegRun, JourneyRun
+from sim.loadplan import Load
 from sim.mission import Plan, Planner, TailState
 from sim.randomness import stream
-from sim.scenario import AircraftType, Fleet, Movement, Scenario
+from sim.records import (
+    Blocked,
+    Breakdown,
+    Closure,
+    Downtime,
+    GroundStay,
+    Run,
+    Sortie,
+    TailInfo,
+)
+from sim.scenario import AircraftType, Fleet, Scenario
 from sim.slots import SlotBook
 from sim.timeparse import parse_hours
-
-PHASES = ("deploy", "withdraw")
-
-
-@dataclass(slots=True)
-class Sortie:
-    """One flight of one tail from origin to destination (with refuelling stops if any)."""
-
-    tail: str
-    type: str
-    fleet: str
-    phase: str  # deploy, withdraw or reposition
-    line: str  # the line served (for repositioning: the line it flies empty to serve, or '' to base)
-    contingent: str
-    origin: str
-    destination: str
-    stops: tuple[str, ...]
-    troops: int
-    vehicles: dict[str, int]
-    cargo_kg: int
-    mass_kg: int
-    distance_km: float
-    released: float  # load available to be flown
-    assigned: float  # tail given this flight
-    ground_start: float  # ready at the origin: loading starts (or, empty, the flight was decided)
-    off_blocks: float
-    takeoff: float
-    landing: float
-    on_blocks: float
-    done: float  # unloaded (equal to on_blocks for empty legs)
-    flying_h: float
-    wait_mog_h: float  # waiting for a working spot at either end (departure slot)
-    wait_hours_h: float
-    mog_at: str  # airfield of the longest spot wait ('' if none)
-    wait_delay_h: float = 0.0  # random departure delay (uncertainty)
-    wait_weather_h: float = 0.0  # waiting out a random weather closure (uncertainty)
-    wait_crew_h: float = 0.0  # crew rest
-    wait_ute_h: float = 0.0  # daily utilisation budget
-    wait_avail_h: float = 0.0  # not mission capable that day
-    crew: str = ""  # the crew that flew the last hop
-    leg: int = 0  # index of the leg in the line's journey (0-based)
-
-
-# the waits a sortie records, by kind (why-late part -> Sortie attribute)
-SORTIE_WAITS = {"crew": "wait_crew_h", "ute": "wait_ute_h", "availability": "wait_avail_h", "mog": "wait_mog_h",
-                "hours": "wait_hours_h", "weather": "wait_weather_h", "delay": "wait_delay_h"}
-
-
-@dataclass(slots=True)
-class GroundStay:
-    """A working spot held at an airfield for a ground task (on-blocks to off-blocks of the task)."""
-
-    airfield: str
-    tail: str
-    start: float
-    end: float
-    spots: float = 1.0
-    task: str = ""  # load, unload or refuel
-
-
-@dataclass(slots=True)
-class Downtime:
-    """Time a tail could not fly: crew rest, utilisation, not mission capable, maintenance, repair."""
-
-    tail: str
-    kind: str  # crew, ute, availability, maintenance, repair
-    airfield: str
-    start: float
-    end: float
-
-
-@dataclass(slots=True)
-class Trip:
-    """One road serial or one train carrying part of a line on one surface leg."""
-
-    line: str
-    contingent: str
-    mode: str  # road or rail
-    leg: int  # index of the leg in the line's journey (0-based)
-    unit: str  # serial or train name, e.g. 'kg-withdraw-1/1/s2'
-    origin: str
-    destination: str
-    troops: int
-    vehicles: dict[str, int]
-    cargo_kg: int
-    km: float
-    ready: float  # its load was there and the leg could take it
-    depart: float  # left the origin (for a train: loading started)
-    arrive: float  # at the destination (for a train: unloaded)
-    load_h: float = 0.0  # loading and unloading included in depart -> arrive (trains)
-
-
-@dataclass(slots=True)
-class Breakdown:
-    """An aircraft found unserviceable when tasked (uncertainty); its load went back to the line."""
-
-    tail: str
-    airfield: str
-    line: str
-    at: float
-    repair_h: float
-
-
-@dataclass(slots=True)
-class Closure:
-    """A random weather closure of an airfield (uncertainty)."""
-
-    airfield: str
-    start: float
-    end: float
-
-
-@dataclass(slots=True)
-class LegResult:
-    """One leg of a line: when its elements were there to move and when the last arrived."""
-
-    mode: str
-    origin: str
-    destination: str
-    released: float = math.nan  # its first elements were there to move
-    complete: float = math.nan  # its last element was there to move (all of the previous leg received)
-    closed: float = math.nan  # its last element arrived at its destination (nan: not yet)
-    received: float = math.nan  # ... and was received there, ready for the next leg (or the line closed)
-    units: int = 0  # sorties, serials or trains that carried it
-
-
-@dataclass(slots=True)
-class LineResult:
-    id: str
-    released: float = math.nan  # ready, and the lines it waits for closed
-    closed: float = math.nan  # last element received at the final destination (nan: not closed)
-    troops_left: int = 0  # not yet received at the final destination
-    vehicles_left: int = 0
-    cargo_kg_left: int = 0
-    legs: list[LegResult] = field(default_factory=list)
-
-
-@dataclass
-class Run:
-    """Everything the engine did: the single source of truth for results and charts."""
-
-    scenario: Scenario
-    seed: int
-    end_h: float
-    sorties: list[Sortie] = field(default_factory=list)
-    ground: list[GroundStay] = field(default_factory=list)
-    trips: list[Trip] = field(default_factory=list)  # road serials and trains
-    visits: list[NodeVisit] = field(default_factory=list)  # batches received at nodes
-    lines: dict[str, LineResult] = field(default_factory=dict)
-    tails: list[tuple[str, str, str, str]] = field(default_factory=list)  # tail, type, fleet, base
-    initial_in_theatre: dict[str, int] = field(default_factory=dict)  # contingent -> troops there at start
-    horizon_reached: bool = False
-    breakdowns: list[Breakdown] = field(default_factory=list)
-    weather: list[Closure] = field(default_factory=list)
-    blocked: dict[str, tuple[str, float]] = field(default_factory=dict)  # open line -> (hours|weather, until)
-    downtime: list[Downtime] = field(default_factory=list)
-    staging_peak: dict[str, tuple[int, int]] = field(default_factory=dict)  # node -> most troops, vehicles held
-    overflows: list[tuple[str, float, str]] = field(default_factory=list)  # (node, time, line) over room: deadlock broken
 
 
 @dataclass(slots=True)
@@ -215,69 +68,11 @@ class _Tail(TailState):
 class _Job:
     """What dispatch gave a tail: its load and booked loaded flight, or a repair (load None)."""
 
-    line: _Line
+    line: AirLegRun
     load: Load | None = None
     flight: Plan | None = None
     record: Sortie | None = None
     repair_h: float = 0.0
-
-
-class _Leg:
-    """One leg of a line while it runs: its stock at the origin, what is on the way, its result."""
-
-    __slots__ = ("closed", "contingent", "dest_node", "in_transit", "journey", "k", "last", "leg", "line_id",
-                 "origin_node", "pending", "phase", "result", "stock", "upstream_open")
-
-    def __init__(self, journey: _Journey, k: int, stock: LineStock, nodes: dict[str, NodeState]) -> None:
-        m = journey.m
-        self.journey, self.k, self.leg, self.stock = journey, k, journey.legs_spec[k], stock
-        self.line_id, self.contingent, self.phase = m.id, m.contingent, m.phase
-        self.last = k == len(journey.legs_spec) - 1
-        self.origin_node, self.dest_node = nodes[self.leg.origin], nodes[self.leg.destination]
-        self.in_transit = 0  # loads on the way to the destination
-        self.pending = 0  # loads arrived at the destination and not yet received there
-        self.upstream_open = True  # more elements may still come into the stock
-        self.closed = False
-        self.result = LegResult(self.leg.mode, self.leg.origin, self.leg.destination)
-
-
-class _Line(_Leg):
-    """An air leg: what dispatch sees."""
-
-    __slots__ = ("carry", "dest", "fleets", "key", "m", "order", "origin", "type_ids")
-
-    def __init__(self, journey: _Journey, k: int, stock: LineStock, nodes: dict[str, NodeState],
-                 af_index: dict[str, int], fleets: frozenset[str], type_ids: frozenset[str]) -> None:
-        super().__init__(journey, k, stock, nodes)
-        self.m, self.order, self.key = journey.m, journey.order, (*journey.key, k)
-        self.origin, self.dest = af_index[self.leg.origin], af_index[self.leg.destination]
-        self.fleets, self.type_ids = fleets, type_ids
-        self.carry: frozenset[str] | None = None  # types that can take something of the stock (None: stale)
-
-
-class _Surface(_Leg):
-    """A road or rail leg: serials or trains leave from its route's slots."""
-
-    __slots__ = ("book", "caps", "handling_h", "km", "travel_h", "wake")
-
-    def __init__(self, journey: _Journey, k: int, stock: LineStock, nodes: dict[str, NodeState],
-                 book: RouteBook, caps: tuple[int, int, int], km: float, travel_h: float, handling_h: float) -> None:
-        super().__init__(journey, k, stock, nodes)
-        self.book, self.caps, self.km, self.travel_h, self.handling_h = book, caps, km, travel_h, handling_h
-        self.wake: simpy.Event | None = None  # only while the process waits for elements or room
-
-
-class _Journey:
-    """A movement line while it runs: its legs in order and its result."""
-
-    __slots__ = ("closed_event", "contingent", "key", "legs", "legs_spec", "m", "order", "result")
-
-    def __init__(self, m: Movement, order: int, key: tuple, closed_event: simpy.Event) -> None:
-        self.m, self.order, self.key, self.closed_event = m, order, key, closed_event
-        self.contingent = m.contingent
-        self.legs_spec = m.journey()
-        self.legs: list[_Leg] = []
-        self.result = LineResult(m.id)
 
 
 class Engine(FlowMixin):
@@ -307,8 +102,8 @@ class Engine(FlowMixin):
             self._make_fleet(fo, f)
         self.idle: dict[str, dict[int, _Tail]] = {}  # idle tails by fleet (fleets with none are absent)
         self.fleet_type = {f.id: f.type for f in scenario.fleet}
-        self.active: list[_Line] = []  # air legs with something to fly now, best key first
-        self.lines: dict[str, _Journey] = {}
+        self.active: list[AirLegRun] = []  # air legs with something to fly now, best key first
+        self.lines: dict[str, JourneyRun] = {}
         self.nodes = nodes_of(scenario)
         self._dispatching = False
         self.routes: dict[tuple[str, str, str], RouteBook] = {}
@@ -368,7 +163,7 @@ class Engine(FlowMixin):
         width, base = len(str(f.count)), self.af_index[f.base]
         for k in range(f.count):
             name = f"{f.id}#{k + 1:0{width}d}"
-            self.run.tails.append((name, f.type, f.id, f.base))
+            self.run.tails.append(TailInfo(name, f.type, f.id, f.base))
             if k >= n_up:
                 self.run.downtime.append(Downtime(name, "availability", f.base, avail, s.horizon))
                 continue
@@ -413,7 +208,7 @@ class Engine(FlowMixin):
                 pool = self.pools.setdefault((f.id, self.af_index[af]), CrewPool())
                 pool.add(Crew(f"{f.id}/spare{n}"), rules)
 
-    def _activate(self, ln: _Line) -> None:
+    def _activate(self, ln: AirLegRun) -> None:
         keys = [x.key for x in self.active]
         self.active.insert(bisect.bisect(keys, ln.key), ln)
 
@@ -439,7 +234,7 @@ class Engine(FlowMixin):
         finally:
             self._dispatching = False
 
-    def _no_room(self, ln: _Line, tail: _Tail) -> bool:
+    def _no_room(self, ln: AirLegRun, tail: _Tail) -> bool:
         """Whether the load this tail would take finds no staging room at the destination; the leg
         then waits, out of dispatch, until room is freed there."""
         node = ln.dest_node
@@ -455,7 +250,7 @@ class Engine(FlowMixin):
             return False
         return True
 
-    def _task(self, tail: _Tail, ln: _Line, ferry: Plan | None, flight: Plan) -> _Job:
+    def _task(self, tail: _Tail, ln: AirLegRun, ferry: Plan | None, flight: Plan) -> _Job:
         """Task a tail with a line: a breakdown found now, or its load cut and both flights booked."""
         now = self.env.now
         if tail.breakdown_rules:
@@ -491,7 +286,7 @@ class Engine(FlowMixin):
         if not fleet:
             del self.idle[tail.fleet]
 
-    def _pick(self) -> tuple[_Line, _Tail, Plan | None, Plan] | None:
+    def _pick(self) -> tuple[AirLegRun, _Tail, Plan | None, Plan] | None:
         """The best line that an idle tail can serve, and the tail that serves it."""
         now, idle = self.env.now, self.idle
         for ln in self.active:
@@ -505,7 +300,7 @@ class Engine(FlowMixin):
                 return ln, *self._best_tail(fit, ln, now)
         return None
 
-    def _carry(self, ln: _Line) -> frozenset[str]:
+    def _carry(self, ln: AirLegRun) -> frozenset[str]:
         """Types that may take a load of the leg now: one that can carry something of the stock,
         and, while more is still coming, only if the stock fills a planned load of that type (or the
         node it waits at is full, so no more can come for now)."""
@@ -514,7 +309,7 @@ class Engine(FlowMixin):
         return frozenset(tid for tid in ln.type_ids if stock.can_carry(types[tid])
                          and (not ln.upstream_open or full or stock.fills(types[tid])))
 
-    def _best_tail(self, fit: list[_Tail], ln: _Line, now: float) -> tuple[_Tail, Plan | None, Plan]:
+    def _best_tail(self, fit: list[_Tail], ln: AirLegRun, now: float) -> tuple[_Tail, Plan | None, Plan]:
         """The tail that would deliver the line's next load soonest (plus its flight home after), and
         its plans. Branch and bound: candidates in order of a cheap lower bound (crew and budget at
         the start), the bound tightened with the airfields' slot books, and each candidate that could
@@ -538,12 +333,12 @@ class Engine(FlowMixin):
         assert best is not None  # fit is never empty: _pick passes only lines some idle tail can serve
         return best[3], best[4], best[5]
 
-    def _bound_h(self, tail: _Tail, ln: _Line, now: float, books: bool = True) -> float:
+    def _bound_h(self, tail: _Tail, ln: AirLegRun, now: float, books: bool = True) -> float:
         """A lower bound of the on-blocks of the loaded flight if this tail took the line now."""
         return self.planner.delivery_bound(tail, now, ln.origin, ln.dest, tail.type.load_h, tail.type.unload_h,
                                            books)
 
-    def _plans(self, tail: _Tail, ln: _Line, now: float, delays: bool = False) -> tuple[Plan | None, Plan]:
+    def _plans(self, tail: _Tail, ln: AirLegRun, now: float, delays: bool = False) -> tuple[Plan | None, Plan]:
         """The flight to the line's origin (None if there) and the loaded flight, planned now; nothing booked.
 
         Each flight leaves as early as its rules allow. When that makes the crew run out of duty at the
@@ -564,7 +359,7 @@ class Engine(FlowMixin):
         alt = self._chain(tail, ln, now, report + rules.report_h, ferry_delay, delay, greedy)
         return alt if alt[1].hops and alt[1].on_blocks < flight.on_blocks else (ferry, flight)
 
-    def _chain(self, tail: _Tail, ln: _Line, now: float, leave: float, ferry_delay: float,
+    def _chain(self, tail: _Tail, ln: AirLegRun, now: float, leave: float, ferry_delay: float,
                delay: float, held_for: dict[str, float] | None = None) -> tuple[Plan | None, Plan]:
         """The empty flight to the origin, ready to leave at `leave`, and the loaded flight after it.
         Holding the empty flight back moves waits the greedy chain would have had (before or after the
@@ -714,13 +509,13 @@ class Engine(FlowMixin):
             if not math.isnan(j.result.closed):
                 continue
             for ln in j.legs:
-                if isinstance(ln, _Line) and not ln.closed and not math.isnan(ln.result.released):
+                if isinstance(ln, AirLegRun) and not ln.closed and not math.isnan(ln.result.released):
                     blocked = self._blocked(ln, now)
                     if blocked is not None:
                         self.run.blocked[j.m.id] = blocked
                         break
 
-    def _blocked(self, ln: _Line, now: float) -> tuple[str, float] | None:
+    def _blocked(self, ln: AirLegRun, now: float) -> Blocked | None:
         atype = next((self.types[t] for t in sorted(ln.type_ids)), None)
         hops = self.planner.hops(atype, ln.origin, ln.dest) if atype else None
         if not hops:
@@ -731,7 +526,7 @@ class Engine(FlowMixin):
         t_full = geo.joint_departure(t_sched, self.open[x], self.open[y], airborne, limit) \
             if t_sched != math.inf else math.inf
         if t_full - now > 1.0:
-            return ("hours" if t_sched - now > 1.0 else "weather", t_full)
+            return Blocked("hours" if t_sched - now > 1.0 else "weather", t_full)
         return None
 
     def simulate(self) -> Run:

@@ -17,17 +17,15 @@ closes when its last leg has closed and every batch has been received at the fin
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim import geo
 from sim.journey import NodeState, NodeVisit, RouteBook
+from sim.legs import AirLegRun, JourneyRun, LegRun, SurfaceLegRun
 from sim.loadplan import LineStock, Load, leg_fleets, line_types
 from sim.randomness import stream
+from sim.records import Overflow, Trip
 from sim.scenario import Leg
-
-if TYPE_CHECKING:
-    from sim.engine import _Journey, _Leg, _Line, _Surface
-
 
 BUS_SEATS = 40  # assumption: a road serial of n vehicles carries at most 40 n troops (coach groups of about 40
 #               were seen moving the 82nd Airborne from Jasionka in 2022, docs/background/second-deployment-sources.md)
@@ -41,7 +39,7 @@ class FlowMixin:
     run: Any
     nodes: dict[str, NodeState]
     routes: dict[tuple[str, str, str], RouteBook]
-    lines: dict[str, _Journey]
+    lines: dict[str, JourneyRun]
     active: list
     open_lines: int
     all_closed: Any
@@ -53,11 +51,10 @@ class FlowMixin:
     # ------------------------------------------------------------ set-up
 
     def _build_lines(self) -> None:
-        from sim.engine import _Journey
 
         s = self.s
         for order, m in enumerate(s.movements):
-            j = _Journey(m, order, (m.priority, s.h(m.deadline), s.h(m.ready), order), self.env.event())
+            j = JourneyRun(m, order, (m.priority, s.h(m.deadline), s.h(m.ready), order), self.env.event())
             troops, equipment, cargo = s.line_parts(m)
             j.result.troops_left, j.result.vehicles_left = troops, sum(equipment.values())
             j.result.cargo_kg_left = round(cargo * 1000)
@@ -86,8 +83,7 @@ class FlowMixin:
                 if leg.leg.mode != "air":
                     self.env.process(self._surface_proc(leg))  # type: ignore[arg-type]
 
-    def _make_leg(self, j: _Journey, k: int, leg: Leg) -> _Leg:
-        from sim.engine import _Line, _Surface
+    def _make_leg(self, j: JourneyRun, k: int, leg: Leg) -> LegRun:
 
         s, m = self.s, j.m
         stock = LineStock(s, m, leg, empty=True)  # the line's elements come in when it is released
@@ -95,7 +91,7 @@ class FlowMixin:
             fleets = leg_fleets(m, leg)
             allowed = frozenset(f.id for f in s.fleet if fleets is None or f.id in fleets)
             types = frozenset(t.id for t in line_types(s, m, leg))
-            return _Line(j, k, stock, self.nodes, self.af_index, allowed, types)
+            return AirLegRun(j, k, stock, self.nodes, self.af_index, allowed, types)
         km = surface_km(s, leg)
         if leg.mode == "road":
             r = s.planning.road
@@ -104,13 +100,13 @@ class FlowMixin:
                                     _first(leg.serials_per_day, r.serials_per_day))
             speed = float(leg.convoy_kmh or r.convoy_kmh) * self._road_factor(m.id if k == 0 else f"{m.id}/{k + 1}")
             caps = (n * BUS_SEATS, n, 10**12)  # troops beyond the vehicles' crews ride buses of the serial
-            return _Surface(j, k, stock, self.nodes, book, caps, km, road_h(s, leg, km, speed), 0.0)
+            return SurfaceLegRun(j, k, stock, self.nodes, book, caps, km, road_h(s, leg, km, speed), 0.0)
         rail = s.planning.rail
         trains = s.place(leg.origin).railhead
         per_day = trains.trains_per_day if trains is not None else 24.0
         book = self._route_book(("rail", leg.origin, ""), 24.0 / per_day, None)
         caps = (rail.train_troops, rail.train_vehicles, round(rail.train_cargo_t * 1000))
-        return _Surface(j, k, stock, self.nodes, book, caps, km, km / rail.block_kmh,
+        return SurfaceLegRun(j, k, stock, self.nodes, book, caps, km, km / rail.block_kmh,
                         float(rail.load_h + rail.unload_h))
 
     def _road_factor(self, name: str) -> float:
@@ -131,7 +127,7 @@ class FlowMixin:
 
     # ------------------------------------------------------------ release
 
-    def _journey_proc(self, j: _Journey, preds: list):
+    def _journey_proc(self, j: JourneyRun, preds: list):
         env, s, m = self.env, self.s, j.m
         ready = max(0.0, s.h(m.ready))
         if ready > env.now:
@@ -143,7 +139,7 @@ class FlowMixin:
         first = j.legs[0]
         if m.earliest is not None and len(j.legs) == 1 and first.leg.mode == "air":
             # hold the loads back so that the fastest possible sortie lands no earlier than allowed
-            ln: _Line = first  # type: ignore[assignment]
+            ln: AirLegRun = first  # type: ignore[assignment]
             fastest = min((t.load_h + self.planner.block_h(t, ln.origin, ln.dest) for t in line_types(s, m)),
                           default=0.0)
             hold = s.h(m.earliest) - fastest - env.now
@@ -160,7 +156,7 @@ class FlowMixin:
             self._wake(first)
         self._upstream_done(first)
 
-    def _inflow(self, j: _Journey, first: _Leg, parts: tuple[int, dict[str, int], int]):
+    def _inflow(self, j: JourneyRun, first: LegRun, parts: tuple[int, dict[str, int], int]):
         """The line's elements come into its first leg day by day."""
         env, m, stock = self.env, j.m, first.stock
         troops, equipment, cargo_kg = parts
@@ -183,11 +179,10 @@ class FlowMixin:
 
     # ------------------------------------------------------------ flow between legs
 
-    def _wake(self, leg: _Leg) -> None:
+    def _wake(self, leg: LegRun) -> None:
         """Something changed for a leg (elements came, upstream done, room freed): let it move."""
-        from sim.engine import _Line
 
-        if isinstance(leg, _Line):
+        if isinstance(leg, AirLegRun):
             leg.carry = None
             if leg not in self.active and not leg.stock.empty() and not _waits_for_room(leg):
                 self._activate(leg)
@@ -197,7 +192,7 @@ class FlowMixin:
             if ev is not None and not ev.triggered:
                 ev.succeed()
 
-    def _upstream_done(self, leg: _Leg) -> None:
+    def _upstream_done(self, leg: LegRun) -> None:
         leg.upstream_open = False
         leg.result.complete = self.env.now
         if math.isnan(leg.result.released):
@@ -205,7 +200,7 @@ class FlowMixin:
         self._wake(leg)
         self._leg_maybe_closed(leg)
 
-    def _leg_maybe_closed(self, leg: _Leg) -> None:
+    def _leg_maybe_closed(self, leg: LegRun) -> None:
         if leg.closed or leg.upstream_open or leg.in_transit or not leg.stock.empty():
             return
         leg.closed = True
@@ -213,7 +208,7 @@ class FlowMixin:
         if leg.pending == 0:
             self._leg_received(leg)
 
-    def _departed(self, leg: _Leg, load: Load) -> None:
+    def _departed(self, leg: LegRun, load: Load) -> None:
         """A unit left with a load: it leaves the origin's staging room and holds room at the destination."""
         leg.in_transit += 1
         leg.result.units += 1
@@ -222,7 +217,7 @@ class FlowMixin:
         if leg.k > 0 and leg.origin_node.limited():
             self._free(leg.origin_node, load.troops, load.vehicle_count)
 
-    def _room_or_park(self, leg: _Leg, troops: int, vehicles: int) -> bool:
+    def _room_or_park(self, leg: LegRun, troops: int, vehicles: int) -> bool:
         """Whether a load may start toward the leg's destination now. If not, the leg is parked until
         room is freed there, unless parking would close a cycle of legs each waiting for room the next
         one holds (a deadlock): then the load goes over the room, and the run records it."""
@@ -230,12 +225,12 @@ class FlowMixin:
         if node.has_room(troops, vehicles):
             return True
         if self._deadlock(leg):
-            self.run.overflows.append((node.id, self.env.now, leg.line_id))
+            self.run.overflows.append(Overflow(node.id, self.env.now, leg.line_id))
             return True
         self._park(leg)
         return False
 
-    def _deadlock(self, leg: _Leg) -> bool:
+    def _deadlock(self, leg: LegRun) -> bool:
         """Would parking this leg leave nobody able to move? Room at a node is freed only by a leg that
         starts there and has something to take; if each such leg is itself parked, follow it to its
         own destination; coming back to where we began means every one of them waits for another."""
@@ -252,7 +247,7 @@ class FlowMixin:
             frontier += [o.dest_node for o in drains]
         return True
 
-    def _park(self, leg: _Leg) -> None:
+    def _park(self, leg: LegRun) -> None:
         """Hold a leg until its destination has room, and tell the legs that drain that node: they go
         now with what is there rather than wait to fill a unit that cannot come."""
         node = leg.dest_node
@@ -267,7 +262,7 @@ class FlowMixin:
         for waiting in node.free(troops, vehicles):
             self._wake(waiting)
 
-    def _arrive(self, leg: _Leg, load: Load) -> None:
+    def _arrive(self, leg: LegRun, load: Load) -> None:
         """A load reached the leg's destination now: queue it for reception there."""
         now, node = self.env.now, leg.dest_node
         leg.in_transit -= 1
@@ -285,11 +280,11 @@ class FlowMixin:
         else:
             self._received(leg, load)
 
-    def _receive_later(self, leg: _Leg, load: Load, wait: float):
+    def _receive_later(self, leg: LegRun, load: Load, wait: float):
         yield self.env.timeout(wait)
         self._received(leg, load)
 
-    def _received(self, leg: _Leg, load: Load) -> None:
+    def _received(self, leg: LegRun, load: Load) -> None:
         leg.pending -= 1
         j = leg.journey
         if leg.last:
@@ -308,14 +303,14 @@ class FlowMixin:
         if leg.closed and leg.pending == 0:
             self._leg_received(leg)
 
-    def _leg_received(self, leg: _Leg) -> None:
+    def _leg_received(self, leg: LegRun) -> None:
         leg.result.received = self.env.now
         if leg.last:
             self._close(leg.journey)
         else:
             self._upstream_done(leg.journey.legs[leg.k + 1])
 
-    def _close(self, j: _Journey) -> None:
+    def _close(self, j: JourneyRun) -> None:
         j.result.closed = self.env.now
         j.closed_event.succeed()
         self.open_lines -= 1
@@ -324,7 +319,7 @@ class FlowMixin:
 
     # ------------------------------------------------------------ road serials and trains
 
-    def _surface_proc(self, leg: _Surface):
+    def _surface_proc(self, leg: SurfaceLegRun):
         """Serials or trains leave while the leg has elements: a full unit (or what is left once
         upstream is done), at the route's next slot, when the destination has room."""
         env = self.env
@@ -349,13 +344,12 @@ class FlowMixin:
             unit = f"{leg.line_id}/{leg.k + 1}/{'s' if leg.leg.mode == 'road' else 't'}{leg.result.units}"
             self.env.process(self._trip(leg, load, ready, unit))
 
-    def _sleep(self, leg: _Surface):
+    def _sleep(self, leg: SurfaceLegRun):
         leg.wake = self.env.event()
         yield leg.wake
         leg.wake = None
 
-    def _trip(self, leg: _Surface, load: Load, ready: float, unit: str):
-        from sim.engine import Trip
+    def _trip(self, leg: SurfaceLegRun, load: Load, ready: float, unit: str):
 
         env, depart = self.env, self.env.now
         yield env.timeout(leg.handling_h + leg.travel_h)
@@ -370,7 +364,7 @@ def _first(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
 
-def _fills_unit(leg: _Surface) -> bool:
+def _fills_unit(leg: SurfaceLegRun) -> bool:
     """Whether the stock fills one serial (its vehicles) or one train (troops, vehicles or cargo), or
     the node it waits at is full (nothing more can come until something leaves)."""
     troops, vehicles, kg = leg.caps
@@ -378,7 +372,7 @@ def _fills_unit(leg: _Surface) -> bool:
     return st.vehicle_count() >= vehicles or st.troops >= troops or st.cargo_kg >= kg or leg.origin_node.full()
 
 
-def _waits_for_room(leg: _Leg) -> bool:
+def _waits_for_room(leg: LegRun) -> bool:
     return leg in leg.dest_node.waiting
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine import SORTIE_WAITS
+from sim.records import SORTIE_WAITS
 from sim.randomness import replication_seed
 
 WAIT_KINDS = ("force", "aircraft", *SORTIE_WAITS)

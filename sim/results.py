@@ -15,8 +15,8 @@ import numpy as np
 
 from sim.breakdown import WAIT_PARTS as WAIT_PARTS  # re-exported: the outputs list the parts from here
 from sim.breakdown import JourneyParts
-from sim.engine import PHASES, SORTIE_WAITS, LegResult, Run
 from sim.loadplan import leg_fleets
+from sim.records import PHASES, SORTIE_WAITS, LegResult, Run
 from sim.scenario import Movement, Scenario
 
 PART_LABELS = {
