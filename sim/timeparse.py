@@ -54,7 +54,8 @@ def parse_time(value: object) -> datetime | timedelta:
             "'2022-01-06T12:00+06:00', or an offset from start like '+36h'"
         ) from None
     if dt.tzinfo is None:
-        raise ValueError(f"time {value!r} has no UTC offset; add one, e.g. '{text}+06:00'")
+        example = f"{text}+06:00" if "T" in text or " " in text else f"{text}T00:00+06:00"  # a bare date needs a clock time
+        raise ValueError(f"time {value!r} has no UTC offset; add one, e.g. '{example}'")
     return dt
 
 
@@ -65,7 +66,7 @@ def parse_utc_offset(value: str) -> timezone:
     text = value.strip().replace(":", "")
     sign = -1 if text[0] == "-" else 1
     hours, minutes = int(text[1:-2]), int(text[-2:])
-    if hours > 14 or minutes >= 60:
+    if hours > 14 or minutes >= 60 or (hours == 14 and minutes):
         raise ValueError(f"UTC offset {value!r} is out of range (-14:00 to +14:00)")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
@@ -85,7 +86,7 @@ def parse_hours(value: str) -> tuple[float, float] | None:
     if h1 > 24 or h2 > 24 or m1 >= 60 or m2 >= 60 or (h1 == 24 and m1) or (h2 == 24 and m2):
         raise ValueError(f"operating hours {value!r} are not valid clock times")
     start, end = h1 + m1 / 60.0, h2 + m2 / 60.0
-    if start == end:
+    if start % 24.0 == end % 24.0 and (start, end) != (0.0, 24.0):  # 24:00-00:00 too; 00:00-24:00 is all day
         raise ValueError(f"operating hours {value!r} never open (start equals end); use 'always' for 24 h")
     return (start % 24.0, end % 24.0 if end != 24 else 24.0)
 
