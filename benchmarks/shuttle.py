@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import floor
 
 from sim import geo
-from sim.loading import validate
 from sim.engine import simulate
+from sim.loading import validate
 from sim.scenario import Scenario
 
 # The shuttle both models fly (hours). MOG 10 at a with 1 h loading admits 10 sorties an hour while

@@ -40,13 +40,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BAD = ROOT / "tests" / "bad"
-TINY = ROOT / "tests" / "data" / "tiny.yaml"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from sim.cli import main
+from tests.conftest import ROOT, TINY_SCENARIO
 
-from sim.cli import main  # noqa: E402
+BAD = ROOT / "tests" / "bad"
+TINY = TINY_SCENARIO
 
 EXPECT_RE = re.compile(r"^# expect: (\d+): (.+?)\s*$")
 MIN_CASES = 45
@@ -92,7 +90,8 @@ def _binary(d: Path) -> Path:
 
 def _latin1(d: Path) -> Path:
     p = d / "latin1.yaml"  # the bad byte (\xe9, 'e' acute in Latin-1) is on line 2
-    p.write_bytes(b"# saved as Latin-1 by an old editor\nname: caf\xe9 shuttle\n" + _tiny_text().split("\n", 1)[1].encode())
+    body = _tiny_text().split("\n", 1)[1].encode()
+    p.write_bytes(b"# saved as Latin-1 by an old editor\nname: caf\xe9 shuttle\n" + body)
     return p
 
 
@@ -129,7 +128,8 @@ def _cases_in(folder: Path, header: re.Pattern) -> list[Case]:
     for p in sorted(folder.glob("*.yaml")):
         first = p.read_text(encoding="utf-8").split("\n", 1)[0]
         m = header.match(first)
-        cases.append(Case(p.stem, int(m.group(1)) if m else -1, m.group(2) if m else f"<bad header: {first!r}>", file=p))
+        expect = m.group(2) if m else f"<bad header: {first!r}>"
+        cases.append(Case(p.stem, int(m.group(1)) if m else -1, expect, file=p))
     return cases
 
 
@@ -144,7 +144,8 @@ XFAIL = {
 
 def _params(cases: list[Case]) -> list:
     return [
-        pytest.param(c, id=c.name, marks=[pytest.mark.xfail(strict=True, reason=XFAIL[c.name])] if c.name in XFAIL else [])
+        pytest.param(c, id=c.name,
+                     marks=[pytest.mark.xfail(strict=True, reason=XFAIL[c.name])] if c.name in XFAIL else [])
         for c in cases
     ]
 
@@ -260,7 +261,8 @@ def _with_rule_off(path: Path, rule: str, folder: Path) -> Path:
     text = path.read_text(encoding="utf-8")
     assert "\nplanning:" not in text
     out = folder / path.name
-    out.write_text(text.replace("\nairfields:", f"\nplanning: {{rules: {{{rule}: false}}}}\nairfields:", 1), encoding="utf-8")
+    rules = f"\nplanning: {{rules: {{{rule}: false}}}}\nairfields:"
+    out.write_text(text.replace("\nairfields:", rules, 1), encoding="utf-8")
     return out
 
 

@@ -6,14 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from sim.cli import main
+from tests.conftest import ROOT, TINY_SCENARIO
 
-ROOT = Path(__file__).resolve().parents[1]
-TINY = ROOT / "tests" / "data" / "tiny.yaml"
+TINY = TINY_SCENARIO
 RUN_FILES = {"sorties.csv", "movements.csv", "summary.json", "scenario.resolved.yaml", "report.html", "in_theatre.csv",
              "in_theatre.png", "closure.png", "gantt.png", "airfields.png", "network.png", "sorties_per_day.png",
              "why_late.png", "in_theatre.svg", "closure.svg", "gantt.svg", "airfields.svg", "network.svg",

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from sim import compare as C
 from sim.cli import main
+from tests.conftest import SCENARIOS_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
-SCEN = ROOT / "scenarios"
+SCEN = SCENARIOS_DIR
 BASE = SCEN / "csto_kazakhstan_2022.yaml"
 VARIANTS = [SCEN / "csto_all_released_13jan.yaml", SCEN / "csto_30_il76_no_an124.yaml"]
 

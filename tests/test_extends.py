@@ -8,8 +8,9 @@ import pytest
 
 from sim.errors import ScenarioError
 from sim.loading import load_scenario
+from tests.conftest import TINY_SCENARIO
 
-TINY = Path(__file__).resolve().parent / "data" / "tiny.yaml"
+TINY = TINY_SCENARIO
 
 
 def write(path: Path, text: str) -> Path:

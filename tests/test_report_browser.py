@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
+from tests.conftest import ROOT, TINY_SCENARIO
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                                reason="needs Chromium and chromedriver (Debian: apt-get install chromium chromium-driver)")
+                                reason="needs Chromium and chromedriver "
+                                       "(Debian: apt-get install chromium chromium-driver)")
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,7 @@ def test_compare_report_renders_offline(browser, tmp_path):
 def test_scenario_text_is_escaped(browser, tmp_path):
     evil = "<script>alert(1)</script>"
     scen = tmp_path / "evil.yaml"
-    scen.write_text((ROOT / "tests" / "data" / "tiny.yaml").read_text().replace("name: tiny shuttle", f"name: '{evil}'"))
+    scen.write_text(TINY_SCENARIO.read_text().replace("name: tiny shuttle", f"name: '{evil}'"))
     out = tmp_path / "run"
     assert main(["run", str(scen), "-o", str(out)]) == 0
     text = (out / "report.html").read_text()

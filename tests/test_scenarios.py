@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from sim.engine import simulate
-from sim.results import analyse
 from sim.loading import load
+from sim.results import analyse
+from tests.conftest import REFERENCE_SCENARIO, SCENARIOS_DIR
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
-REFERENCE = Path(__file__).resolve().parents[1] / "scenarios" / "csto_kazakhstan_2022.yaml"
+SCENARIOS = sorted(SCENARIOS_DIR.glob("*.yaml"))
+REFERENCE = REFERENCE_SCENARIO
 SHIPPED = {"csto_kazakhstan_2022.yaml", "csto_all_released_13jan.yaml", "csto_russia_first.yaml",
            "csto_30_il76_no_an124.yaml", "csto_almaty_mog4_zhetygen_closed.yaml", "csto_kazakhstan_2022_uncertain.yaml"}
 
@@ -48,13 +48,13 @@ def test_reference_scenario_reproduces_the_record():
     res = analyse(simulate(scenario))
     day = lambda h: scenario.to_datetime(h).date()  # noqa: E731
     # CSTO force commander: deployment complete on 9 January (ref timeline)
-    assert day(res.phases["deploy"]["closed_h"]) <= datetime(2022, 1, 9).date()
+    assert day(res.phases["deploy"].closed_h) <= datetime(2022, 1, 9).date()
     # Russian MoD: withdrawal complete by 19 January
-    assert day(res.phases["withdraw"]["closed_h"]) == datetime(2022, 1, 19).date()
+    assert day(res.phases["withdraw"].closed_h) == datetime(2022, 1, 19).date()
     assert all(r.status == "MET" for r in res.lines)
     # allies leave on the 14th; Kyrgyzstan by road
     for cid in ("am", "by", "tj", "kg"):
-        assert day(res.contingents[cid]["withdraw_closed_h"]) == datetime(2022, 1, 14).date(), cid
+        assert day(res.contingents[cid].phases["withdraw"].closed_h) == datetime(2022, 1, 14).date(), cid
     assert any(t.contingent == "kg" and t.mode == "road" for t in res.run.trips)
     # ~2,030 personnel delivered (CSTO Secretary General)
-    assert res.phases["deploy"]["troops"] == 2030
+    assert res.phases["deploy"].troops == 2030

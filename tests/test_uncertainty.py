@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import csv
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,11 +14,11 @@ from sim import montecarlo as M
 from sim.cli import main, run_replications
 from sim.engine import simulate
 from sim.errors import ScenarioError
-from sim.randomness import replication_seed, stream
 from sim.loading import load_scenario
+from sim.randomness import replication_seed, stream
+from tests.conftest import ROOT
 from tests.helpers import BASE, build
 
-ROOT = Path(__file__).resolve().parents[1]
 UNCERTAIN = ROOT / "scenarios" / "csto_kazakhstan_2022_uncertain.yaml"
 
 UNC = {
@@ -89,9 +88,9 @@ def test_dask_local_cluster_gives_the_local_results():
     distributed = pytest.importorskip("dask.distributed")
     s = build(small())
     local, _ = run_replications(s, 8, 3, 1, None, "t")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            remote, _ = run_replications(s, 8, 3, None, client, "t")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        remote, _ = run_replications(s, 8, 3, None, client, "t")
     assert [(r.index, r.lines) for r in local] == [(r.index, r.lines) for r in sorted(remote, key=lambda r: r.index)]
 
 
@@ -170,7 +169,8 @@ def test_bad_distributions_are_refused_with_their_line(tmp_path, dist, fragment)
     path.write_text(json.dumps(data, indent=1))
     with pytest.raises(ScenarioError) as exc:
         load_scenario(path)
-    assert fragment in str(exc.value) and "u.yaml:" in str(exc.value) and "uncertainty.delays[0].delay" in str(exc.value)
+    message = str(exc.value)
+    assert fragment in message and "u.yaml:" in message and "uncertainty.delays[0].delay" in message
 
 
 def test_shipped_uncertain_scenario_runs_a_small_batch(tmp_path):
