@@ -46,8 +46,9 @@ def functions(package: Path) -> list[Function]:
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
                 found.append(Function(
-                    where=f"{path.relative_to(ROOT)}:{node.lineno}", name=node.name,
+                    where=f"{where}:{node.lineno}", name=node.name,
                     lines=(node.end_lineno or node.lineno) - first + 1, annotated=_annotated(node),
                     public=not node.name.startswith("_"), documented=ast.get_docstring(node) is not None))
     return found

@@ -11,6 +11,12 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
+    from sim.results import Results
 
 # two groups of about equal drawing time on the reference scenario (see docs/performance.md)
 GROUPS = (("gantt_chart", "in_theatre_chart", "sorties_per_day_chart", "journey_chart"),
@@ -28,7 +34,7 @@ def _warm() -> None:
     sim.charts.plt.close(fig)
 
 
-def _draw(args: tuple) -> list[str]:
+def _draw(args: tuple[Results, str, bool, tuple[str, ...]]) -> list[str]:
     from sim import charts
 
     res, out, svg, names = args
@@ -36,19 +42,21 @@ def _draw(args: tuple) -> list[str]:
 
 
 def usable_cores() -> int:
+    """How many CPU cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 class ChartPool:
     """`with ChartPool() as pool: ... pool.draw_run(results, folder)`; serial when one core or no fork."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None) -> None:
         workers = min(2, usable_cores()) if workers is None else workers
-        self.pool = None
+        self.pool: Pool | None = None
         if workers >= 2 and "fork" in mp.get_all_start_methods():
             self.pool = mp.get_context("fork").Pool(2, initializer=_warm)
 
-    def draw_run(self, res, out: Path, svg: bool = False) -> list[Path]:
+    def draw_run(self, res: Results, out: Path, svg: bool = False) -> list[Path]:
+        """Draw the run's charts into `out` (in the workers when there are any); the files written."""
         if self.pool is None:
             from sim import charts
 
@@ -67,5 +75,5 @@ class ChartPool:
     def __enter__(self) -> ChartPool:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -1,27 +1,51 @@
 """Charts drawn from Results with matplotlib (Agg). Never runs the engine.
 
 Each function writes one figure as PNG (and SVG when asked) and returns the paths written.
+
+Time axes hold matplotlib date numbers: a chart makes its x axis a date axis in the scenario's time zone
+(`Axes.xaxis_date`) before it draws on it, and places everything with `_datenums` / `_datenum`.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import numpy.typing as npt
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
-from sim import results as R  # noqa: E402
+from sim import results as R
+from sim.scenario import Airfield
+
+if TYPE_CHECKING:
+    from sim.compare import Digest
+    from sim.records import Run, Sortie
+    from sim.scenario import Place, Scenario
+    from sim.sweep import Point, Trial
+
+    SweepRow = tuple[Point, dict[str, Any]]  # a grid point and its metrics
 
 # Okabe-Ito colour-blind-safe palette, then tab10 for more series
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
            "#8c564b", "#7f7f7f", "#bcbd22", "#17becf"]
 REPOSITION_COLOUR = "#c8c8c8"
+PHASE_COLOURS = {"deploy": "#0072B2", "withdraw": "#D55E00"}  # loaded sorties by phase
 
 plt.rcParams.update({
     "figure.dpi": 100, "savefig.dpi": 100, "font.size": 9, "axes.titlesize": 11, "axes.titleweight": "bold",
@@ -34,15 +58,43 @@ plt.rcParams.update({
 
 
 def colour_map(keys: list[str]) -> dict[str, str]:
+    """A palette colour for each key, in order (the palette repeats after twelve keys)."""
     return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
 
 
-def _dates(run, hours) -> list:
-    start = run.scenario.start
+# ------------------------------------------------------------------ time axes
+
+
+def _start(scenario: Scenario) -> datetime:
+    """The scenario's clock origin (validated absolute, though typed like any scenario time)."""
+    start = scenario.start
+    if not isinstance(start, datetime):
+        raise TypeError(f"scenario start must be an absolute time, not {start!r}")
+    return start
+
+
+def _dates(run: Run, hours: npt.ArrayLike) -> list[datetime]:
+    """Hours since the scenario's start as datetimes in its time zone."""
+    start = _start(run.scenario)
     return [start + timedelta(hours=float(h)) for h in np.atleast_1d(hours)]
 
 
-def _time_axis(ax, tz, span_h: float, max_ticks: int = 14, label: bool = True) -> None:
+def _datenums(values: Sequence[datetime]) -> np.ndarray:
+    """Datetimes as x positions on a date axis (matplotlib date numbers)."""
+    return mdates.date2num(values)
+
+
+def _datenum(value: datetime) -> float:
+    """One datetime as an x position on a date axis (a matplotlib date number)."""
+    return mdates.date2num(value)
+
+
+def _hours_x(run: Run, hours: npt.ArrayLike) -> np.ndarray:
+    """Hours since the scenario's start as x positions on a date axis."""
+    return _datenums(_dates(run, hours))
+
+
+def _time_axis(ax: Axes, tz: tzinfo | None, span_h: float, max_ticks: int = 14, label: bool = True) -> None:
     """Date ticks in the scenario's local time: 6- or 12-hourly for short spans, else daily."""
     if span_h <= 36:
         ax.xaxis.set_major_locator(mdates.HourLocator(byhour=[0, 6, 12, 18], tz=tz))
@@ -51,7 +103,7 @@ def _time_axis(ax, tz, span_h: float, max_ticks: int = 14, label: bool = True) -
         ax.xaxis.set_major_locator(mdates.HourLocator(byhour=[0, 12], tz=tz))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=tz))
     else:
-        step = max(1, int(math.ceil(span_h / 24 / max_ticks)))
+        step = max(1, math.ceil(span_h / 24 / max_ticks))
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=step, tz=tz))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=tz))
     if label:
@@ -59,11 +111,13 @@ def _time_axis(ax, tz, span_h: float, max_ticks: int = 14, label: bool = True) -
         ax.set_xlabel(f"local time (UTC{offset[:3]}:{offset[3:]})")
 
 
-def _date_axis(ax, run, span_h: float, max_ticks: int = 14, label: bool = True) -> None:
-    _time_axis(ax, run.scenario.start.tzinfo, span_h, max_ticks, label)
+def _date_axis(ax: Axes, run: Run, span_h: float, max_ticks: int = 14, label: bool = True) -> None:
+    """`_time_axis` in the run's scenario time zone."""
+    _time_axis(ax, _start(run.scenario).tzinfo, span_h, max_ticks, label)
 
 
-def _save(fig, out: Path, stem: str, svg: bool) -> list[Path]:
+def _save(fig: Figure, out: Path, stem: str, svg: bool) -> list[Path]:
+    """Write the figure as `<stem>.png` (and `<stem>.svg`) without volatile metadata, then close it."""
     paths = [out / f"{stem}.png"]
     fig.savefig(paths[0], metadata={"Software": None})
     if svg:
@@ -74,30 +128,36 @@ def _save(fig, out: Path, stem: str, svg: bool) -> list[Path]:
 
 
 def _span(res: R.Results) -> tuple[float, float]:
+    """Hours to show for a run: from the first ready time to the end or the last nearby deadline."""
     run = res.run
     lo = min([0.0] + [r.ready_h for r in res.lines])
     hi = max([run.end_h] + [r.deadline_h for r in res.lines if r.deadline_h < run.end_h + 48])
     return lo, hi + 6
 
 
+# ------------------------------------------------------------------ run charts
+
+
 def in_theatre_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    """Personnel in theatre over time, stacked by nation, with each phase's deadline."""
     run = res.run
     times, nations, counts = R.in_theatre(run)
     fig, ax = plt.subplots(figsize=(10, 4.8))
+    ax.xaxis_date(_start(run.scenario).tzinfo)
     colours = colour_map(nations)
-    x = _dates(run, times)
+    x = _hours_x(run, times)
     ax.stackplot(x, counts, labels=nations, colors=[colours[n] for n in nations], step="post", alpha=0.9)
     ymax = max(1.0, counts.sum(axis=0).max())
     for phase, colour in (("deploy", "#444444"), ("withdraw", "#b00020")):
         ph = res.phases.get(phase)
         if not ph:
             continue
-        d = _dates(run, [ph["deadline_h"]])[0]
-        ax.axvline(d, color=colour, ls="--", lw=1.2)
-        ax.annotate(f"{phase} deadline\n{d:%d %b %H:%M}", (d, ymax * 1.02), fontsize=8, color=colour,
+        d = _dates(run, [ph.deadline_h])[0]
+        ax.axvline(_datenum(d), color=colour, ls="--", lw=1.2)
+        ax.annotate(f"{phase} deadline\n{d:%d %b %H:%M}", (_datenum(d), ymax * 1.02), fontsize=8, color=colour,
                     ha="right", va="bottom", xytext=(-3, 0), textcoords="offset points")
     lo, hi = _span(res)
-    ax.set_xlim(*_dates(run, [lo, hi]))
+    ax.set_xlim(*_hours_x(run, [lo, hi]))
     ax.set_ylim(0, ymax * 1.18)
     ax.set_ylabel("personnel in theatre")
     ax.set_title(f"{run.scenario.name}: personnel in theatre by nation")
@@ -107,6 +167,7 @@ def in_theatre_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]
 
 
 def closure_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    """Per phase, the share of each line delivered over time, with each line's deadline."""
     run = res.run
     curves = R.closure_curves(run)
     rows = res.lines
@@ -117,20 +178,12 @@ def closure_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
         if not mine:
             ax.set_visible(False)
             continue
+        ax.xaxis_date(_start(run.scenario).tzinfo)
         lo = min(r.ready_h for r in mine) - 3
         hi = max([r.deadline_h for r in mine] + [r.closed_h for r in mine if not math.isnan(r.closed_h)]) + 6
         for r in mine:
-            t, share = curves[r.id]
-            c = colours[r.id]
-            if len(t):
-                tt = np.concatenate([[r.ready_h], t])
-                ss = np.concatenate([[0.0], share])
-                ax.step(_dates(run, tt), ss * 100, where="post", color=c, lw=1.6,
-                        label=f"{r.id} ({r.status})")
-            else:
-                ax.plot([], [], color=c, label=f"{r.id} ({r.status})")
-            ax.plot(_dates(run, [r.deadline_h]), [103], marker="v", color=c, ms=7, ls="none", clip_on=False)
-        ax.set_xlim(*_dates(run, [lo, hi]))
+            _closure_line(ax, run, r, curves[r.id], colours[r.id])
+        ax.set_xlim(*_hours_x(run, [lo, hi]))
         ax.set_ylim(0, 108)
         ax.set_ylabel("share of line delivered (%)")
         ax.set_title(f"{phase}: closure by line (\u25bc = deadline)")
@@ -140,23 +193,58 @@ def closure_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     return _save(fig, out, "closure", svg)
 
 
+def _closure_line(ax: Axes, run: Run, r: R.LineRow, curve: tuple[np.ndarray, np.ndarray], colour: str) -> None:
+    """One line's delivered share as a step from its ready time, and its deadline as a marker on top."""
+    t, share = curve
+    if len(t):
+        tt = np.concatenate([[r.ready_h], t])
+        ss = np.concatenate([[0.0], share])
+        ax.step(_hours_x(run, tt), ss * 100, where="post", color=colour, lw=1.6, label=f"{r.id} ({r.status})")
+    else:
+        ax.plot([], [], color=colour, label=f"{r.id} ({r.status})")
+    ax.plot(_hours_x(run, [r.deadline_h]), [103], marker="v", color=colour, ms=7, ls="none", clip_on=False)
+
+
 def gantt_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    """One row per tail that flew: its flights by contingent, empty legs in grey, and its downtime."""
     run = res.run
-    by_tail: dict[str, list] = {}
-    for r in run.sorties:
-        by_tail.setdefault(r.tail, []).append(r)
-    tails = [t[0] for t in run.tails if t[0] in by_tail]
+    by_tail = _flights_by_tail(run)
+    tails = [t.tail for t in run.tails if t.tail in by_tail]
     conts = [c.id for c in run.scenario.contingents]
-    nation = {c.id: c.nation for c in run.scenario.contingents}
     colours = colour_map(conts)
     height = min(30.0, max(3.5, 0.16 * len(tails) + 1.8))
     fig, ax = plt.subplots(figsize=(12, height))
-    start = run.scenario.start
-    # one collection per colour for all tails (not one per tail and colour): a few artists to draw, not hundreds
-    from matplotlib.collections import PolyCollection
+    start = _start(run.scenario)
+    base: float = mdates.date2num(start)
+    _gantt_flights(ax, tails, by_tail, colours, base)
+    down_handles = _gantt_downtime(ax, run, {t: y for y, t in enumerate(tails)}, base)
+    _gantt_rows(ax, tails)
+    ax.xaxis_date(tz=start.tzinfo)
+    lo = min((r.off_blocks for r in run.sorties), default=0.0) - 3
+    hi = max((r.on_blocks for r in run.sorties), default=1.0) + 3
+    ax.set_xlim(*_hours_x(run, [lo, hi]))
+    _date_axis(ax, run, hi - lo)
+    _gantt_legend(ax, run, conts, colours, down_handles)
+    ax.set_title(_gantt_title(run, len(tails)))
+    ax.set_ylabel("aircraft (tail)")
+    return _save(fig, out, "gantt", svg)
 
-    base = mdates.date2num(start)
-    verts: dict[str, list] = {}
+
+def _flights_by_tail(run: Run) -> dict[str, list[Sortie]]:
+    """Each tail's flights, in the order they were flown."""
+    by_tail: dict[str, list[Sortie]] = {}
+    for r in run.sorties:
+        by_tail.setdefault(r.tail, []).append(r)
+    return by_tail
+
+
+def _gantt_flights(ax: Axes, tails: list[str], by_tail: dict[str, list[Sortie]], colours: dict[str, str],
+                   base: float) -> None:
+    """Every flight as a box on its tail's row, coloured by contingent (grey when empty).
+
+    One collection per colour for all tails (not one per tail and colour): a few artists to draw, not hundreds.
+    """
+    verts: dict[str, list[list[tuple[float, float]]]] = {}
     for y, tail in enumerate(tails):
         for r in by_tail[tail]:
             key = r.contingent if r.phase != "reposition" else ""
@@ -166,30 +254,36 @@ def gantt_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
             verts.setdefault(key, []).append([(x0, y0), (x0, y1), (x0 + w, y1), (x0 + w, y0)])
     for key, vs in verts.items():
         ax.add_collection(PolyCollection(vs, facecolors=colours.get(key, REPOSITION_COLOUR), linewidths=0))
-    down_handles = _gantt_downtime(ax, run, {t: y for y, t in enumerate(tails)}, base)
+
+
+def _gantt_rows(ax: Axes, tails: list[str]) -> None:
+    """A labelled row per tail, the first at the top (or a note that no aircraft flew)."""
     ax.set_yticks(range(len(tails)))
     ax.set_yticklabels(tails, fontsize=max(4.0, min(7.5, 500 / max(1, len(tails)))))
     ax.set_ylim(max(len(tails), 1) - 0.5, -0.5)
     if not tails:
         ax.annotate("no aircraft flew in this run", (0.5, 0.5), xycoords="axes fraction", ha="center", color="#777777")
     ax.grid(axis="y", visible=False)
-    ax.xaxis_date(tz=start.tzinfo)
-    lo = min((r.off_blocks for r in run.sorties), default=0.0) - 3
-    hi = max((r.on_blocks for r in run.sorties), default=1.0) + 3
-    ax.set_xlim(*mdates.date2num(_dates(run, [lo, hi])))
-    _date_axis(ax, run, hi - lo)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[c]) for c in conts]
-    handles.append(plt.Rectangle((0, 0), 1, 1, color=REPOSITION_COLOUR))
+
+
+def _gantt_legend(ax: Axes, run: Run, conts: list[str], colours: dict[str, str],
+                  down_handles: list[tuple[Rectangle, str]]) -> None:
+    """The legend: each contingent with its nation, empty legs, then each kind of downtime drawn."""
+    nation = {c.id: c.nation for c in run.scenario.contingents}
+    handles: list[Artist] = [Rectangle((0, 0), 1, 1, color=colours[c]) for c in conts]
+    handles.append(Rectangle((0, 0), 1, 1, color=REPOSITION_COLOUR))
     labels = [f"{c} ({nation[c]})" for c in conts] + ["empty (reposition)"]
     handles += [h for h, _ in down_handles]
     labels += [label for _, label in down_handles]
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="flight / on the ground",
               fontsize=8)
+
+
+def _gantt_title(run: Run, n_tails: int) -> str:
+    """The schedule's title: tails that flew, those not mission capable at the horizon, flights."""
     not_mc = sum(1 for d in run.downtime if d.kind == "availability" and d.end >= run.scenario.horizon)
     extra = f"; {not_mc} not mission capable" if not_mc else ""
-    ax.set_title(f"{run.scenario.name}: aircraft schedule ({len(tails)} tails flew{extra}, {len(run.sorties)} flights)")
-    ax.set_ylabel("aircraft (tail)")
-    return _save(fig, out, "gantt", svg)
+    return f"{run.scenario.name}: aircraft schedule ({n_tails} tails flew{extra}, {len(run.sorties)} flights)"
 
 
 # ground time that is not work, drawn as a thin band under the flights: (colour, hatch, label)
@@ -202,11 +296,9 @@ DOWNTIME_STYLE = {
 }
 
 
-def _gantt_downtime(ax, run, rows: dict[str, int], base: float) -> list[tuple]:
+def _gantt_downtime(ax: Axes, run: Run, rows: dict[str, int], base: float) -> list[tuple[Rectangle, str]]:
     """Thin bands for crew rest, UTE waits, maintenance, repairs; returns legend (handle, label) pairs."""
-    from matplotlib.collections import PolyCollection
-
-    verts: dict[str, list] = {}
+    verts: dict[str, list[list[tuple[float, float]]]] = {}
     for d in run.downtime:
         y = rows.get(d.tail)
         if y is None or d.end <= d.start:
@@ -219,41 +311,32 @@ def _gantt_downtime(ax, run, rows: dict[str, int], base: float) -> list[tuple]:
             continue
         ax.add_collection(PolyCollection(verts[kind], facecolors=colour, edgecolors="#666666" if hatch else colour,
                                          hatch=hatch or None, linewidths=0.0))
-        out.append((plt.Rectangle((0, 0), 1, 1, facecolor=colour, hatch=hatch or None, edgecolor="#666666"), label))
+        out.append((Rectangle((0, 0), 1, 1, facecolor=colour, hatch=hatch or None, edgecolor="#666666"), label))
     return out
 
 
 def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
-    """One row per airfield: working spots in use over time (an aircraft takes its type's spots
-    from on-blocks to the end of its ground task), scaled so that the row's height is its MOG (the
-    dashed line): a band touching the line is a full apron."""
+    """One row per airfield: working spots in use over time, scaled so that the row's height is its MOG.
+
+    An aircraft takes its type's spots from on-blocks to the end of its ground task; the MOG is the dashed
+    line, so a band touching the line is a full apron.
+    """
     run = res.run
     counts = R.ground_counts(run)
     used = [a for a in run.scenario.airfields if a.id in counts]
     fig, ax = plt.subplots(figsize=(12, 0.62 * max(1, len(used)) + 1.4))
+    ax.xaxis_date(_start(run.scenario).tzinfo)
     lo = min((g.start for g in run.ground), default=0.0) - 3
     hi = max((g.end for g in run.ground), default=1.0) + 3
     labels = []
     for k, a in enumerate(used):
-        base = len(used) - 1 - k
-        t, c = counts[a.id]
-        xs = _dates(run, np.concatenate([[lo], t, [hi]]))
-        ys = np.concatenate([[0], c, [c[-1] if len(c) else 0]]) / a.mog * 0.8
-        peak = R.spots_value(c.max()) if len(c) else 0
-        full = peak >= a.mog - 1e-9
-        ax.fill_between(xs, base, base + ys, step="post", color="#D55E00" if full else "#0072B2", alpha=0.55, lw=0)
-        ax.hlines(base + 0.8, xs[0], xs[-1], colors="#b00020", linestyles="--", lw=0.8)
-        ax.hlines(base, xs[0], xs[-1], colors="#bbbbbb", lw=0.6)
-        labels.append(f"{a.name or a.id}\nMOG {a.mog}, peak {peak}")
+        labels.append(_airfield_row(ax, run, a, counts[a.id], len(used) - 1 - k, lo, hi))
     ax.set_yticks([len(used) - 1 - k + 0.4 for k in range(len(used))])
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_ylim(-0.15, len(used) + 0.05)
     ax.grid(axis="y", visible=False)
-    ax.set_xlim(*_dates(run, [lo, hi]))
+    ax.set_xlim(*_hours_x(run, [lo, hi]))
     _date_axis(ax, run, hi - lo)
-    from matplotlib.patches import Patch
-    from matplotlib.lines import Line2D
-
     ax.legend([Patch(color="#0072B2", alpha=0.55), Patch(color="#D55E00", alpha=0.55),
                Line2D([], [], color="#b00020", ls="--", lw=0.8)],
               ["working spots in use", "... at an airfield that filled up", "MOG (row height)"],
@@ -262,42 +345,51 @@ def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     return _save(fig, out, "airfields", svg)
 
 
+def _airfield_row(ax: Axes, run: Run, a: Airfield, count: tuple[np.ndarray, np.ndarray], base: int, lo: float,
+                  hi: float) -> str:
+    """One airfield's spots in use as a band on row `base` (orange if it filled up); returns the row's label."""
+    t, c = count
+    xs = _hours_x(run, np.concatenate([[lo], t, [hi]]))
+    ys = np.concatenate([[0], c, [c[-1] if len(c) else 0]]) / a.mog * 0.8
+    peak = R.spots_value(c.max()) if len(c) else 0
+    full = peak >= a.mog - 1e-9
+    ax.fill_between(xs, base, base + ys, step="post", color="#D55E00" if full else "#0072B2", alpha=0.55, lw=0)
+    ax.hlines(base + 0.8, xs[0], xs[-1], colors="#b00020", linestyles="--", lw=0.8)
+    ax.hlines(base, xs[0], xs[-1], colors="#bbbbbb", lw=0.6)
+    return f"{a.name or a.id}\nMOG {a.mog}, peak {peak}"
+
+
 # ------------------------------------------------------------------ comparison charts
 
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
+# the baseline solid, each variant in its own dash pattern
+COMPARE_STYLES: list[str | tuple[int, tuple[int, ...]]] = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1, 3, 1))]
 
 
-def _tz_of(digests):
-    from datetime import datetime as _dt
+def _tz_of(digests: list[Digest]) -> tzinfo | None:
+    """The baseline scenario's time zone."""
+    return datetime.fromisoformat(digests[0].summary["scenario"]["start"]).tzinfo
 
-    return _dt.fromisoformat(digests[0].summary["scenario"]["start"]).tzinfo
 
-
-def compare_in_theatre_chart(digests, labels, out: Path, svg: bool = False) -> list[Path]:
-    from datetime import datetime as _dt
-
+def compare_in_theatre_chart(digests: list[Digest], labels: list[str], out: Path, svg: bool = False) -> list[Path]:
+    """Personnel in theatre over time, a step line per scenario, with the baseline's phase deadlines."""
     tz = _tz_of(digests)
     fig, ax = plt.subplots(figsize=(11, 4.8))
+    ax.xaxis_date(tz)
     colours = colour_map(labels)
-    lo, hi = None, None
-    styles = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1, 3, 1))]
+    firsts: list[datetime] = []
+    lasts: list[datetime] = []
     for k, (d, lab) in enumerate(zip(digests, labels)):
-        xs = [_dt.fromisoformat(t) for t, _ in d.in_theatre]
+        xs = [datetime.fromisoformat(t) for t, _ in d.in_theatre]
         ys = [n for _, n in d.in_theatre]
         # the baseline wide and underneath, the variants dashed on top: identical curves stay visible
-        ax.step(xs, ys, where="post", color=colours[lab], lw=3.2 if k == 0 else 1.6, ls=styles[k % len(styles)],
-                label=lab + (" (baseline)" if k == 0 else ""), alpha=0.55 if k == 0 else 0.95, zorder=2 + k)
-        lo = min(xs[0], lo) if lo else xs[0]
-        hi = max(xs[-1], hi) if hi else xs[-1]
-    for ph, style in (("deploy", "#444444"), ("withdraw", "#b00020")):
-        dl = max((ln["deadline"] for ln in digests[0].summary["lines"] if ln["phase"] == ph), default=None)
-        if dl:
-            x = _dt.fromisoformat(dl)
-            ax.axvline(x, color=style, ls="--", lw=1.1)
-            ax.annotate(f"{ph} deadline", (x, 1.0), xycoords=("data", "axes fraction"), fontsize=8, color=style,
-                        ha="right", va="top", rotation=90, xytext=(-2, -2), textcoords="offset points")
-            hi = max(hi, x)
-    ax.set_xlim(lo, hi + timedelta(hours=12))
+        ax.step(_datenums(xs), ys, where="post", color=colours[lab], lw=3.2 if k == 0 else 1.6,
+                ls=COMPARE_STYLES[k % len(COMPARE_STYLES)], label=lab + (" (baseline)" if k == 0 else ""),
+                alpha=0.55 if k == 0 else 0.95, zorder=2 + k)
+        firsts.append(xs[0])
+        lasts.append(xs[-1])
+    lo, hi = min(firsts), max(lasts + _compare_deadlines(ax, digests[0]))
+    ax.set_xlim(_datenum(lo), _datenum(hi + timedelta(hours=12)))
     ax.set_ylim(0, None)
     ax.set_ylabel("personnel in theatre")
     ax.set_title("Personnel in theatre, by scenario")
@@ -306,44 +398,43 @@ def compare_in_theatre_chart(digests, labels, out: Path, svg: bool = False) -> l
     return _save(fig, out, "compare_in_theatre", svg)
 
 
-def compare_completion_chart(digests, labels, phases: tuple[str, ...], out: Path, svg: bool = False) -> list[Path]:
-    from datetime import datetime as _dt
+def _compare_deadlines(ax: Axes, baseline: Digest) -> list[datetime]:
+    """A dashed line at the baseline's last deadline of each phase; returns the deadlines drawn."""
+    drawn = []
+    for ph, colour in (("deploy", "#444444"), ("withdraw", "#b00020")):
+        dl = max((ln["deadline"] for ln in baseline.summary["lines"] if ln["phase"] == ph), default=None)
+        if dl:
+            x = datetime.fromisoformat(dl)
+            ax.axvline(_datenum(x), color=colour, ls="--", lw=1.1)
+            ax.annotate(f"{ph} deadline", (_datenum(x), 1.0), xycoords=("data", "axes fraction"), fontsize=8,
+                        color=colour, ha="right", va="top", rotation=90, xytext=(-2, -2), textcoords="offset points")
+            drawn.append(x)
+    return drawn
 
+
+def compare_completion_chart(digests: list[Digest], labels: list[str], phases: tuple[str, ...], out: Path,
+                             svg: bool = False) -> list[Path]:
+    """Per phase, when each contingent and the whole phase closed in each scenario, with the baseline's deadlines."""
     tz = _tz_of(digests)
     phases = tuple(p for p in phases if p in digests[0].summary["phases"])
     colours = colour_map(labels)
     conts = {p: [c for c, v in digests[0].summary["contingents"].items() if f"{p}_closed" in v] for p in phases}
     n_rows = max((len(v) + 1 for v in conts.values()), default=1)
-    fig, axes = plt.subplots(1, len(phases), figsize=(6.2 * len(phases) + 1.5, 0.5 * n_rows * max(1, len(digests) / 3) + 2.2),
-                             squeeze=False)
-    k = len(digests)
+    size = (6.2 * len(phases) + 1.5, 0.5 * n_rows * max(1, len(digests) / 3) + 2.2)
+    fig, axes = plt.subplots(1, len(phases), figsize=size, squeeze=False)
     for ax, ph in zip(axes[0], phases):
-        rows = conts[ph] + ["all"]
-        xs_all = []
-        for j, (d, lab) in enumerate(zip(digests, labels)):
-            off = (j - (k - 1) / 2) * (0.7 / max(k, 1))
-            for i, c in enumerate(rows):
-                v = d.summary["phases"][ph]["closed"] if c == "all" else d.summary["contingents"].get(c, {}).get(f"{ph}_closed")
-                if v:
-                    x = _dt.fromisoformat(v)
-                    xs_all.append(x)
-                    ax.plot([x], [i + off], marker=MARKERS[j % len(MARKERS)], color=colours[lab], ms=6, ls="none")
-        for i, c in enumerate(rows):
-            dl = digests[0].summary["phases"][ph]["deadline"] if c == "all" else digests[0].summary["contingents"][c][f"{ph}_deadline"]
-            x = _dt.fromisoformat(dl)
-            xs_all.append(x)
-            ax.plot([x], [i], marker="|", color="black", ms=18, mew=2, ls="none")
+        ax.xaxis_date(tz)
+        rows = [*conts[ph], "all"]
+        xs_all = _closed_markers(ax, digests, labels, colours, ph, rows) + _deadline_markers(ax, digests[0], ph, rows)
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([c if c != "all" else f"all {ph}" for c in rows])
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
         lo, hi = min(xs_all), max(xs_all)
         pad = (hi - lo) * 0.06 + timedelta(hours=3)
-        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_xlim(_datenum(lo - pad), _datenum(hi + pad))
         _time_axis(ax, tz, (hi - lo).total_seconds() / 3600, max_ticks=12)
         ax.set_title(f"{ph}: completion by contingent")
-    from matplotlib.lines import Line2D
-
     handles = [Line2D([], [], marker=MARKERS[j % len(MARKERS)], color=colours[lab], ls="none", ms=6)
                for j, lab in enumerate(labels)]
     handles.append(Line2D([], [], marker="|", color="black", ls="none", ms=12, mew=2))
@@ -353,16 +444,51 @@ def compare_completion_chart(digests, labels, phases: tuple[str, ...], out: Path
     return _save(fig, out, "compare_completion", svg)
 
 
-def compare_departures_chart(digests, labels, phases: tuple[str, ...], out: Path, svg: bool = False) -> list[Path]:
-    from datetime import date as _date
+def _closed_at(digest: Digest, phase: str, row: str) -> str | None:
+    """When a contingent (or, for row 'all', the whole phase) closed in one scenario: ISO time, or None."""
+    if row == "all":
+        return digest.summary["phases"][phase]["closed"]
+    return digest.summary["contingents"].get(row, {}).get(f"{phase}_closed")
 
-    from datetime import timedelta as _td
 
-    busy = sorted({d for dg in digests for d, v in dg.departures.items() if any(v.get(p, 0) for p in phases)})
-    days = busy
-    if busy:  # every day from the first to the last, so quiet days show as gaps
-        first, last = _date.fromisoformat(busy[0]), _date.fromisoformat(busy[-1])
-        days = [(first + _td(days=k)).isoformat() for k in range((last - first).days + 1)]
+def _deadline_at(digest: Digest, phase: str, row: str) -> str:
+    """A contingent's (or, for row 'all', the whole phase's) deadline: ISO time."""
+    if row == "all":
+        return digest.summary["phases"][phase]["deadline"]
+    return digest.summary["contingents"][row][f"{phase}_deadline"]
+
+
+def _closed_markers(ax: Axes, digests: list[Digest], labels: list[str], colours: dict[str, str], phase: str,
+                    rows: list[str]) -> list[datetime]:
+    """A marker per scenario on each row where it closed, offset so the scenarios sit side by side."""
+    k = len(digests)
+    drawn = []
+    for j, (d, lab) in enumerate(zip(digests, labels)):
+        off = (j - (k - 1) / 2) * (0.7 / max(k, 1))
+        for i, c in enumerate(rows):
+            v = _closed_at(d, phase, c)
+            if v:
+                x = datetime.fromisoformat(v)
+                drawn.append(x)
+                ax.plot([_datenum(x)], [i + off], marker=MARKERS[j % len(MARKERS)], color=colours[lab], ms=6,
+                        ls="none")
+    return drawn
+
+
+def _deadline_markers(ax: Axes, baseline: Digest, phase: str, rows: list[str]) -> list[datetime]:
+    """A bar at the baseline's deadline on each row; returns the deadlines."""
+    drawn = []
+    for i, c in enumerate(rows):
+        x = datetime.fromisoformat(_deadline_at(baseline, phase, c))
+        drawn.append(x)
+        ax.plot([_datenum(x)], [i], marker="|", color="black", ms=18, mew=2, ls="none")
+    return drawn
+
+
+def compare_departures_chart(digests: list[Digest], labels: list[str], phases: tuple[str, ...], out: Path,
+                             svg: bool = False) -> list[Path]:
+    """Loaded take-offs per local day, a bar per scenario side by side."""
+    days = _departure_days(digests, phases)
     colours = colour_map(labels)
     fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(days) * max(1, len(digests) / 2) + 3), 4.4))
     k = len(digests)
@@ -372,7 +498,7 @@ def compare_departures_chart(digests, labels, phases: tuple[str, ...], out: Path
         ax.bar([i + (j - (k - 1) / 2) * width for i in range(len(days))], ys, width=width * 0.95,
                color=colours[lab], label=lab)
     ax.set_xticks(range(len(days)))
-    ax.set_xticklabels([_date.fromisoformat(d).strftime("%d %b") for d in days], rotation=0 if len(days) < 16 else 45)
+    ax.set_xticklabels([date.fromisoformat(d).strftime("%d %b") for d in days], rotation=0 if len(days) < 16 else 45)
     ax.set_ylabel("loaded take-offs per day")
     ax.set_xlabel("local date")
     ax.grid(axis="x", visible=False)
@@ -381,10 +507,27 @@ def compare_departures_chart(digests, labels, phases: tuple[str, ...], out: Path
     return _save(fig, out, "compare_departures", svg)
 
 
-def draw_compare_charts(digests, labels, phases, out: Path, svg: bool = False) -> list[Path]:
+def _departure_days(digests: list[Digest], phases: tuple[str, ...]) -> list[str]:
+    """Every local day (ISO date) from the first to the last with a loaded take-off, so quiet days show as gaps."""
+    busy = sorted({d for dg in digests for d, v in dg.departures.items() if any(v.get(p, 0) for p in phases)})
+    if not busy:
+        return busy
+    first, last = date.fromisoformat(busy[0]), date.fromisoformat(busy[-1])
+    return [(first + timedelta(days=k)).isoformat() for k in range((last - first).days + 1)]
+
+
+def draw_compare_charts(digests: list[Digest], labels: list[str], phases: tuple[str, ...], out: Path,
+                        svg: bool = False) -> list[Path]:
+    """Draw every comparison chart: personnel in theatre, completion and departures per day."""
     return (compare_in_theatre_chart(digests, labels, out, svg)
             + compare_completion_chart(digests, labels, phases, out, svg)
             + compare_departures_chart(digests, labels, phases, out, svg))
+
+
+# ------------------------------------------------------------------ network
+
+Position = tuple[float, float]  # (longitude, latitude), degrees
+SURFACE_STYLES = {"road": ("#009E73", ":"), "rail": ("#CC79A7", "--")}  # (colour, line style) by mode
 
 
 def network_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
@@ -392,53 +535,20 @@ def network_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     run = res.run
     s = run.scenario
     pos = {a.id: (a.lon, a.lat) for a in s.nodes()}
-    routes: dict[tuple[str, str, str], int] = {}
-    for r in run.sorties:
-        if r.phase != "reposition":
-            key = (r.phase, *sorted((r.origin, r.destination)))
-            routes[key] = routes.get(key, 0) + 1
+    routes = _air_routes(run)
     surface = {(t.mode, t.origin, t.destination) for t in run.trips}
     used = {a for k in routes for a in k[1:]} | {a for k in surface for a in k[1:]}
-    lats = [pos[a][1] for a in used] or [a.lat for a in s.airfields]
+    lats = [pos[a][1] for a in sorted(used)] or [a.lat for a in s.airfields]  # sorted: the same sum every run
     mid_lat = sum(lats) / len(lats)
     fig, ax = plt.subplots(figsize=(11, 6))
     ax.set_aspect(1 / max(0.2, math.cos(math.radians(mid_lat))))
-    top = max(routes.values(), default=1)
-    colours = {"deploy": "#0072B2", "withdraw": "#D55E00"}
-    for (phase, a, b), n in sorted(routes.items(), key=lambda kv: -kv[1]):
-        (x1, y1), (x2, y2) = pos[a], pos[b]
-        shift = 0.08 if phase == "deploy" else -0.08  # keep the two phases' lines apart
-        ax.plot([x1, x2], [y1 + shift, y2 + shift], color=colours[phase], lw=0.8 + 7 * n / top, alpha=0.55,
-                solid_capstyle="round")
-        ax.annotate(str(n), ((x1 + x2) / 2, (y1 + y2) / 2 + shift), fontsize=7.5, color=colours[phase],
-                    ha="center", va="bottom" if phase == "deploy" else "top")
-    styles = {"road": ("#009E73", ":"), "rail": ("#CC79A7", "--")}
+    _draw_air_routes(ax, pos, routes)
     for mode, a, b in sorted(surface):
         (x1, y1), (x2, y2) = pos[a], pos[b]
-        ax.plot([x1, x2], [y1, y2], color=styles[mode][0], lw=2.5, ls=styles[mode][1], label=None)
-    placed: list[tuple[float, float]] = []  # label anchors already used, in degrees
-    for a in sorted(s.nodes(), key=lambda a: (-a.lat, a.lon)):
-        if a.id not in used and not hasattr(a, "mog"):
-            continue  # places are drawn only when a leg used them
-        x, y = pos[a.id]
-        active = a.id in used
-        ax.plot([x], [y], marker="o" if hasattr(a, "mog") else "s", ms=7 if active else 4,
-                color="#222222" if active else "#aaaaaa", zorder=5)
-        ly = y
-        while any(abs(ly - py) < 1.3 and abs(x - px) < 6 for px, py in placed):
-            ly -= 1.3  # airfields close together: stack their labels downwards
-        placed.append((x, ly))
-        ax.annotate(f"{a.name or a.id}" + (f" (MOG {a.mog})" if hasattr(a, "mog") else ""), (x, y), xytext=(x + 0.6, ly + 0.25), textcoords="data",
-                    fontsize=8, color="#222222" if active else "#999999", zorder=6,
-                    arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.6} if ly != y else None)
-    from matplotlib.lines import Line2D
-
-    handles = [Line2D([], [], color=colours["deploy"], lw=3), Line2D([], [], color=colours["withdraw"], lw=3)]
-    labels = ["deploy (number = loaded sorties)", "withdraw"]
-    for mode in sorted({k[0] for k in surface}):
-        handles.append(Line2D([], [], color=styles[mode][0], lw=2.5, ls=styles[mode][1]))
-        labels.append(f"{mode} move")
-    ax.legend(handles, labels, loc="lower left")
+        colour, style = SURFACE_STYLES[mode]
+        ax.plot([x1, x2], [y1, y2], color=colour, lw=2.5, ls=style, label=None)
+    _draw_nodes(ax, s.nodes(), pos, used)
+    _network_legend(ax, {k[0] for k in surface})
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     ax.set_title(f"{s.name}: network (line width by sorties)")
@@ -449,24 +559,90 @@ def network_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     return _save(fig, out, "network", svg)
 
 
+def _air_routes(run: Run) -> dict[tuple[str, str, str], int]:
+    """Loaded sorties per (phase, airfield, airfield), the two airfields in name order (either direction)."""
+    routes: dict[tuple[str, str, str], int] = {}
+    for r in run.sorties:
+        if r.phase != "reposition":
+            a, b = sorted((r.origin, r.destination))
+            routes[r.phase, a, b] = routes.get((r.phase, a, b), 0) + 1
+    return routes
+
+
+def _draw_air_routes(ax: Axes, pos: dict[str, Position], routes: dict[tuple[str, str, str], int]) -> None:
+    """Each route as a line as wide as its share of the busiest, labelled with its sorties; busiest first."""
+    top = max(routes.values(), default=1)
+    for (phase, a, b), n in sorted(routes.items(), key=lambda kv: -kv[1]):
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        shift = 0.08 if phase == "deploy" else -0.08  # keep the two phases' lines apart
+        ax.plot([x1, x2], [y1 + shift, y2 + shift], color=PHASE_COLOURS[phase], lw=0.8 + 7 * n / top, alpha=0.55,
+                solid_capstyle="round")
+        ax.annotate(str(n), ((x1 + x2) / 2, (y1 + y2) / 2 + shift), fontsize=7.5, color=PHASE_COLOURS[phase],
+                    ha="center", va="bottom" if phase == "deploy" else "top")
+
+
+def _draw_nodes(ax: Axes, nodes: list[Airfield | Place], pos: dict[str, Position], used: set[str]) -> None:
+    """Every airfield and each place a leg used, north to south, with its label (grey when unused)."""
+    placed: list[Position] = []  # label anchors already used, in degrees
+    for a in sorted(nodes, key=lambda a: (-a.lat, a.lon)):
+        airfield = isinstance(a, Airfield)
+        if a.id not in used and not airfield:
+            continue  # places are drawn only when a leg used them
+        x, y = pos[a.id]
+        active = a.id in used
+        ax.plot([x], [y], marker="o" if airfield else "s", ms=7 if active else 4,
+                color="#222222" if active else "#aaaaaa", zorder=5)
+        ly = _label_latitude(x, y, placed)
+        placed.append((x, ly))
+        ax.annotate(_node_label(a), (x, y), xytext=(x + 0.6, ly + 0.25), textcoords="data",
+                    fontsize=8, color="#222222" if active else "#999999", zorder=6,
+                    arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.6} if ly != y else None)
+
+
+def _label_latitude(x: float, y: float, placed: list[Position]) -> float:
+    """Where a node's label goes: at its latitude, or stacked below the labels of nodes close to it."""
+    ly = y
+    while any(abs(ly - py) < 1.3 and abs(x - px) < 6 for px, py in placed):
+        ly -= 1.3  # airfields close together: stack their labels downwards
+    return ly
+
+
+def _node_label(a: Airfield | Place) -> str:
+    """A node's name (or id), with the MOG of an airfield."""
+    return f"{a.name or a.id}" + (f" (MOG {a.mog})" if isinstance(a, Airfield) else "")
+
+
+def _network_legend(ax: Axes, modes: set[str]) -> None:
+    """The legend: both phases' air routes, then each surface mode drawn."""
+    handles: list[Artist] = [Line2D([], [], color=PHASE_COLOURS["deploy"], lw=3),
+                             Line2D([], [], color=PHASE_COLOURS["withdraw"], lw=3)]
+    labels = ["deploy (number = loaded sorties)", "withdraw"]
+    for mode in sorted(modes):
+        colour, style = SURFACE_STYLES[mode]
+        handles.append(Line2D([], [], color=colour, lw=2.5, ls=style))
+        labels.append(f"{mode} move")
+    ax.legend(handles, labels, loc="lower left")
+
+
+# ------------------------------------------------------------------ sorties, waits and journeys
+
+
 def sorties_per_day_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+    """Loaded take-offs per local day, stacked by phase, with each day's total."""
     days, per_phase = R.sorties_per_day(res.run)
     fig, ax = plt.subplots(figsize=(10, 3.8))
     x = np.arange(len(days))
     bottom = np.zeros(len(days))
-    colours = {"deploy": "#0072B2", "withdraw": "#D55E00"}
     for phase in R.PHASES:
         ys = per_phase.get(phase, np.zeros(len(days)))
         if ys.sum():
-            ax.bar(x, ys, bottom=bottom, color=colours[phase], label=phase, width=0.75)
+            ax.bar(x, ys, bottom=bottom, color=PHASE_COLOURS[phase], label=phase, width=0.75)
             bottom += ys
     for xi, total in zip(x, bottom):
         ax.annotate(f"{int(total)}", (xi, total), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
                     textcoords="offset points")
-    from datetime import date as _date
-
     ax.set_xticks(x)
-    ax.set_xticklabels([_date.fromisoformat(d).strftime("%d %b") for d in days], rotation=0 if len(days) <= 16 else 45)
+    ax.set_xticklabels([date.fromisoformat(d).strftime("%d %b") for d in days], rotation=0 if len(days) <= 16 else 45)
     ax.set_ylim(0, max(1, bottom.max() if len(bottom) else 0) * 1.15)
     if not days:
         ax.annotate("no loaded sorties in this run", (0.5, 0.5), xycoords="axes fraction", ha="center", color="#777777")
@@ -514,10 +690,14 @@ def why_late_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
 
 
 def journey_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
-    """One bar per line from ready to closure: the wait for the force, each leg (by mode) and the time
-    at the node after it (reception and transfer), with the deadline and each milestone."""
+    """One bar per line from ready to closure, leg by leg, with the deadline and each milestone.
+
+    The bar shows the wait for the force, each leg (by mode) and the time at the node after it (reception
+    and transfer).
+    """
     run, rows = res.run, res.lines
     fig, ax = plt.subplots(figsize=(11, max(3.0, 0.34 * len(rows) + 1.8)))
+    ax.xaxis_date(_start(run.scenario).tzinfo)
     start, end = min(r.ready_h for r in rows), max(_row_end(run, r) for r in rows)
     for y, r in enumerate(rows):
         _journey_bar(ax, run, y, r)
@@ -525,57 +705,67 @@ def journey_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     ax.set_yticklabels([f"{r.id} ({r.mode})" for r in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     _date_axis(ax, run, end - start)
-    ax.set_xlim(_dates(run, start - 0.02 * (end - start + 1))[0], _dates(run, end + 0.08 * (end - start + 1))[0])
-    from matplotlib.patches import Patch
-
-    modes = sorted({g.mode for r in rows for g in r.legs})
-    handles = [Patch(facecolor=BREAKDOWN_COLOURS["force"], label="waiting for the force or the lines it follows")
-               ] if any(r.breakdown_h["force"] > 0 for r in rows) else []
-    handles += [Patch(facecolor=_MODE_COLOURS[m], hatch=MODE_HATCH[m], edgecolor="white", label=f"{m} leg")
-                for m in modes]
-    if any(len(r.legs) > 1 for r in rows):
-        handles.append(Patch(facecolor=BREAKDOWN_COLOURS["node"], label="reception and transfer at a node"))
-    handles.append(plt.Line2D([], [], marker="|", ms=12, mew=2, ls="", color="#b00020", label="deadline"))
-    if any(g.deadline_h is not None for r in rows for g in r.legs):
-        handles.append(plt.Line2D([], [], marker="D", ls="", color="#333333", label="milestone"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=7.5, frameon=False)
+    ax.set_xlim(_hours_x(run, start - 0.02 * (end - start + 1))[0], _hours_x(run, end + 0.08 * (end - start + 1))[0])
+    fig.legend(handles=_journey_legend(rows), loc="outside lower center", ncol=3, fontsize=7.5, frameon=False)
     ax.grid(axis="y", visible=False)
     ax.set_title(f"{run.scenario.name}: each line's journey, leg by leg")
     return _save(fig, out, "journey", svg)
 
 
+def _journey_legend(rows: list[R.LineRow]) -> list[Artist]:
+    """Legend handles for what the journey bars show: only the segment kinds and markers present."""
+    modes = sorted({g.mode for r in rows for g in r.legs})
+    handles: list[Artist] = []
+    if any(r.breakdown_h["force"] > 0 for r in rows):
+        handles.append(Patch(facecolor=BREAKDOWN_COLOURS["force"],
+                             label="waiting for the force or the lines it follows"))
+    handles += [Patch(facecolor=_MODE_COLOURS[m], hatch=MODE_HATCH[m], edgecolor="white", label=f"{m} leg")
+                for m in modes]
+    if any(len(r.legs) > 1 for r in rows):
+        handles.append(Patch(facecolor=BREAKDOWN_COLOURS["node"], label="reception and transfer at a node"))
+    handles.append(Line2D([], [], marker="|", ms=12, mew=2, ls="", color="#b00020", label="deadline"))
+    if any(g.deadline_h is not None for r in rows for g in r.legs):
+        handles.append(Line2D([], [], marker="D", ls="", color="#333333", label="milestone"))
+    return handles
+
+
 _MODE_COLOURS = {"air": "#0072B2", "road": "#009E73", "rail": "#882255"}
 
 
-def _row_end(run, r: R.LineRow) -> float:
+def _row_end(run: Run, r: R.LineRow) -> float:
+    """When a line closed, or the end of the run if it did not."""
     return r.closed_h if not math.isnan(r.closed_h) else run.end_h
 
 
-def _journey_bar(ax, run, y: int, r: R.LineRow) -> None:
-    """The segments of one line: force, then each leg and the node after it."""
-    def span(a: float, b: float, colour: str, hatch: str = "") -> None:
-        if not (math.isnan(a) or math.isnan(b)) and b > a:
-            left = mdates.date2num(_dates(run, a)[0])
-            ax.barh(y, mdates.date2num(_dates(run, b)[0]) - left, left=left, height=0.6, color=colour,
-                    hatch=hatch, edgecolor="white", linewidth=0.4)
+def _journey_span(ax: Axes, run: Run, y: int, a: float, b: float, colour: str, hatch: str = "") -> None:
+    """One segment of a journey bar, from hour `a` to `b` (nothing when either is unknown or it is empty)."""
+    if not (math.isnan(a) or math.isnan(b)) and b > a:
+        left = _hours_x(run, a)[0]
+        ax.barh(y, _hours_x(run, b)[0] - left, left=left, height=0.6, color=colour, hatch=hatch, edgecolor="white",
+                linewidth=0.4)
 
+
+def _journey_bar(ax: Axes, run: Run, y: int, r: R.LineRow) -> None:
+    """The segments of one line: force, then each leg and the node after it."""
     end = _row_end(run, r)
     first = r.legs[0].complete_h if not math.isnan(r.legs[0].complete_h) else end
-    span(r.ready_h, first, BREAKDOWN_COLOURS["force"])
+    _journey_span(ax, run, y, r.ready_h, first, BREAKDOWN_COLOURS["force"])
     for g in r.legs:
         closed = g.closed_h if not math.isnan(g.closed_h) else end
-        span(g.complete_h, closed, _MODE_COLOURS[g.mode], MODE_HATCH[g.mode])
-        span(g.closed_h, g.received_h if not math.isnan(g.received_h) else end, BREAKDOWN_COLOURS["node"])
+        _journey_span(ax, run, y, g.complete_h, closed, _MODE_COLOURS[g.mode], MODE_HATCH[g.mode])
+        received = g.received_h if not math.isnan(g.received_h) else end
+        _journey_span(ax, run, y, g.closed_h, received, BREAKDOWN_COLOURS["node"])
         if g.deadline_h is not None:
-            ax.plot(_dates(run, g.deadline_h), [y], marker="D", ms=5, color="#333333", zorder=5)
-    ax.plot(_dates(run, r.deadline_h), [y], marker="|", ms=12, mew=2, color="#b00020", zorder=5)
+            ax.plot(_hours_x(run, g.deadline_h), [y], marker="D", ms=5, color="#333333", zorder=5)
+    ax.plot(_hours_x(run, r.deadline_h), [y], marker="|", ms=12, mew=2, color="#b00020", zorder=5)
     tag = r.status if r.status == "MET" else f"{r.status}: {r.bound_by}"
-    ax.annotate(tag, (mdates.date2num(_dates(run, end)[0]), y), xytext=(4, 0), textcoords="offset points",
+    ax.annotate(tag, (_hours_x(run, end)[0], y), xytext=(4, 0), textcoords="offset points",
                 va="center", fontsize=7, color="#b00020" if r.status != "MET" else "#333333")
 
 
-RUN_CHARTS = (in_theatre_chart, closure_chart, gantt_chart, airfields_chart, network_chart, sorties_per_day_chart,
-              why_late_chart, journey_chart)
+RunChart = Callable[[R.Results, Path, bool], list[Path]]
+RUN_CHARTS: tuple[RunChart, ...] = (in_theatre_chart, closure_chart, gantt_chart, airfields_chart, network_chart,
+                                    sorties_per_day_chart, why_late_chart, journey_chart)
 
 
 def draw_run_charts(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
@@ -586,21 +776,26 @@ def draw_run_charts(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
 # ------------------------------------------------------------------ Monte Carlo charts
 
 
-def mc_fan_chart(scenario, grid, fan: dict, n: int, out: Path, svg: bool = False) -> list[Path]:
+def mc_fan_chart(scenario: Scenario, grid: np.ndarray, fan: dict[str, np.ndarray], n: int, out: Path,
+                 svg: bool = False) -> list[Path]:
+    """Personnel in theatre over the replications: the median with its 50% and 90% bands."""
     fig, ax = plt.subplots(figsize=(11, 4.8))
-    start = scenario.start
-    x = [start + timedelta(hours=float(h)) for h in grid]
-    ax.fill_between(x, fan["p5"], fan["p95"], step="post", color="#0072B2", alpha=0.18, lw=0, label="90% band (P5-P95)")
-    ax.fill_between(x, fan["p25"], fan["p75"], step="post", color="#0072B2", alpha=0.38, lw=0, label="50% band (P25-P75)")
+    start = _start(scenario)
+    ax.xaxis_date(start.tzinfo)
+    x = _datenums([start + timedelta(hours=float(h)) for h in grid])
+    ax.fill_between(x, fan["p5"], fan["p95"], step="post", color="#0072B2", alpha=0.18, lw=0,
+                    label="90% band (P5-P95)")
+    ax.fill_between(x, fan["p25"], fan["p75"], step="post", color="#0072B2", alpha=0.38, lw=0,
+                    label="50% band (P25-P75)")
     ax.step(x, fan["p50"], where="post", color="#003f6b", lw=1.8, label="median")
     top = float(np.max(fan["p95"])) if len(fan["p95"]) else 1.0
     for phase, colour in (("deploy", "#444444"), ("withdraw", "#b00020")):
         mine = [m for m in scenario.movements if m.phase == phase]
         if mine:
             d = start + timedelta(hours=max(scenario.h(m.deadline) for m in mine))
-            ax.axvline(d, color=colour, ls="--", lw=1.1)
-            ax.annotate(f"{phase} deadline", (d, top * 1.02), fontsize=8, color=colour, ha="right", va="bottom",
-                        xytext=(-3, 0), textcoords="offset points")
+            ax.axvline(_datenum(d), color=colour, ls="--", lw=1.1)
+            ax.annotate(f"{phase} deadline", (_datenum(d), top * 1.02), fontsize=8, color=colour, ha="right",
+                        va="bottom", xytext=(-3, 0), textcoords="offset points")
     ax.set_ylim(0, max(1.0, top) * 1.15)
     ax.set_xlim(x[0], x[-1])
     ax.set_ylabel("personnel in theatre")
@@ -610,19 +805,17 @@ def mc_fan_chart(scenario, grid, fan: dict, n: int, out: Path, svg: bool = False
     return _save(fig, out, "mc_in_theatre_fan", svg)
 
 
-def mc_completion_chart(scenario, phase: str, closed_h: list[float], stats: dict, out: Path,
+def mc_completion_chart(scenario: Scenario, phase: str, closed_h: list[float], stats: dict[str, Any], out: Path,
                         svg: bool = False) -> list[Path]:
+    """A histogram of one phase's completion over the replications, with its deadline and P(met)."""
     fig, ax = plt.subplots(figsize=(10, 4.2))
-    start = scenario.start
+    start = _start(scenario)
+    ax.xaxis_date(start.tzinfo)
     finite = np.array([v for v in closed_h if v is not None and not math.isnan(v)])
     if len(finite):
-        lo, hi = float(finite.min()), float(finite.max())
-        bins = max(10, min(60, int((hi - lo) / 2) + 1))
-        edges = np.linspace(lo - 0.5, hi + 0.5, bins + 1)
-        ax.hist([start + timedelta(hours=float(v)) for v in finite],
-                bins=[start + timedelta(hours=float(e)) for e in edges], color="#0072B2", alpha=0.85)
+        _completion_histogram(ax, start, finite)
     d = start + timedelta(hours=stats["deadline_h"])
-    ax.axvline(d, color="#b00020", ls="--", lw=1.5)
+    ax.axvline(_datenum(d), color="#b00020", ls="--", lw=1.5)
     lo_ci, hi_ci = stats["p_met_ci95"]
     ax.annotate(f"deadline {d:%d %b %H:%M} (dashed)\nP(met) = {stats['p_met']:.1%} (95% CI {lo_ci:.1%}-{hi_ci:.1%})",
                 (0.98, 0.96), xycoords="axes fraction", ha="right", va="top", fontsize=9, color="#b00020",
@@ -631,7 +824,7 @@ def mc_completion_chart(scenario, phase: str, closed_h: list[float], stats: dict
         lo_h = min(float(finite.min()), stats["deadline_h"])
         hi_h = max(float(finite.max()), stats["deadline_h"])
         pad = max(2.0, 0.05 * (hi_h - lo_h))
-        ax.set_xlim(start + timedelta(hours=lo_h - pad), start + timedelta(hours=hi_h + pad))
+        ax.set_xlim(_datenum(start + timedelta(hours=lo_h - pad)), _datenum(start + timedelta(hours=hi_h + pad)))
     if stats.get("not_closed"):
         ax.annotate(f"{stats['not_closed']} replications never closed", (0.01, 0.98), xycoords="axes fraction",
                     va="top", fontsize=9)
@@ -642,7 +835,18 @@ def mc_completion_chart(scenario, phase: str, closed_h: list[float], stats: dict
     return _save(fig, out, f"mc_{phase}_completion", svg)
 
 
-def mc_deadlines_chart(scenario, line_stats: dict, out: Path, svg: bool = False) -> list[Path]:
+def _completion_histogram(ax: Axes, start: datetime, finite: np.ndarray) -> None:
+    """Completion times (hours since start) in 10 to 60 bins of whole hours."""
+    lo, hi = float(finite.min()), float(finite.max())
+    bins = max(10, min(60, int((hi - lo) / 2) + 1))
+    edges = np.linspace(lo - 0.5, hi + 0.5, bins + 1)
+    ax.hist(_datenums([start + timedelta(hours=float(v)) for v in finite]),
+            bins=_datenums([start + timedelta(hours=float(e)) for e in edges]).tolist(), color="#0072B2", alpha=0.85)
+
+
+def mc_deadlines_chart(scenario: Scenario, line_stats: dict[str, dict[str, Any]], out: Path,
+                       svg: bool = False) -> list[Path]:
+    """Per line, the probability of meeting its deadline with its 95% interval."""
     ids = [m.id for m in scenario.movements]
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.3 * len(ids) + 1.4)))
     p = np.array([line_stats[i]["p_met"] for i in ids])
@@ -651,7 +855,8 @@ def mc_deadlines_chart(scenario, line_stats: dict, out: Path, svg: bool = False)
     y = np.arange(len(ids))
     colours = ["#009E73" if v >= 0.9 else "#E69F00" if v >= 0.5 else "#D55E00" for v in p]
     ax.barh(y, p * 100, color=colours, height=0.7)
-    ax.errorbar(p * 100, y, xerr=[np.maximum(p - lo, 0) * 100, np.maximum(hi - p, 0) * 100], fmt="none", ecolor="#333333", capsize=2, lw=0.8)
+    ax.errorbar(p * 100, y, xerr=[np.maximum(p - lo, 0) * 100, np.maximum(hi - p, 0) * 100], fmt="none",
+                ecolor="#333333", capsize=2, lw=0.8)
     for yi, v, h in zip(y, p, hi):
         ax.annotate(f"{v:.0%}", (max(v, h) * 100, yi), xytext=(5, 0), textcoords="offset points", va="center",
                     fontsize=7.5)
@@ -671,83 +876,118 @@ def mc_deadlines_chart(scenario, line_stats: dict, out: Path, svg: bool = False)
 
 
 def _numeric(values: list[str]) -> list[float] | None:
+    """The values as numbers, or None when any is not a number."""
     try:
         return [float(v) for v in values]
     except ValueError:
         return None
 
 
-def sweep_chart(scenario, varies, rows, phases, replicated: bool, out: Path, svg: bool = False) -> list[Path]:
-    """Each phase's completion (hours after its own deadline) against the first varied field, a line
-    per phase and value of a second field; with two fields, also a heatmap of the worst phase's
-    lateness (or P(all met))."""
+@dataclass(frozen=True)
+class _Sweep:
+    """A sweep's results and how its charts read them."""
+
+    varies: list[tuple[str, list[str]]]  # the varied fields (paths) with their values, first to last
+    rows: list[SweepRow]
+    phases: list[str]
+    replicated: bool
+    deadlines: dict[str, float]  # per phase: subtracted from its completion metric (0 when the metric is lateness)
+    keys: dict[str, str]  # per phase: the metric plotted
+    fixed: dict[str, str]  # the fields after the second at their first value
+
+    def second(self) -> tuple[str | None, list[str | None]]:
+        """The second varied field and its values, or (None, [None]) when only one field varies."""
+        if len(self.varies) > 1:
+            field, values = self.varies[1]
+            return field, list(values)
+        return None, [None]
+
+    def points(self, field: str | None, value: str | None) -> list[dict[str, Any]]:
+        """The metrics of the points with `field` at `value` (every point when None) and the fixed fields."""
+        return [m for pt, m in self.rows if (field is None or value is None or pt.values[field] == value)
+                and all(pt.values[p] == v for p, v in self.fixed.items())]
+
+
+def sweep_chart(scenario: Scenario, varies: list[tuple[str, list[str]]], rows: list[SweepRow], phases: list[str],
+                replicated: bool, out: Path, svg: bool = False) -> list[Path]:
+    """Each phase's completion against the first varied field; with two fields, also a heatmap.
+
+    Completion is in hours after the phase's own deadline, a line per phase and value of a second field; the
+    heatmap shows the worst phase's lateness (or P(all met)).
+    """
     # deterministic: the line of each phase latest against its own deadline; replicated: the phase's
     # P50 completion against its latest deadline
     deadlines = {ph: (max(scenario.h(m.deadline) for m in scenario.movements if m.phase == ph) if replicated else 0.0)
                  for ph in phases}
     keys = {ph: f"{ph}_p50_h" if replicated else f"{ph}_worst_h" for ph in phases}
-    second = varies[1] if len(varies) > 1 else None
-    fixed = {p: v[0] for p, v in varies[2:]}
-    ncols = 2 if second else 1
+    sweep = _Sweep(varies, rows, phases, replicated, deadlines, keys, {p: v[0] for p, v in varies[2:]})
+    ncols = 2 if len(varies) > 1 else 1
     fig, axes = plt.subplots(1, ncols, figsize=(7.5 * ncols, 4.8), squeeze=False)
-    _sweep_lines(axes[0][0], varies, rows, phases, replicated, deadlines, keys, fixed)
-    if second:
-        _sweep_heatmap(fig, axes[0][1], varies, rows, phases, replicated, deadlines, keys, fixed)
+    _sweep_lines(axes[0][0], sweep)
+    if len(varies) > 1:
+        _sweep_heatmap(fig, axes[0][1], sweep)
     fig.suptitle(f"{scenario.name}: sweep", fontsize=10)
     return _save(fig, out, "sweep", svg)
 
 
-def _sweep_lines(ax, varies, rows, phases, replicated: bool, deadlines: dict, keys: dict, fixed: dict) -> None:
+_SWEEP_MARKS = {"deploy": ("--", "s"), "withdraw": ("-", "o")}  # (line style, marker) by phase
+
+
+def _sweep_lines(ax: Axes, sweep: _Sweep) -> None:
     """Completion against the first varied field: a line per phase and value of the second."""
-    first, vals1 = varies[0]
-    second = varies[1] if len(varies) > 1 else None
+    first, vals1 = sweep.varies[0]
+    second, series = sweep.second()
     xs = _numeric(vals1)
-    xpos = xs if xs is not None else list(range(len(vals1)))
-    series = second[1] if second else [None]
+    xpos: list[float] | list[int] = xs if xs is not None else list(range(len(vals1)))
     colours = colour_map([str(v) for v in series])
-    styles = {"deploy": ("--", "s"), "withdraw": ("-", "o")}
-    for ph in phases:
+    for ph in sweep.phases:
         for v2 in series:
-            pts = [(pt, m) for pt, m in rows if (v2 is None or pt.values[second[0]] == v2)
-                   and all(pt.values[p] == v for p, v in fixed.items())]
-            ys = [m.get(keys[ph], math.nan) for _, m in pts]
-            ys = [y - deadlines[ph] if y is not None and not math.isinf(y) else math.nan for y in ys]
-            ls, mk = styles.get(ph, ("-", "o"))
+            ys = _after_deadline([m.get(sweep.keys[ph], math.nan) for m in sweep.points(second, v2)],
+                                 sweep.deadlines[ph])
+            ls, mk = _SWEEP_MARKS.get(ph, ("-", "o"))
             ax.plot(xpos[: len(ys)], ys, marker=mk, ls=ls, color=colours[str(v2)],
-                    label=ph + (f", {second[0]} = {v2}" if second else ""))
+                    label=ph + (f", {second} = {v2}" if second is not None else ""))
     ax.axhline(0, color="#b00020", ls=":", lw=1.2)
     ax.annotate("deadline", (0.01, 0), xycoords=("axes fraction", "data"), va="bottom", fontsize=8, color="#b00020")
     if xs is None:
         ax.set_xticks(xpos)
         ax.set_xticklabels(vals1, rotation=30, ha="right")
     ax.set_xlabel(first)
-    ax.set_ylabel("phase completion (P50), hours after its deadline" if replicated
+    ax.set_ylabel("phase completion (P50), hours after its deadline" if sweep.replicated
                   else "latest line of the phase, hours after its own deadline")
-    ax.set_title(f"completion against {first}" + (f" ({', '.join(f'{k}={v}' for k, v in fixed.items())})" if fixed else ""))
+    fixed = f" ({', '.join(f'{k}={v}' for k, v in sweep.fixed.items())})" if sweep.fixed else ""
+    ax.set_title(f"completion against {first}{fixed}")
     ax.legend(loc="best", fontsize=8)
 
 
-def _sweep_grid(varies, rows, phases, replicated: bool, deadlines: dict, keys: dict, fixed: dict) -> np.ndarray:
+def _after_deadline(values: list[float | None], deadline: float) -> list[float]:
+    """Hours after the deadline; nan for a value that is missing or infinite (never closed)."""
+    return [v - deadline if v is not None and not math.isinf(v) else math.nan for v in values]
+
+
+def _sweep_grid(sweep: _Sweep) -> np.ndarray:
     """Per (second, first) value: P(all met) in % (replicated), else the worst phase's lateness in hours."""
-    (first, vals1), (second, vals2) = varies[0], varies[1]
+    (first, vals1), (second, vals2) = sweep.varies[0], sweep.varies[1]
     grid = np.full((len(vals2), len(vals1)), np.nan)
-    for pt, m in rows:
-        if all(pt.values[p] == v for p, v in fixed.items()):
+    for pt, m in sweep.rows:
+        if all(pt.values[p] == v for p, v in sweep.fixed.items()):
             i, j = vals2.index(pt.values[second]), vals1.index(pt.values[first])
-            if replicated:
-                grid[i, j] = m.get("p_all_met", math.nan) * 100
-            else:  # the worst phase: the largest lateness against its own deadline
-                late = [m.get(keys[ph]) - deadlines[ph] for ph in phases
-                        if m.get(keys[ph]) is not None and not math.isinf(m.get(keys[ph]))
-                        and not math.isnan(m.get(keys[ph]))]
-                grid[i, j] = max(late) if len(late) == len(phases) else np.nan
+            grid[i, j] = m.get("p_all_met", math.nan) * 100 if sweep.replicated else _worst_lateness(sweep, m)
     return grid
 
 
-def _sweep_heatmap(fig, hx, varies, rows, phases, replicated: bool, deadlines: dict, keys: dict, fixed: dict) -> None:
-    (first, vals1), (second, vals2) = varies[0], varies[1]
-    grid = _sweep_grid(varies, rows, phases, replicated, deadlines, keys, fixed)
-    if replicated:
+def _worst_lateness(sweep: _Sweep, metrics: dict[str, Any]) -> float:
+    """The largest lateness of any phase against its own deadline; nan unless every phase has a finite one."""
+    late = [v - sweep.deadlines[ph] for ph in sweep.phases
+            if (v := metrics.get(sweep.keys[ph])) is not None and not math.isinf(v) and not math.isnan(v)]
+    return max(late) if len(late) == len(sweep.phases) else np.nan
+
+
+def _sweep_heatmap(fig: Figure, hx: Axes, sweep: _Sweep) -> None:
+    """The two varied fields as a grid of P(all met) or of the worst phase's lateness."""
+    (first, vals1), (second, vals2) = sweep.varies[0], sweep.varies[1]
+    grid = _sweep_grid(sweep)
+    if sweep.replicated:
         im = hx.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto", origin="lower")
         label = "P(all deadlines met) %"
     else:
@@ -769,21 +1009,15 @@ def _sweep_heatmap(fig, hx, varies, rows, phases, replicated: bool, deadlines: d
     hx.set_title(label)
 
 
-def size_fleet_chart(scenario, trials, type_id: str, phase: str, confidence, answer, out: Path,
-                     svg: bool = False) -> list[Path]:
+def size_fleet_chart(scenario: Scenario, trials: dict[int, Trial], type_id: str, phase: str,
+                     confidence: float | None, answer: int | None, out: Path, svg: bool = False) -> list[Path]:
+    """Each fleet size tried against its P(met) or lateness, whether it meets, and the smallest that does."""
     ns = sorted(trials)
     fig, ax = plt.subplots(figsize=(9, 4.4))
     if confidence is not None:
-        ys = [trials[n].p_met * 100 if trials[n].p_met is not None else np.nan for n in ns]
-        ax.axhline(confidence * 100, color="#b00020", ls="--", lw=1.2, label=f"required {confidence:.0%}")
-        ax.set_ylabel(f"P({phase} deadlines met) %")
-        ax.set_ylim(-3, 105)
+        ys = _p_met_axis(ax, trials, ns, phase, confidence)
     else:
-        phases = [p for p in ("deploy", "withdraw") if phase in (p, "all")]
-        deadline = max(scenario.h(m.deadline) for m in scenario.movements if m.phase in phases)
-        ys = [trials[n].closed_h - deadline if not math.isnan(trials[n].closed_h) else np.nan for n in ns]
-        ax.axhline(0, color="#b00020", ls="--", lw=1.2, label=f"{phase} deadline")
-        ax.set_ylabel(f"{phase} completion, hours after the deadline")
+        ys = _lateness_axis(ax, scenario, trials, ns, phase)
     ok = [trials[n].ok for n in ns]
     ax.plot(ns, ys, color="#0072B2", lw=1, alpha=0.6)
     ax.scatter([n for n, o in zip(ns, ok) if o], [y for y, o in zip(ys, ok) if o], color="#009E73", zorder=3,
@@ -795,12 +1029,41 @@ def size_fleet_chart(scenario, trials, type_id: str, phase: str, confidence, ans
         ax.annotate(f"smallest: {answer}", (answer, 1.0), xycoords=("data", "axes fraction"), va="top",
                     xytext=(4, -4), textcoords="offset points", color="#006b4e", fontsize=9)
     if ns and max(ns) / max(1, min(ns)) > 8:  # the search doubles upwards: a log axis keeps the small sizes apart
-        ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ns))
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
-        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-        plt.setp(ax.get_xticklabels(), rotation=45, fontsize=7.5)
+        _log2_sizes(ax, ns)
     ax.set_xlabel(f"{type_id} tails")
     ax.set_title(f"{scenario.name}\n{phase} completion against {type_id} fleet size (the sizes tried)")
     ax.legend(loc="upper right", fontsize=8)
     return _save(fig, out, "size_fleet", svg)
+
+
+def _p_met_axis(ax: Axes, trials: dict[int, Trial], ns: list[int], phase: str, confidence: float) -> list[float]:
+    """Each size's P(deadlines met) in % (nan without one), on an axis with the required confidence marked."""
+    ys = [_percent(trials[n].p_met) for n in ns]
+    ax.axhline(confidence * 100, color="#b00020", ls="--", lw=1.2, label=f"required {confidence:.0%}")
+    ax.set_ylabel(f"P({phase} deadlines met) %")
+    ax.set_ylim(-3, 105)
+    return ys
+
+
+def _percent(p: float | None) -> float:
+    """A probability in %, or nan when there is none."""
+    return p * 100 if p is not None else np.nan
+
+
+def _lateness_axis(ax: Axes, scenario: Scenario, trials: dict[int, Trial], ns: list[int], phase: str) -> list[float]:
+    """Each size's completion in hours after the phase's last deadline (nan if open), with the deadline marked."""
+    phases = [p for p in ("deploy", "withdraw") if phase in (p, "all")]
+    deadline = max(scenario.h(m.deadline) for m in scenario.movements if m.phase in phases)
+    ys = [trials[n].closed_h - deadline if not math.isnan(trials[n].closed_h) else np.nan for n in ns]
+    ax.axhline(0, color="#b00020", ls="--", lw=1.2, label=f"{phase} deadline")
+    ax.set_ylabel(f"{phase} completion, hours after the deadline")
+    return ys
+
+
+def _log2_sizes(ax: Axes, ns: list[int]) -> None:
+    """A base-2 log x axis with a tick at each size tried, and no minor ticks."""
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_locator(FixedLocator(ns))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    plt.setp(ax.get_xticklabels(), rotation=45, fontsize=7.5)

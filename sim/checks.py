@@ -8,14 +8,27 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sim import geo
 from sim.errors import Problem
 from sim.journeychecks import air_views, check_journeys
-from sim.scenario import AircraftType, Equipment, Fleet, Movement, Scenario, did_you_mean, path_str
+from sim.scenario import (
+    AircraftType,
+    AvailabilityRule,
+    BreakdownRule,
+    Contingent,
+    DelayRule,
+    Equipment,
+    Fleet,
+    Movement,
+    Scenario,
+    Uncertainty,
+    did_you_mean,
+    path_str,
+)
 from sim.timeparse import parse_hours
 from sim.yamlsrc import locate
 
@@ -23,7 +36,9 @@ ABSURD_TROOPS = 1_000_000
 
 
 class _Report:
-    def __init__(self, raw: Any, file: str):
+    """The problems found so far, each located in the file (or the parent file) where it can be fixed."""
+
+    def __init__(self, raw: Any, file: str) -> None:
         self.raw, self.file = raw, file
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -36,6 +51,7 @@ class _Report:
         return Problem(where[0], where[1], where[2], path_str(loc), msg)
 
     def error(self, loc: tuple, msg: str) -> None:
+        """An error at the field `loc`: it stops the run."""
         self.errors.append(self._make(loc, msg))
 
     def unknown(self, loc: tuple, kind: str, section: str, ids: list[str], value: str) -> None:
@@ -50,6 +66,7 @@ class _Report:
         self.error(loc, _known(kind, ids, value))
 
     def warn(self, loc: tuple, msg: str) -> None:
+        """A warning at the field `loc`: printed, and the run goes on."""
         self.warnings.append(self._make(loc, "warning: " + msg))
 
 
@@ -71,12 +88,14 @@ class _Ids:
 
     @staticmethod
     def of(s: Scenario) -> _Ids:
+        """The ids of a scenario's sections."""
         return _Ids([a.id for a in s.airfields], [p.id for p in s.places], [t.id for t in s.aircraft],
                     [e.id for e in s.equipment],
                     [c.id for c in s.contingents], [f.id for f in s.fleet])
 
 
 def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of a validated scenario, located in its located raw data `raw` read from `file`."""
     r = _Report(raw, file)
     ids = _Ids.of(s)
     # airfield ids, their index and the distance matrix, built by the first air line and shared by all
@@ -96,7 +115,7 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
     ok_refs, totals = _check_movements(s, r, ids, geo_cache)
     _check_totals(s, r, totals)
     if s.uncertainty is not None:
-        _check_uncertainty(s, r, ids)
+        _check_uncertainty(s, r, ids, s.uncertainty)
     if ok_refs:
         _warn_unused(s, r)
         _check_crew_duty(s, r, geo_cache)
@@ -136,32 +155,49 @@ def _check_fleets(s: Scenario, r: _Report, ids: _Ids) -> None:
 
 
 def _check_contingents(s: Scenario, r: _Report, ids: _Ids) -> None:
+    """Each contingent's home and vehicles are known; its troops crew its vehicles; it has something to move."""
     for i, c in enumerate(s.contingents):
         if c.home not in ids.airfields:
             r.unknown(("contingents", i, "home"), "airfield", "airfields", ids.airfields, c.home)
         for eid, n in c.equipment.items():
             if eid not in ids.equipment and n:  # a zero count (e.g. set by a variant) needs no catalogue entry
                 r.unknown(("contingents", i, "equipment", eid), "equipment", "equipment", ids.equipment, eid)
-        crew = sum(s.equipment_item(e).crew * n for e, n in c.equipment.items() if e in ids.equipment)
-        if crew > c.troops:
-            r.warn(("contingents", i, "troops"), f"its vehicles need {crew} crew but the contingent has {c.troops} troops; "
-                   "vehicles will fly without their full crews")
-        if c.troops == 0 and not any(c.equipment.values()) and c.cargo_t == 0:
-            r.warn(("contingents", i), "contingent has no troops, vehicles or cargo")
+        _warn_contingent_size(s, r, ids, i, c)
 
 
-def _check_movements(s: Scenario, r: _Report, ids: _Ids, geo_cache: dict) -> tuple[bool, dict[tuple[str, str], list]]:
-    """Check every movement line; return whether all references are known, and each (contingent, phase)'s
-    totals [troops, equipment, cargo, index of its first line]."""
+def _warn_contingent_size(s: Scenario, r: _Report, ids: _Ids, i: int, c: Contingent) -> None:
+    """Too few troops to crew the contingent's vehicles, or nothing at all to move."""
+    crew = sum(s.equipment_item(e).crew * n for e, n in c.equipment.items() if e in ids.equipment)
+    if crew > c.troops:
+        r.warn(("contingents", i, "troops"), f"its vehicles need {crew} crew but the contingent has {c.troops} troops; "
+               "vehicles will fly without their full crews")
+    if c.troops == 0 and not any(c.equipment.values()) and c.cargo_t == 0:
+        r.warn(("contingents", i), "contingent has no troops, vehicles or cargo")
+
+
+@dataclass
+class _Moved:
+    """What all lines of one contingent and phase move, and the index of the first of them."""
+
+    troops: int
+    equipment: Counter[str]
+    cargo: float
+    first: int
+
+
+def _check_movements(s: Scenario, r: _Report, ids: _Ids, geo_cache: dict) -> tuple[bool, dict[tuple[str, str], _Moved]]:
+    """Check every movement line; return whether all references are known, and what each
+    (contingent, phase) moves in all."""
     dist_cache: dict[tuple[str, str], float] = {}
     coords = {a.id: (a.lat, a.lon) for a in s.airfields}
 
     def dist(a: str, b: str) -> float:
+        """Great-circle km between two airfields (cached)."""
         if (a, b) not in dist_cache:
             dist_cache[(a, b)] = geo.great_circle_km(*coords[a], *coords[b])
         return dist_cache[(a, b)]
 
-    totals: dict[tuple[str, str], list] = {}
+    totals: dict[tuple[str, str], _Moved] = {}
     ok_refs = True
     for i, m in enumerate(s.movements):
         if m.contingent not in ids.contingents:
@@ -170,14 +206,14 @@ def _check_movements(s: Scenario, r: _Report, ids: _Ids, geo_cache: dict) -> tup
             continue
         ok_refs = _check_movement(s, r, ids, i, m) and ok_refs
         troops, equipment, cargo = s.line_parts(m)
-        tot = totals.setdefault((m.contingent, m.phase), [0, Counter(), 0.0, i])
-        tot[0] += troops
-        tot[1].update(equipment)
-        tot[2] += cargo
+        tot = totals.setdefault((m.contingent, m.phase), _Moved(0, Counter(), 0.0, i))
+        tot.troops += troops
+        tot.equipment.update(equipment)
+        tot.cargo += cargo
         _check_mode(s, r, i, m)
     if ok_refs:
         for loc, view in air_views(s):
-            _check_air_line(s, r, loc, view, dist, coords, geo_cache)
+            _check_air_line(s, r, loc, view, dist, geo_cache)
     return ok_refs, totals
 
 
@@ -186,6 +222,17 @@ def _check_movement(s: Scenario, r: _Report, ids: _Ids, i: int, m: Movement) -> 
     loc = ("movements", i)
     ok_refs = _check_ends(r, loc, m, ids)
     c = s.contingent(m.contingent)
+    _check_line_refs(r, loc, m, c, ids)
+    _check_line_dates(s, r, loc, m)
+    if m.troops is not None and m.troops > c.troops:
+        r.error((*loc, "troops"), f"moves {m.troops} troops but contingent {m.contingent!r} has {c.troops}")
+    if m.cargo_t is not None and m.cargo_t > c.cargo_t + 1e-9:
+        r.error((*loc, "cargo_t"), f"moves {m.cargo_t:g} t of cargo but contingent {m.contingent!r} has {c.cargo_t:g} t")
+    return ok_refs
+
+
+def _check_line_refs(r: _Report, loc: tuple, m: Movement, c: Contingent, ids: _Ids) -> None:
+    """The vehicles a line moves are known and the contingent has them; its fleets are known."""
     for eid, n in (m.equipment or {}).items():
         if eid not in ids.equipment:
             if n:
@@ -195,6 +242,10 @@ def _check_movement(s: Scenario, r: _Report, ids: _Ids, i: int, m: Movement) -> 
     for j, fid in enumerate(m.fleets or []):
         if fid not in ids.fleets:
             r.unknown((*loc, "fleets", j), "fleet", "fleet", ids.fleets, fid)
+
+
+def _check_line_dates(s: Scenario, r: _Report, loc: tuple, m: Movement) -> None:
+    """Ready, earliest arrival and deadline are in order, and ready falls within the horizon."""
     ready, deadline = s.h(m.ready), s.h(m.deadline)
     if deadline <= ready:
         r.error((*loc, "deadline"), f"deadline {m.deadline and _fmt(s, deadline)} is not after ready {_fmt(s, ready)}")
@@ -204,11 +255,6 @@ def _check_movement(s: Scenario, r: _Report, ids: _Ids, i: int, m: Movement) -> 
         r.warn((*loc, "ready"), f"ready {_fmt(s, ready)} is before the scenario start; the line starts at the start")
     if ready >= s.horizon:
         r.error((*loc, "ready"), f"ready {_fmt(s, ready)} is after the horizon ({s.horizon:g} h from start); raise horizon")
-    if m.troops is not None and m.troops > c.troops:
-        r.error((*loc, "troops"), f"moves {m.troops} troops but contingent {m.contingent!r} has {c.troops}")
-    if m.cargo_t is not None and m.cargo_t > c.cargo_t + 1e-9:
-        r.error((*loc, "cargo_t"), f"moves {m.cargo_t:g} t of cargo but contingent {m.contingent!r} has {c.cargo_t:g} t")
-    return ok_refs
 
 
 def _check_ends(r: _Report, loc: tuple, m: Movement, ids: _Ids) -> bool:
@@ -247,71 +293,117 @@ def _check_mode(s: Scenario, r: _Report, i: int, m: Movement) -> None:
             r.error((*loc, key), f"{key} applies to road lines only (this line's mode is air)")
 
 
-def _check_totals(s: Scenario, r: _Report, totals: dict[tuple[str, str], list]) -> None:
+def _check_totals(s: Scenario, r: _Report, totals: dict[tuple[str, str], _Moved]) -> None:
     """What all lines of a contingent and phase move, against the contingent and (withdraw) the deployment."""
     deploys_of = Counter(m.contingent for m in s.movements if m.phase == "deploy")
-    for (cid, phase), (troops, equipment, cargo, i) in totals.items():
+    for (cid, phase), tot in totals.items():
         c = s.contingent(cid)
         lines = [m for m in s.movements if m.contingent == cid and m.phase == phase]
         if len(lines) > 1:  # a single line's parts were checked against the contingent above
-            if troops > c.troops:
-                r.error(("movements", i), f"{phase} lines of {cid!r} move {troops} troops in all; the contingent has {c.troops}")
-            for eid, n in equipment.items():
-                if n > c.equipment.get(eid, 0):
-                    r.error(("movements", i), f"{phase} lines of {cid!r} move {n} {eid} in all; the contingent has {c.equipment.get(eid, 0)}")
-            if cargo > c.cargo_t + 1e-6:
-                r.error(("movements", i), f"{phase} lines of {cid!r} move {cargo:g} t of cargo in all; the contingent has {c.cargo_t:g} t")
-        whole = any(m.whole() for m in lines)
-        if not whole and len(lines) > 1 and (troops < c.troops or sum(equipment.values()) < sum(c.equipment.values())):
-            r.warn(("movements", i), f"{phase} lines of {cid!r} move {troops} of {c.troops} troops and "
-                   f"{sum(equipment.values())} of {sum(c.equipment.values())} vehicles; the rest "
-                   f"{'stays behind' if phase == 'deploy' else 'stays in theatre'} (state every part to move all)")
-        dep = totals.get((cid, "deploy"))
-        if phase == "withdraw" and deploys_of[cid] and dep:
-            if troops > dep[0]:
-                r.error(("movements", i), f"withdraw lines of {cid!r} move {troops} troops but deploy lines bring in only {dep[0]}")
-            for eid, n in equipment.items():
-                if n > dep[1].get(eid, 0):
-                    r.error(("movements", i), f"withdraw lines of {cid!r} move {n} {eid} but deploy lines bring in only {dep[1].get(eid, 0)}")
+            _check_within_contingent(r, phase, tot, c)
+            _warn_left_behind(r, phase, tot, c, lines)
+        if phase == "withdraw" and deploys_of[cid]:
+            _check_within_deployment(r, cid, tot, totals.get((cid, "deploy")))
 
 
-def _check_uncertainty(s: Scenario, r: _Report, ids: _Ids) -> None:
+def _check_within_contingent(r: _Report, phase: str, tot: _Moved, c: Contingent) -> None:
+    """The lines of a phase together move no more troops, vehicles or cargo than the contingent has."""
+    loc, cid = ("movements", tot.first), c.id
+    if tot.troops > c.troops:
+        r.error(loc, f"{phase} lines of {cid!r} move {tot.troops} troops in all; the contingent has {c.troops}")
+    for eid, n in tot.equipment.items():
+        if n > c.equipment.get(eid, 0):
+            r.error(loc, f"{phase} lines of {cid!r} move {n} {eid} in all; the contingent has "
+                    f"{c.equipment.get(eid, 0)}")
+    if tot.cargo > c.cargo_t + 1e-6:
+        r.error(loc, f"{phase} lines of {cid!r} move {tot.cargo:g} t of cargo in all; the contingent has "
+                f"{c.cargo_t:g} t")
+
+
+def _warn_left_behind(r: _Report, phase: str, tot: _Moved, c: Contingent, lines: list[Movement]) -> None:
+    """Lines that all state their parts and together move less than the whole contingent leave the rest."""
+    if any(m.whole() for m in lines):
+        return
+    vehicles, all_vehicles = sum(tot.equipment.values()), sum(c.equipment.values())
+    if tot.troops < c.troops or vehicles < all_vehicles:
+        r.warn(("movements", tot.first), f"{phase} lines of {c.id!r} move {tot.troops} of {c.troops} troops and "
+               f"{vehicles} of {all_vehicles} vehicles; the rest "
+               f"{'stays behind' if phase == 'deploy' else 'stays in theatre'} (state every part to move all)")
+
+
+def _check_within_deployment(r: _Report, cid: str, tot: _Moved, dep: _Moved | None) -> None:
+    """Withdraw lines take out no more troops or vehicles than the deploy lines (if any) bring in."""
+    if dep is None:
+        return
+    loc = ("movements", tot.first)
+    if tot.troops > dep.troops:
+        r.error(loc, f"withdraw lines of {cid!r} move {tot.troops} troops but deploy lines bring in only {dep.troops}")
+    for eid, n in tot.equipment.items():
+        if n > dep.equipment.get(eid, 0):
+            r.error(loc, f"withdraw lines of {cid!r} move {n} {eid} but deploy lines bring in only "
+                    f"{dep.equipment.get(eid, 0)}")
+
+
+def _check_uncertainty(s: Scenario, r: _Report, ids: _Ids, u: Uncertainty) -> None:
     """References of the uncertainty rules: aircraft types, airfields and road lines."""
-    u = s.uncertainty
-    types, airfields = ids.types, ids.airfields
-    line_ids = [m.id for m in s.movements]
-    for section, rules in (("delays", u.delays), ("breakdowns", u.breakdowns), ("availability", u.availability)):
-        for j, rule in enumerate(rules):
-            if rule.aircraft is not None and rule.aircraft not in types:
-                r.unknown(("uncertainty", section, j, "aircraft"), "aircraft type", "aircraft", types, rule.aircraft)
-            if getattr(rule, "airfield", None) is not None and rule.airfield not in airfields:
-                r.unknown(("uncertainty", section, j, "airfield"), "airfield", "airfields", airfields, rule.airfield)
+    _check_rule_refs(r, "delays", u.delays, ids)
+    _check_rule_refs(r, "breakdowns", u.breakdowns, ids)
+    _check_rule_refs(r, "availability", u.availability, ids)
     for j, rule in enumerate(u.weather):
-        if rule.airfield not in airfields:
-            r.unknown(("uncertainty", "weather", j, "airfield"), "airfield", "airfields", airfields, rule.airfield)
+        if rule.airfield not in ids.airfields:
+            r.unknown(("uncertainty", "weather", j, "airfield"), "airfield", "airfields", ids.airfields, rule.airfield)
+    _check_road_rules(s, r, u)
+
+
+def _check_rule_refs(r: _Report, section: str, rules: Sequence[DelayRule | BreakdownRule | AvailabilityRule],
+                     ids: _Ids) -> None:
+    """The aircraft types and airfields that the delay, breakdown or availability rules name are known."""
+    types, airfields = ids.types, ids.airfields
+    for j, rule in enumerate(rules):
+        if rule.aircraft is not None and rule.aircraft not in types:
+            r.unknown(("uncertainty", section, j, "aircraft"), "aircraft type", "aircraft", types, rule.aircraft)
+        airfield = getattr(rule, "airfield", None)
+        if airfield is not None and airfield not in airfields:
+            r.unknown(("uncertainty", section, j, "airfield"), "airfield", "airfields", airfields, airfield)
+
+
+def _check_road_rules(s: Scenario, r: _Report, u: Uncertainty) -> None:
+    """A road rule's line is a known line with a road leg."""
+    line_ids = [m.id for m in s.movements]
     for j, rule in enumerate(u.road):
-        if rule.line is not None:
-            if rule.line not in line_ids:
-                r.unknown(("uncertainty", "road", j, "line"), "movement line", "movements", line_ids, rule.line)
-            elif not any(leg.mode == "road" for leg in next(m for m in s.movements if m.id == rule.line).journey()):
-                r.error(("uncertainty", "road", j, "line"), f"line {rule.line!r} is not a road line")
+        if rule.line is None:
+            continue
+        if rule.line not in line_ids:
+            r.unknown(("uncertainty", "road", j, "line"), "movement line", "movements", line_ids, rule.line)
+        elif not any(leg.mode == "road" for leg in next(m for m in s.movements if m.id == rule.line).journey()):
+            r.error(("uncertainty", "road", j, "line"), f"line {rule.line!r} is not a road line")
 
 
 def _warn_unused(s: Scenario, r: _Report) -> None:
     """Fleets and types never flown, contingents deployed but never withdrawn."""
     air_lines = [view for _, view in air_views(s)]
-    deployed = {m.contingent for m in s.movements if m.phase == "deploy"}
     for i, f in enumerate(s.fleet):
-        if not any(m.fleets is None or f.id in m.fleets for m in air_lines):
+        if not _flies_any(f, air_lines):
             r.warn(("fleet", i), f"fleet {f.id!r} is allowed on no air line; it will never fly")
+    _warn_never_withdrawn(s, r)
+    flown_types = {f.type for f in s.fleet if _flies_any(f, air_lines)}
+    for i, t in enumerate(s.aircraft):
+        if t.id not in flown_types:
+            r.warn(("aircraft", i), f"aircraft type {t.id!r} is never flown (no fleet of it may fly any air line)")
+
+
+def _flies_any(f: Fleet, air_lines: list[Movement]) -> bool:
+    """Whether fleet f is allowed on some air line."""
+    return any(m.fleets is None or f.id in m.fleets for m in air_lines)
+
+
+def _warn_never_withdrawn(s: Scenario, r: _Report) -> None:
+    """Contingents that deploy lines bring in and no withdraw line takes out."""
+    deployed = {m.contingent for m in s.movements if m.phase == "deploy"}
     withdrawn = {m.contingent for m in s.movements if m.phase == "withdraw"}
     for i, c in enumerate(s.contingents):
         if c.id in deployed and c.id not in withdrawn:
             r.warn(("contingents", i), f"contingent {c.id!r} is deployed but never withdrawn")
-    flown_types = {f.type for f in s.fleet if any(m.fleets is None or f.id in m.fleets for m in air_lines)}
-    for i, t in enumerate(s.aircraft):
-        if t.id not in flown_types:
-            r.warn(("aircraft", i), f"aircraft type {t.id!r} is never flown (no fleet of it may fly any air line)")
 
 
 def _check_mog_capacity(s: Scenario, r: _Report) -> None:
@@ -349,23 +441,46 @@ def _check_mog_capacity(s: Scenario, r: _Report) -> None:
 
 
 def _fmt(s: Scenario, hours: float) -> str:
+    """A time (hours from the start) for a message: 2022-01-07T06:00+06:00."""
     return s.to_datetime(hours).isoformat(timespec="minutes")
 
 
-def _check_air_line(s: Scenario, r: _Report, loc: tuple, m, dist, coords, geo_cache: dict) -> None:
+def _check_air_line(s: Scenario, r: _Report, loc: tuple, m: Movement, dist: Callable[[str, str], float],
+                    geo_cache: dict) -> None:
+    """One air line (or air leg): it has aircraft that can carry its loads, reach its end and make its deadline."""
     from sim.loadplan import line_types
 
     types = line_types(s, m)
+    if not _line_has_types(r, loc, m, types):
+        return
+    _check_line_loads(s, r, loc, m, types)
+    # reach: direct, or through the scenario's airfields as refuelling stops
+    _fill_geo_cache(s, geo_cache, dist)
+    routes = _line_routes(geo_cache, m, types)
+    if not routes:
+        _report_out_of_reach(r, loc, m, types, geo_cache)
+        return
+    _warn_deadline_out_of_reach(s, r, loc, m, geo_cache, routes)
+    _warn_idle_types(s, r, loc, m, types, [t for t, _ in routes])
+
+
+def _line_has_types(r: _Report, loc: tuple, m: Movement, types: list[AircraftType]) -> bool:
+    """Whether some aircraft type may fly the line; if none, say why (no fleets listed, none existing)."""
     if m.fleets is not None and not m.fleets:
         r.error((*loc, "fleets"), "fleets is an empty list, so no aircraft may fly this line; "
                 "list fleet ids, or leave fleets out to allow any fleet")
-        return
+        return False
     if not types:
         if m.fleets:
             r.error((*loc, "fleets"), "none of these fleets exists; the line cannot be flown")
         else:
             r.error((*loc, "mode"), "an air line needs aircraft, but the scenario has no fleet")
-        return
+        return False
+    return True
+
+
+def _check_line_loads(s: Scenario, r: _Report, loc: tuple, m: Movement, types: list[AircraftType]) -> None:
+    """Some type allowed on the line seats its troops, and each of its vehicles fits one."""
     troops, equipment, _cargo = s.line_parts(m)
     if troops and not any(t.seats > 0 for t in types):
         r.error((*loc, "troops"), f"line moves {troops} troops but no aircraft type allowed on it has seats")
@@ -373,30 +488,51 @@ def _check_air_line(s: Scenario, r: _Report, loc: tuple, m, dist, coords, geo_ca
     for eid, n in equipment.items():
         if n and eid in known:
             _check_line_vehicle(s, r, (*loc, "equipment", eid), s.equipment_item(eid), types)
-    # reach: direct, or through the scenario's airfields as refuelling stops
+
+
+def _fill_geo_cache(s: Scenario, geo_cache: dict, dist: Callable[[str, str], float]) -> None:
+    """Airfield ids, their index, the distance matrix and an empty route cache, built once for all lines."""
     if not geo_cache:
         ids = [a.id for a in s.airfields]
         geo_cache.update(ids=ids, index={x: k for k, x in enumerate(ids)},
                          matrix=[[dist(a, b) for b in ids] for a in ids], routes={})
-    matrix = geo_cache["matrix"]
-    a, b = geo_cache["index"][m.origin], geo_cache["index"][m.destination]
-    reachable = [t for t in types if _route(geo_cache, t, a, b) is not None]
-    if not reachable:
-        best = max(t.range_km for t in types)
-        r.error((*loc, "to"), f"leg {m.origin}->{m.destination} is {matrix[a][b]:.0f} km, longer than every allowed type's range (best {best:g} km), and no airfield in the scenario is in reach as a refuelling stop")
-        return
-    # deadline that cannot be met even with unlimited aircraft
-    def sortie_h(t) -> float:
-        route = _route(geo_cache, t, a, b)
-        legs = itertools.pairwise(route)
-        flight = sum(matrix[x][y] / t.cruise_kmh + s.planning.flight_allowance_h + 2 * s.planning.taxi_h for x, y in legs)
-        return t.load_h + flight + s.planning.refuel_h * (len(route) - 2)
 
-    fastest = min(sortie_h(t) for t in reachable)
+
+def _line_routes(geo_cache: dict, m: Movement, types: list[AircraftType]) -> list[tuple[AircraftType, list[int]]]:
+    """(type, route) of each allowed type that can reach the line's destination, in the order of `types`."""
+    a, b = geo_cache["index"][m.origin], geo_cache["index"][m.destination]
+    routes = []
+    for t in types:
+        route = _route(geo_cache, t, a, b)
+        if route is not None:
+            routes.append((t, route))
+    return routes
+
+
+def _report_out_of_reach(r: _Report, loc: tuple, m: Movement, types: list[AircraftType], geo_cache: dict) -> None:
+    """No allowed type reaches the destination, directly or through refuelling stops."""
+    a, b = geo_cache["index"][m.origin], geo_cache["index"][m.destination]
+    best = max(t.range_km for t in types)
+    r.error((*loc, "to"), f"leg {m.origin}->{m.destination} is {geo_cache['matrix'][a][b]:.0f} km, longer than every "
+            f"allowed type's range (best {best:g} km), and no airfield in the scenario is in reach as a refuelling "
+            "stop")
+
+
+def _sortie_h(s: Scenario, matrix: list[list[float]], t: AircraftType, route: list[int]) -> float:
+    """Hours of one sortie of type t along its route: loading, each hop's flight and taxi, refuelling stops."""
+    legs = itertools.pairwise(route)
+    flight = sum(matrix[x][y] / t.cruise_kmh + s.planning.flight_allowance_h + 2 * s.planning.taxi_h for x, y in legs)
+    return t.load_h + flight + s.planning.refuel_h * (len(route) - 2)
+
+
+def _warn_deadline_out_of_reach(s: Scenario, r: _Report, loc: tuple, m: Movement, geo_cache: dict,
+                                routes: list[tuple[AircraftType, list[int]]]) -> None:
+    """A deadline that cannot be met even with unlimited aircraft: ready plus the fastest sortie is after it."""
+    fastest = min(_sortie_h(s, geo_cache["matrix"], t, route) for t, route in routes)
     ready = max(0.0, s.h(m.ready))
     if ready + fastest > s.h(m.deadline):
-        r.warn((*loc, "deadline"), f"cannot be met even with unlimited aircraft: ready {_fmt(s, ready)} plus the fastest sortie ({fastest:.1f} h) is after it")
-    _warn_idle_types(s, r, loc, m, types, reachable)
+        r.warn((*loc, "deadline"), f"cannot be met even with unlimited aircraft: ready {_fmt(s, ready)} plus the "
+               f"fastest sortie ({fastest:.1f} h) is after it")
 
 
 def _warn_idle_types(s: Scenario, r: _Report, loc: tuple, m: Movement, types: list[AircraftType],
@@ -460,6 +596,13 @@ def _types_value(t: AircraftType, field: str) -> str:
     return f" ({note or 'the ' + t.id + ' type' + chr(39) + 's'})"
 
 
+def _filled(value: float | None) -> float:
+    """A planning factor of an aircraft type (spots, crew_ratio, crew_report_h, ...): AircraftType's
+    before-validator (sim.factors.fill_type_defaults) fills every one left out, so it is never None here."""
+    assert value is not None, "AircraftType fills its planning factors with defaults"
+    return value
+
+
 def _type_of(s: Scenario, tid: str) -> AircraftType | None:
     return s.aircraft_type(tid) if any(t.id == tid for t in s.aircraft) else None
 
@@ -493,7 +636,12 @@ def _check_crew_stage(s: Scenario, r: _Report, i: int, f: Fleet, airfield_ids: l
     t = _type_of(s, f.type)
     if t is None or not f.crew_stage:
         return
-    ratio = float(f.crew_ratio if f.crew_ratio is not None else t.crew_ratio)
+    _check_spare_crews(r, i, f, t)
+
+
+def _check_spare_crews(r: _Report, i: int, f: Fleet, t: AircraftType) -> None:
+    """The crews staged, counted in order, fit in the fleet's spare crews; report the first stage that does not."""
+    ratio = float(f.crew_ratio if f.crew_ratio is not None else _filled(t.crew_ratio))
     crews = round(f.count * ratio)
     spares = max(0, crews - f.count)
     total = sum(st.crews for st in f.crew_stage)
@@ -519,7 +667,7 @@ def _check_mission_capable(s: Scenario, r: _Report, i: int, f: Fleet) -> None:
         return
     if s.uncertainty is not None and any(u.aircraft in (None, f.type) for u in s.uncertainty.availability):
         return  # each tail's status is drawn day by day instead
-    mc = float(f.mc_rate or t.mc_rate)
+    mc = float(f.mc_rate or _filled(t.mc_rate))
     if f.count * mc < 0.5:
         whose = "" if f.mc_rate is not None else _types_value(t, "mc_rate")
         r.warn(("fleet", i, "mc_rate"),
@@ -555,18 +703,22 @@ def _check_vehicles_fit(s: Scenario, r: _Report) -> None:
     max_floor = max(t.floor_m for t in s.aircraft)
     max_pay = max(_full_payload_t(s, t) for t in s.aircraft)
     for i, e in enumerate(s.equipment):
-        if e.id not in used_eq:
-            continue
-        if e.length_m > max_floor:
-            r.error(("equipment", i, "length_m"), f"{e.id} is {_num(e.length_m)} m long; no aircraft type has that "
-                    f"much floor (longest: {_num(max_floor)} m)")
-        if e.mass_t + e.crew * s.planning.troop_mass_t > max_pay:
-            r.error(("equipment", i, "mass_t"), f"{e.id} weighs {_num(e.mass_t)} t (with crew); no aircraft type "
-                    f"carries that much (largest payload: {_num(max_pay)} t)")
-        for dim in _DIMS:
-            why = _hold_too_small(e, s.aircraft, dim, "")
-            if why:
-                r.error(("equipment", i, f"{dim}_m"), f"{why}; check {dim}_m, or add an aircraft type whose hold takes it")
+        if e.id in used_eq:
+            _check_vehicle_fits(s, r, i, e, max_floor, max_pay)
+
+
+def _check_vehicle_fits(s: Scenario, r: _Report, i: int, e: Equipment, max_floor: float, max_pay: float) -> None:
+    """One vehicle against the longest floor, the largest payload and the widest and highest holds of all types."""
+    if e.length_m > max_floor:
+        r.error(("equipment", i, "length_m"), f"{e.id} is {_num(e.length_m)} m long; no aircraft type has that "
+                f"much floor (longest: {_num(max_floor)} m)")
+    if e.mass_t + e.crew * s.planning.troop_mass_t > max_pay:
+        r.error(("equipment", i, "mass_t"), f"{e.id} weighs {_num(e.mass_t)} t (with crew); no aircraft type "
+                f"carries that much (largest payload: {_num(max_pay)} t)")
+    for dim in _DIMS:
+        why = _hold_too_small(e, s.aircraft, dim, "")
+        if why:
+            r.error(("equipment", i, f"{dim}_m"), f"{why}; check {dim}_m, or add an aircraft type whose hold takes it")
 
 
 def _check_line_vehicle(s: Scenario, r: _Report, loc: tuple, e: Equipment, types: list[AircraftType]) -> None:
@@ -657,23 +809,30 @@ def _duty_legs(s: Scenario, types: dict[str, AircraftType], geo_cache: dict) -> 
         crews: dict[tuple[str, str, str], Fleet] = {}  # (type, field, base) -> first fleet
         for f in _line_fleets(s, lines[0]):
             crews.setdefault((f.type, _duty_field(types[f.type], f), f.base), f)
-        origins: dict[str, str] = {}
-        dests: dict[str, str] = {}
-        for m in lines:
-            origins.setdefault(m.origin, m.id)
-            dests.setdefault(m.destination, m.id)
-            for (tid, field, _), f in crews.items():
-                legs.setdefault((tid, field, m.origin, m.destination), ("loaded", m.id, f))
-        for (tid, field, base), f in crews.items():
-            if base not in geo_cache["index"]:
-                continue
-            for a, line in origins.items():
-                if a != base:
-                    legs.setdefault((tid, field, base, a), ("out", line, f))
-            for b, line in dests.items():
-                if b != base:
-                    legs.setdefault((tid, field, b, base), ("home", line, f))
+        _add_group_legs(geo_cache, lines, crews, legs)
     return legs
+
+
+def _add_group_legs(geo_cache: dict, lines: list[Movement], crews: dict[tuple[str, str, str], Fleet],
+                    legs: dict[tuple, tuple[str, str, Fleet]]) -> None:
+    """Add the legs of lines that allow the same fleets: each line loaded, then each crew's base (type, duty
+    field, base) flying empty out to every origin and home from every destination (the first line found)."""
+    origins: dict[str, str] = {}
+    dests: dict[str, str] = {}
+    for m in lines:
+        origins.setdefault(m.origin, m.id)
+        dests.setdefault(m.destination, m.id)
+        for (tid, field, _), f in crews.items():
+            legs.setdefault((tid, field, m.origin, m.destination), ("loaded", m.id, f))
+    for (tid, field, base), f in crews.items():
+        if base not in geo_cache["index"]:
+            continue
+        for a, line in origins.items():
+            if a != base:
+                legs.setdefault((tid, field, base, a), ("out", line, f))
+        for b, line in dests.items():
+            if b != base:
+                legs.setdefault((tid, field, b, base), ("home", line, f))
 
 
 def _check_crew_duty(s: Scenario, r: _Report, geo_cache: dict) -> None:
@@ -681,29 +840,35 @@ def _check_crew_duty(s: Scenario, r: _Report, geo_cache: dict) -> None:
     if not s.planning.rules.crews or not geo_cache:
         return
     types = {t.id: t for t in s.aircraft}
-    worst: dict[tuple[str, str], tuple] = {}  # (type, duty field) -> (hop, km, from, to, what, fleet)
+    index = {t.id: i for i, t in enumerate(s.aircraft)}
+    for (tid, field), (hop, km, x, y, what, f) in _worst_hops(s, types, geo_cache).items():
+        t = types[tid]
+        if float(_filled(t.crew_report_h)) + hop > float(getattr(t, field)) + TOL_H:
+            r.error(("aircraft", index[tid], field), _duty_message(s, t, field, f, (hop, km, x, y, what)))
+
+
+def _worst_hops(s: Scenario, types: dict[str, AircraftType], geo_cache: dict) -> dict[tuple[str, str], tuple]:
+    """(type, duty field) -> (hours, km, from, to, what, fleet) of the longest hop its crews must fly."""
+    worst: dict[tuple[str, str], tuple] = {}
     for (tid, field, a, b), (kind, line, f) in _duty_legs(s, types, geo_cache).items():
         hop = _longest_hop(s, geo_cache, types[tid], a, b)
         if hop is not None and ((tid, field) not in worst or hop[0] > worst[(tid, field)][0]):
             worst[(tid, field)] = (*hop, _what(kind, line), f)
-    index = {t.id: i for i, t in enumerate(s.aircraft)}
-    for (tid, field), (hop, km, x, y, what, f) in worst.items():
-        t = types[tid]
-        if float(t.crew_report_h) + hop > float(getattr(t, field)) + TOL_H:
-            r.error(("aircraft", index[tid], field), _duty_message(s, t, field, f, (hop, km, x, y, what)))
+    return worst
 
 
 def _duty_message(s: Scenario, t: AircraftType, field: str, f: Fleet, worst: tuple) -> str:
+    """Why a type's crews cannot fly its longest hop within their duty period, and what to change."""
     hop, km, x, y, what = worst
-    p, report, duty = s.planning, float(t.crew_report_h), float(getattr(t, field))
+    p, report, duty = s.planning, float(_filled(t.crew_report_h)), float(getattr(t, field))
     need = report + hop
     fleet = "" if f.crew_augmented is None else f"; fleet {f.id!r} sets crew_augmented: {str(f.crew_augmented).lower()}"
     msg = (f"{t.id} crews may be on duty {_num(duty)} h ({field}{_default_note(t, field)}{fleet}), too short for "
            f"the hop {x}->{y} they must fly {what}: report {_num(report)} h + {_h(hop)} h off-blocks to on-blocks "
            f"({km:.0f} km at {_num(t.cruise_kmh)} km/h + {_num(p.flight_allowance_h)} h allowance + 2 x "
            f"{_num(p.taxi_h)} h taxi) = {_h(need)} h; raise {field} to at least {_up(need)} h")
-    if field == "crew_duty_h" and float(t.crew_augmented_duty_h) + TOL_H >= need:
-        msg += f", fly augmented crews (crew_augmented: true, {_num(t.crew_augmented_duty_h)} h)"
+    if field == "crew_duty_h" and float(_filled(t.crew_augmented_duty_h)) + TOL_H >= need:
+        msg += f", fly augmented crews (crew_augmented: true, {_num(_filled(t.crew_augmented_duty_h))} h)"
     return msg + ", or turn planning.rules.crews off"
 
 
@@ -726,22 +891,31 @@ def _check_parking(s: Scenario, r: _Report, geo_cache: dict) -> None:
         return
     mog = {a.id: a.mog for a in s.airfields}
     smallest = min(mog.values())
-    big = {t.id: t for t in s.aircraft if t.spots > smallest + EPS}  # types that some airfield is too small for
+    # the types that some airfield is too small for
+    big = {t.id: t for t in s.aircraft if _filled(t.spots) > smallest + EPS}
     if not big:
         return
-    found: dict[tuple[str, str], str] = {}  # (type, airfield) -> what it does there (the first line found)
+    index = {t.id: i for i, t in enumerate(s.aircraft)}
+    for (tid, af), what in _too_few_spots(s, geo_cache, big, mog).items():
+        t = s.aircraft_type(tid)
+        spots = _filled(t.spots)
+        r.error(("aircraft", index[tid], "spots"),
+                f"{tid} takes {_num(spots)} parking spots (spots{_default_note(t, 'spots')}) but airfield {af!r} "
+                f"has mog {mog[af]}, and {tid} {what}; raise {af}'s mog to at least {math.ceil(spots - EPS)}, "
+                f"lower spots, keep {tid} fleets off that line, or turn planning.rules.parking off")
+
+
+def _too_few_spots(s: Scenario, geo_cache: dict, big: dict[str, AircraftType],
+                   mog: dict[str, int]) -> dict[tuple[str, str], str]:
+    """(type, airfield) -> what the type does there (the first line found), where it must work and the
+    airfield has fewer parking spots than one aircraft of the type takes."""
+    found: dict[tuple[str, str], str] = {}
     for m in _air_lines(s):
         for f in _line_fleets(s, m):
             t = big.get(f.type)
             if t is None:
                 continue
             for af, what in _work_places(s, geo_cache, t, m, f):
-                if t.spots > mog[af] + EPS:
+                if _filled(t.spots) > mog[af] + EPS:
                     found.setdefault((t.id, af), what)
-    index = {t.id: i for i, t in enumerate(s.aircraft)}
-    for (tid, af), what in found.items():
-        t = s.aircraft_type(tid)
-        r.error(("aircraft", index[tid], "spots"),
-                f"{tid} takes {_num(t.spots)} parking spots (spots{_default_note(t, 'spots')}) but airfield {af!r} "
-                f"has mog {mog[af]}, and {tid} {what}; raise {af}'s mog to at least {math.ceil(t.spots - EPS)}, "
-                f"lower spots, keep {tid} fleets off that line, or turn planning.rules.parking off")
+    return found

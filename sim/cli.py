@@ -13,10 +13,30 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from sim import __version__
 from sim.errors import OutputFolderError, ScenarioError
+from sim.vocabulary import phases_for
+
+if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
+    from collections.abc import Sequence
+    from http.server import ThreadingHTTPServer
+
+    from tqdm import tqdm
+
+    from sim.compare import Digest
+    from sim.montecarlo import Replica, Summary
+    from sim.parallel import Outcome
+    from sim.sweep import Point
+
+    Subparsers: TypeAlias = "argparse._SubParsersAction[_Parser]"
+
+    from sim.results import Results, Totals
+    from sim.scenario import Scenario
+    from sim.sweep import Trial
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
@@ -43,7 +63,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse would exit 2 itself; keep one path for messages
+    def error(self, message: str) -> NoReturn:  # argparse would exit 2 itself; keep one path for messages
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
@@ -64,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         add(sub)
     return p
 
-def _add_run(sub) -> None:
+def _add_run(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="simulate one scenario and write its output folder",
                          description="Simulate one scenario: print the movement table and write sorties.csv, "
                          "movements.csv, summary.json, scenario.resolved.yaml and charts to DIR.")
@@ -74,14 +94,14 @@ def _add_run(sub) -> None:
     _svg_option(run)
     run.add_argument("--timings", action="store_true", help="print how long each stage took")
 
-def _add_validate(sub) -> None:
+def _add_validate(sub: Subparsers) -> None:
     val = sub.add_parser("validate", help="check scenario files without running them",
                          description="Check scenario files: prints 'ok' and a summary per valid file, or every "
                          "problem as file:line:column: path: message. Exit 0 when all are valid, 2 otherwise.")
     val.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     val.add_argument("--resolved", action="store_true", help="print the merged scenario with every default filled in")
 
-def _add_compare(sub) -> None:
+def _add_compare(sub: Subparsers) -> None:
     cmp = sub.add_parser("compare", help="run several scenarios and compare them with the first",
                          description="Run each scenario (or read a finished run folder instead of a YAML file) and "
                          "print a side-by-side table: the first input is the baseline, the others show their "
@@ -98,7 +118,7 @@ def _add_compare(sub) -> None:
                      help="also run N replications of every scenario with the same seeds and report the paired "
                      "difference in completion to the baseline")
 
-def _add_montecarlo(sub) -> None:
+def _add_montecarlo(sub: Subparsers) -> None:
     mc = sub.add_parser("montecarlo", help="run many replications under the scenario's uncertainty",
                         description="Run N replications of a scenario with its `uncertainty` section (delays, "
                         "breakdowns, weather, road speeds). Replication i uses a seed derived from (SEED, i), so "
@@ -114,7 +134,7 @@ def _add_montecarlo(sub) -> None:
     mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
     _svg_option(mc)
 
-def _add_sweep(sub) -> None:
+def _add_sweep(sub: Subparsers) -> None:
     sw = sub.add_parser("sweep", help="run a grid of variants of one scenario",
                         description="Vary fields of the resolved scenario over a grid and run every point. PATH "
                         "addresses a field by ids: fleet[il-76md@ivanovo].count, airfields[almaty].mog, "
@@ -126,7 +146,7 @@ def _add_sweep(sub) -> None:
     sw.add_argument("--replications", type=_pos_int, metavar="N", help="run N replications per point (P50/P90, P(all met))")
     _batch_options(sw, "outputs/<stem>-sweep/")
 
-def _add_size_fleet(sub) -> None:
+def _add_size_fleet(sub: Subparsers) -> None:
     sf = sub.add_parser("size-fleet", help="find the smallest fleet of a type that meets every deadline",
                         description="Find the smallest number of tails of TYPE (spread over its fleets in proportion "
                         "to their counts) for which every deadline of the phase is met, deterministically or with "
@@ -144,7 +164,7 @@ def _add_size_fleet(sub) -> None:
     sf.add_argument("--max", type=_pos_int, metavar="N", help="largest fleet to try (default: 4x the scenario's, at least 16)")
     _batch_options(sf, "outputs/<stem>-size-<type>/")
 
-def _add_view(sub) -> None:
+def _add_view(sub: Subparsers) -> None:
     view = sub.add_parser("view", help="open a run's or comparison's report.html",
                           description="Open DIR/report.html in the default browser (the newest folder in outputs/ "
                           "when DIR is omitted). Where no browser can open (e.g. over SSH), print the path; "
@@ -153,7 +173,7 @@ def _add_view(sub) -> None:
     view.add_argument("--serve", nargs="?", const=8000, type=int, metavar="PORT",
                       help="serve the folder at http://127.0.0.1:PORT/ (default port 8000; 0 picks a free one)")
 
-def _add_schema(sub) -> None:
+def _add_schema(sub: Subparsers) -> None:
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format",
                          description="Print the JSON Schema of the scenario format (for editors).")
     sch.add_argument("--variant", action="store_true",
@@ -179,11 +199,11 @@ def check_output_folder(out: Path) -> None:
 
 
 class Timer:
-    def __init__(self):
+    def __init__(self) -> None:
         self.stages: dict[str, float] = {}
 
     @contextlib.contextmanager
-    def __call__(self, name: str):
+    def __call__(self, name: str) -> Iterator[None]:
         t0 = time.perf_counter()
         try:
             yield
@@ -230,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
 # ------------------------------------------------------------------ run
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from sim.chartpool import ChartPool
 
     timer = Timer()
@@ -263,20 +283,18 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-def _surface_counts(tot: dict) -> str:
+def _surface_counts(tot: Totals) -> str:
     """'serials 2, trains 1, ' for the run summary ('' when nothing moved by road or rail)."""
-    parts = [f"{word} {tot[word]}" for word in ("serials", "trains") if tot[word]]
+    parts = [f"{word} {n}" for word, n in (("serials", tot.serials), ("trains", tot.trains)) if n]
     return ", ".join(parts) + ", " if parts else ""
 
 
-def format_run(res) -> str:
-    from sim.tables import hours, render, short_time
+def format_run(res: Results) -> str:
+    from sim.tables import hours, render
 
     run = res.run
     s = run.scenario
-
-    def t(h):
-        return short_time(s.to_datetime(h)) if h is not None and not math.isnan(h) else "-"
+    t = s.short
 
     rows = []
     for r in res.lines:
@@ -293,17 +311,17 @@ def format_run(res) -> str:
     tot = res.totals
     offset = s.start.strftime("%z")
     lines = [f"{s.name}  (seed {run.seed}; times local at UTC{offset[:3]}:{offset[3:]})", "", table, ""]
-    lines.append(f"sorties {tot['sorties']} ({tot['loaded_sorties']} loaded, {tot['reposition_sorties']} empty), "
-                 f"{_surface_counts(tot)}flying {tot['flying_h']:.0f} h")
-    lines.append(f"take-offs {t(tot['first_takeoff_h'])} to {t(tot['last_takeoff_h'])}, "
-                 f"last landing {t(tot['last_landing_h'])}")
+    lines.append(f"sorties {tot.sorties} ({tot.loaded_sorties} loaded, {tot.reposition_sorties} empty), "
+                 f"{_surface_counts(tot)}flying {tot.flying_h:.0f} h")
+    lines.append(f"take-offs {t(tot.first_takeoff_h)} to {t(tot.last_takeoff_h)}, "
+                 f"last landing {t(tot.last_landing_h)}")
     for phase, ph in res.phases.items():
-        closed = f"closed {t(ph['closed_h'])}" if not math.isnan(ph["closed_h"]) else "not closed"
-        late = f"{ph['lines_late']} late" + (f" (worst {ph['worst_lateness_h']:.1f} h)" if ph["lines_late"] else "")
-        if ph["lines_open"]:
-            late += f", {ph['lines_open']} not closed"
-        lines.append(f"{phase:8s} {closed} (deadline {t(ph['deadline_h'])}); {ph['lines']} lines, {late}; "
-                     f"{ph['sorties']} sorties")
+        closed = f"closed {t(ph.closed_h)}" if not math.isnan(ph.closed_h) else "not closed"
+        late = f"{ph.lines_late} late" + (f" (worst {ph.worst_lateness_h:.1f} h)" if ph.lines_late else "")
+        if ph.lines_open:
+            late += f", {ph.lines_open} not closed"
+        lines.append(f"{phase:8s} {closed} (deadline {t(ph.deadline_h)}); {ph.lines} lines, {late}; "
+                     f"{ph.sorties} sorties")
     if run.horizon_reached:
         lines.append(f"horizon reached at {t(run.end_h)}: some lines never closed; see movements.csv (troops_left)")
     return "\n".join(lines)
@@ -312,8 +330,8 @@ def format_run(res) -> str:
 # ------------------------------------------------------------------ compare
 
 
-def cmd_compare(args) -> int:
-    from sim import compare as C
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim import compare
 
     if len(args.inputs) < 2:
         raise UsageError("sim compare: give at least two scenarios or run folders (the first is the baseline)")
@@ -324,7 +342,7 @@ def cmd_compare(args) -> int:
     labels = [d.label for d in digests]
     base = digests[0]
     for d in digests[1:]:
-        d.changes = C.scenario_diff(base.resolved, d.resolved)
+        d.changes = compare.scenario_diff(base.resolved, d.resolved)
     paired = None
     if args.replications:
         if any(kind == "folder" for kind, _ in loaded):
@@ -332,26 +350,26 @@ def cmd_compare(args) -> int:
         paired = paired_replications([item[0] for _, item in loaded], labels, args, args.phase)
     _print_comparison(digests, args.phase, paired)
     out = Path(args.out) if args.out else Path("outputs") / ("compare-" + "-".join(
-        C.short_labels([d.label for d in digests])))[:120]
+        compare.short_labels([d.label for d in digests])))[:120]
     write_comparison(digests, args.phase, out, args.svg, paired)
     print(f"\nwrote {out}/ (report.html, comparison.csv, comparison.json, compare_*.png)")
     print(f"open the report: sim view {out}")
     return EXIT_OK
 
 
-def _load_compare_inputs(args) -> list:
+def _load_compare_inputs(args: argparse.Namespace) -> list[tuple[str, Any]]:
     """("folder", digest) or ("scenario", job) per input; every problem of every file raised together."""
-    from sim import compare as C
+    from sim import compare
     from sim.errors import Problem
     from sim.loading import load
 
     problems: list[Problem] = []
-    loaded: list = []
+    loaded: list[tuple[str, Any]] = []
     for src in args.inputs:
         p = Path(src)
         try:
             if p.is_dir():
-                loaded.append(("folder", C.digest_from_folder(p)))
+                loaded.append(("folder", compare.digest_from_folder(p)))
             else:
                 scenario, warnings = load(p)
                 loaded.append(("scenario", (scenario, p.stem, str(p), [str(w) for w in warnings], args.seed)))
@@ -362,13 +380,13 @@ def _load_compare_inputs(args) -> list:
     return loaded
 
 
-def _compare_digests(loaded: list, args) -> list:
+def _compare_digests(loaded: list[tuple[str, Any]], args: argparse.Namespace) -> list[Digest]:
     """Run the scenarios (in parallel when there are cores to spare); labels made unique."""
-    from sim import compare as C
+    from sim import compare
     from sim.parallel import run_many
 
     jobs = [item for kind, item in loaded if kind == "scenario"]
-    outcomes = iter(run_many(C.run_scenario_digest, jobs, workers=args.workers))
+    outcomes = iter(run_many(compare.run_scenario_digest, jobs, workers=args.workers))
     digests = []
     for kind, item in loaded:
         if kind == "folder":
@@ -387,17 +405,17 @@ def _compare_digests(loaded: list, args) -> list:
 
 def _print_comparison(digests: list, phase: str, paired: dict | None) -> None:
     """The side-by-side table, what each variant changes, and the paired replications."""
-    from sim import compare as C
+    from sim import compare
     from sim.tables import render
 
     base = digests[0]
-    headers, rows = C.table(digests, phase)
+    headers, rows = compare.table(digests, phase)
     print(f"baseline: {base.label} ({base.summary['scenario']['name']}); other columns: difference to it\n")
     print(render(headers, rows, "l" * len(headers), header_width=20))
     if phase != "all":
         print(f"(rows are for the {phase} phase; peak/MOG is over the whole run)")
     print()
-    for d, short in zip(digests[1:], C.short_labels([d.label for d in digests])[1:]):
+    for d, short in zip(digests[1:], compare.short_labels([d.label for d in digests])[1:]):
         print(f"{short}: what differs from {base.label}")
         for line in d.changes[:25] or ["(nothing in the resolved scenario)"]:
             print(f"  {line}")
@@ -406,12 +424,13 @@ def _print_comparison(digests: list, phase: str, paired: dict | None) -> None:
     if paired:
         print(f"\npaired over {paired['replications']} replications with common random numbers (seed {paired['base_seed']}):")
         print(render(["scenario", "phase", "median difference", "90% interval", "P(closes before baseline)"],
-                     [[r["label"], r["phase"], C.format_duration_h(r["median_h"]),
-                       f"{C.format_duration_h(r['p5_h'])} to {C.format_duration_h(r['p95_h'])}",
+                     [[r["label"], r["phase"], compare.format_duration_h(r["median_h"]),
+                       f"{compare.format_duration_h(r['p5_h'])} to {compare.format_duration_h(r['p95_h'])}",
                        f"{r['p_earlier']:.1%}"] for r in paired["rows"]]))
 
 
-def paired_replications(scenarios, labels, args, phase: str) -> dict:
+def paired_replications(scenarios: list[Scenario], labels: list[str], args: argparse.Namespace,
+                        phase: str) -> dict[str, Any]:
     """Every scenario run with the same replication seeds; differences to the baseline, pair by pair."""
     import numpy as np
 
@@ -422,7 +441,7 @@ def paired_replications(scenarios, labels, args, phase: str) -> dict:
         if interrupted:
             raise KeyboardInterrupt
         results.append({r.index: r for r in replicas if r.error is None})
-    phases = ("deploy", "withdraw") if phase == "all" else (phase,)
+    phases = phases_for(phase)
     rows = []
     for label, res in zip(labels[1:], results[1:]):
         for ph in phases:
@@ -441,26 +460,26 @@ def paired_replications(scenarios, labels, args, phase: str) -> dict:
     return {"replications": args.replications, "base_seed": base_seed, "baseline": labels[0], "rows": rows}
 
 
-def write_comparison(digests, phase: str, out: Path, svg: bool = False, paired: dict | None = None) -> Path:
+def write_comparison(digests: list[Digest], phase: str, out: Path, svg: bool = False, paired: dict | None = None) -> Path:
     import json
 
-    from sim import compare as C
+    from sim import compare
     from sim.report import atomic_dir
 
-    labels = C.short_labels([d.label for d in digests])
+    labels = compare.short_labels([d.label for d in digests])
     with atomic_dir(out) as tmp:
-        (tmp / "comparison.csv").write_text(C.comparison_csv(digests, phase), encoding="utf-8")
-        data = C.comparison_dict(digests, phase)
+        (tmp / "comparison.csv").write_text(compare.comparison_csv(digests, phase), encoding="utf-8")
+        data = compare.comparison_dict(digests, phase)
         if paired:
             data["paired_replications"] = paired
         (tmp / "comparison.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         from sim import charts
 
-        phases = C.PHASES if phase == "all" else (phase,)
+        phases = phases_for(phase)
         charts.draw_compare_charts(digests, labels, phases, tmp, svg=svg)
         from sim.htmlreport import compare_report
 
-        headers, rows = C.table(digests, phase)
+        headers, rows = compare.table(digests, phase)
         (tmp / "report.html").write_text(compare_report(digests, phase, headers, rows, tmp), encoding="utf-8")
     return out
 
@@ -468,7 +487,7 @@ def write_comparison(digests, phase: str, out: Path, svg: bool = False, paired: 
 # ------------------------------------------------------------------ Monte Carlo
 
 
-def _progress(total: int, desc: str):
+def _progress(total: int, desc: str) -> tqdm | None:
     """A tqdm bar on a terminal; nothing when output is not a terminal."""
     if not sys.stderr.isatty():
         return None
@@ -477,25 +496,27 @@ def _progress(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="rep", file=sys.stderr)
 
 
-def run_replications(scenario, n: int, base_seed: int, workers: int | None, dask: str | None, desc: str):
+def run_replications(scenario: Scenario, n: int, base_seed: int, workers: int | None, dask: str | None,
+                     desc: str) -> tuple[list[Replica], bool]:
     """Run n replications; returns (replicas, interrupted)."""
-    from sim import montecarlo as M
+    from sim import montecarlo
     from sim.parallel import DaskUnavailable, Interrupted, default_workers, run_many
 
     if n < 1:
         raise UsageError("the number of replications must be at least 1")
     # tasks of a few replications each: with Dask the cluster's size is not known here, so cut finer
     n_workers = workers or (32 if dask is not None else default_workers(n))
-    tasks = M.chunks(base_seed, n, n_workers)
+    tasks = montecarlo.chunks(base_seed, n, n_workers)
     bar = _progress(n, desc)
 
-    def done(outcome):
+    def done(outcome: Outcome) -> None:
         if bar is not None and outcome.ok:
             bar.update(len(outcome.value))
 
     interrupted = False
+    outcomes: Sequence[Outcome | None]  # with an interrupt, None for what did not finish
     try:
-        outcomes = run_many(M.replicate, [(scenario, chunk) for chunk in tasks], workers=workers,
+        outcomes = run_many(montecarlo.replicate, [(scenario, chunk) for chunk in tasks], workers=workers,
                             on_done=done, dask_address=dask)
     except Interrupted as exc:
         outcomes, interrupted = exc.outcomes, True
@@ -504,21 +525,21 @@ def run_replications(scenario, n: int, base_seed: int, workers: int | None, dask
     finally:
         if bar is not None:
             bar.close()
-    replicas = []
+    replicas: list[Replica] = []
     for chunk, out in zip(tasks, outcomes):
         if out is None:
             continue
-        if out.ok:
+        if out.error is None:  # out.ok
             replicas += out.value
         else:  # the whole task failed (e.g. a worker died): record each of its replications
-            replicas += [M.Replica.failed(i, seed, out.error) for i, seed in chunk]
+            replicas += [montecarlo.Replica.failed(i, seed, out.error) for i, seed in chunk]
     return replicas, interrupted
 
 
-def cmd_montecarlo(args) -> int:
-    from sim import montecarlo as M
-    from sim.report import write_montecarlo
+def cmd_montecarlo(args: argparse.Namespace) -> int:
+    from sim import montecarlo
     from sim.loading import load
+    from sim.report import write_montecarlo
 
     path = Path(args.scenario)
     scenario, warnings = load(path)
@@ -533,7 +554,7 @@ def cmd_montecarlo(args) -> int:
     replicas, interrupted = run_replications(scenario, args.replications, base, args.workers, args.dask,
                                              f"{path.stem}")
     wall = time.perf_counter() - t0
-    summary = M.summarise(scenario, replicas)
+    summary = montecarlo.summarise(scenario, replicas)
     executor = f"dask {args.dask}" if args.dask else f"{args.workers or 'all'} local worker(s)"
     print(format_montecarlo(scenario, summary, len(replicas), args.replications, wall))
     write_montecarlo(scenario, replicas, summary, out, base, args.replications, interrupted, executor, svg=args.svg)
@@ -547,11 +568,11 @@ def cmd_montecarlo(args) -> int:
     return EXIT_OK
 
 
-def format_montecarlo(scenario, summary, done: int, requested: int, wall: float) -> str:
+def format_montecarlo(scenario: Scenario, summary: Summary, done: int, requested: int, wall: float) -> str:
     from sim.tables import render
 
-    def t(h):
-        return "not closed" if h is None or math.isinf(h) or math.isnan(h) else scenario.to_datetime(h).strftime("%d %b %H:%M")
+    def t(h: float | None) -> str:
+        return scenario.short(h, missing="not closed")
 
     rows = []
     for m in scenario.movements:
@@ -577,16 +598,14 @@ def format_montecarlo(scenario, summary, done: int, requested: int, wall: float)
 # ------------------------------------------------------------------ sweep and size-fleet
 
 
-def _t(scenario, h) -> str:
-    if h is None or (isinstance(h, float) and (math.isnan(h) or math.isinf(h))):
-        return "not closed"
-    return scenario.to_datetime(h).strftime("%d %b %H:%M")
+def _t(scenario: Scenario, h: float | None) -> str:
+    return scenario.short(h, missing="not closed")
 
 
-def cmd_sweep(args) -> int:
-    from sim import sweep as SW
-    from sim.parallel import run_many
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim import sweep
     from sim.loading import load
+    from sim.parallel import run_many
 
     path = Path(args.scenario)
     scenario, _warnings = load(path)
@@ -598,19 +617,19 @@ def cmd_sweep(args) -> int:
     built = []
     for pt in points:  # validate every point before running any
         try:
-            built.append(SW.build_point(pt, path.name))
+            built.append(sweep.build_point(pt, path.name))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
     base = scenario.seed if args.seed is None else args.seed
-    outcomes = run_many(SW.evaluate, [(s, args.replications or 0, base) for s in built], workers=args.workers)
+    outcomes = run_many(sweep.evaluate, [(s, args.replications or 0, base) for s in built], workers=args.workers)
     rows = []
     for pt, out in zip(points, outcomes):
         if not out.ok:
             raise RuntimeError(f"sweep point {pt.values} failed: {out.error}")
         rows.append((pt, out.value))
-    phases = [p for p in ("deploy", "withdraw") if any(m.phase == p for m in scenario.movements)]
+    phases = scenario.phases()
     if args.replications:
         cols = [f"{p}_{k}" for p in phases for k in ("p50_h", "p90_h", "p_met")] + ["p_all_met", "sorties"]
     else:
@@ -628,7 +647,7 @@ def cmd_sweep(args) -> int:
 
 def _sweep_grid(specs: list[str], resolved: dict) -> tuple[list, list]:
     """The varied fields with their values, and every point of the grid (usage errors refused)."""
-    from sim import sweep as SW
+    from sim import sweep
 
     if len(specs) > 3:
         raise UsageError("sim sweep: at most 3 --vary options (the grid grows fast)")
@@ -636,22 +655,23 @@ def _sweep_grid(specs: list[str], resolved: dict) -> tuple[list, list]:
     try:
         for spec in specs:
             if "=" not in spec:
-                raise SW.PathError(f"--vary {spec!r}: write PATH=VALUES, e.g. airfields[almaty].mog=2,4,6")
+                raise sweep.PathError(f"--vary {spec!r}: write PATH=VALUES, e.g. airfields[almaty].mog=2,4,6")
             p, vals = spec.split("=", 1)
-            SW.locate_field(resolved, p.strip())
-            varies.append((p.strip(), SW.parse_values(vals)))
-        points = SW.grid(resolved, varies)
-    except SW.PathError as exc:
+            sweep.locate_field(resolved, p.strip())
+            varies.append((p.strip(), sweep.parse_values(vals)))
+        points = sweep.grid(resolved, varies)
+    except sweep.PathError as exc:
         raise UsageError(f"sim sweep: {exc}") from None
     if len(points) > 5000:
         raise UsageError(f"sim sweep: the grid has {len(points)} points; at most 5000")
     return varies, points
 
 
-def _print_sweep(scenario, varies: list, rows: list, cols: list[str]) -> None:
+def _print_sweep(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: list[tuple[Point, dict[str, Any]]],
+                 cols: list[str]) -> None:
     from sim.tables import render
 
-    def show(key: str, v) -> str:
+    def show(key: str, v: Any) -> str:
         if key.endswith(("_closed_h", "_p50_h", "_p90_h")):
             return _t(scenario, v)
         if "p_met" in key or key == "p_all_met":
@@ -665,7 +685,8 @@ def _print_sweep(scenario, varies: list, rows: list, cols: list[str]) -> None:
                  header_width=18))
 
 
-def _sweep_csv(scenario, varies: list, rows: list, cols: list[str]) -> str:
+def _sweep_csv(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: list[tuple[Point, dict[str, Any]]],
+               cols: list[str]) -> str:
     import csv
     import io
 
@@ -674,58 +695,93 @@ def _sweep_csv(scenario, varies: list, rows: list, cols: list[str]) -> str:
     w.writerow([p for p, _ in varies] + [c.replace("_closed_h", "_closed").replace("_p50_h", "_p50")
                                           .replace("_p90_h", "_p90") for c in cols])
     for pt, m in rows:
-        w.writerow([pt.values[p] for p, _ in varies] + [
-            ("" if m.get(c) is None or (isinstance(m.get(c), float) and math.isinf(m.get(c)))
-             else scenario.to_datetime(m[c]).isoformat(timespec="minutes")) if c.endswith(("_closed_h", "_p50_h", "_p90_h"))
-            else (f"{m[c]:.4f}" if isinstance(m.get(c), float) else m.get(c)) for c in cols])
+        w.writerow([pt.values[p] for p, _ in varies] + [_sweep_cell(scenario, c, m.get(c)) for c in cols])
     return buf.getvalue()
 
 
-def cmd_size_fleet(args) -> int:
-    from sim import sweep as SW
-    from sim.loadplan import leg_fleets
+def _sweep_cell(scenario: Scenario, key: str, value: Any) -> Any:
+    """A sweep metric as sweep.csv writes it: times as ISO 8601 ('' for never), floats to 4 places."""
+    if key.endswith(("_closed_h", "_p50_h", "_p90_h")):
+        return scenario.iso(value)
+    return f"{value:.4f}" if isinstance(value, float) else value
+
+
+def cmd_size_fleet(args: argparse.Namespace) -> int:
+    """`sim size-fleet`: the smallest fleet of a type that meets a phase's deadlines, searched by bisection."""
     from sim.loading import load
 
-    if (args.confidence is None) != (args.replications is None):
-        raise UsageError("sim size-fleet: --confidence and --replications go together")
-    if args.confidence is not None and not 0 < args.confidence < 1:
-        raise UsageError("sim size-fleet: --confidence must be between 0 and 1, e.g. 0.9")
+    _check_sizing_options(args)
     path = Path(args.scenario)
     scenario, _w = load(path)
     resolved = scenario.resolved()
     out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}"
     check_output_folder(out_dir)
     if not args.fleet:  # by default, the fleets of TYPE that may fly a line of the phase
-        allowed = [leg_fleets(m, leg) for m in scenario.movements if args.phase in (m.phase, "all")
-                   for leg in m.journey() if leg.mode == "air"]
-        args.fleet = [f.id for f in scenario.fleet if f.type == args.type
-                      and any(a is None or f.id in a for a in allowed)] or None
-    try:
-        current = sum(f["count"] for f in SW.fleets_of_type(resolved, args.type, args.fleet))
-        SW.scale_fleet(resolved, args.type, max(current, 1), args.fleet)
-    except SW.PathError as exc:
-        raise UsageError(f"sim size-fleet: {exc}") from None
+        args.fleet = _phase_fleets(scenario, args.type, args.phase)
+    current = _current_tails(resolved, args)
     trial = _SizeTrials(scenario, resolved, args, path.name)
     answer, top, non_monotone = _size_search(trial, args.max or max(16, 4 * current))
-    print(f"{scenario.name}: smallest {args.type} fleet for the {args.phase} deadlines, scaling "
-          f"{', '.join(args.fleet or ['every ' + args.type + ' fleet'])}"
-          + (f" with P >= {args.confidence:.0%} over {args.replications} replications" if args.replications else ""))
-    print(format_trials(scenario, trial.trials, args))
-    if answer is None:
-        print(f"\nno fleet up to {top.total} {args.type} meets every {args.phase} deadline; "
-              f"what binds at {top.total}: {top.bound_by or top.error or 'see the trace'}")
-    else:
-        split = ", ".join(f"{k} {v}" for k, v in trial.trials[answer].split.items())
-        print(f"\nanswer: {answer} {args.type} ({split}); the scenario has {current}")
-        if non_monotone:
-            print("note: completion is not monotone in the fleet size here; smaller sizes than the bisection "
-                  "found also passed, and the smallest is reported")
+    _print_sizing(scenario, trial.trials, args, current, answer, top, non_monotone)
     _write_sizing(scenario, trial.trials, args, answer, out_dir)
     print(f"wrote {out_dir}/ (size_fleet.csv, size_fleet.png)")
     return EXIT_OK
 
 
-def _size_search(trial, hi: int) -> tuple[int | None, object, bool]:
+def _check_sizing_options(args: argparse.Namespace) -> None:
+    """--confidence and --replications go together, and a confidence is a probability."""
+    if (args.confidence is None) != (args.replications is None):
+        raise UsageError("sim size-fleet: --confidence and --replications go together")
+    if args.confidence is not None and not 0 < args.confidence < 1:
+        raise UsageError("sim size-fleet: --confidence must be between 0 and 1, e.g. 0.9")
+
+
+def _phase_fleets(scenario: Scenario, type_id: str, phase: str) -> list[str] | None:
+    """Ids of the fleets of a type that may fly an air leg of a line of the phase (or of any line, for
+    'all'); None when there is none."""
+    allowed = _air_leg_fleets(scenario, phase)
+    return [f.id for f in scenario.fleet if f.type == type_id
+            and any(a is None or f.id in a for a in allowed)] or None
+
+
+def _air_leg_fleets(scenario: Scenario, phase: str) -> list[list[str] | None]:
+    """The fleets allowed on each air leg of the lines of a phase ('all': of every line); None: any fleet."""
+    from sim.loadplan import leg_fleets
+
+    return [leg_fleets(m, leg) for m in scenario.movements if phase in (m.phase, "all")
+            for leg in m.journey() if leg.mode == "air"]
+
+
+def _current_tails(resolved: dict, args: argparse.Namespace) -> int:
+    """How many tails the fleets to scale have in the scenario; an unknown type or fleet is a usage error."""
+    from sim import sweep
+
+    try:
+        current = sum(f["count"] for f in sweep.fleets_of_type(resolved, args.type, args.fleet))
+        sweep.scale_fleet(resolved, args.type, max(current, 1), args.fleet)
+    except sweep.PathError as exc:
+        raise UsageError(f"sim size-fleet: {exc}") from None
+    return current
+
+
+def _print_sizing(scenario: Scenario, trials: dict[int, Trial], args: argparse.Namespace, current: int,
+                  answer: int | None, top: Trial, non_monotone: bool) -> None:
+    """The trials as a table, then the answer (or what binds at the largest size tried)."""
+    print(f"{scenario.name}: smallest {args.type} fleet for the {args.phase} deadlines, scaling "
+          f"{', '.join(args.fleet or ['every ' + args.type + ' fleet'])}"
+          + (f" with P >= {args.confidence:.0%} over {args.replications} replications" if args.replications else ""))
+    print(format_trials(scenario, trials, args))
+    if answer is None:
+        print(f"\nno fleet up to {top.total} {args.type} meets every {args.phase} deadline; "
+              f"what binds at {top.total}: {top.bound_by or top.error or 'see the trace'}")
+        return
+    split = ", ".join(f"{k} {v}" for k, v in trials[answer].split.items())
+    print(f"\nanswer: {answer} {args.type} ({split}); the scenario has {current}")
+    if non_monotone:
+        print("note: completion is not monotone in the fleet size here; smaller sizes than the bisection "
+              "found also passed, and the smallest is reported")
+
+
+def _size_search(trial: _SizeTrials, hi: int) -> tuple[int | None, Trial, bool]:
     """Try the upper bound; bisect below it; then check the three sizes below the answer (completion
     need not be monotone in the fleet size). (answer or None, the top trial, whether smaller passed)."""
     top = trial(hi)
@@ -745,51 +801,54 @@ def _size_search(trial, hi: int) -> tuple[int | None, object, bool]:
 class _SizeTrials:
     """One fleet size evaluated (deterministically or over replications), each size once."""
 
-    def __init__(self, scenario, resolved: dict, args, file_name: str) -> None:
+    def __init__(self, scenario: Scenario, resolved: dict, args: argparse.Namespace, file_name: str) -> None:
         self.scenario, self.resolved, self.args, self.file_name = scenario, resolved, args, file_name
         self.base = scenario.seed if args.seed is None else args.seed
-        self.phases = ("deploy", "withdraw") if args.phase == "all" else (args.phase,)
-        self.trials: dict = {}
+        self.phases = phases_for(args.phase)
+        self.trials: dict[int, Trial] = {}
 
-    def __call__(self, n: int):
-        from sim import sweep as SW
+    def __call__(self, n: int) -> Trial:
+        """The trial of n tails (run once; later calls return it)."""
+        from sim import sweep
 
         if n not in self.trials:
             args = self.args
-            data, split = SW.scale_fleet(self.resolved, args.type, n, args.fleet)
+            data, split = sweep.scale_fleet(self.resolved, args.type, n, args.fleet)
             try:
-                s = SW.build_point(SW.Point({"count": str(n)}, data), self.file_name)
+                s = sweep.build_point(sweep.Point({"count": str(n)}, data), self.file_name)
             except ScenarioError as exc:
-                self.trials[n] = SW.Trial(n, split, False, math.nan, None, None, "", error=exc.problems[0].message)
+                self.trials[n] = sweep.Trial(n, split, False, math.nan, None, None, "", error=exc.problems[0].message)
                 return self.trials[n]
             self.trials[n] = self._replicated(s, n, split) if args.replications else self._single(s, n, split)
         return self.trials[n]
 
-    def _replicated(self, s, n: int, split):
-        from sim import montecarlo as M
-        from sim import sweep as SW
+    def _replicated(self, s: Scenario, n: int, split: dict[str, int]) -> Trial:
+        """n tails over the replications: P(met) of the phases, their P50 completion, the top driver."""
+        from sim import montecarlo, sweep
 
         args = self.args
         reps, _ = run_replications(s, args.replications, self.base, args.workers, None, f"{args.type} x{n}")
-        sm = M.summarise(s, reps)
+        sm = montecarlo.summarise(s, reps)
         p = min(sm.phases[ph]["p_met"] for ph in self.phases if ph in sm.phases)
         closed = max(sm.phases[ph]["p50_h"] for ph in self.phases if ph in sm.phases)
         metrics = {f"{ph}_p_met": sm.phases[ph]["p_met"] for ph in sm.phases}
         top_driver = sm.drivers["bound_by"][0] if sm.drivers["bound_by"] else None
         binding = f"{top_driver['wait']} ({top_driver['share']:.0%} of late lines)" if top_driver else ""
-        return SW.Trial(n, split, SW.phase_ok(metrics, args.phase, args.confidence), closed, p, None, binding)
+        return sweep.Trial(n, split, sweep.phase_ok(metrics, args.phase, args.confidence), closed, p, None, binding)
 
-    def _single(self, s, n: int, split):
-        from sim import sweep as SW
+    def _single(self, s: Scenario, n: int, split: dict[str, int]) -> Trial:
+        """n tails in one deterministic run: the phases' completion, late lines and what binds."""
+        from sim import sweep
 
-        m = SW.evaluate((s, 0, self.base))
+        m = sweep.evaluate((s, 0, self.base))
         closed = max(m.get(f"{ph}_closed_h", math.nan) for ph in self.phases)
         late = sum(m.get(f"{ph}_lines_late", 0) for ph in self.phases)
         binding = "; ".join(m[f"{ph}_bound_by"] for ph in self.phases if m.get(f"{ph}_bound_by"))
-        return SW.Trial(n, split, SW.phase_ok(m, self.args.phase, None), closed, None, late, binding)
+        return sweep.Trial(n, split, sweep.phase_ok(m, self.args.phase, None), closed, None, late, binding)
 
 
-def format_trials(scenario, trials, args) -> str:
+def format_trials(scenario: Scenario, trials: dict[int, Trial], args: argparse.Namespace) -> str:
+    """The trials of `sim size-fleet` as a table, smallest fleet first."""
     from sim.tables import render
 
     rows = []
@@ -803,7 +862,9 @@ def format_trials(scenario, trials, args) -> str:
                    "meets", "binding (when late)"], rows, "rlrll")
 
 
-def _write_sizing(scenario, trials, args, answer, out_dir: Path) -> None:
+def _write_sizing(scenario: Scenario, trials: dict[int, Trial], args: argparse.Namespace, answer: int | None,
+                  out_dir: Path) -> None:
+    """size_fleet.csv and the chart of the trials, written to out_dir at once."""
     import csv
     import io
 
@@ -840,20 +901,20 @@ def can_open_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def make_server(folder: Path, port: int):
+def make_server(folder: Path, port: int) -> ThreadingHTTPServer:
     """An HTTP server for one folder, bound to localhost only."""
     import functools
     import http.server
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):  # keep the terminal for the URL
+        def log_message(self, format: str, *args: Any) -> None:  # keep the terminal for the URL
             pass
 
     handler = functools.partial(Quiet, directory=str(folder))
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 
-def cmd_view(args) -> int:
+def cmd_view(args: argparse.Namespace) -> int:
     folder = Path(args.dir) if args.dir else newest_report_dir()
     if folder is None:
         raise UsageError("sim view: no report found in outputs/; run 'sim run SCENARIO' first, or give a folder")
@@ -888,7 +949,7 @@ def cmd_view(args) -> int:
 # ------------------------------------------------------------------ validate and schema
 
 
-def cmd_validate(args) -> int:
+def cmd_validate(args: argparse.Namespace) -> int:
     import yaml
 
     from sim.loading import load
@@ -918,7 +979,7 @@ def cmd_validate(args) -> int:
     return status
 
 
-def cmd_schema(args) -> int:
+def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
     from sim.scenario import json_schema

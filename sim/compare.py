@@ -16,22 +16,37 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
 from sim.errors import Problem, ScenarioError
 from sim.timeparse import format_duration_h  # used by the CLI through this module
+from sim.vocabulary import PHASES, phases_for
 
-PHASES = ("deploy", "withdraw")
+if TYPE_CHECKING:
+    from sim.results import Results
+    from sim.scenario import Scenario
+
 RUN_FOLDER_FILES = ("summary.json", "scenario.resolved.yaml", "in_theatre.csv", "sorties.csv")
+
+
+# One metric's value for one digest, read from summary.json; its type depends on the metric's kind: an ISO
+# time (str) for "time", hours (float) for "duration_h" and "hours", an int for "count", (peak, MOG) for
+# "ratio", None when it does not apply. Any: the formatting functions branch on the kind, not the type.
+MetricValue = Any
+# the job of one scenario to run: (scenario, label, source, warnings, seed or None for the scenario's own)
+ScenarioJob = tuple["Scenario", str, str, list[str] | None, int | None]
 
 
 @dataclass
 class Digest:
+    """One run's figures to compare: its summary, resolved scenario, in-theatre curve and departures."""
+
     label: str
     source: str
-    summary: dict
-    resolved: dict
+    summary: dict[str, Any]  # summary.json's content
+    resolved: dict[str, Any]  # the resolved scenario, as JSON
     in_theatre: list[tuple[str, int]]  # (ISO time, personnel in theatre)
     departures: dict[str, dict[str, int]]  # local day -> phase -> loaded take-offs
     changes: list[str] = field(default_factory=list)  # what differs from the baseline
@@ -40,19 +55,19 @@ class Digest:
 # ------------------------------------------------------------------ building digests
 
 
-def digest_from_results(res, label: str, source: str, warnings: list[str] | None = None) -> Digest:
-    from sim import report
-    from sim import results as R
+def digest_from_results(res: Results, label: str, source: str, warnings: list[str] | None = None) -> Digest:
+    """The Digest of an analysed run held in memory (the same numbers its run folder would hold)."""
+    from sim import report, results
 
     summary = json.loads(json.dumps(report.summary_dict(res, warnings)))  # exactly what summary.json holds
     curve = list(csv.reader(io.StringIO(report.in_theatre_csv(res))))[1:]
-    days, per_phase = R.sorties_per_day(res.run)
+    days, per_phase = results.sorties_per_day(res.run)
     departures = {d: {p: int(per_phase[p][i]) for p in per_phase} for i, d in enumerate(days)}
     resolved = json.loads(json.dumps(res.run.scenario.resolved()))
     return Digest(label, source, summary, resolved, [(t, int(n)) for t, n, *_ in curve], departures)
 
 
-def run_scenario_digest(args: tuple) -> Digest:
+def run_scenario_digest(args: ScenarioJob) -> Digest:
     """Worker: simulate one loaded scenario and digest it (module-level so it pickles)."""
     from sim.engine import simulate
     from sim.results import analyse
@@ -83,13 +98,13 @@ def digest_from_folder(folder: Path) -> Digest:
 # ------------------------------------------------------------------ what differs
 
 
-def _keyed(items: list) -> dict | None:
+def _keyed(items: object) -> dict[Any, Any] | None:
     if isinstance(items, list) and items and all(isinstance(x, dict) and "id" in x for x in items):
         return {x["id"]: x for x in items}
     return None
 
 
-def scenario_diff(base, other, path: str = "") -> list[str]:
+def scenario_diff(base: object, other: object, path: str = "") -> list[str]:
     """A short structured diff of two resolved scenarios: one line per changed value.
 
     Maps are compared key by key, lists of items with ids id by id, anything else as a value."""
@@ -114,7 +129,7 @@ def scenario_diff(base, other, path: str = "") -> list[str]:
     return out
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -124,22 +139,28 @@ def _short(value) -> str:
 
 @dataclass
 class Metric:
+    """One row of the comparison: a summary figure for every digest."""
+
     key: str
     label: str
     kind: str  # time, duration_h, count, hours, text
-    values: list  # one per digest (None when not applicable)
+    values: list[MetricValue]  # one per digest (None when not applicable)
 
 
-def _phases(phase: str) -> tuple[str, ...]:
-    return PHASES if phase == "all" else (phase,)
+class _Getter(Protocol):
+    """Reads one metric's value from a summary (a Protocol, not a Callable: the getters are lambdas with
+    defaults binding the loop variables, which mypy cannot match against a Callable type)."""
+
+    def __call__(self, summary: dict[str, Any], /) -> MetricValue: ...
 
 
 def metrics(digests: list[Digest], phase: str = "all") -> list[Metric]:
     """The comparison rows, in display order."""
     rows: list[Metric] = []
 
-    def add(key, label, kind, getter):
-        values = []
+    def add(key: str, label: str, kind: str, getter: _Getter) -> None:
+        """Append a row of getter's value per digest (None where it fails), unless all are None."""
+        values: list[MetricValue] = []
         for d in digests:
             try:
                 values.append(getter(d.summary))
@@ -148,7 +169,7 @@ def metrics(digests: list[Digest], phase: str = "all") -> list[Metric]:
         if any(v is not None for v in values):
             rows.append(Metric(key, label, kind, values))
 
-    for ph in _phases(phase):
+    for ph in phases_for(phase):
         pre = f"{ph}: " if phase == "all" else ""
         add(f"{ph}.start", f"{pre}first departure", "time", lambda s, ph=ph: s["phases"][ph]["start"])
         add(f"{ph}.closed", f"{pre}completion", "time", lambda s, ph=ph: s["phases"][ph]["closed"])
@@ -177,7 +198,8 @@ def _hours_between(a: str, b: str) -> float:
     return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() / 3600.0
 
 
-def fmt_value(kind: str, v) -> str:
+def fmt_value(kind: str, v: MetricValue) -> str:
+    """A metric's value as shown in the table ('-' when it does not apply)."""
     if v is None:
         return "-"
     if kind == "time":
@@ -191,7 +213,7 @@ def fmt_value(kind: str, v) -> str:
     return str(v)
 
 
-def diff_value(kind: str, base, v) -> str:
+def diff_value(kind: str, base: MetricValue, v: MetricValue) -> str:
     """The difference to the baseline as shown in the table (e.g. '+1d 4h', '+3', '=')."""
     if v is None or base is None:
         return "n/a" if v is None else fmt_value(kind, v)
@@ -212,7 +234,7 @@ def diff_value(kind: str, base, v) -> str:
     return f"{h:+g}"
 
 
-def diff_number(kind: str, base, v) -> float | None:
+def diff_number(kind: str, base: MetricValue, v: MetricValue) -> float | None:
     """The difference as a number (hours for times and durations) for CSV/JSON."""
     if v is None or base is None or kind == "ratio":
         return None if kind != "ratio" or v is None or base is None else float(v[0] - base[0])
@@ -239,6 +261,7 @@ def short_labels(labels: list[str]) -> list[str]:
 
 
 def table(digests: list[Digest], phase: str = "all") -> tuple[list[str], list[list[str]]]:
+    """The comparison for the terminal: headers, and per metric the baseline's value and each difference."""
     headers = ["metric", *short_labels([d.label for d in digests])]
     rows = []
     for m in metrics(digests, phase):
@@ -248,6 +271,7 @@ def table(digests: list[Digest], phase: str = "all") -> tuple[list[str], list[li
 
 
 def comparison_csv(digests: list[Digest], phase: str = "all") -> str:
+    """comparison.csv: one row per metric and scenario, with the baseline's value and the difference."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["metric", "label", "kind", "scenario", "value", "baseline_value", "difference"])
@@ -258,7 +282,7 @@ def comparison_csv(digests: list[Digest], phase: str = "all") -> str:
     return buf.getvalue()
 
 
-def _csv_value(v) -> str:
+def _csv_value(v: MetricValue) -> str:
     if v is None:
         return ""
     if isinstance(v, (list, tuple)):
@@ -268,7 +292,8 @@ def _csv_value(v) -> str:
     return str(v)
 
 
-def comparison_dict(digests: list[Digest], phase: str = "all") -> dict:
+def comparison_dict(digests: list[Digest], phase: str = "all") -> dict[str, Any]:
+    """comparison.json's content: the metrics, and per scenario its changes, values and differences."""
     ms = metrics(digests, phase)
     return {
         "phase": phase,

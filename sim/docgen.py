@@ -13,66 +13,76 @@ import json
 import sys
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from sim import scenario as S
+from sim import scenario
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-SECTIONS = [
-    ("Top level", S.Scenario, ""),
-    ("planning", S.Planning, "planning:"),
-    ("planning.rules", S.Rules, "rules:"),
-    ("planning.road", S.RoadFactors, "road:"),
-    ("planning.rail", S.RailFactors, "rail:"),
-    ("airfields[]", S.Airfield, "airfields:"),
-    ("airfields[].closed[]", S.Closure, "closed:"),
-    ("places[]", S.Place, "places:"),
-    ("throughput (of an airfield or place)", S.Throughput, "throughput:"),
-    ("staging (of an airfield or place)", S.Staging, "staging:"),
-    ("railhead (of an airfield or place)", S.Railhead, "railhead:"),
-    ("aircraft[]", S.AircraftType, "aircraft:"),
-    ("fleet[]", S.Fleet, "fleet:"),
-    ("fleet[].crew_stage[]", S.CrewStage, "crew_stage:"),
-    ("equipment[]", S.Equipment, "equipment:"),
-    ("contingents[]", S.Contingent, "contingents:"),
-    ("movements[]", S.Movement, "movements:"),
-    ("movements[].legs[]", S.Leg, "legs:"),
-    ("movements[].inflow", S.Inflow, "inflow:"),
-    ("uncertainty", S.Uncertainty, "uncertainty:"),
-    ("uncertainty.delays[]", S.DelayRule, "delays:"),
-    ("uncertainty.breakdowns[]", S.BreakdownRule, "breakdowns:"),
-    ("uncertainty.weather[]", S.WeatherRule, "weather:"),
-    ("uncertainty.road[]", S.RoadRule, "road:"),
-    ("uncertainty.availability[]", S.AvailabilityRule, "availability:"),
-    ("distribution (delay, repair, duration)", S.Dist, ""),
-    ("lognormal", S.Lognormal, ""),
-    ("triangular", S.Triangular, ""),
+SECTIONS: list[tuple[str, type[BaseModel], str]] = [
+    ("Top level", scenario.Scenario, ""),
+    ("planning", scenario.Planning, "planning:"),
+    ("planning.rules", scenario.Rules, "rules:"),
+    ("planning.road", scenario.RoadFactors, "road:"),
+    ("planning.rail", scenario.RailFactors, "rail:"),
+    ("airfields[]", scenario.Airfield, "airfields:"),
+    ("airfields[].closed[]", scenario.Closure, "closed:"),
+    ("places[]", scenario.Place, "places:"),
+    ("throughput (of an airfield or place)", scenario.Throughput, "throughput:"),
+    ("staging (of an airfield or place)", scenario.Staging, "staging:"),
+    ("railhead (of an airfield or place)", scenario.Railhead, "railhead:"),
+    ("aircraft[]", scenario.AircraftType, "aircraft:"),
+    ("fleet[]", scenario.Fleet, "fleet:"),
+    ("fleet[].crew_stage[]", scenario.CrewStage, "crew_stage:"),
+    ("equipment[]", scenario.Equipment, "equipment:"),
+    ("contingents[]", scenario.Contingent, "contingents:"),
+    ("movements[]", scenario.Movement, "movements:"),
+    ("movements[].legs[]", scenario.Leg, "legs:"),
+    ("movements[].inflow", scenario.Inflow, "inflow:"),
+    ("uncertainty", scenario.Uncertainty, "uncertainty:"),
+    ("uncertainty.delays[]", scenario.DelayRule, "delays:"),
+    ("uncertainty.breakdowns[]", scenario.BreakdownRule, "breakdowns:"),
+    ("uncertainty.weather[]", scenario.WeatherRule, "weather:"),
+    ("uncertainty.road[]", scenario.RoadRule, "road:"),
+    ("uncertainty.availability[]", scenario.AvailabilityRule, "availability:"),
+    ("distribution (delay, repair, duration)", scenario.Dist, ""),
+    ("lognormal", scenario.Lognormal, ""),
+    ("triangular", scenario.Triangular, ""),
 ]
 
 
-def _type_name(field) -> str:
+_PLAIN_TYPES: dict[object, str] = {int: "integer", float: "number", str: "text", bool: "boolean"}
+
+
+def _type_name(field: FieldInfo) -> str:
     """Readable type; pydantic moves Annotated metadata (our Time and Hours parsers) to field.metadata."""
-    rendered = str(field.metadata)
+    return _parsed_kind(str(field.metadata)) or _ann(field.annotation)
+
+
+def _parsed_kind(rendered: str) -> str:
+    """The name of one of our parsed field types from its rendered metadata ('' if none)."""
+    if "_absolute_time" in rendered:
+        return "absolute time"
     if "parse_time" in rendered:
         return "time"
     if "parse_duration_h" in rendered:
         return "duration (hours)"
-    return _ann(field.annotation)
+    return ""
 
 
-def _ann(ann) -> str:
+def _ann(ann: object) -> str:
+    """Readable name of a type annotation (a class, a generic alias, a Union, a Literal, Annotated)."""
     origin = typing.get_origin(ann)
     args = typing.get_args(ann)
     if origin is typing.Annotated:
         inner = _ann(args[0])
         rendered = str(args[1:])
-        if "parse_time" in rendered:
-            return "time"
-        if "parse_duration_h" in rendered:
-            return "duration (hours)"
+        if _parsed_kind(rendered):
+            return _parsed_kind(rendered)
         if "pattern" in rendered:
             return "id"
         return inner
@@ -87,10 +97,11 @@ def _ann(ann) -> str:
         return " \\| ".join(f"`{a}`" for a in args)
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann.__name__
-    return {int: "integer", float: "number", str: "text", bool: "boolean"}.get(ann, str(ann))
+    return _PLAIN_TYPES.get(ann, str(ann))
 
 
-def _bounds(field) -> str:
+def _bounds(field: FieldInfo) -> str:
+    """The field's numeric and length constraints, e.g. '>= 0, <= 1'."""
     out = []
     for m in field.metadata:
         for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"), ("min_length", "min length")):
@@ -100,11 +111,12 @@ def _bounds(field) -> str:
     return ", ".join(out)
 
 
-def _default(field) -> str:
+def _default(field: FieldInfo) -> str:
+    """The field's default as shown in the reference ('**required**', '-', 'see below' or the value)."""
     if field.is_required():
         return "**required**"
     if field.default_factory is not None:
-        value = field.default_factory()
+        value = typing.cast("Callable[[], object]", field.default_factory)()  # ours take no validated data
         if isinstance(value, BaseModel):
             return "see below"
         return f"`{json.dumps(value)}`"
@@ -116,6 +128,7 @@ def _default(field) -> str:
 
 
 def reference_markdown() -> str:
+    """docs/scenario-reference.md: one table of fields per section of the scenario model."""
     lines = [
         "# Scenario reference",
         "",
@@ -133,7 +146,7 @@ def reference_markdown() -> str:
     for title, model, _ in SECTIONS:
         lines += [f"## {title}", ""]
         doc = (model.__doc__ or "").strip().splitlines()
-        if doc and model is not S.Scenario:
+        if doc and model is not scenario.Scenario:
             lines += [doc[0], ""]
         lines += ["| field | type | default | allowed | meaning |", "| --- | --- | --- | --- | --- |"]
         for name, field in model.model_fields.items():
@@ -145,7 +158,8 @@ def reference_markdown() -> str:
 
 
 def schema_json(variant: bool = False) -> str:
-    return json.dumps(S.json_schema(variant), indent=2) + "\n"
+    """The JSON Schema of a scenario file (of a variant that `extends` another with variant=True), as text."""
+    return json.dumps(scenario.json_schema(variant), indent=2) + "\n"
 
 
 def cli_markdown() -> str:
@@ -182,6 +196,7 @@ def cli_markdown() -> str:
 
 
 def outputs() -> dict[Path, str]:
+    """Every generated reference file and the text it should hold."""
     return {DOCS / "scenario-reference.md": reference_markdown(), DOCS / "scenario.schema.json": schema_json(),
             DOCS / "scenario-variant.schema.json": schema_json(variant=True), DOCS / "cli.md": cli_markdown()}
 
@@ -223,6 +238,7 @@ def make_images() -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Rewrite the generated docs (or check them with --check, or re-make the images with --images); exit code."""
     if "--images" in argv:
         make_images()
         return 0

@@ -17,7 +17,7 @@ closes when its last leg has closed and every batch has been received at the fin
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim import geo
 from sim.journey import NodeState, NodeVisit, RouteBook
@@ -27,26 +27,49 @@ from sim.randomness import stream
 from sim.records import Overflow, Trip
 from sim.scenario import Leg
 
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    import simpy
+
+    from sim.mission import Planner
+    from sim.records import Run
+    from sim.scenario import Scenario, Uncertainty
+
+    Proc = Generator[simpy.Event, Any, None]  # a SimPy process: yields events, is sent their values
+
 BUS_SEATS = 40  # assumption: a road serial of n vehicles carries at most 40 n troops (coach groups of about 40
 #               were seen moving the 82nd Airborne from Jasionka in 2022, docs/background/second-deployment-sources.md)
+
+
+def _troop_share(troops_per_day: float | None, troops: int) -> float:
+    """The share of a line that arrives per day at a stated troop rate (validation: one rate is set)."""
+    assert troops_per_day is not None, "an inflow states troops_per_day or share_per_day"
+    return min(1.0, troops_per_day / troops) if troops else 1.0
 
 
 class FlowMixin:
     """Building the legs of every line, releasing them, and moving elements from leg to leg."""
 
-    env: Any
-    s: Any
-    run: Any
+    env: simpy.Environment
+    s: Scenario
+    run: Run
     nodes: dict[str, NodeState]
     routes: dict[tuple[str, str, str], RouteBook]
     lines: dict[str, JourneyRun]
-    active: list
+    active: list[AirLegRun]
     open_lines: int
-    all_closed: Any
+    all_closed: simpy.Event
     af_index: dict[str, int]
-    planner: Any
-    unc: Any
+    planner: Planner
+    unc: Uncertainty | None
     seed: int
+
+    def _activate(self, ln: AirLegRun) -> None:  # the engine's: an air leg has loads to dispatch
+        raise NotImplementedError
+
+    def _dispatch(self) -> None:  # the engine's: match pending loads and free aircraft
+        raise NotImplementedError
 
     # ------------------------------------------------------------ set-up
 
@@ -65,7 +88,7 @@ class FlowMixin:
             self.lines[m.id] = j
             self.run.lines[m.id] = j.result
         self.open_lines = len(self.lines)
-        deploy_events: dict[str, list] = {}
+        deploy_events: dict[str, list[simpy.Event]] = {}
         for j in self.lines.values():
             if j.m.phase == "deploy":
                 deploy_events.setdefault(j.contingent, []).append(j.closed_event)
@@ -127,7 +150,7 @@ class FlowMixin:
 
     # ------------------------------------------------------------ release
 
-    def _journey_proc(self, j: JourneyRun, preds: list):
+    def _journey_proc(self, j: JourneyRun, preds: list[simpy.Event]) -> Proc:
         env, s, m = self.env, self.s, j.m
         ready = max(0.0, s.h(m.ready))
         if ready > env.now:
@@ -156,14 +179,13 @@ class FlowMixin:
             self._wake(first)
         self._upstream_done(first)
 
-    def _inflow(self, j: JourneyRun, first: LegRun, parts: tuple[int, dict[str, int], int]):
+    def _inflow(self, j: JourneyRun, first: LegRun, parts: tuple[int, dict[str, int], int]) -> Proc:
         """The line's elements come into its first leg day by day."""
         env, m, stock = self.env, j.m, first.stock
         troops, equipment, cargo_kg = parts
         inflow = m.inflow
         assert inflow is not None
-        share = inflow.share_per_day if inflow.share_per_day is not None else (
-            min(1.0, inflow.troops_per_day / troops) if troops else 1.0)
+        share = inflow.share_per_day if inflow.share_per_day is not None else _troop_share(inflow.troops_per_day, troops)
         days = math.ceil(1.0 / share - 1e-9)
         given = (0, dict.fromkeys(equipment, 0), 0)
         for day in range(days):
@@ -280,7 +302,7 @@ class FlowMixin:
         else:
             self._received(leg, load)
 
-    def _receive_later(self, leg: LegRun, load: Load, wait: float):
+    def _receive_later(self, leg: LegRun, load: Load, wait: float) -> Proc:
         yield self.env.timeout(wait)
         self._received(leg, load)
 
@@ -319,7 +341,7 @@ class FlowMixin:
 
     # ------------------------------------------------------------ road serials and trains
 
-    def _surface_proc(self, leg: SurfaceLegRun):
+    def _surface_proc(self, leg: SurfaceLegRun) -> Proc:
         """Serials or trains leave while the leg has elements: a full unit (or what is left once
         upstream is done), at the route's next slot, when the destination has room."""
         env = self.env
@@ -344,12 +366,12 @@ class FlowMixin:
             unit = f"{leg.line_id}/{leg.k + 1}/{'s' if leg.leg.mode == 'road' else 't'}{leg.result.units}"
             self.env.process(self._trip(leg, load, ready, unit))
 
-    def _sleep(self, leg: SurfaceLegRun):
+    def _sleep(self, leg: SurfaceLegRun) -> Proc:
         leg.wake = self.env.event()
         yield leg.wake
         leg.wake = None
 
-    def _trip(self, leg: SurfaceLegRun, load: Load, ready: float, unit: str):
+    def _trip(self, leg: SurfaceLegRun, load: Load, ready: float, unit: str) -> Proc:
 
         env, depart = self.env, self.env.now
         yield env.timeout(leg.handling_h + leg.travel_h)
@@ -376,7 +398,7 @@ def _waits_for_room(leg: LegRun) -> bool:
     return leg in leg.dest_node.waiting
 
 
-def surface_km(s: Any, leg: Leg) -> float:
+def surface_km(s: Scenario, leg: Leg) -> float:
     """The leg's stated distance, or the great circle times the mode's circuity."""
     if leg.km is not None:
         return float(leg.km)
@@ -385,7 +407,7 @@ def surface_km(s: Any, leg: Leg) -> float:
     return geo.great_circle_km(a.lat, a.lon, b.lat, b.lon) * factor
 
 
-def road_h(s: Any, leg: Leg, km: float, speed: float) -> float:
+def road_h(s: Scenario, leg: Leg, km: float, speed: float) -> float:
     """Hours from departure to arrival of one serial: driving at `speed`, `march_h_per_day` hours a
     day, halting the rest of each day."""
     r = s.planning.road

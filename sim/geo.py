@@ -18,6 +18,7 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 
 
 def distance_matrix(coords: Sequence[tuple[float, float]]) -> list[list[float]]:
+    """Great-circle km between every pair of (lat, lon) points, as a symmetric matrix."""
     n = len(coords)
     d = [[0.0] * n for _ in range(n)]
     for i in range(n):
@@ -63,7 +64,8 @@ class OpeningTimes:
 
     __slots__ = ("closures", "phase_h", "window")
 
-    def __init__(self, window: tuple[float, float] | None, phase_h: float, closures: Sequence[tuple[float, float]] = ()):
+    def __init__(self, window: tuple[float, float] | None, phase_h: float,
+                 closures: Sequence[tuple[float, float]] = ()) -> None:
         # phase_h: local clock hour at scenario time 0
         self.window = window
         self.phase_h = phase_h
@@ -88,6 +90,7 @@ class OpeningTimes:
         return math.inf
 
     def always_open(self) -> bool:
+        """True when the airfield has neither a daily window nor closures."""
         return self.window is None and not self.closures
 
 

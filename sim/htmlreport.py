@@ -9,11 +9,19 @@ from __future__ import annotations
 import base64
 import html
 import math
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sim import __version__
-from sim import results as R
+from sim import __version__, results
+
+if TYPE_CHECKING:
+    from sim.compare import Digest
+    from sim.scenario import Scenario
+
+TimeText = Callable[[float | None], str]  # a model time as local text ('' when missing)
 
 SORTIE_ROWS_SHOWN = 300
 
@@ -50,7 +58,8 @@ pre { background: #f6f8fa; padding: 10px; overflow-x: auto; font-size: 12px; }
 """
 
 
-def esc(value) -> str:
+def esc(value: object) -> str:
+    """The value as HTML-escaped text (quotes too; None as '')."""
     return html.escape("" if value is None else str(value), quote=True)
 
 
@@ -62,7 +71,8 @@ def _img(path: Path, alt: str, caption: str) -> str:
             f"<figcaption>{esc(caption)}{link}</figcaption></figure>")
 
 
-def _table(headers: list[str], rows: list[list], num_cols: set[int] = frozenset(), row_class=None,
+def _table(headers: list[str], rows: Sequence[Sequence[object]], num_cols: AbstractSet[int] = frozenset(),
+           row_class: Callable[[int], str] | None = None,
            cell_class: dict[int, str] | None = None) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
@@ -99,12 +109,13 @@ CHART_CAPTIONS = [
 ]
 
 
-def run_report(res: R.Results, folder: Path, warnings: list[str], resolved_yaml: str) -> str:
+def run_report(res: results.Results, folder: Path, warnings: list[str], resolved_yaml: str) -> str:
     """The HTML of a run's report; charts are read from `folder` and embedded."""
     s = res.run.scenario
 
     def t(h: float | None) -> str:
-        return "" if h is None or (isinstance(h, float) and math.isnan(h)) else s.to_datetime(h).strftime("%d %b %H:%M")
+        """A model time as local short text ('' when missing)."""
+        return s.short(h, missing="")
 
     parts = _run_header(res, t) + _run_lines(res, t, warnings) + _run_charts(folder) + _run_inputs(res, t) \
         + _run_sorties(res, t)
@@ -113,12 +124,12 @@ def run_report(res: R.Results, folder: Path, warnings: list[str], resolved_yaml:
     return _page(f"{s.name}: sim report", "".join(parts))
 
 
-def _utc(s) -> str:
+def _utc(s: Scenario) -> str:
     z = s.start.strftime("%z")
     return f"UTC{z[:3]}:{z[3:]}"
 
 
-def _run_header(res: R.Results, t) -> list[str]:
+def _run_header(res: results.Results, t: TimeText) -> list[str]:
     """Title, when and how it ran, the description, and the headline cards."""
     run, s = res.run, res.run.scenario
     parts = [f"<h1>{esc(s.name)}</h1>",
@@ -128,19 +139,18 @@ def _run_header(res: R.Results, t) -> list[str]:
         parts.append(f'<p class="desc">{esc(s.description)}</p>')
     kpis = []
     for phase, ph in res.phases.items():
-        closed = t(ph["closed_h"]) or "not closed"
-        state = "all met" if not ph["lines_late"] and not ph["lines_open"] else \
-            f"{ph['lines_late']} late, {ph['lines_open']} open"
+        closed = t(ph.closed_h) or "not closed"
+        state = "all met" if not ph.lines_late and not ph.lines_open else f"{ph.lines_late} late, {ph.lines_open} open"
         kpis.append(f'<div class="kpi"><span>{esc(phase)} closed</span><b>{esc(closed)}</b>'
-                    f'<span>deadline {esc(t(ph["deadline_h"]))}; {esc(state)}</span></div>')
+                    f'<span>deadline {esc(t(ph.deadline_h))}; {esc(state)}</span></div>')
     tot = res.totals
-    kpis.append(f'<div class="kpi"><span>sorties</span><b>{tot["sorties"]}</b><span>{tot["loaded_sorties"]} loaded, '
-                f'{tot["reposition_sorties"]} empty; {tot["flying_h"]:.0f} flying hours</span></div>')
+    kpis.append(f'<div class="kpi"><span>sorties</span><b>{tot.sorties}</b><span>{tot.loaded_sorties} loaded, '
+                f'{tot.reposition_sorties} empty; {tot.flying_h:.0f} flying hours</span></div>')
     parts.append(f'<div class="kpis">{"".join(kpis)}</div>')
     return parts
 
 
-def _run_lines(res: R.Results, t, warnings: list[str]) -> list[str]:
+def _run_lines(res: results.Results, t: TimeText, warnings: list[str]) -> list[str]:
     """The movement table, then validation warnings and the run's notes."""
     s = res.run.scenario
     rows = [[r.id, r.contingent, r.phase, f"{r.origin} \u2192 {r.destination}" + (f" ({r.mode})" if r.mode != "air" else ""),
@@ -172,7 +182,7 @@ def _run_charts(folder: Path) -> list[str]:
     return parts
 
 
-def _run_inputs(res: R.Results, t) -> list[str]:
+def _run_inputs(res: results.Results, t: TimeText) -> list[str]:
     """Contingents, fleet, aircraft types and airfields as the run used them."""
     s, fleet, af = res.run.scenario, res.fleet, res.airfields
     return [
@@ -182,8 +192,8 @@ def _run_inputs(res: R.Results, t) -> list[str]:
                  f"{c.cargo_t:g}", c.home] for c in s.contingents], num_cols={2, 4}),
         "<h3>Fleet</h3>",
         _table(["fleet", "type", "tails", "base", "available", "tails used", "sorties", "flying h"],
-               [[f.id, f.type, f.count, f.base, t(s.h(f.available)) or t(0.0), fleet[f.id]["tails_used"],
-                 fleet[f.id]["sorties"], f"{fleet[f.id]['flying_h']:.0f}"] for f in s.fleet], num_cols={2, 5, 6, 7}),
+               [[f.id, f.type, f.count, f.base, t(s.h(f.available)) or t(0.0), fleet[f.id].tails_used,
+                 fleet[f.id].sorties, f"{fleet[f.id].flying_h:.0f}"] for f in s.fleet], num_cols={2, 5, 6, 7}),
         "<h3>Aircraft types</h3>",
         _table(["type", "seats", "payload t", "floor m", "cruise km/h", "range km", "load h", "unload h", "spots",
                 "crews/tail", "duty h", "rest h", "UTE h/day", "MC rate"],
@@ -193,12 +203,12 @@ def _run_inputs(res: R.Results, t) -> list[str]:
                num_cols=set(range(1, 14))),
         "<h3>Airfields</h3>",
         _table(["airfield", "name", "MOG", "peak spots in use", "hours", "departures", "arrivals"],
-               [[a.id, a.name, a.mog, af[a.id]["peak_on_ground"], a.hours, af[a.id]["departures"],
-                 af[a.id]["arrivals"]] for a in s.airfields], num_cols={2, 3, 5, 6}),
+               [[a.id, a.name, a.mog, af[a.id].peak_on_ground, a.hours, af[a.id].departures,
+                 af[a.id].arrivals] for a in s.airfields], num_cols={2, 3, 5, 6}),
     ]
 
 
-def _run_sorties(res: R.Results, t) -> list[str]:
+def _run_sorties(res: results.Results, t: TimeText) -> list[str]:
     run = res.run
     n = len(run.sorties)
     rows = [[k + 1, r.tail, r.phase, r.line, r.contingent, f"{r.origin} \u2192 {r.destination}", r.troops,
@@ -212,7 +222,7 @@ def _run_sorties(res: R.Results, t) -> list[str]:
                    num_cols={0, 6, 7, 8, 11, 12, 13})]
 
 
-def compare_report(digests, phase: str, headers: list[str], rows: list[list[str]], folder: Path) -> str:
+def compare_report(digests: list[Digest], phase: str, headers: list[str], rows: list[list[str]], folder: Path) -> str:
     """The HTML of a comparison's report."""
     base = digests[0]
     parts = [f"<h1>Comparison: {esc(len(digests))} scenarios</h1>",
@@ -237,17 +247,20 @@ def compare_report(digests, phase: str, headers: list[str], rows: list[list[str]
     return _page("sim comparison", "".join(parts))
 
 
-def montecarlo_report(scenario, summary: dict, folder: Path) -> str:
+def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path) -> str:
     """The HTML of a Monte Carlo batch's report."""
     b = summary["batch"]
 
-    def pct(x):
+    def pct(x: float | None) -> str:
+        """A probability as a percentage ('-' when None or NaN)."""
         return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1%}"
 
-    def ci(v):
+    def ci(v: Sequence[float | None] | None) -> str:
+        """A (low, high) interval of probabilities as 'a%–b%' ('-' when missing)."""
         return "-" if not v or v[0] is None else f"{v[0]:.1%}\u2013{v[1]:.1%}"
 
-    def short(iso):
+    def short(iso: str | None) -> str:
+        """An ISO time as '09 Jan 16:24', or 'not closed' when None."""
         return "not closed" if iso is None else datetime.fromisoformat(iso).strftime("%d %b %H:%M")
 
     parts = [f"<h1>{esc(scenario.name)}: Monte Carlo</h1>",

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 
 from sim.scenario import Airfield, Place, Scenario
 
-TOL = 1e-9
-
 
 @dataclass(slots=True)
 class NodeVisit:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sim.scenario import Leg, Movement, Scenario
+from sim.scenario import Inflow, Leg, Movement, Scenario
 
 ROAD_ONLY = ("convoy_kmh", "march_h_per_day", "serial_vehicles", "serial_gap_h", "serials_per_day")
 AIR_ONLY = ("fleets", "load_factor")
@@ -20,8 +20,7 @@ def air_views(s: Scenario) -> Iterator[tuple[tuple, Movement]]:
     airfields = {a.id for a in s.airfields}
     for i, m in enumerate(s.movements):
         for k, leg in enumerate(m.journey()):
-            if leg.mode != "air" or leg.origin not in airfields or leg.destination not in airfields \
-                    or leg.origin == leg.destination:
+            if not _flies_between(leg, airfields):
                 continue
             if not m.legs:
                 yield ("movements", i), m
@@ -32,6 +31,12 @@ def air_views(s: Scenario) -> Iterator[tuple[tuple, Movement]]:
                 "load_factor": leg.load_factor if leg.load_factor is not None else m.load_factor})
             view.__dict__.pop("_journey", None)
             yield ("movements", i, "legs", k), view
+
+
+def _flies_between(leg: Leg, airfields: set[str]) -> bool:
+    """Whether a leg is an air leg between two known, different airfields."""
+    return leg.mode == "air" and leg.origin in airfields and leg.destination in airfields \
+        and leg.origin != leg.destination
 
 
 def check_journeys(s: Scenario, r: Any, fleets: list[str]) -> None:
@@ -50,6 +55,7 @@ def check_journeys(s: Scenario, r: Any, fleets: list[str]) -> None:
 
 
 def _check_place_ids(s: Scenario, r: Any) -> None:
+    """Place ids are unique, also against airfield ids."""
     airfields = {a.id for a in s.airfields}
     seen: set[str] = set()
     for j, p in enumerate(s.places):
@@ -86,6 +92,7 @@ def _check_line_form(s: Scenario, r: Any, i: int, m: Movement) -> None:
 
 def _check_leg(s: Scenario, r: Any, loc: tuple, m: Movement, k: int, leg: Leg, nodes: dict,
                fleets: list[str]) -> None:
+    """One leg of a journey: known, different ends, joined to the leg before, its mode's fields, its deadline."""
     if not _leg_ends_known(r, loc, leg, nodes):
         return
     if leg.origin == leg.destination:
@@ -100,6 +107,7 @@ def _check_leg(s: Scenario, r: Any, loc: tuple, m: Movement, k: int, leg: Leg, n
 
 
 def _leg_ends_known(r: Any, loc: tuple, leg: Leg, nodes: dict) -> bool:
+    """Whether both ends of a leg are known places or airfields (each unknown one is reported)."""
     ok = True
     for key, val in (("from", leg.origin), ("to", leg.destination)):
         if val not in nodes:
@@ -112,28 +120,37 @@ def _check_leg_mode(s: Scenario, r: Any, loc: tuple, m: Movement, leg: Leg, node
                     fleets: list[str]) -> None:
     """Air legs fly between airfields; rail legs run between railheads; each mode takes its own fields."""
     if leg.mode == "air":
-        for key, val in (("from", leg.origin), ("to", leg.destination)):
-            if not hasattr(nodes[val], "mog"):
-                r.error((*loc, key), f"an air leg flies between airfields; {val!r} is a place, not an airfield "
-                        "(add a road or rail leg to it)")
-        for j, fid in enumerate(leg.fleets or []):
-            if fid not in fleets:
-                r.unknown((*loc, "fleets", j), "fleet", "fleet", fleets, fid)
+        _check_air_leg(r, loc, leg, nodes, fleets)
     else:
-        for key in AIR_ONLY:
-            if getattr(leg, key) is not None:
-                r.error((*loc, key), f"{key} applies to air legs only (this leg's mode is {leg.mode})")
+        _check_only_for(r, loc, leg, AIR_ONLY, "air")
     if leg.mode != "road":
-        for key in ROAD_ONLY:
-            if getattr(leg, key) is not None:
-                r.error((*loc, key), f"{key} applies to road legs only (this leg's mode is {leg.mode})")
+        _check_only_for(r, loc, leg, ROAD_ONLY, "road")
     if leg.mode == "air" and leg.km is not None:
         r.error((*loc, "km"), "km applies to road and rail legs only (an air leg flies the great circle)")
     if leg.mode == "rail":
         _check_rail(s, r, loc, m, leg, nodes)
 
 
+def _check_air_leg(r: Any, loc: tuple, leg: Leg, nodes: dict, fleets: list[str]) -> None:
+    """An air leg flies between airfields, by known fleets."""
+    for key, val in (("from", leg.origin), ("to", leg.destination)):
+        if not hasattr(nodes[val], "mog"):
+            r.error((*loc, key), f"an air leg flies between airfields; {val!r} is a place, not an airfield "
+                    "(add a road or rail leg to it)")
+    for j, fid in enumerate(leg.fleets or []):
+        if fid not in fleets:
+            r.unknown((*loc, "fleets", j), "fleet", "fleet", fleets, fid)
+
+
+def _check_only_for(r: Any, loc: tuple, leg: Leg, keys: tuple[str, ...], mode: str) -> None:
+    """Fields that apply to legs of one mode only are not set on a leg of another."""
+    for key in keys:
+        if getattr(leg, key) is not None:
+            r.error((*loc, key), f"{key} applies to {mode} legs only (this leg's mode is {leg.mode})")
+
+
 def _check_rail(s: Scenario, r: Any, loc: tuple, m: Movement, leg: Leg, nodes: dict) -> None:
+    """A rail leg runs between railheads, and trains can take every part the line moves."""
     for key, val in (("from", leg.origin), ("to", leg.destination)):
         if nodes[val].railhead is None:
             r.error((*loc, key), f"a rail leg runs between railheads, and {val!r} has none; give it "
@@ -158,12 +175,20 @@ def _check_inflow(s: Scenario, r: Any, i: int, m: Movement) -> None:
         r.error(("movements", i, "inflow", "troops_per_day"), "the line moves no troops, so troops_per_day "
                 "never brings its vehicles or cargo; use share_per_day")
         return
-    share = f.share_per_day if f.share_per_day is not None else min(1.0, f.troops_per_day / troops)
+    share = _daily_share(f, troops)
     days = -int(-1.0 // share) if share < 1 else 1
     last = s.h(f.start) + 24.0 * (days - 1)
     if last >= s.horizon:
         r.error(("movements", i, "inflow"), f"at this rate the last of the line arrives on day {days} "
                 f"({_fmt(s, last)}), after the horizon; raise the rate or the horizon")
+
+
+def _daily_share(f: Inflow, troops: int) -> float:
+    """The share of the line that arrives each day: as stated, or troops_per_day over its troops (at most 1)."""
+    if f.share_per_day is not None:
+        return f.share_per_day
+    assert f.troops_per_day is not None  # Inflow's validator requires exactly one of the two
+    return min(1.0, f.troops_per_day / troops)
 
 
 def _check_after(s: Scenario, r: Any) -> None:
@@ -172,11 +197,21 @@ def _check_after(s: Scenario, r: Any) -> None:
     known = set(ids)
     graph = {m.id: [x for x in (m.after or []) if x in known] for m in s.movements}
     for i, m in enumerate(s.movements):
-        for j, x in enumerate(m.after or []):
-            if x not in known:
-                r.unknown(("movements", i, "after", j), "movement line", "movements", ids, x)
-            elif x == m.id:
-                r.error(("movements", i, "after", j), "a line cannot wait for itself")
+        _check_after_refs(r, i, m, ids, known)
+    _check_after_cycles(s, r, graph)
+
+
+def _check_after_refs(r: Any, i: int, m: Movement, ids: list[str], known: set[str]) -> None:
+    """The lines a line waits for are known, and not the line itself."""
+    for j, x in enumerate(m.after or []):
+        if x not in known:
+            r.unknown(("movements", i, "after", j), "movement line", "movements", ids, x)
+        elif x == m.id:
+            r.error(("movements", i, "after", j), "a line cannot wait for itself")
+
+
+def _check_after_cycles(s: Scenario, r: Any, graph: dict[str, list[str]]) -> None:
+    """Report each cycle of lines waiting for each other once, at the first line in it."""
     reported: set[str] = set()
     for i, m in enumerate(s.movements):
         cycle = _cycle_from(m.id, graph)
@@ -202,4 +237,5 @@ def _cycle_from(start: str, graph: dict[str, list[str]]) -> list[str]:
 
 
 def _fmt(s: Scenario, hours: float) -> str:
+    """A time (hours from the start) for a message."""
     return s.to_datetime(hours).isoformat(timespec="minutes")

@@ -26,11 +26,14 @@ from sim.crews import Crew, CrewPool, CrewRules, UteBudget
 from sim.slots import SlotBook
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sim.scenario import AircraftType
 
 MAX_PUSHES = 10_000  # the climb always ends (see docs/model.md); this only guards against a bug
 PUSH_TOL_H = 1e-9  # pushes this small are float rounding, not waits
 WAIT_KINDS = ("crew", "ute", "availability", "hours", "weather", "mog", "delay")
+HopSpec = tuple[int, int, float, float]  # (from airfield, to airfield, airborne h, km)
 
 
 @dataclass(slots=True)
@@ -54,6 +57,8 @@ class TailState:
 
 @dataclass(slots=True)
 class Hop:
+    """One hop of a planned flight: its airfields, times and distance."""
+
     x: int
     y: int
     off_blocks: float
@@ -92,25 +97,29 @@ class Plan:
 
     @property
     def off_blocks(self) -> float:
+        """Off-blocks of the first hop (inf when the flight has no hops)."""
         return self.hops[0].off_blocks if self.hops else math.inf
 
     @property
     def on_blocks(self) -> float:
+        """On-blocks of the last hop (inf when the flight has no hops)."""
         return self.hops[-1].on_blocks if self.hops else math.inf
 
     @property
     def airborne_h(self) -> float:
+        """Airborne hours over all hops."""
         return sum(h.airborne_h for h in self.hops)
 
     def mog_at(self) -> int:
+        """The airfield where the flight waited longest for a spot (-1 when it never did)."""
         return max(self.mog_by_af, key=lambda a: (self.mog_by_af[a], -a)) if self.mog_by_af else -1
 
 
 class Planner:
     """Plans flights against the airfields' books, opening times and crew pools."""
 
-    def __init__(self, *, dist: list[list[float]], routes, books: list[SlotBook],
-                 open_sched: list[geo.OpeningTimes], open_actual: list[geo.OpeningTimes],
+    def __init__(self, *, dist: list[list[float]], routes: Callable[[AircraftType, int, int], list[int] | None],
+                 books: list[SlotBook], open_sched: list[geo.OpeningTimes], open_actual: list[geo.OpeningTimes],
                  pools: dict[tuple[str, int], CrewPool], taxi_h: float, allow_h: float, refuel_h: float) -> None:
         self.dist, self.routes, self.books = dist, routes, books
         self.open_sched, self.open = open_sched, open_actual
@@ -118,12 +127,12 @@ class Planner:
         self.weather = [o is not s for o, s in zip(open_actual, open_sched)]
         self.pools = pools
         self.taxi_h, self.allow_h, self.refuel_h = taxi_h, allow_h, refuel_h
-        self._hops: dict[tuple[str, int, int], tuple | None] = {}
+        self._hops: dict[tuple[str, int, int], tuple[HopSpec, ...] | None] = {}
         self._block: dict[tuple[str, int, int], float] = {}
 
     # ------------------------------------------------------------------ routes
 
-    def hops(self, atype: AircraftType, a: int, b: int) -> tuple | None:
+    def hops(self, atype: AircraftType, a: int, b: int) -> tuple[HopSpec, ...] | None:
         """((x, y, airborne h, km), ...) from a to b for a type, or None when no route reaches (cached)."""
         key = (atype.id, a, b)
         if key not in self._hops:

@@ -11,11 +11,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.records import SORTIE_WAITS
 from sim.randomness import replication_seed
+from sim.records import SORTIE_WAITS
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 WAIT_KINDS = ("force", "aircraft", *SORTIE_WAITS)
 
@@ -41,7 +45,7 @@ class Replica:
         return cls(index, seed, {}, {}, {}, 0, 0, 0, {}, {}, np.zeros(0, np.int32), error=error)
 
 
-def grid_hours(scenario) -> np.ndarray:
+def grid_hours(scenario: Scenario) -> np.ndarray:
     """Hourly grid for the personnel curve: from start to 3 days past the last deadline (or the horizon)."""
     last = max(scenario.h(m.deadline) for m in scenario.movements)
     end = min(scenario.horizon, last + 72.0)
@@ -80,9 +84,8 @@ def replicate(args: tuple) -> list[Replica]:
         out.append(Replica(
             index=index, seed=seed,
             lines={r.id: r.closed_h for r in res.lines},
-            phases={p: v["closed_h"] for p, v in res.phases.items()},
-            contingents={c: {p: v.get(f"{p}_closed_h", math.nan) for p in ("deploy", "withdraw") if f"{p}_closed_h" in v}
-                         for c, v in res.contingents.items()},
+            phases={p: v.closed_h for p, v in res.phases.items()},
+            contingents={c: {p: ph.closed_h for p, ph in v.phases.items()} for c, v in res.contingents.items()},
             sorties=len(run.sorties), breakdowns=len(run.breakdowns), weather_closures=len(run.weather),
             waits_h=waits, late_bound=bound, in_theatre=total[idx].astype(np.int32),
         ))
@@ -138,40 +141,68 @@ class Summary:
     all_met: dict = field(default_factory=dict)
 
 
-def summarise(scenario, replicas: list[Replica]) -> Summary:
+def summarise(scenario: Scenario, replicas: list[Replica]) -> Summary:
+    """Percentiles and P(met) of every line, phase and contingent over the replications that ran, what
+    drove lateness, and the probability that every line met its deadline."""
     ok = [r for r in replicas if r.error is None]
     failed = [(r.index, r.seed, r.error) for r in replicas if r.error is not None]
     sm = Summary(n=len(ok), failed=failed)
     deadlines = {m.id: scenario.h(m.deadline) for m in scenario.movements}
     for m in scenario.movements:
         sm.lines[m.id] = describe([r.lines[m.id] for r in ok], deadlines[m.id])
+    sm.phases = _phase_stats(scenario, ok, deadlines)
+    sm.contingents = {c.id: _contingent_stats(scenario, ok, deadlines, c.id) for c in scenario.contingents}
+    sm.drivers = _drivers(ok)
+    sm.all_met = _all_met(scenario, ok, deadlines)
+    return sm
+
+
+def _phase_stats(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float]) -> dict[str, dict]:
+    """describe() of each phase that has lines, against the latest deadline of its lines."""
+    out: dict[str, dict] = {}
     for phase in ("deploy", "withdraw"):
         mine = [m for m in scenario.movements if m.phase == phase]
         if mine:
-            sm.phases[phase] = describe([r.phases.get(phase, math.nan) for r in ok], max(deadlines[m.id] for m in mine))
-    for c in scenario.contingents:
-        entry = {}
-        for phase in ("deploy", "withdraw"):
-            mine = [m for m in scenario.movements if m.phase == phase and m.contingent == c.id]
-            if mine:
-                entry[phase] = describe([r.contingents.get(c.id, {}).get(phase, math.nan) for r in ok],
-                                        max(deadlines[m.id] for m in mine))
-        sm.contingents[c.id] = entry
-    # what drives lateness: the largest wait of each late (or open) line, counted over replications
+            out[phase] = describe([r.phases.get(phase, math.nan) for r in ok], max(deadlines[m.id] for m in mine))
+    return out
+
+
+def _contingent_stats(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float], cid: str) -> dict:
+    """describe() of each phase of one contingent that has lines, against the latest deadline of its lines."""
+    entry = {}
+    for phase in ("deploy", "withdraw"):
+        mine = [m for m in scenario.movements if m.phase == phase and m.contingent == cid]
+        if mine:
+            entry[phase] = describe([r.contingents.get(cid, {}).get(phase, math.nan) for r in ok],
+                                    max(deadlines[m.id] for m in mine))
+    return entry
+
+
+def _drivers(ok: list[Replica]) -> dict:
+    """What drives lateness: the largest wait of each late (or open) line, counted over replications,
+    and the mean waits, breakdowns and weather closures of a replication."""
     counts: Counter = Counter()
     for r in ok:
         counts.update(r.late_bound.values())
     late_total = sum(counts.values())
-    sm.drivers = {
+    return {
         "late_line_replications": late_total,
         "bound_by": [{"wait": k, "count": v, "share": v / late_total} for k, v in counts.most_common()],
-        "mean_waits_h": {k: float(np.mean([r.waits_h[k] for r in ok])) if ok else math.nan for k in WAIT_KINDS},
-        "mean_breakdowns": float(np.mean([r.breakdowns for r in ok])) if ok else math.nan,
-        "mean_weather_closures": float(np.mean([r.weather_closures for r in ok])) if ok else math.nan,
+        "mean_waits_h": {k: _mean([r.waits_h[k] for r in ok]) for k in WAIT_KINDS},
+        "mean_breakdowns": _mean([r.breakdowns for r in ok]),
+        "mean_weather_closures": _mean([r.weather_closures for r in ok]),
     }
+
+
+def _all_met(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float]) -> dict:
+    """The share of replications in which every line met its deadline, with its 95% interval."""
     k = sum(1 for r in ok if all(r.lines[m.id] <= deadlines[m.id] + 1e-9 for m in scenario.movements))
-    sm.all_met = {"p": k / len(ok) if ok else math.nan, "ci95": list(wilson(k, len(ok)))}
-    return sm
+    return {"p": k / len(ok) if ok else math.nan, "ci95": list(wilson(k, len(ok)))}
+
+
+def _mean(values: list[float] | list[int]) -> float:
+    """The mean of per-replication values (nan when there is none)."""
+    return float(np.mean(values)) if values else math.nan
 
 
 def fan(replicas: list[Replica]) -> dict[str, np.ndarray]:

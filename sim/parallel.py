@@ -11,26 +11,33 @@ import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dask.distributed import Client
 
 
 @dataclass
 class Outcome:
+    """What one item gave: its value, or the error it raised."""
+
     index: int
     value: Any = None
     error: str | None = None  # "Type: message" when the item raised
 
     @property
     def ok(self) -> bool:
+        """True when the item ran without raising."""
         return self.error is None
 
 
 def default_workers(n_items: int) -> int:
+    """How many local worker processes to use for n_items (at least 1, at most one per core)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(n_items, cores))
 
 
-def _call(fn: Callable, index: int, item: Any) -> Outcome:
+def _call(fn: Callable[[Any], Any], index: int, item: Any) -> Outcome:
     try:
         return Outcome(index, fn(item))
     except Exception as exc:  # recorded per item, never kills the batch
@@ -41,7 +48,7 @@ def _call(fn: Callable, index: int, item: Any) -> Outcome:
 class Interrupted(Exception):
     """Ctrl-C during a batch: `outcomes` holds what finished (None for the rest)."""
 
-    def __init__(self, outcomes: list[Outcome | None]):
+    def __init__(self, outcomes: list[Outcome | None]) -> None:
         super().__init__("interrupted")
         self.outcomes = outcomes
 
@@ -50,7 +57,7 @@ class DaskUnavailable(Exception):
     """--dask was given but dask.distributed is not installed."""
 
 
-def _record(outcomes: list, out: Outcome, on_done) -> None:
+def _record(outcomes: list[Outcome | None], out: Outcome, on_done: Callable[[Outcome], None] | None) -> None:
     outcomes[out.index] = out
     if on_done:
         on_done(out)
@@ -89,7 +96,8 @@ def run_many(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None
     return outcomes  # type: ignore[return-value]
 
 
-def _run_dask(fn, items, address, outcomes, on_done):
+def _run_dask(fn: Callable[[Any], Any], items: list[Any], address: str | Client, outcomes: list[Outcome | None],
+              on_done: Callable[[Outcome], None] | None) -> list[Outcome]:
     try:
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
@@ -108,4 +116,4 @@ def _run_dask(fn, items, address, outcomes, on_done):
     finally:
         if client is not address:
             client.close()
-    return outcomes
+    return outcomes  # type: ignore[return-value]

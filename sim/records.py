@@ -13,8 +13,7 @@ from typing import NamedTuple
 
 from sim.journey import NodeVisit
 from sim.scenario import Scenario
-
-PHASES = ("deploy", "withdraw")
+from sim.vocabulary import PHASES as PHASES  # re-exported: the records' phases
 
 
 class TailInfo(NamedTuple):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -16,12 +17,18 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from sim import __version__
-from sim import results as R
+from sim import __version__, results
 from sim.errors import OutputFolderError
+
+if TYPE_CHECKING:
+    from sim.chartpool import ChartPool
+    from sim.montecarlo import Replica, Summary
+    from sim.records import Run
+    from sim.scenario import Scenario
 
 SORTIE_COLUMNS = [
     "sortie", "tail", "type", "fleet", "phase", "line", "contingent", "nation", "origin", "destination", "stops",
@@ -34,17 +41,18 @@ MOVEMENT_COLUMNS = [
     "id", "contingent", "nation", "phase", "mode", "from", "to", "priority", "troops", "vehicles", "cargo_t",
     "ready", "earliest", "deadline", "released", "closed", "slack_h", "status", "bound_by", "sorties",
     "troops_left", "vehicles_left", "cargo_t_left",
-] + [f"{p}_h" for p in R.WAIT_PARTS]
+] + [f"{p}_h" for p in results.WAIT_PARTS]
 
 
-def _num(x: float, nd: int = 2) -> str:
+def _num(x: float | None, nd: int = 2) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     return f"{x:.{nd}f}"
 
 
-def _clean(obj):
-    """JSON-safe: NaN -> None, floats rounded to 4 places (stable bytes)."""
+def _clean(obj: object) -> Any:
+    """JSON-safe: NaN -> None, floats rounded to 4 places (stable bytes); the result has obj's shape
+    (tuples become lists), so its type is the caller's to know."""
     if isinstance(obj, float):
         return None if math.isnan(obj) or math.isinf(obj) else round(obj, 4)
     if isinstance(obj, dict):
@@ -55,11 +63,14 @@ def _clean(obj):
 
 
 def vehicles_text(vehicles: dict[str, int]) -> str:
+    """Vehicle counts as 'type:n type:n', types sorted."""
     return " ".join(f"{k}:{v}" for k, v in sorted(vehicles.items()))
 
 
-def sorties_csv(res: R.Results) -> str:
+def sorties_csv(res: results.Results) -> str:
+    """sorties.csv: one row per flight, loaded or empty, in take-off order."""
     run = res.run
+    iso = run.scenario.iso
     nation = {c.id: c.nation for c in run.scenario.contingents}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -70,9 +81,9 @@ def sorties_csv(res: R.Results) -> str:
             k, r.tail, r.type, r.fleet, r.phase, r.line, r.contingent, nation.get(r.contingent, ""), r.origin,
             r.destination, " ".join(r.stops), r.troops, vehicles_text(r.vehicles), sum(r.vehicles.values()),
             _num(r.cargo_kg / 1000, 3), _num(r.mass_kg / 1000, 3), _num(r.distance_km, 1),
-            R.iso(run, r.released) if loaded else "", R.iso(run, r.assigned), R.iso(run, r.ground_start),
-            R.iso(run, r.off_blocks), R.iso(run, r.takeoff), R.iso(run, r.landing), R.iso(run, r.on_blocks),
-            R.iso(run, r.done), _num(r.flying_h, 3),
+            iso(r.released) if loaded else "", iso(r.assigned), iso(r.ground_start),
+            iso(r.off_blocks), iso(r.takeoff), iso(r.landing), iso(r.on_blocks),
+            iso(r.done), _num(r.flying_h, 3),
             _num((r.assigned - r.released) * 60, 1) if loaded else "", _num(r.wait_mog_h * 60, 1),
             _num(r.wait_hours_h * 60, 1), r.mog_at, _num(r.wait_weather_h * 60, 1), _num(r.wait_delay_h * 60, 1),
             _num(r.wait_crew_h * 60, 1), _num(r.wait_ute_h * 60, 1), _num(r.wait_avail_h * 60, 1), r.crew,
@@ -81,19 +92,21 @@ def sorties_csv(res: R.Results) -> str:
     return buf.getvalue()
 
 
-def movements_csv(res: R.Results) -> str:
+def movements_csv(res: results.Results) -> str:
+    """movements.csv: one row per movement line, with its status and the parts of its time."""
     run = res.run
+    iso = run.scenario.iso
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(MOVEMENT_COLUMNS)
     for r in res.lines:
         w.writerow([
             r.id, r.contingent, r.nation, r.phase, r.mode, r.origin, r.destination, r.priority, r.troops,
-            r.vehicles, _num(r.cargo_t, 3), R.iso(run, r.ready_h),
-            R.iso(run, r.earliest_h) if r.earliest_h is not None else "", R.iso(run, r.deadline_h),
-            R.iso(run, r.released_h), R.iso(run, r.closed_h), _num(r.slack_h), r.status, r.bound_by, r.sorties,
+            r.vehicles, _num(r.cargo_t, 3), iso(r.ready_h),
+            iso(r.earliest_h) if r.earliest_h is not None else "", iso(r.deadline_h),
+            iso(r.released_h), iso(r.closed_h), _num(r.slack_h), r.status, r.bound_by, r.sorties,
             r.troops_left, r.vehicles_left, _num(r.cargo_t_left, 3),
-        ] + [_num(r.breakdown_h[p]) for p in R.WAIT_PARTS])
+        ] + [_num(r.breakdown_h[p]) for p in results.WAIT_PARTS])
     return buf.getvalue()
 
 
@@ -107,25 +120,27 @@ TRIP_COLUMNS = [
 ]
 
 
-def legs_csv(res: R.Results) -> str:
+def legs_csv(res: results.Results) -> str:
     """One row per leg of every line."""
     run = res.run
+    iso = run.scenario.iso
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(LEG_COLUMNS)
     for r in res.lines:
         for g in r.legs:
             w.writerow([
-                r.id, g.k, g.mode, g.origin, g.destination, g.units, R.iso(run, g.released_h),
-                R.iso(run, g.complete_h), R.iso(run, g.closed_h), R.iso(run, g.received_h), _num(g.node_wait_h),
-                R.iso(run, g.deadline_h) if g.deadline_h is not None else "", g.status,
+                r.id, g.k, g.mode, g.origin, g.destination, g.units, iso(g.released_h),
+                iso(g.complete_h), iso(g.closed_h), iso(g.received_h), _num(g.node_wait_h),
+                iso(g.deadline_h) if g.deadline_h is not None else "", g.status,
             ])
     return buf.getvalue()
 
 
-def trips_csv(res: R.Results) -> str:
+def trips_csv(res: results.Results) -> str:
     """One row per road serial and train."""
     run = res.run
+    iso = run.scenario.iso
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(TRIP_COLUMNS)
@@ -133,22 +148,23 @@ def trips_csv(res: R.Results) -> str:
         w.writerow([
             t.unit, t.mode, t.line, t.leg + 1, t.contingent, t.origin, t.destination, t.troops,
             vehicles_text(t.vehicles), sum(t.vehicles.values()), _num(t.cargo_kg / 1000, 3), _num(t.km, 1),
-            R.iso(run, t.ready), R.iso(run, t.depart), R.iso(run, t.arrive), _num((t.depart - t.ready) * 60, 1),
+            iso(t.ready), iso(t.depart), iso(t.arrive), _num((t.depart - t.ready) * 60, 1),
             _num(t.load_h),
         ])
     return buf.getvalue()
 
 
-def in_theatre_csv(res: R.Results) -> str:
+def in_theatre_csv(res: results.Results) -> str:
     """Personnel in theatre after each change: time, total, then one column per nation."""
     run = res.run
-    times, nations, counts = R.in_theatre(run)
+    iso = run.scenario.iso
+    times, nations, counts = results.in_theatre(run)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["time", "total", *nations])
     rows: dict[str, list[int]] = {}  # one row per minute: the count after every change in it
     for k, t in enumerate(times):
-        rows[R.iso(run, float(t))] = [int(x) for x in counts[:, k]]
+        rows[iso(float(t))] = [int(x) for x in counts[:, k]]
     last = None
     for k, (when, row) in enumerate(rows.items()):
         if row != last or k == len(rows) - 1:
@@ -157,32 +173,35 @@ def in_theatre_csv(res: R.Results) -> str:
     return buf.getvalue()
 
 
-def summary_dict(res: R.Results, warnings: list[str] | None = None) -> dict:
+def summary_dict(res: results.Results, warnings: list[str] | None = None) -> dict[str, Any]:
+    """summary.json's content: totals, phases, contingents, lines, nodes, fleet, airfields, warnings."""
     run = res.run
+    iso = run.scenario.iso
     s = run.scenario
 
-    def times(d: dict) -> dict:
-        out = {}
+    def times(d: dict[str, Any]) -> dict[str, Any]:
+        """d with every time field `x_h` turned into an ISO time `x` (durations kept in hours)."""
+        out: dict[str, Any] = {}
         for k, v in d.items():
             if k.endswith("_h") and k not in ("makespan_h", "flying_h", "worst_lateness_h"):
-                out[k[:-2]] = R.iso(run, v) if not (isinstance(v, float) and math.isnan(v)) else None
+                out[k[:-2]] = iso(v) if not (isinstance(v, float) and math.isnan(v)) else None
             else:
                 out[k] = v
         return out
 
     return _clean({
         "tool": {"name": "sim", "version": __version__},
-        "scenario": {"name": s.name, "start": R.iso(run, 0.0), "horizon_h": s.horizon, "seed": run.seed},
-        "run": {"end": R.iso(run, run.end_h), "horizon_reached": run.horizon_reached},
-        "totals": times(res.totals),
-        "phases": {p: times(v) for p, v in res.phases.items()},
-        "contingents": {c: times(v) for c, v in res.contingents.items()},
+        "scenario": {"name": s.name, "start": iso(0.0), "horizon_h": s.horizon, "seed": run.seed},
+        "run": {"end": iso(run.end_h), "horizon_reached": run.horizon_reached},
+        "totals": times(dataclasses.asdict(res.totals)),
+        "phases": {p: times(dataclasses.asdict(v)) for p, v in res.phases.items()},
+        "contingents": {c: times(v.flat()) for c, v in res.contingents.items()},
         "lines": [
             {
                 "id": r.id, "contingent": r.contingent, "nation": r.nation, "phase": r.phase, "mode": r.mode,
                 "from": r.origin, "to": r.destination, "troops": r.troops, "vehicles": r.vehicles,
-                "cargo_t": r.cargo_t, "ready": R.iso(run, r.ready_h), "deadline": R.iso(run, r.deadline_h),
-                "closed": R.iso(run, r.closed_h) or None, "slack_h": r.slack_h, "status": r.status,
+                "cargo_t": r.cargo_t, "ready": iso(r.ready_h), "deadline": iso(r.deadline_h),
+                "closed": iso(r.closed_h) or None, "slack_h": r.slack_h, "status": r.status,
                 "bound_by": r.bound_by, "sorties": r.sorties,
                 "left": {"troops": r.troops_left, "vehicles": r.vehicles_left, "cargo_t": r.cargo_t_left},
                 "breakdown_h": r.breakdown_h,
@@ -190,25 +209,27 @@ def summary_dict(res: R.Results, warnings: list[str] | None = None) -> dict:
             }
             for r in res.lines
         ],
-        "nodes": res.nodes,
-        "fleet": res.fleet,
-        "airfields": res.airfields,
+        "nodes": {k: dataclasses.asdict(v) for k, v in res.nodes.items()},
+        "fleet": {k: dataclasses.asdict(v) for k, v in res.fleet.items()},
+        "airfields": {k: dataclasses.asdict(v) for k, v in res.airfields.items()},
         "warnings": list(warnings or []),
         "notes": list(res.notes),
     })
 
 
-def _leg_dict(run, g: R.LegRow) -> dict:
+def _leg_dict(run: Run, g: results.LegRow) -> dict[str, Any]:
+    iso = run.scenario.iso
     return {
         "leg": g.k, "mode": g.mode, "from": g.origin, "to": g.destination, "units": g.units,
-        "released": R.iso(run, g.released_h) or None, "complete": R.iso(run, g.complete_h) or None,
-        "closed": R.iso(run, g.closed_h) or None, "received": R.iso(run, g.received_h) or None,
-        "node_wait_h": g.node_wait_h, "deadline": R.iso(run, g.deadline_h) if g.deadline_h is not None else None,
+        "released": iso(g.released_h) or None, "complete": iso(g.complete_h) or None,
+        "closed": iso(g.closed_h) or None, "received": iso(g.received_h) or None,
+        "node_wait_h": g.node_wait_h, "deadline": iso(g.deadline_h) if g.deadline_h is not None else None,
         "status": g.status,
     }
 
 
-def resolved_yaml(res: R.Results) -> str:
+def resolved_yaml(res: results.Results) -> str:
+    """scenario.resolved.yaml: the scenario as run, every default filled in."""
     header = "# The scenario as the engine saw it: extends merged, every default filled in.\n"
     return header + yaml.safe_dump(res.run.scenario.resolved(), sort_keys=False, allow_unicode=True, width=110)
 
@@ -259,8 +280,9 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_run(res: R.Results, out_dir: Path, warnings: list[str] | None = None, svg: bool = False,
-              timer: Callable[[str], contextlib.AbstractContextManager] | None = None, chart_pool=None) -> Path:
+def write_run(res: results.Results, out_dir: Path, warnings: list[str] | None = None, svg: bool = False,
+              timer: Callable[[str], contextlib.AbstractContextManager[object]] | None = None,
+              chart_pool: ChartPool | None = None) -> Path:
     """Write the full output folder of one run; returns its path. `chart_pool` (sim.chartpool.ChartPool)
     draws the charts in worker processes; without it they are drawn here."""
     timer = timer or (lambda _name: contextlib.nullcontext())
@@ -293,20 +315,18 @@ def write_run(res: R.Results, out_dir: Path, warnings: list[str] | None = None, 
 # ------------------------------------------------------------------ Monte Carlo
 
 
-def replications_csv(scenario, replicas) -> str:
+def replications_csv(scenario: Scenario, replicas: list[Replica]) -> str:
+    """replications.csv: one row per replication, its seed, waits and closure times (or its error)."""
     from sim.montecarlo import WAIT_KINDS
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    phases = [p for p in ("deploy", "withdraw") if any(m.phase == p for m in scenario.movements)]
+    phases = scenario.phases()
     lines = [m.id for m in scenario.movements]
     w.writerow(["replication", "seed", "status", "error", "sorties", "breakdowns", "weather_closures"]
                + [f"wait_{k}_h" for k in WAIT_KINDS if k != "force"]
                + [f"closed.{p}" for p in phases] + [f"closed.{x}" for x in lines])
-
-    def t(h):
-        return "" if h is None or math.isnan(h) else scenario.to_datetime(h).isoformat(timespec="minutes")
-
+    t = scenario.iso
     for r in sorted(replicas, key=lambda r: r.index):
         if r.error:
             w.writerow([r.index, r.seed, "error", r.error] + [""] * (3 + 5 + len(phases) + len(lines)))
@@ -317,14 +337,18 @@ def replications_csv(scenario, replicas) -> str:
     return buf.getvalue()
 
 
-def mc_summary_dict(scenario, summary, base_seed: int, requested: int, interrupted: bool, workers: str) -> dict:
-    def conv(d: dict) -> dict:
-        out = {}
+def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, requested: int, interrupted: bool,
+                    workers: str) -> dict[str, Any]:
+    """A Monte Carlo batch's summary.json content: the batch, failures and the statistics, times as ISO."""
+
+    def conv(d: dict[str, Any]) -> dict[str, Any]:
+        """d with closure-time statistics `x_h` (and `mean_h`) turned into ISO times."""
+        out: dict[str, Any] = {}
         for k, v in d.items():
             if k.endswith("_h") and k not in ("mean_h",) and isinstance(v, float):
-                out[k[:-2]] = None if math.isinf(v) or math.isnan(v) else scenario.to_datetime(v).isoformat(timespec="minutes")
+                out[k[:-2]] = scenario.iso(v) or None
             elif k == "mean_h":
-                out["mean"] = None if math.isnan(v) else scenario.to_datetime(v).isoformat(timespec="minutes")
+                out["mean"] = scenario.iso(v) or None
             else:
                 out[k] = v
         return out
@@ -344,9 +368,10 @@ def mc_summary_dict(scenario, summary, base_seed: int, requested: int, interrupt
     })
 
 
-def write_montecarlo(scenario, replicas, summary, out_dir: Path, base_seed: int, requested: int,
-                     interrupted: bool, executor: str, svg: bool = False) -> Path:
-    from sim import montecarlo as M
+def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summary, out_dir: Path, base_seed: int,
+                     requested: int, interrupted: bool, executor: str, svg: bool = False) -> Path:
+    """Write a Monte Carlo batch's output folder (CSV, JSON, resolved scenario, charts, report); its path."""
+    from sim import montecarlo
 
     with atomic_dir(out_dir) as tmp:
         (tmp / "replications.csv").write_text(replications_csv(scenario, replicas), encoding="utf-8")
@@ -358,9 +383,9 @@ def write_montecarlo(scenario, replicas, summary, out_dir: Path, base_seed: int,
         if summary.n:
             from sim import charts
 
-            fan = M.fan(replicas)
+            fan = montecarlo.fan(replicas)
             if fan:
-                charts.mc_fan_chart(scenario, M.grid_hours(scenario), fan, summary.n, tmp, svg)
+                charts.mc_fan_chart(scenario, montecarlo.grid_hours(scenario), fan, summary.n, tmp, svg)
             ok = [r for r in replicas if r.error is None]
             for phase, stats in summary.phases.items():
                 charts.mc_completion_chart(scenario, phase, [r.phases.get(phase, math.nan) for r in ok], stats, tmp, svg)

@@ -1,6 +1,6 @@
 """Pure functions from a Run to tables and curves: movement lines, phases, fleet, airfields.
 
-Nothing here runs the engine, reads files or draws. Times stay in hours since start; `iso()`
+Nothing here runs the engine, reads files or draws. Times stay in hours since start; `Scenario.iso()`
 turns them into ISO 8601 strings with the scenario's UTC offset at the edges.
 """
 
@@ -9,15 +9,17 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
 from sim.breakdown import WAIT_PARTS as WAIT_PARTS  # re-exported: the outputs list the parts from here
 from sim.breakdown import JourneyParts
+from sim.journey import NodeVisit
 from sim.loadplan import leg_fleets
-from sim.records import PHASES, SORTIE_WAITS, LegResult, Run
-from sim.scenario import Movement, Scenario
+from sim.records import PHASES, SORTIE_WAITS, LegResult, LineResult, Run
+from sim.scenario import Airfield, Movement, Place, Scenario
 
 PART_LABELS = {
     "force": "waiting for its ready time to pass or for the force to arrive first",
@@ -40,12 +42,6 @@ PART_LABELS = {
 }
 
 
-def iso(run: Run, hours: float) -> str:
-    if hours is None or (isinstance(hours, float) and math.isnan(hours)):
-        return ""
-    return run.scenario.to_datetime(hours).isoformat(timespec="minutes")
-
-
 @dataclass
 class LegRow:
     """One leg of a line: when it had everything, when its last element arrived and was received."""
@@ -66,6 +62,8 @@ class LegRow:
 
 @dataclass
 class LineRow:
+    """One movement line: its size, times, closure against its deadline, legs and why it was late."""
+
     id: str
     contingent: str
     nation: str
@@ -148,8 +146,8 @@ def _line_row(run: Run, m: Movement) -> LineRow:
     )
 
 
-def _leg_row(s: Scenario, k: int, leg: LegResult, deadline: object) -> LegRow:
-    d = s.h(deadline) if deadline is not None else None  # type: ignore[arg-type]
+def _leg_row(s: Scenario, k: int, leg: LegResult, deadline: datetime | timedelta | None) -> LegRow:
+    d = s.h(deadline) if deadline is not None else None
     if d is None:
         status = ""
     elif math.isnan(leg.closed):
@@ -180,7 +178,7 @@ def _bound_by(row: LineRow, run: Run, mog_waits: dict[str, float]) -> str:
         return ""
     if row.status == "OPEN" and row.id in run.blocked and not math.isnan(row.released_h):
         kind, until = run.blocked[row.id]
-        when = run.scenario.to_datetime(until).strftime("%d %b %H:%M") if until != math.inf else "never"
+        when = run.scenario.short(until, missing="never")
         label = "operating hours/closures" if kind == "hours" else "weather"
         return f"{label}: no take-off and landing possible until {when}"
     missed = [leg for leg in row.legs if leg.status in ("LATE", "OPEN") and leg.deadline_h is not None]
@@ -219,24 +217,12 @@ def _worst_node(run: Run, line: str) -> str:
 
 def _fleet_losses(run: Run, row: LineRow) -> str:
     """The wait that cost the line's eligible tails the most time in its window, if large enough."""
-    m = next(x for x in run.scenario.movements if x.id == row.id)
-    allowed = [leg_fleets(m, leg) for leg in m.journey() if leg.mode == "air"]
-    fleets = {f.id for f in run.scenario.fleet if any(a is None or f.id in a for a in allowed)}
-    tails = {t[0] for t in run.tails if t[2] in fleets}
+    tails = _eligible_tails(run, row.id)
     start = row.released_h if not math.isnan(row.released_h) else row.ready_h
     end = row.closed_h if not math.isnan(row.closed_h) else run.end_h
     if not tails or end <= start:
         return ""
-    lost: dict[str, float] = defaultdict(float)
-    for r in run.sorties:
-        if r.tail in tails and r.on_blocks > start and r.assigned < end:
-            if r.wait_mog_h:
-                lost[f"MOG at {r.mog_at or r.destination}"] += r.wait_mog_h
-            for part in ("hours", "weather", "crew", "ute", "availability"):
-                lost[BOUND_LABELS[part]] += getattr(r, SORTIE_WAITS[part])
-    for d in run.downtime:  # maintenance, repairs and tails not mission capable, inside the window
-        if d.tail in tails and d.kind in ("maintenance", "repair", "availability"):
-            lost[DOWNTIME_LABELS[d.kind]] += max(0.0, min(d.end, end) - max(d.start, start))
+    lost = _time_lost(run, tails, start, end)
     span = len(tails) * (end - start)
     causes = sorted((k for k in lost if lost[k] / span >= FLEET_LOSS_SHARE), key=lambda k: (-lost[k], k))
     if not causes:
@@ -247,71 +233,150 @@ def _fleet_losses(run: Run, row: LineRow) -> str:
     return text
 
 
+def _eligible_tails(run: Run, line: str) -> set[str]:
+    """The tails of every fleet allowed on any of the line's air legs."""
+    m = next(x for x in run.scenario.movements if x.id == line)
+    allowed = [leg_fleets(m, leg) for leg in m.journey() if leg.mode == "air"]
+    fleets = {f.id for f in run.scenario.fleet if any(a is None or f.id in a for a in allowed)}
+    return {t.tail for t in run.tails if t.fleet in fleets}
+
+
+def _time_lost(run: Run, tails: set[str], start: float, end: float) -> dict[str, float]:
+    """Tail-hours lost in [start, end] to each kind of wait and downtime, by label."""
+    lost: dict[str, float] = defaultdict(float)
+    for r in run.sorties:
+        if r.tail in tails and r.on_blocks > start and r.assigned < end:
+            if r.wait_mog_h:
+                lost[f"MOG at {r.mog_at or r.destination}"] += r.wait_mog_h
+            for part in ("hours", "weather", "crew", "ute", "availability"):
+                lost[BOUND_LABELS[part]] += getattr(r, SORTIE_WAITS[part])
+    for d in run.downtime:  # maintenance, repairs and tails not mission capable, inside the window
+        if d.tail in tails and d.kind in ("maintenance", "repair", "availability"):
+            lost[DOWNTIME_LABELS[d.kind]] += max(0.0, min(d.end, end) - max(d.start, start))
+    return lost
+
+
 # ------------------------------------------------------------------ phases and totals
 
 
-def phase_summary(run: Run, rows: list[LineRow]) -> dict[str, dict]:
-    out = {}
-    for phase in PHASES:
-        prow = [r for r in rows if r.phase == phase]
-        if not prow:
-            continue
-        flights = [x for x in run.sorties if x.phase == phase]
-        ids = {r.id for r in prow}
-        starts = [x.takeoff for x in flights] + [t.depart for t in run.trips if t.line in ids]
-        closed = [r.closed_h for r in prow]
-        all_closed = not any(math.isnan(c) for c in closed)
-        late = [r for r in prow if r.status == "LATE"]
-        lateness = [-r.slack_h for r in late]
-        first_ready = min(r.ready_h for r in prow)
-        end = max(closed) if all_closed else math.nan
-        out[phase] = {
-            "lines": len(prow),
-            "start_h": min(starts) if starts else math.nan,
-            "closed_h": end,
-            "makespan_h": end - first_ready if all_closed else math.nan,
-            "deadline_h": max(r.deadline_h for r in prow),
-            "sorties": len(flights),
-            "tails_used": len({x.tail for x in flights}),
-            "flying_h": sum(x.flying_h for x in flights),
-            "troops": sum(r.troops for r in prow),
-            "lines_late": len(late),
-            "lines_open": sum(1 for r in prow if r.status == "OPEN"),
-            "worst_lateness_h": max(lateness) if lateness else 0.0,
-        }
-    return out
+@dataclass
+class PhaseSummary:
+    """One phase (deploy or withdraw) over all its lines. Times in hours since start, nan if never."""
+
+    lines: int
+    start_h: float  # first take-off or departure of a serial or train
+    closed_h: float  # the last line closed (nan: some line never closed)
+    makespan_h: float  # closed - first ready time
+    deadline_h: float  # the latest deadline of its lines
+    sorties: int
+    tails_used: int
+    flying_h: float
+    troops: int
+    lines_late: int
+    lines_open: int
+    worst_lateness_h: float  # 0 when nothing is late
 
 
-def contingent_summary(run: Run, rows: list[LineRow]) -> dict[str, dict]:
+def phase_summary(run: Run, rows: list[LineRow]) -> dict[str, PhaseSummary]:
+    """Each phase that has lines, summarised."""
+    return {phase: _phase(run, prow) for phase in PHASES if (prow := [r for r in rows if r.phase == phase])}
+
+
+def _phase(run: Run, prow: list[LineRow]) -> PhaseSummary:
+    phase = prow[0].phase
+    flights = [x for x in run.sorties if x.phase == phase]
+    ids = {r.id for r in prow}
+    starts = [x.takeoff for x in flights] + [t.depart for t in run.trips if t.line in ids]
+    end = _closed_all([r.closed_h for r in prow])
+    lateness = [-r.slack_h for r in prow if r.status == "LATE"]
+    return PhaseSummary(
+        lines=len(prow), start_h=min(starts) if starts else math.nan, closed_h=end,
+        makespan_h=end - min(r.ready_h for r in prow), deadline_h=max(r.deadline_h for r in prow),
+        sorties=len(flights), tails_used=len({x.tail for x in flights}), flying_h=sum(x.flying_h for x in flights),
+        troops=sum(r.troops for r in prow), lines_late=len(lateness),
+        lines_open=sum(1 for r in prow if r.status == "OPEN"), worst_lateness_h=max(lateness, default=0.0),
+    )
+
+
+def _closed_all(closed: list[float]) -> float:
+    """When the last of several lines closed; nan when any of them has not."""
+    return math.nan if any(math.isnan(c) for c in closed) else max(closed)
+
+
+@dataclass
+class ContingentPhase:
+    """One contingent in one phase: when its last line closed, its deadline and whether it held."""
+
+    closed_h: float
+    deadline_h: float
+    status: str  # MET when every line met its deadline, else OPEN if any line is open, else LATE
+
+
+@dataclass
+class ContingentSummary:
+    """One national contingent: its size and, per phase it moves in, its closure."""
+
+    nation: str
+    troops: int
+    vehicles: int
+    cargo_t: float
+    phases: dict[str, ContingentPhase] = field(default_factory=dict)
+
+    def flat(self) -> dict[str, Any]:
+        """As summary.json writes it: size, then `<phase>_closed_h`, `_deadline_h` and `_status`."""
+        out: dict[str, Any] = {"nation": self.nation, "troops": self.troops, "vehicles": self.vehicles,
+                                  "cargo_t": self.cargo_t}
+        for phase, ph in self.phases.items():
+            out.update({f"{phase}_closed_h": ph.closed_h, f"{phase}_deadline_h": ph.deadline_h,
+                        f"{phase}_status": ph.status})
+        return out
+
+
+def contingent_summary(run: Run, rows: list[LineRow]) -> dict[str, ContingentSummary]:
+    """Each contingent's size and its closure in each phase it moves in."""
     out = {}
     for c in run.scenario.contingents:
-        entry = {"nation": c.nation, "troops": c.troops, "vehicles": sum(c.equipment.values()), "cargo_t": c.cargo_t}
+        entry = ContingentSummary(c.nation, c.troops, sum(c.equipment.values()), c.cargo_t)
         for phase in PHASES:
             mine = [r for r in rows if r.contingent == c.id and r.phase == phase]
             if mine:
-                closed = [r.closed_h for r in mine]
-                entry[f"{phase}_closed_h"] = math.nan if any(math.isnan(x) for x in closed) else max(closed)
-                entry[f"{phase}_deadline_h"] = max(r.deadline_h for r in mine)
-                entry[f"{phase}_status"] = "MET" if all(r.status == "MET" for r in mine) else (
-                    "OPEN" if any(r.status == "OPEN" for r in mine) else "LATE")
+                entry.phases[phase] = ContingentPhase(_closed_all([r.closed_h for r in mine]),
+                                                      max(r.deadline_h for r in mine), _worst_status(mine))
         out[c.id] = entry
     return out
 
 
-def fleet_summary(run: Run) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for f in run.scenario.fleet:
-        out[f.id] = {"type": f.type, "base": f.base, "tails": f.count, "tails_used": 0, "sorties": 0,
-                     "loaded_sorties": 0, "flying_h": 0.0}
-    used: dict[str, set] = defaultdict(set)
+def _worst_status(rows: list[LineRow]) -> str:
+    if all(r.status == "MET" for r in rows):
+        return "MET"
+    return "OPEN" if any(r.status == "OPEN" for r in rows) else "LATE"
+
+
+@dataclass
+class FleetSummary:
+    """One fleet (tails of a type at a base) and what it flew."""
+
+    type: str
+    base: str
+    tails: int
+    tails_used: int = 0
+    sorties: int = 0
+    loaded_sorties: int = 0
+    flying_h: float = 0.0
+
+
+def fleet_summary(run: Run) -> dict[str, FleetSummary]:
+    """Per fleet: its tails, how many flew, sorties (loaded and empty) and flying hours."""
+    out = {f.id: FleetSummary(f.type, f.base, f.count) for f in run.scenario.fleet}
+    used: dict[str, set[str]] = defaultdict(set)
     for r in run.sorties:
         e = out[r.fleet]
-        e["sorties"] += 1
-        e["loaded_sorties"] += r.phase != "reposition"
-        e["flying_h"] += r.flying_h
+        e.sorties += 1
+        e.loaded_sorties += r.phase != "reposition"
+        e.flying_h += r.flying_h
         used[r.fleet].add(r.tail)
     for fid, tails in used.items():
-        out[fid]["tails_used"] = len(tails)
+        out[fid].tails_used = len(tails)
     return out
 
 
@@ -331,17 +396,29 @@ def ground_counts(run: Run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def airfield_summary(run: Run) -> dict[str, dict]:
+@dataclass
+class AirfieldSummary:
+    """One airfield: its MOG against the most working spots in use at once, and its traffic."""
+
+    name: str
+    mog: int
+    peak_on_ground: float | int
+    departures: int
+    arrivals: int
+
+
+def airfield_summary(run: Run) -> dict[str, AirfieldSummary]:
+    """Per airfield: MOG, peak spots in use, departures and arrivals."""
     counts = ground_counts(run)
     out = {}
     for a in run.scenario.airfields:
         t_n = counts.get(a.id)
-        out[a.id] = {
-            "name": a.name or a.id, "mog": a.mog,
-            "peak_on_ground": spots_value(t_n[1].max()) if t_n is not None and len(t_n[1]) else 0,
-            "departures": sum(1 for r in run.sorties if r.origin == a.id),
-            "arrivals": sum(1 for r in run.sorties if r.destination == a.id),
-        }
+        out[a.id] = AirfieldSummary(
+            name=a.name or a.id, mog=a.mog,
+            peak_on_ground=spots_value(t_n[1].max()) if t_n is not None and len(t_n[1]) else 0,
+            departures=sum(1 for r in run.sorties if r.origin == a.id),
+            arrivals=sum(1 for r in run.sorties if r.destination == a.id),
+        )
     return out
 
 
@@ -422,13 +499,13 @@ def closure_curves(run: Run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         if not pts or total <= 0:
             out[m.id] = (np.array([]), np.array([]))
             continue
-        t = np.array([p[0] for p in pts])
+        times = np.array([p[0] for p in pts])
         share = np.cumsum([p[1] for p in pts]) / total
-        out[m.id] = (t, share)
+        out[m.id] = (times, share)
     return out
 
 
-def _left_kg(s, res) -> float:
+def _left_kg(s: Scenario, res: LineResult) -> float:
     return res.troops_left * s.planning.troop_mass_t * 1000 + res.cargo_kg_left + res.vehicles_left * 10000.0
 
 
@@ -448,21 +525,38 @@ def sorties_per_day(run: Run) -> tuple[list[str], dict[str, np.ndarray]]:
     return labels, {p: np.array([days[d][p] if d in days else 0 for d in labels]) for p in PHASES}
 
 
-def totals(run: Run) -> dict:
+@dataclass
+class Totals:
+    """The whole run: sorties, serials and trains, flying hours, first and last flights, troops moved."""
+
+    sorties: int
+    loaded_sorties: int
+    reposition_sorties: int
+    serials: int
+    trains: int
+    flying_h: float
+    first_takeoff_h: float
+    last_takeoff_h: float
+    last_landing_h: float
+    troops_moved: int
+
+
+def totals(run: Run) -> Totals:
+    """Counts over the whole run (nan times when nothing flew)."""
     loaded = [r for r in run.sorties if r.phase != "reposition"]
-    return {
-        "sorties": len(run.sorties),
-        "loaded_sorties": len(loaded),
-        "reposition_sorties": len(run.sorties) - len(loaded),
-        "serials": sum(1 for t in run.trips if t.mode == "road"),
-        "trains": sum(1 for t in run.trips if t.mode == "rail"),
-        "flying_h": sum(r.flying_h for r in run.sorties),
-        "first_takeoff_h": min((r.takeoff for r in run.sorties), default=math.nan),
-        "last_takeoff_h": max((r.takeoff for r in run.sorties), default=math.nan),
-        "last_landing_h": max((r.landing for r in run.sorties), default=math.nan),
-        "troops_moved": sum(run.scenario.line_parts(m)[0] - run.lines[m.id].troops_left
-                            for m in run.scenario.movements),
-    }
+    return Totals(
+        sorties=len(run.sorties),
+        loaded_sorties=len(loaded),
+        reposition_sorties=len(run.sorties) - len(loaded),
+        serials=sum(1 for t in run.trips if t.mode == "road"),
+        trains=sum(1 for t in run.trips if t.mode == "rail"),
+        flying_h=sum(r.flying_h for r in run.sorties),
+        first_takeoff_h=min((r.takeoff for r in run.sorties), default=math.nan),
+        last_takeoff_h=max((r.takeoff for r in run.sorties), default=math.nan),
+        last_landing_h=max((r.landing for r in run.sorties), default=math.nan),
+        troops_moved=sum(run.scenario.line_parts(m)[0] - run.lines[m.id].troops_left
+                         for m in run.scenario.movements),
+    )
 
 
 @dataclass
@@ -471,16 +565,17 @@ class Results:
 
     run: Run
     lines: list[LineRow]
-    phases: dict
-    contingents: dict
-    fleet: dict
-    airfields: dict
-    totals: dict
+    phases: dict[str, PhaseSummary]
+    contingents: dict[str, ContingentSummary]
+    fleet: dict[str, FleetSummary]
+    airfields: dict[str, AirfieldSummary]
+    totals: Totals
     notes: list[str] = field(default_factory=list)
-    nodes: dict = field(default_factory=dict)
+    nodes: dict[str, NodeSummary] = field(default_factory=dict)
 
 
 def analyse(run: Run) -> Results:
+    """Every table and summary the outputs need, computed from the run."""
     rows = line_rows(run)
     return Results(
         run=run, lines=rows, phases=phase_summary(run, rows), contingents=contingent_summary(run, rows),
@@ -511,34 +606,49 @@ def unused_types(run: Run) -> list[str]:
     return out
 
 
-def node_summary(run: Run) -> dict[str, dict]:
-    """Per node that received something between legs or with a reception limit: what it received, its busiest day against its daily limit,
-    the most waiting there at once against its staging room, and the time batches queued for reception."""
-    s = run.scenario
-    out: dict[str, dict] = {}
-    by_node: dict[str, list] = defaultdict(list)
+@dataclass
+class NodeSummary:
+    """A node that received batches between legs: what came, its busiest day and fullest moment
+    against its limits (None: no limit), and the time batches queued for reception."""
+
+    received_troops: int
+    received_vehicles: int
+    batches: int
+    busiest_day_troops: float
+    troops_per_day: float | None
+    busiest_day_vehicles: float
+    vehicles_per_day: float | None
+    peak_held_troops: int | None
+    staging_troops: int | None
+    peak_held_vehicles: int | None
+    staging_vehicles: int | None
+    reception_wait_h: float
+
+
+def node_summary(run: Run) -> dict[str, NodeSummary]:
+    """Per node that received something between legs or with a reception limit."""
+    by_node: dict[str, list[NodeVisit]] = defaultdict(list)
     for v in run.visits:
         by_node[v.node].append(v)
-    for node in s.nodes():
-        visits = by_node.get(node.id)
-        if not visits:
-            continue
-        tp, st = node.throughput, node.staging
-        troops_day, vehicles_day = _busiest_day(run, visits)
-        peak = run.staging_peak.get(node.id, (0, 0)) if st is not None else (None, None)
-        out[node.id] = {
-            "received_troops": sum(v.troops for v in visits), "received_vehicles": sum(v.vehicles for v in visits),
-            "batches": len(visits),
-            "busiest_day_troops": troops_day, "troops_per_day": tp.troops_per_day if tp else None,
-            "busiest_day_vehicles": vehicles_day, "vehicles_per_day": tp.vehicles_per_day if tp else None,
-            "peak_held_troops": peak[0], "staging_troops": st.troops if st else None,
-            "peak_held_vehicles": peak[1], "staging_vehicles": st.vehicles if st else None,
-            "reception_wait_h": sum(v.start - v.arrive for v in visits),
-        }
-    return out
+    return {node.id: _node(run, node, visits) for node in run.scenario.nodes() if (visits := by_node.get(node.id))}
 
 
-def _busiest_day(run: Run, visits: list) -> tuple[float, float]:
+def _node(run: Run, node: Airfield | Place, visits: list[NodeVisit]) -> NodeSummary:
+    tp, st = node.throughput, node.staging
+    troops_day, vehicles_day = _busiest_day(run, visits)
+    peak: tuple[int | None, int | None] = run.staging_peak.get(node.id, (0, 0)) if st is not None else (None, None)
+    return NodeSummary(
+        received_troops=sum(v.troops for v in visits), received_vehicles=sum(v.vehicles for v in visits),
+        batches=len(visits),
+        busiest_day_troops=troops_day, troops_per_day=tp.troops_per_day if tp else None,
+        busiest_day_vehicles=vehicles_day, vehicles_per_day=tp.vehicles_per_day if tp else None,
+        peak_held_troops=peak[0], staging_troops=st.troops if st else None,
+        peak_held_vehicles=peak[1], staging_vehicles=st.vehicles if st else None,
+        reception_wait_h=sum(v.start - v.arrive for v in visits),
+    )
+
+
+def _busiest_day(run: Run, visits: list[NodeVisit]) -> tuple[float, float]:
     """Most people and vehicles received in one local calendar day; a batch received over a span
     counts in each day in proportion to the time it spent there."""
     s = run.scenario
@@ -569,6 +679,6 @@ def _day_shares(a: float, b: float) -> list[tuple[int, float]]:
 
 def overflow_notes(run: Run) -> list[str]:
     """Where staging room was exceeded because every leg was waiting for room another one held."""
-    return [f"{node}: staging room exceeded at {iso(run, t)} by line {line}, to break a deadlock (each leg was "
+    return [f"{node}: staging room exceeded at {run.scenario.iso(t)} by line {line}, to break a deadlock (each leg was "
             "waiting for room that another one held); raise the room or split the flows"
             for node, t, line in run.overflows]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import math
-from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AllowInfNan,
@@ -19,17 +20,23 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     Strict,
     ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from sim.errors import Problem, ScenarioError
 from sim.factors import fill_type_defaults
 from sim.timeparse import parse_duration_h, parse_hours, parse_time, parse_utc_offset
+from sim.vocabulary import PHASES, Phase, format_time
 from sim.yamlsrc import LocDict, kind_of, locate
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # ------------------------------------------------------------------ field types
 
@@ -53,6 +60,22 @@ Time = Annotated[
         }
     ),
 ]
+
+
+def _absolute_time(value: Any) -> datetime:
+    when = parse_time(value)
+    if isinstance(when, timedelta):
+        raise ValueError("start must be an absolute time like '2022-01-06T00:00+06:00', not an offset")
+    return when
+
+
+AbsoluteTime = Annotated[  # a datetime with a UTC offset once validated
+    datetime,
+    BeforeValidator(_absolute_time),
+    PlainSerializer(_time_out, return_type=str),
+    WithJsonSchema({"type": "string", "description": "ISO 8601 time with a UTC offset",
+                    "examples": ["2022-01-06T00:00+06:00"]}),
+]
 Hours = Annotated[
     float,
     BeforeValidator(parse_duration_h),
@@ -63,6 +86,13 @@ Hours = Annotated[
 Int = Annotated[int, Strict()]  # no true/false or 5.5 where a count is meant
 Num = Annotated[float, Strict(), AllowInfNan(False)]  # numbers (ints accepted), never true/false or nan
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@\-]*$")]
+
+
+def _offset_hours(tz_or_time: timezone | datetime) -> float:
+    """The UTC offset of a time zone or an aware time, in hours."""
+    offset = tz_or_time.utcoffset(None) if isinstance(tz_or_time, timezone) else tz_or_time.utcoffset()
+    assert offset is not None, "times are validated to carry a UTC offset"
+    return offset.total_seconds() / 3600.0
 
 
 class _Model(BaseModel):
@@ -85,26 +115,46 @@ class Rules(_Model):
 
 
 class RoadFactors(_Model):
-    """How road legs move: convoy speed, march day and serials (sources: docs/background/surface-movement-sources.md)."""
+    """How road legs move: convoy speed, march day, serials (sources: docs/background/surface-movement-sources.md)."""
 
-    convoy_kmh: Num = Field(40.0, gt=0, le=120, description="Convoy speed, km/h (FM 11-43: 40 km/h on two-lane roads; tracked or mixed columns are slower).")
-    march_h_per_day: Hours = Field(10.0, gt=0, le=24, description="Hours on the road per day (FM 4-01.011: a one-day road march of 400 miles is about 10 h).")
-    serial_vehicles: Int = Field(40, ge=1, le=10000, description="Most vehicles in one serial (a serial is 2 march units of at most 20: FHWA guide app. B, FM 55-65; a leg without vehicles moves its troops as one serial, assumption).")
-    serial_gap_h: Hours = Field(1 / 6, ge=0, le=24, description="Time between the departures of two serials on a route, hours (assumption: 10 min; FM 17-33's 3 min is a tactical minimum).")
-    serials_per_day: Int | None = Field(None, ge=1, le=1000, description="Most serials that may start on one route per day (unset: no limit).")
-    circuity: Num = Field(1.3, ge=1, le=5, description="Road km per great-circle km when a leg states no km (assumption).")
+    convoy_kmh: Num = Field(40.0, gt=0, le=120, description="Convoy speed, km/h (FM 11-43: 40 km/h on two-lane roads; "
+                                                            "tracked or mixed columns are slower).")
+    march_h_per_day: Hours = Field(10.0, gt=0, le=24, description="Hours on the road per day (FM 4-01.011: a one-day "
+                                                                  "road march of 400 miles is about 10 h).")
+    serial_vehicles: Int = Field(40, ge=1, le=10000, description="Most vehicles in one serial (a serial is 2 march "
+                                                                 "units of at most 20: FHWA guide app. B, FM 55-65; a "
+                                                                 "leg without vehicles moves its troops as one serial, "
+                                                                 "assumption).")
+    serial_gap_h: Hours = Field(1 / 6, ge=0, le=24, description="Time between the departures of two serials on a "
+                                                                "route, hours (assumption: 10 min; FM 17-33's 3 min is "
+                                                                "a tactical minimum).")
+    serials_per_day: Int | None = Field(None, ge=1, le=1000, description="Most serials that may start on one route per "
+                                                                         "day (unset: no limit).")
+    circuity: Num = Field(1.3, ge=1, le=5, description="Road km per great-circle km when a leg states no km "
+                                                       "(assumption).")
 
 
 class RailFactors(_Model):
     """How rail legs move: trains, railheads and speed (sources: docs/background/surface-movement-sources.md)."""
 
-    train_troops: Int = Field(400, ge=0, le=5000, description="People one train carries (8 passenger cars, about 400 people, on a 2022 echelon (press); partly an assumption).")
-    train_vehicles: Int = Field(70, ge=0, le=500, description="Vehicles one train carries on flat cars (35 flat cars x 2; a US rail office averages about 76 pieces a train).")
-    train_cargo_t: Num = Field(800.0, ge=0, le=10000, description="Palletised cargo one train carries, tonnes (assumption: about 20 cars of 40 t).")
-    load_h: Hours = Field(6.0, ge=0, le=72, description="Time to load a train at a railhead, hours (assumption: chaining and inspection take several times longer than unloading).")
-    unload_h: Hours = Field(2.0, ge=0, le=72, description="Time to unload a train at a railhead, hours (266 pieces in about 4 h (army.mil) is 1.1 h for 70 vehicles, plus switching).")
-    block_kmh: Num = Field(20.0, gt=0, le=200, description="Average (block) speed of a military train, km/h (a German planning speed of 20 km/h; TR0603 plans 16 km/h on damaged single track).")
-    circuity: Num = Field(1.3, ge=1, le=5, description="Rail km per great-circle km when a leg states no km (assumption).")
+    train_troops: Int = Field(400, ge=0, le=5000, description="People one train carries (8 passenger cars, about 400 "
+                                                              "people, on a 2022 echelon (press); partly an "
+                                                              "assumption).")
+    train_vehicles: Int = Field(70, ge=0, le=500, description="Vehicles one train carries on flat cars (35 flat cars x "
+                                                              "2; a US rail office averages about 76 pieces a train).")
+    train_cargo_t: Num = Field(800.0, ge=0, le=10000, description="Palletised cargo one train carries, tonnes "
+                                                                  "(assumption: about 20 cars of 40 t).")
+    load_h: Hours = Field(6.0, ge=0, le=72, description="Time to load a train at a railhead, hours (assumption: "
+                                                        "chaining and inspection take several times longer than "
+                                                        "unloading).")
+    unload_h: Hours = Field(2.0, ge=0, le=72, description="Time to unload a train at a railhead, hours (266 pieces in "
+                                                          "about 4 h (army.mil) is 1.1 h for 70 vehicles, plus "
+                                                          "switching).")
+    block_kmh: Num = Field(20.0, gt=0, le=200, description="Average (block) speed of a military train, km/h (a German "
+                                                           "planning speed of 20 km/h; TR0603 plans 16 km/h on damaged "
+                                                           "single track).")
+    circuity: Num = Field(1.3, ge=1, le=5, description="Rail km per great-circle km when a leg states no km "
+                                                       "(assumption).")
 
 
 class Planning(_Model):
@@ -116,7 +166,8 @@ class Planning(_Model):
     )
     flight_allowance_h: Hours = Field(
         0.5, ge=0, le=5,
-        description="Added to every leg for climb, descent and approach, hours (assumption; AFPAM 10-1403 plans with block speeds that include it).",
+        description="Added to every leg for climb, descent and approach, hours (assumption; AFPAM 10-1403 plans with "
+                    "block speeds that include it).",
     )
     taxi_h: Hours = Field(0.1, ge=0, le=2, description="Taxi time at each end of a leg, hours (assumption).")
     refuel_h: Hours = Field(
@@ -124,7 +175,8 @@ class Planning(_Model):
     )
     cargo_floor_m_per_t: Num = Field(
         0.5, ge=0, le=10,
-        description="Floor length taken by palletised cargo, metres per tonne (assumption: a 463L pallet is 2.24 m long and carries about 4.5 t).",
+        description="Floor length taken by palletised cargo, metres per tonne (assumption: a 463L pallet is 2.24 m "
+                    "long and carries about 4.5 t).",
     )
     load_factor: Num = Field(
         1.0, gt=0, le=1,
@@ -158,8 +210,10 @@ class Closure(_Model):
 class Throughput(_Model):
     """What a node can receive and process per day (reception, screening, onward movement)."""
 
-    troops_per_day: Num | None = Field(None, gt=0, le=1_000_000, description="People processed per day (unset: no limit).")
-    vehicles_per_day: Num | None = Field(None, gt=0, le=100_000, description="Vehicles processed per day (unset: no limit).")
+    troops_per_day: Num | None = Field(None, gt=0, le=1_000_000, description="People processed per day (unset: no "
+                                                                             "limit).")
+    vehicles_per_day: Num | None = Field(None, gt=0, le=100_000, description="Vehicles processed per day (unset: no "
+                                                                             "limit).")
 
 
 class Staging(_Model):
@@ -182,10 +236,13 @@ class _Node(_Model):
     name: str = Field("", description="Display name.")
     lat: Num = Field(ge=-90, le=90, description="Latitude, degrees north.")
     lon: Num = Field(ge=-180, le=180, description="Longitude, degrees east.")
-    throughput: Throughput | None = Field(None, description="People and vehicles it can process per day (unset: no limit).")
-    staging: Staging | None = Field(None, description="People and vehicles that may wait there at once (unset: no limit).")
-    transfer_h: Hours | None = Field(None, ge=0, le=24 * 14, description="Time from arriving by one leg to being ready "
-                                                                        "for the next, hours (default: planning.transfer_h).")
+    throughput: Throughput | None = Field(None, description="People and vehicles it can process per day (unset: no "
+                                                            "limit).")
+    staging: Staging | None = Field(None, description="People and vehicles that may wait there at once (unset: no "
+                                                      "limit).")
+    transfer_h: Hours | None = Field(
+        None, ge=0, le=24 * 14,
+        description="Time from arriving by one leg to being ready for the next, hours (default: planning.transfer_h).")
     railhead: Railhead | None = Field(None, description="Set when trains load and unload here.")
     note: str = Field("", description="Source or remark (free text).")
 
@@ -201,14 +258,20 @@ class Airfield(_Node):
 
     icao: str = Field("", description="ICAO code, if any.")
     mog: Int = Field(ge=1, le=1000, description="Maximum (working) aircraft on the ground at once.")
-    hours: str = Field("always", description="Operating hours for take-offs and landings: 'always' or local 'HH:MM-HH:MM'.")
-    utc_offset: str | None = Field(None, description="Local time offset for `hours`, e.g. '+06:00' (default: the offset of `start`).")
+    hours: str = Field("always", description="Operating hours for take-offs and landings: 'always' or local "
+                                             "'HH:MM-HH:MM'.")
+    utc_offset: str | None = Field(None, description="Local time offset for `hours`, e.g. '+06:00' (default: the "
+                                                     "offset of `start`).")
     closed: list[Closure] = Field(default_factory=list, description="Windows when the airfield is closed.")
+
+    # parsed once, after validation: the engine and the checks read these, never the text
+    _window: tuple[float, float] | None = PrivateAttr(None)
+    _offset_h: float | None = PrivateAttr(None)
 
     @field_validator("hours")
     @classmethod
     def _hours(cls, v: str) -> str:
-        parse_hours(v)
+        parse_hours(v)  # the error, located at the field
         return v
 
     @field_validator("utc_offset")
@@ -217,6 +280,21 @@ class Airfield(_Node):
         if v is not None:
             parse_utc_offset(v)
         return v
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._window = parse_hours(self.hours)
+        if self.utc_offset is not None:
+            self._offset_h = _offset_hours(parse_utc_offset(self.utc_offset))
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        """Daily opening window in local hours (start, end), None when always open."""
+        return self._window
+
+    @property
+    def offset_h(self) -> float | None:
+        """Its stated UTC offset in hours (None: the offset of the scenario's start)."""
+        return self._offset_h
 
 
 CATALOGUE_NOTE = " Default: from the type's planning factors (sim/factors.py), recorded in `sources`."
@@ -229,27 +307,45 @@ class AircraftType(_Model):
                                         "default: the id when it names one.")
     seats: Int = Field(ge=0, le=1000, description="Planning seats: troops carried on a planned sortie.")
     payload_t: Num = Field(gt=0, le=300, description="Planning payload per sortie, tonnes (below the maximum).")
-    max_seats: Int | None = Field(None, ge=0, le=1000, description="Maximum seats (used when planning loads are off)." + CATALOGUE_NOTE)
-    max_payload_t: Num | None = Field(None, gt=0, le=300, description="Maximum payload, tonnes (used when planning loads are off)." + CATALOGUE_NOTE)
+    max_seats: Int | None = Field(None, ge=0, le=1000, description="Maximum seats (used when planning loads are off)."
+                                                                   + CATALOGUE_NOTE)
+    max_payload_t: Num | None = Field(None, gt=0, le=300, description="Maximum payload, tonnes (used when planning "
+                                                                      "loads are off)." + CATALOGUE_NOTE)
     floor_m: Num = Field(gt=0, le=100, description="Usable cargo floor length, metres.")
-    hold_width_m: Num | None = Field(None, gt=0, le=20, description="Cargo hold (door) width, metres; unset: not checked." + CATALOGUE_NOTE)
-    hold_height_m: Num | None = Field(None, gt=0, le=20, description="Cargo hold (door) height, metres; unset: not checked." + CATALOGUE_NOTE)
+    hold_width_m: Num | None = Field(None, gt=0, le=20, description="Cargo hold (door) width, metres; unset: not "
+                                                                    "checked." + CATALOGUE_NOTE)
+    hold_height_m: Num | None = Field(None, gt=0, le=20, description="Cargo hold (door) height, metres; unset: not "
+                                                                     "checked." + CATALOGUE_NOTE)
     cruise_kmh: Num = Field(ge=100, le=1200, description="Cruise (block) speed, km/h.")
     range_km: Num = Field(ge=100, le=20000, description="Range at planning payload, km.")
     load_h: Hours = Field(ge=0, le=48, description="Ground time to load, hours.")
     unload_h: Hours = Field(ge=0, le=48, description="Ground time to unload, hours.")
-    spots: Num | None = Field(None, gt=0, le=20, description="Parking spots (MOG units) one aircraft takes." + CATALOGUE_NOTE)
-    crew_ratio: Num | None = Field(None, ge=1, le=10, description="Crews per tail (more than 1: spare crews)." + CATALOGUE_NOTE)
-    crew_duty_h: Hours | None = Field(None, gt=0, le=48, description="Maximum crew duty period (FDP) of a basic crew, hours, from report to final engine shutdown." + CATALOGUE_NOTE)
-    crew_augmented_duty_h: Hours | None = Field(None, gt=0, le=48, description="Maximum duty period of an augmented crew, hours." + CATALOGUE_NOTE)
+    spots: Num | None = Field(None, gt=0, le=20, description="Parking spots (MOG units) one aircraft takes."
+                                                             + CATALOGUE_NOTE)
+    crew_ratio: Num | None = Field(None, ge=1, le=10, description="Crews per tail (more than 1: spare crews)."
+                                                                  + CATALOGUE_NOTE)
+    crew_duty_h: Hours | None = Field(None, gt=0, le=48, description="Maximum crew duty period (FDP) of a basic crew, "
+                                                                     "hours, from report to final engine shutdown."
+                                                                     + CATALOGUE_NOTE)
+    crew_augmented_duty_h: Hours | None = Field(None, gt=0, le=48, description="Maximum duty period of an augmented "
+                                                                               "crew, hours." + CATALOGUE_NOTE)
     crew_augmented: bool | None = Field(None, description="Fly augmented crews (longer duty period)." + CATALOGUE_NOTE)
-    crew_rest_h: Hours | None = Field(None, ge=0, le=72, description="Minimum crew rest between duty periods, hours." + CATALOGUE_NOTE)
-    crew_report_h: Hours | None = Field(None, ge=0, le=12, description="Duty starts this long before the first off-blocks, hours." + CATALOGUE_NOTE)
-    ute_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Planning utilisation: flying hours per tail per day." + CATALOGUE_NOTE)
-    mc_rate: Num | None = Field(None, gt=0, le=1, description="Mission-capable rate: share of tails available for tasking." + CATALOGUE_NOTE)
-    maintenance_every_h: Hours | None = Field(None, ge=0, le=10000, description="Scheduled maintenance every this many flying hours (0: none)." + CATALOGUE_NOTE)
-    maintenance_h: Hours | None = Field(None, ge=0, le=24 * 60, description="Hours on the ground at the home base for each scheduled maintenance." + CATALOGUE_NOTE)
-    sources: dict[str, str] = Field(default_factory=dict, description="Where each planning factor came from (filled in by sim).")
+    crew_rest_h: Hours | None = Field(None, ge=0, le=72, description="Minimum crew rest between duty periods, hours."
+                                                                     + CATALOGUE_NOTE)
+    crew_report_h: Hours | None = Field(None, ge=0, le=12, description="Duty starts this long before the first "
+                                                                       "off-blocks, hours." + CATALOGUE_NOTE)
+    ute_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Planning utilisation: flying hours per tail "
+                                                                       "per day." + CATALOGUE_NOTE)
+    mc_rate: Num | None = Field(None, gt=0, le=1, description="Mission-capable rate: share of tails available for "
+                                                              "tasking." + CATALOGUE_NOTE)
+    maintenance_every_h: Hours | None = Field(None, ge=0, le=10000, description="Scheduled maintenance every this many "
+                                                                                "flying hours (0: none)."
+                                                                                + CATALOGUE_NOTE)
+    maintenance_h: Hours | None = Field(None, ge=0, le=24 * 60, description="Hours on the ground at the home base for "
+                                                                            "each scheduled maintenance."
+                                                                            + CATALOGUE_NOTE)
+    sources: dict[str, str] = Field(default_factory=dict, description="Where each planning factor came from (filled in "
+                                                                      "by sim).")
     note: str = Field("", description="Source or remark (free text).")
 
     @model_validator(mode="before")
@@ -259,7 +355,9 @@ class AircraftType(_Model):
 
     def duty_h(self) -> float:
         """The duty period its crews fly to (basic or augmented)."""
-        return float(self.crew_augmented_duty_h if self.crew_augmented else self.crew_duty_h)
+        duty = self.crew_augmented_duty_h if self.crew_augmented else self.crew_duty_h
+        assert duty is not None, "filled from the type catalogue by _defaults"
+        return float(duty)
 
 
 class CrewStage(_Model):
@@ -275,11 +373,16 @@ class Fleet(_Model):
     count: Int = Field(ge=1, le=10000, description="Number of tails.")
     base: Id = Field(description="Home airfield id; idle tails return here.")
     available: Time | None = Field(None, description="Time the tails are available (default: start).")
-    crew_ratio: Num | None = Field(None, ge=1, le=10, description="Crews per tail for this fleet (default: the type's).")
+    crew_ratio: Num | None = Field(None, ge=1, le=10,
+                                   description="Crews per tail for this fleet (default: the type's).")
     crew_augmented: bool | None = Field(None, description="Augmented crews for this fleet (default: the type's).")
-    ute_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Flying hours per tail per day for this fleet (default: the type's).")
-    mc_rate: Num | None = Field(None, gt=0, le=1, description="Mission-capable rate for this fleet (default: the type's).")
-    crew_stage: list[CrewStage] = Field(default_factory=list, description="Spare crews positioned at airfields (taken from the fleet's crews beyond one per tail).")
+    ute_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Flying hours per tail per day for this fleet "
+                                                                       "(default: the type's).")
+    mc_rate: Num | None = Field(None, gt=0, le=1, description="Mission-capable rate for this fleet (default: the "
+                                                              "type's).")
+    crew_stage: list[CrewStage] = Field(
+        default_factory=list,
+        description="Spare crews positioned at airfields (taken from the fleet's crews beyond one per tail).")
     note: str = Field("", description="Source or remark (free text).")
 
 
@@ -288,8 +391,10 @@ class Equipment(_Model):
     name: str = Field("", description="Display name.")
     mass_t: Num = Field(gt=0, le=300, description="Mass, tonnes.")
     length_m: Num = Field(gt=0, le=60, description="Length, metres.")
-    width_m: Num | None = Field(None, gt=0, le=20, description="Width, metres (checked against the hold; unset: not checked).")
-    height_m: Num | None = Field(None, gt=0, le=20, description="Height, metres (checked against the hold; unset: not checked).")
+    width_m: Num | None = Field(None, gt=0, le=20, description="Width, metres (checked against the hold; unset: not "
+                                                               "checked).")
+    height_m: Num | None = Field(None, gt=0, le=20, description="Height, metres (checked against the hold; unset: not "
+                                                                "checked).")
     crew: Int = Field(0, ge=0, le=50, description="Crew who ride with the vehicle (counted among the troops).")
     note: str = Field("", description="Source or remark (free text).")
 
@@ -318,12 +423,17 @@ class Leg(_Model):
     deadline: Time | None = Field(None, description="Everything must have arrived at `to` by then (a milestone: "
                                                      "at the port of embarkation by, at the destination by).")
     fleets: list[Id] | None = Field(None, description="Fleets allowed to fly this leg (air; default: the line's).")
-    load_factor: Num | None = Field(None, gt=0, le=1, description="Share of the planning load its sorties use (air; default: the line's).")
+    load_factor: Num | None = Field(None, gt=0, le=1, description="Share of the planning load its sorties use (air; "
+                                                                  "default: the line's).")
     convoy_kmh: Num | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road; default planning.road).")
-    march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road; default planning.road).")
-    serial_vehicles: Int | None = Field(None, ge=1, le=10000, description="Most vehicles in one serial (road; default planning.road).")
-    serial_gap_h: Hours | None = Field(None, ge=0, le=24, description="Time between serials, hours (road; default planning.road).")
-    serials_per_day: Int | None = Field(None, ge=1, le=1000, description="Most serials starting on this route per day (road; default planning.road).")
+    march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road; default "
+                                                                         "planning.road).")
+    serial_vehicles: Int | None = Field(None, ge=1, le=10000, description="Most vehicles in one serial (road; default "
+                                                                          "planning.road).")
+    serial_gap_h: Hours | None = Field(None, ge=0, le=24, description="Time between serials, hours (road; default "
+                                                                      "planning.road).")
+    serials_per_day: Int | None = Field(None, ge=1, le=1000, description="Most serials starting on this route per day "
+                                                                         "(road; default planning.road).")
     note: str = Field("", description="Source or remark (free text).")
 
 
@@ -333,7 +443,8 @@ class Inflow(_Model):
     start: Time = Field(alias="from", description="When the first day's arrivals are there.")
     troops_per_day: Num | None = Field(None, gt=0, le=1_000_000, description="People arriving per day; vehicles and "
                                                                              "cargo arrive in the same proportion.")
-    share_per_day: Num | None = Field(None, gt=0, le=1, description="Share of the line arriving per day (instead of troops_per_day).")
+    share_per_day: Num | None = Field(None, gt=0, le=1, description="Share of the line arriving per day (instead of "
+                                                                    "troops_per_day).")
 
     @model_validator(mode="after")
     def _one(self) -> Inflow:
@@ -345,29 +456,38 @@ class Inflow(_Model):
 class Movement(_Model):
     id: Id = Field("", description="Line id (default '<contingent>-<phase>-<n>').")
     contingent: Id = Field(description="Contingent id.")
-    phase: Literal["deploy", "withdraw"] = Field(description="deploy (into theatre) or withdraw (out of it).")
+    phase: Phase = Field(description="deploy (into theatre) or withdraw (out of it).")
     mode: Literal["air", "road", "rail"] = Field("air", description="air, road or rail, for a line of one leg "
                                                                      "(a line with `legs` takes its modes from them).")
     origin: Id = Field(alias="from", description="Origin place or airfield id (with `legs`: the first leg's).")
     destination: Id = Field(alias="to", description="Final destination id (with `legs`: the last leg's).")
     legs: list[Leg] | None = Field(None, min_length=1, max_length=20,
-                                   description="The journey as a chain of legs (default: one leg from `from` to `to` by `mode`).")
+                                   description="The journey as a chain of legs (default: one leg from `from` to `to` "
+                                               "by `mode`).")
     after: list[Id] | None = Field(None, description="Lines that must have closed before this one is released "
                                                      "(default for a withdrawal: every deploy line of its contingent).")
-    after_lag_h: Hours = Field(0.0, ge=0, le=24 * 60, description="Time after the last of `after` closes before release, hours.")
+    after_lag_h: Hours = Field(0.0, ge=0, le=24 * 60, description="Time after the last of `after` closes before "
+                                                                  "release, hours.")
     inflow: Inflow | None = Field(None, description="Arrival at the first node over days (instead of all at `ready`).")
-    troops: Int | None = Field(None, ge=0, le=1_000_000, description="Troops moved (default: all, when no part is stated).")
+    troops: Int | None = Field(None, ge=0, le=1_000_000, description="Troops moved (default: all, when no part is "
+                                                                     "stated).")
     equipment: Counts | None = Field(None, description="Vehicles moved by id (default: all, when no part is stated).")
-    cargo_t: Num | None = Field(None, ge=0, le=1_000_000, description="Cargo moved, tonnes (default: all, when no part is stated).")
+    cargo_t: Num | None = Field(None, ge=0, le=1_000_000, description="Cargo moved, tonnes (default: all, when no part "
+                                                                      "is stated).")
     ready: Time = Field(description="Ready to move (ready time; with `inflow`, default its `from`).")
     earliest: Time | None = Field(None, description="Earliest arrival at destination.")
     deadline: Time = Field(description="Latest arrival at destination.")
-    priority: Int = Field(1, ge=1, le=99, description="1 is most urgent; ties go by earliest deadline, then ready time.")
+    priority: Int = Field(1, ge=1, le=99,
+                          description="1 is most urgent; ties go by earliest deadline, then ready time.")
     fleets: list[Id] | None = Field(None, description="Fleets allowed to fly this line (default: any).")
-    load_factor: Num | None = Field(None, gt=0, le=1, description="Share of the planning load its sorties use (default: planning.load_factor).")
-    road_km: Num | None = Field(None, gt=0, le=20000, description="Road or rail distance, km (road and rail lines; default: great circle times the mode's circuity).")
-    convoy_kmh: Num | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road lines; default planning.road).")
-    march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road lines; default planning.road).")
+    load_factor: Num | None = Field(None, gt=0, le=1, description="Share of the planning load its sorties use "
+                                                                  "(default: planning.load_factor).")
+    road_km: Num | None = Field(None, gt=0, le=20000, description="Road or rail distance, km (road and rail lines; "
+                                                                  "default: great circle times the mode's circuity).")
+    convoy_kmh: Num | None = Field(None, gt=0, le=120, description="Convoy speed, km/h (road lines; default "
+                                                                   "planning.road).")
+    march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road lines; "
+                                                                         "default planning.road).")
     note: str = Field("", description="Source or remark (free text).")
 
     @model_validator(mode="before")
@@ -455,7 +575,7 @@ class Dist(_Model):
                              f"or fixed_h (got {', '.join(given) or 'none'})")
         return self
 
-    def sample(self, rng) -> float:
+    def sample(self, rng: np.random.Generator) -> float:
         """One draw in hours from a numpy Generator."""
         if self.lognormal is not None:
             mu = math.log(self.lognormal.median_h)
@@ -464,16 +584,7 @@ class Dist(_Model):
         if self.triangular is not None:
             t = self.triangular
             return float(rng.triangular(t.min_h, t.mode_h, t.max_h)) if t.max_h > t.min_h else t.min_h
-        return float(self.fixed_h)
-
-    def mean_h(self) -> float:
-        if self.lognormal is not None:
-            mu = math.log(self.lognormal.median_h)
-            sigma = (math.log(self.lognormal.p90_h) - mu) / P90_Z
-            return math.exp(mu + sigma * sigma / 2)
-        if self.triangular is not None:
-            t = self.triangular
-            return (t.min_h + t.mode_h + t.max_h) / 3
+        assert self.fixed_h is not None, "exactly one of the three is set (_one)"
         return float(self.fixed_h)
 
 
@@ -526,7 +637,8 @@ class Uncertainty(_Model):
     breakdowns: list[BreakdownRule] = Field(default_factory=list, description="Breakdowns before loading.")
     weather: list[WeatherRule] = Field(default_factory=list, description="Random weather closures per airfield.")
     road: list[RoadRule] = Field(default_factory=list, description="Convoy speed variability.")
-    availability: list[AvailabilityRule] = Field(default_factory=list, description="Daily random mission-capable status.")
+    availability: list[AvailabilityRule] = Field(default_factory=list, description="Daily random mission-capable "
+                                                                                   "status.")
 
     def active(self) -> bool:
         return bool(self.delays or self.breakdowns or self.weather or self.road or self.availability)
@@ -537,8 +649,9 @@ class Scenario(_Model):
 
     name: str = Field(min_length=1, description="Scenario name.")
     description: str = Field("", description="What the scenario shows or asks.")
-    start: Time = Field(description="Clock origin: an ISO 8601 time with UTC offset.")
-    horizon: Hours = Field(720.0, gt=0, le=366 * 24, description="Stop after this long and report what is left (default 30d).")
+    start: AbsoluteTime = Field(description="Clock origin: an ISO 8601 time with UTC offset.")
+    horizon: Hours = Field(720.0, gt=0, le=366 * 24, description="Stop after this long and report what is left "
+                                                                 "(default 30d).")
     seed: Int = Field(0, ge=0, le=2**63 - 1, description="Random seed (used by uncertainty).")
     planning: Planning = Field(default_factory=Planning, description="Planning factors.")
     airfields: list[Airfield] = Field(min_length=1, description="Airfields.")
@@ -557,13 +670,6 @@ class Scenario(_Model):
         fill_default_ids(data)
         return data
 
-    @field_validator("start")
-    @classmethod
-    def _start_absolute(cls, v: datetime | timedelta) -> datetime | timedelta:
-        if isinstance(v, timedelta):
-            raise ValueError("start must be an absolute time like '2022-01-06T00:00+06:00', not an offset")
-        return v
-
     # -------------------------------------------------------------- helpers
 
     def h(self, t: datetime | timedelta | None, default: float = 0.0) -> float:
@@ -575,7 +681,16 @@ class Scenario(_Model):
         return (t - self.start).total_seconds() / 3600.0
 
     def to_datetime(self, hours: float) -> datetime:
+        """The wall-clock time of a model time, in the start's UTC offset."""
         return self.start + timedelta(hours=hours)
+
+    def iso(self, hours: float | None) -> str:
+        """A model time as ISO 8601 ('' when None, NaN or infinity)."""
+        return format_time(self.start, hours)
+
+    def short(self, hours: float | None, missing: str = "-") -> str:
+        """A model time as '09 Jan 16:24' (`missing` when None, NaN or infinity)."""
+        return format_time(self.start, hours, "short", missing)
 
     def airfield(self, aid: str) -> Airfield:
         return self._index("airfields")[aid]
@@ -605,9 +720,15 @@ class Scenario(_Model):
 
     def utc_offset(self, airfield: Airfield) -> float:
         """The airfield's local offset from UTC in hours."""
-        if airfield.utc_offset:
-            return parse_utc_offset(airfield.utc_offset).utcoffset(None).total_seconds() / 3600.0
-        return self.start.utcoffset().total_seconds() / 3600.0
+        return self.start_offset_h() if airfield.offset_h is None else airfield.offset_h
+
+    def start_offset_h(self) -> float:
+        """The UTC offset of the start, in hours (validation guarantees `start` has one)."""
+        return _offset_hours(self.start)
+
+    def phases(self) -> list[str]:
+        """The phases its movement lines use, in order."""
+        return [p for p in PHASES if any(m.phase == p for m in self.movements)]
 
     def line_parts(self, m: Movement) -> tuple[int, dict[str, int], float]:
         """(troops, equipment, cargo_t) that a line moves; a line with no stated part moves all."""
@@ -661,6 +782,7 @@ def from_located(raw: LocDict, file: str) -> Scenario:
 
 
 def path_str(loc: tuple) -> str:
+    """A location as written in messages: movements[3].deadline."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -678,26 +800,35 @@ def _model_for(loc: tuple) -> type[BaseModel] | None:
             continue
         if model is None or not hasattr(model, "model_fields"):
             return None
-        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
-        if field is None:
-            return None
-        ann = field.annotation
-        args = getattr(ann, "__args__", ())
-        model = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        model = _field_model(model, part)
     return model
 
 
+def _field_model(model: type[BaseModel], key: str) -> type[BaseModel] | None:
+    """The model class of a model's field `key` (as written: its alias), or of a member of its union; None
+    when the field is not a model or there is no such field."""
+    field = next((f for n, f in model.model_fields.items() if (f.alias or n) == key), None)
+    if field is None:
+        return None
+    ann = field.annotation
+    args = getattr(ann, "__args__", ())
+    return next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+
+
 def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a model takes, as written in a file (aliases where set)."""
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
 def _bool_hint(value: Any) -> str:
+    """A hint for a value YAML read as true/false where text or a number was meant."""
     if isinstance(value, bool):
         return " (YAML reads yes/no/on/off/true/false as true/false; put text in quotes, e.g. 'NO')"
     return ""
 
 
 def _raw_value(raw: Any, loc: tuple) -> Any:
+    """The value at `loc` as written in the file (None when there is none)."""
     node = raw
     for part in loc:
         if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
@@ -708,6 +839,7 @@ def _raw_value(raw: Any, loc: tuple) -> Any:
 
 
 def did_you_mean(word: str, options: list[str]) -> str:
+    """"; did you mean 'x'?" for the closest of `options`, or '' when none is close."""
     match = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return f"; did you mean {match[0]!r}?" if match else ""
 
@@ -727,59 +859,91 @@ def _range_message(kind: str, ctx: dict, written: Any, value: Any, loc: tuple) -
     return msg
 
 
-def _problem_from_pydantic(err: dict, raw: LocDict, file: str) -> Problem:
-    loc = tuple(err["loc"])
-    # pydantic puts tagged-union and validator names in loc; keep only keys and indices of the data
-    loc = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
-    key_problem = "[key]" in loc
-    loc = tuple(p for p in loc if p != "[key]")
+_RANGE_KINDS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
+def _problem_from_pydantic(err: ErrorDetails, raw: LocDict, file: str) -> Problem:
+    """One pydantic validation error as a located problem, its message in the terms of the YAML file."""
+    loc, key_problem = _data_loc(err["loc"])
     where = locate(raw, loc) or (file, 0, 0)
-    kind, ctx = err["type"], err.get("ctx", {})
-    value = err.get("input")
-    written = _raw_value(raw, loc)
-    path = path_str(loc)
-    if key_problem and kind == "string_pattern_mismatch":
-        return Problem(where[0], where[1], where[2], path,
-                       f"key {value!r}: ids may use only letters, digits, '-', '_', '.' and '@'")
-    if kind == "extra_forbidden":
-        model = _model_for(loc)
-        allowed = _allowed_keys(model) if model else []
-        msg = f"unknown key {loc[-1]!r}"
-        if allowed:
-            msg += f" (allowed: {', '.join(allowed)})" + did_you_mean(loc[-1], allowed)
-    elif kind == "missing":
-        msg = f"required field {loc[-1]!r} is missing"
-    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        msg = _range_message(kind, ctx, written, value, loc)
-    elif kind in ("int_parsing", "int_type", "int_from_float"):
-        msg = f"expected a whole number, got {value!r}" + _bool_hint(value)
-    elif kind in ("float_parsing", "float_type"):
-        msg = f"expected a number, got {value!r}" + _bool_hint(value)
-    elif kind == "finite_number":
-        msg = f"must be a finite number, not {value!r}"
-    elif kind in ("string_type",):
-        msg = f"expected text, got {kind_of(value)}" + _bool_hint(value)
-    elif kind in ("list_type",) and value is None:
-        msg = "is empty (nothing after the key); add at least one '- ...' item"
-    elif kind in ("list_type",):
-        msg = f"expected a list (YAML '- item' lines), got {kind_of(value)}"
-    elif kind in ("dict_type", "model_type", "model_attributes_type"):
-        msg = f"expected a mapping of keys, got {value!r}"
-    elif kind == "literal_error":
-        msg = f"{value!r} is not allowed; use one of {ctx.get('expected')}" + did_you_mean(
-            value, [s.strip(" '") for s in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
-        )
-    elif kind == "string_pattern_mismatch":
-        msg = f"id {value!r} may use only letters, digits, '-', '_', '.' and '@'"
-    elif kind in ("too_short",):
-        msg = f"must not be empty (got {value!r})"
-    elif kind == "string_too_long":
-        msg = f"is too long ({len(str(value))} characters)"
-    elif kind == "value_error":
-        msg = str(err["msg"]).removeprefix("Value error, ")
+    if key_problem and err["type"] == "string_pattern_mismatch":
+        msg = f"key {err.get('input')!r}: ids may use only letters, digits, '-', '_', '.' and '@'"
     else:
-        msg = f"{err['msg']} (got {kind_of(value)})"
-    return Problem(where[0], where[1], where[2], path, msg)
+        msg = _error_message(err, raw, loc)
+    return Problem(where[0], where[1], where[2], path_str(loc), msg)
+
+
+def _data_loc(loc: tuple[int | str, ...]) -> tuple[tuple[int | str, ...], bool]:
+    """pydantic's loc with only the keys and indices of the data (it adds tagged-union and validator
+    names, and '[key]' for a mapping's key), and whether the error is about a key."""
+    kept = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
+    return tuple(p for p in kept if p != "[key]"), "[key]" in kept
+
+
+def _error_message(err: ErrorDetails, raw: LocDict, loc: tuple) -> str:
+    """The message of a pydantic error about the value at `loc`."""
+    kind, value = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        return _unknown_key_message(loc)
+    if kind == "missing":
+        return f"required field {loc[-1]!r} is missing"
+    if kind in _RANGE_KINDS:
+        return _range_message(kind, err.get("ctx", {}), _raw_value(raw, loc), value, loc)
+    msg = _type_message(kind, value)
+    if msg is None:
+        msg = _text_message(err)
+    return msg
+
+
+def _unknown_key_message(loc: tuple) -> str:
+    """'unknown key 'x' (allowed: ...); did you mean ...?'."""
+    model = _model_for(loc)
+    allowed = _allowed_keys(model) if model else []
+    msg = f"unknown key {loc[-1]!r}"
+    if allowed:
+        msg += f" (allowed: {', '.join(allowed)})" + did_you_mean(loc[-1], allowed)
+    return msg
+
+
+def _type_message(kind: str, value: Any) -> str | None:
+    """The message of an error about the kind of a value (a number, text, a list, a mapping), or None."""
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"expected a whole number, got {value!r}" + _bool_hint(value)
+    if kind in ("float_parsing", "float_type"):
+        return f"expected a number, got {value!r}" + _bool_hint(value)
+    if kind == "finite_number":
+        return f"must be a finite number, not {value!r}"
+    if kind == "string_type":
+        return f"expected text, got {kind_of(value)}" + _bool_hint(value)
+    if kind == "list_type":
+        if value is None:
+            return "is empty (nothing after the key); add at least one '- ...' item"
+        return f"expected a list (YAML '- item' lines), got {kind_of(value)}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of keys, got {value!r}"
+    return None
+
+
+def _text_message(err: ErrorDetails) -> str:
+    """The message of an error about an allowed value, an id, a length or a validator's check (or pydantic's own)."""
+    kind, value = err["type"], err.get("input")
+    if kind == "literal_error":
+        return _literal_message(value, err.get("ctx", {}))
+    if kind == "string_pattern_mismatch":
+        return f"id {value!r} may use only letters, digits, '-', '_', '.' and '@'"
+    if kind == "too_short":
+        return f"must not be empty (got {value!r})"
+    if kind == "string_too_long":
+        return f"is too long ({len(str(value))} characters)"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    return f"{err['msg']} (got {kind_of(value)})"
+
+
+def _literal_message(value: Any, ctx: dict[str, Any]) -> str:
+    """'x' is not allowed; use one of 'a', 'b' or 'c'; did you mean 'a'?"""
+    options = [s.strip(" '") for s in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
+    return f"{value!r} is not allowed; use one of {ctx.get('expected')}" + did_you_mean(str(value), options)
 
 
 def json_schema(variant: bool = False) -> dict:
@@ -792,7 +956,8 @@ def json_schema(variant: bool = False) -> dict:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "sim scenario (a file that extends another)" if variant else "sim scenario"
     props = schema.setdefault("properties", {})
-    props["extends"] = {"type": "string", "description": "Parent scenario file (relative path) whose values this file overrides."}
+    props["extends"] = {"type": "string",
+                        "description": "Parent scenario file (relative path) whose values this file overrides."}
     if variant:
         schema["required"] = ["extends"]
         for node in _walk(schema):
@@ -804,7 +969,8 @@ def json_schema(variant: bool = False) -> dict:
     return schema
 
 
-def _walk(node):
+def _walk(node: Any) -> Iterator[Any]:
+    """Every dict, list and value in a JSON tree, depth first."""
     yield node
     if isinstance(node, dict):
         for v in node.values():

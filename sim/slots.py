@@ -82,9 +82,6 @@ class SlotBook:
                 usage += deltas[i]
                 i += 1
 
-    def usage_at(self, t: float) -> float:
-        return self._segments(t)[1]
-
     # ------------------------------------------------------------------ changes
 
     def book(self, start: float, end: float, need: float) -> None:

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from sim.errors import Problem, ScenarioError
 from sim.timeparse import parse_duration_h
+from sim.vocabulary import phases_for
 
 if TYPE_CHECKING:
+    from sim.results import Results
     from sim.scenario import Scenario
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
@@ -52,26 +54,37 @@ def locate_field(resolved: dict, path: str) -> tuple[Any, str | int]:
     walked = ""
     parts = parse_path(path)
     for k, (name, ident) in enumerate(parts):
-        if not isinstance(node, dict) or name not in node:
-            keys = sorted(node) if isinstance(node, dict) else []
-            raise PathError(f"{walked or 'the scenario'} has no field {name!r} (fields: {', '.join(keys)})"
-                            + _nearest(name, keys))
+        _check_has_field(node, name, walked)
         last = k == len(parts) - 1
         if ident is None:
             if last:
                 return node, name
             node, walked = node[name], f"{walked}.{name}" if walked else name
             continue
-        items = node[name]
-        if not isinstance(items, list):
-            raise PathError(f"{name} is not a list of items with ids; drop the [{ident}]")
-        ids = [str(x.get("id")) for x in items if isinstance(x, dict)]
-        if ident not in ids:
-            raise PathError(f"{name} has no item with id {ident!r} (ids: {', '.join(ids[:10])})" + _nearest(ident, ids))
         if last:
+            _item_by_id(node[name], name, ident)
             raise PathError(f"{path!r} names a whole item; add the field, e.g. {name}[{ident}].count")
-        node, walked = items[ids.index(ident)], f"{walked}.{name}[{ident}]" if walked else f"{name}[{ident}]"
+        node = _item_by_id(node[name], name, ident)
+        walked = f"{walked}.{name}[{ident}]" if walked else f"{name}[{ident}]"
     raise PathError(f"empty path {path!r}")
+
+
+def _check_has_field(node: Any, name: str, walked: str) -> None:
+    """The node reached so far (at `walked`) is a mapping with the field `name`."""
+    if not isinstance(node, dict) or name not in node:
+        keys = sorted(node) if isinstance(node, dict) else []
+        raise PathError(f"{walked or 'the scenario'} has no field {name!r} (fields: {', '.join(keys)})"
+                        + _nearest(name, keys))
+
+
+def _item_by_id(items: Any, name: str, ident: str) -> Any:
+    """The item with id `ident` of the list `items` (the field `name`)."""
+    if not isinstance(items, list):
+        raise PathError(f"{name} is not a list of items with ids; drop the [{ident}]")
+    ids = [str(x.get("id")) for x in items if isinstance(x, dict)]
+    if ident not in ids:
+        raise PathError(f"{name} has no item with id {ident!r} (ids: {', '.join(ids[:10])})" + _nearest(ident, ids))
+    return items[ids.index(ident)]
 
 
 def parse_values(text: str) -> list[str]:
@@ -187,22 +200,33 @@ def evaluate(args: tuple) -> dict:
 
     if not replications:
         res = analyse(simulate(scenario))
-        out = {"sorties": res.totals["sorties"], "flying_h": res.totals["flying_h"]}
+        out: dict[str, Any]
+        out = {"sorties": res.totals.sorties, "flying_h": res.totals.flying_h}
         late = [r for r in res.lines if r.status != "MET"]
         out["lines_late"] = len(late)
         out["worst_lateness_h"] = max((-r.slack_h for r in late if r.status == "LATE"), default=0.0)
         out["all_met"] = not late
         for phase, ph in res.phases.items():
-            out[f"{phase}_closed_h"] = ph["closed_h"]
-            out[f"{phase}_met"] = ph["lines_late"] == 0 and ph["lines_open"] == 0
-            out[f"{phase}_lines_late"] = ph["lines_late"] + ph["lines_open"]
-            # the line of the phase that is latest against its own deadline (negative: all early)
-            slack = [r.closed_h - r.deadline_h if r.closed_h == r.closed_h else math.inf
-                     for r in res.lines if r.phase == phase]
-            out[f"{phase}_worst_h"] = max(slack)
+            out[f"{phase}_closed_h"] = ph.closed_h
+            out[f"{phase}_met"] = ph.lines_late == 0 and ph.lines_open == 0
+            out[f"{phase}_lines_late"] = ph.lines_late + ph.lines_open
+            out[f"{phase}_worst_h"] = _worst_slack_h(res, phase)
             out[f"{phase}_bound_by"] = _binding(res, phase)
         out["bound_by"] = _binding(res)
         return out
+    return _replicated_metrics(scenario, replications, base_seed)
+
+
+def _worst_slack_h(res: Results, phase: str) -> float:
+    """Hours the line of the phase that is latest against its own deadline closes after it (negative:
+    all early; inf: a line never closed)."""
+    slack = [r.closed_h - r.deadline_h if r.closed_h == r.closed_h else math.inf
+             for r in res.lines if r.phase == phase]
+    return max(slack)
+
+
+def _replicated_metrics(scenario: Scenario, replications: int, base_seed: int) -> dict[str, Any]:
+    """Metrics of `replications` runs: P(all met), mean sorties, and each phase's P50, P90 and P(met)."""
     import numpy as np
 
     from sim import montecarlo as M
@@ -210,8 +234,8 @@ def evaluate(args: tuple) -> dict:
     chunk = [(i, M.replication_seed(base_seed, i)) for i in range(replications)]
     reps = [r for r in M.replicate((scenario, chunk)) if r.error is None]
     sm = M.summarise(scenario, reps)
-    out = {"replications": len(reps), "p_all_met": sm.all_met["p"],
-           "sorties": float(np.mean([r.sorties for r in reps])) if reps else math.nan}
+    out: dict[str, Any] = {"replications": len(reps), "p_all_met": sm.all_met["p"],
+                           "sorties": float(np.mean([r.sorties for r in reps])) if reps else math.nan}
     for phase, st in sm.phases.items():
         out[f"{phase}_p50_h"] = st["p50_h"]
         out[f"{phase}_p90_h"] = float(np.percentile([r.phases.get(phase, math.inf) if not math.isnan(
@@ -220,7 +244,7 @@ def evaluate(args: tuple) -> dict:
     return out
 
 
-def _binding(res, phase: str | None = None) -> str:
+def _binding(res: Results, phase: str | None = None) -> str:
     """The largest wait over late or open lines (of a phase), to explain why no fleet size is enough."""
     worst = None
     for r in res.lines:
@@ -250,35 +274,52 @@ def scale_fleet(resolved: dict, type_id: str, total: int, only: list[str] | None
     proportion to their counts (largest remainder; at least one each while there are enough). A
     fleet left with none is removed, and lines restricted to it lose it from their `fleets`."""
     out = copy.deepcopy(resolved)
-    fleets = fleets_of_type(out, type_id)
-    if not fleets:
-        known = sorted({f.get("type") for f in out.get("fleet", [])})
-        raise PathError(f"no fleet of type {type_id!r} (fleet types: {', '.join(known)})" + _nearest(type_id, known))
-    if only:
-        ids = [f["id"] for f in fleets]
-        for fid in only:
-            if fid not in ids:
-                raise PathError(f"no {type_id} fleet {fid!r} (its fleets: {', '.join(ids)})" + _nearest(fid, ids))
-        fleets = [f for f in fleets if f["id"] in only]
-    weights = [f["count"] for f in fleets]
-    floor = 1 if total >= len(fleets) else 0
-    spare = total - floor * len(fleets)
-    shares = [spare * w / sum(weights) for w in weights]
-    counts = [floor + math.floor(x) for x in shares]
-    order = sorted(range(len(fleets)), key=lambda i: (-(shares[i] - math.floor(shares[i])), i))
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    split = {}
+    fleets = _scaled_fleets(out, type_id, only)
+    counts = _apportion([f["count"] for f in fleets], total)
+    split: dict[str, int] = {}
     for f, n in zip(fleets, counts):
         split[f["id"]] = n
         f["count"] = n
     gone = {fid for fid, n in split.items() if n == 0}
     if gone:
-        out["fleet"] = [f for f in out["fleet"] if f["id"] not in gone]
-        for m in out.get("movements", []):
-            if m.get("fleets"):
-                m["fleets"] = [x for x in m["fleets"] if x not in gone]
+        _drop_fleets(out, gone)
     return out, split
+
+
+def _scaled_fleets(resolved: dict, type_id: str, only: list[str] | None) -> list[dict]:
+    """The fleets of TYPE to scale (those in `only`, when given); PathError names what is unknown."""
+    fleets = fleets_of_type(resolved, type_id)
+    if not fleets:
+        known = sorted({f.get("type") for f in resolved.get("fleet", [])})
+        raise PathError(f"no fleet of type {type_id!r} (fleet types: {', '.join(known)})" + _nearest(type_id, known))
+    if not only:
+        return fleets
+    ids = [f["id"] for f in fleets]
+    for fid in only:
+        if fid not in ids:
+            raise PathError(f"no {type_id} fleet {fid!r} (its fleets: {', '.join(ids)})" + _nearest(fid, ids))
+    return [f for f in fleets if f["id"] in only]
+
+
+def _apportion(weights: list[int], total: int) -> list[int]:
+    """`total` split in proportion to `weights` by largest remainder (ties: the first), with at least one
+    each when there are as many as weights."""
+    floor = 1 if total >= len(weights) else 0
+    spare = total - floor * len(weights)
+    shares = [spare * w / sum(weights) for w in weights]
+    counts = [floor + math.floor(x) for x in shares]
+    order = sorted(range(len(weights)), key=lambda i: (-(shares[i] - math.floor(shares[i])), i))
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _drop_fleets(resolved: dict, gone: set[str]) -> None:
+    """Remove the fleets `gone`, and take them out of the `fleets` of the lines that name them."""
+    resolved["fleet"] = [f for f in resolved["fleet"] if f["id"] not in gone]
+    for m in resolved.get("movements", []):
+        if m.get("fleets"):
+            m["fleets"] = [x for x in m["fleets"] if x not in gone]
 
 
 @dataclass
@@ -294,7 +335,7 @@ class Trial:
 
 
 def phase_ok(metrics: dict, phase: str, confidence: float | None) -> bool:
-    phases = ("deploy", "withdraw") if phase == "all" else (phase,)
+    phases = phases_for(phase)
     if confidence is None:
         return all(metrics.get(f"{p}_met", True) for p in phases)
     return all(metrics.get(f"{p}_p_met", 1.0) >= confidence - 1e-12 for p in phases)

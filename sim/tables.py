@@ -31,7 +31,8 @@ def render(headers: list[str], rows: list[list[str]], align: str | None = None, 
     head = [[""] * (depth - len(h)) + h for h in head]
     widths = [max([len(x) for x in h] + [len(str(r[i])) for r in rows]) for i, h in enumerate(head)]
 
-    def fmt(cells):
+    def fmt(cells: list[str]) -> str:
+        """One line of the table: each cell padded to its column's width and alignment."""
         out = []
         for c, w, a in zip(cells, widths, align):
             out.append(str(c).rjust(w) if a == "r" else str(c).ljust(w))
@@ -41,9 +42,6 @@ def render(headers: list[str], rows: list[list[str]], align: str | None = None, 
     return "\n".join([fmt([h[k] for h in head]) for k in range(depth)] + [rule] + [fmt(r) for r in rows])
 
 
-def short_time(dt) -> str:
-    return dt.strftime("%d %b %H:%M") if dt is not None else "-"
-
-
-def hours(x: float, nd: int = 1) -> str:
+def hours(x: float | None, nd: int = 1) -> str:
+    """Signed hours to `nd` decimals, or '-' for None or NaN."""
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.{nd}f}"

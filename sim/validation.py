@@ -13,6 +13,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.vocabulary import format_datetime
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
@@ -40,7 +46,7 @@ WITHDRAW_TOTAL_NOTE = "MoD, 19 Jan: 'more than 100 flights'"
 DEPLOY_CLOSED = (date(2022, 1, 9), "force commander announces the deployment complete")
 WITHDRAW_CLOSED = (date(2022, 1, 19), "last aircraft leave; withdrawal complete (MoD)")
 
-ABLATION = [  # (label, planning.rules changes)
+ABLATION: list[tuple[str, dict[str, bool]]] = [  # (label, planning.rules changes)
     ("all rules on (the blind forecast)", {}),
     ("crews off", {"crews": False}),
     ("utilisation off", {"utilisation": False}),
@@ -63,6 +69,7 @@ class Forecast:
 
     @property
     def withdraw_total(self) -> int:
+        """Withdrawal flights over all days."""
         return sum(self.withdraw_daily.values())
 
     def daily_abs_error(self) -> int:
@@ -72,7 +79,7 @@ class Forecast:
         return sum(abs(self.withdraw_daily.get(d, 0) - record.get(d, 0)) for d in days)
 
 
-def forecast(scenario) -> Forecast:
+def forecast(scenario: Scenario) -> Forecast:
     """Run a scenario and reduce it to the figures the record has."""
     from sim.engine import simulate
     from sim.results import analyse
@@ -80,11 +87,12 @@ def forecast(scenario) -> Forecast:
     res = analyse(simulate(scenario))
     local = scenario.to_datetime
     daily = Counter(local(r.takeoff).date() for r in res.run.sorties if r.phase == "withdraw")
-    return Forecast(local(res.phases["deploy"]["closed_h"]), local(res.phases["withdraw"]["closed_h"]),
+    return Forecast(local(res.phases["deploy"].closed_h), local(res.phases["withdraw"].closed_h),
                     sum(1 for r in res.run.sorties if r.phase == "deploy"), dict(sorted(daily.items())))
 
 
-def with_rules(scenario, changes: dict):
+def with_rules(scenario: Scenario, changes: dict[str, bool]) -> Scenario:
+    """A copy of the scenario with some of planning.rules changed."""
     rules = scenario.planning.rules.model_copy(update=changes)
     return scenario.model_copy(update={"planning": scenario.planning.model_copy(update={"rules": rules})})
 
@@ -100,7 +108,7 @@ def day_error_h(when: datetime, record_day: date) -> float:
 
 
 def _fmt(t: datetime) -> str:
-    return t.strftime("%d %b %H:%M")
+    return format_datetime(t, "short")
 
 
 def _err(h: float) -> str:
@@ -108,6 +116,7 @@ def _err(h: float) -> str:
 
 
 def closure_table(runs: dict[str, Forecast]) -> list[str]:
+    """Markdown rows: each run's closures and withdrawal flights beside the record, with their errors."""
     out = ["| measure | record | " + " | ".join(runs) + " |", "| --- | --- |" + " --- |" * len(runs)]
     for label, (day, note), attr in (("deployment closed", DEPLOY_CLOSED, "deploy_closed"),
                                      ("withdrawal closed", WITHDRAW_CLOSED, "withdraw_closed")):
@@ -123,6 +132,7 @@ def closure_table(runs: dict[str, Forecast]) -> list[str]:
 
 
 def daily_table(runs: dict[str, Forecast]) -> list[str]:
+    """Markdown rows: withdrawal flights by local day, the record beside each run."""
     days = sorted({d for d, _, _ in WITHDRAW_DAILY} | {d for f in runs.values() for d in f.withdraw_daily})
     record = {d: (n, src) for d, n, src in WITHDRAW_DAILY}
     out = ["| day | record | " + " | ".join(runs) + " | source of the record |",
@@ -134,7 +144,8 @@ def daily_table(runs: dict[str, Forecast]) -> list[str]:
     return out
 
 
-def ablation_table(base_scenario) -> list[str]:
+def ablation_table(base_scenario: Scenario) -> list[str]:
+    """Markdown rows: the scenario's forecast with each pacing rule turned off in turn."""
     total = sum(n for _, n, _ in WITHDRAW_DAILY)
     out = ["| rules | deployment closed | withdrawal closed | withdrawal closure error | withdrawal flights "
            f"(record {total}) | daily abs error | deployment flights |",
@@ -147,11 +158,13 @@ def ablation_table(base_scenario) -> list[str]:
     return out
 
 
-def with_load_factor(scenario, lf: float):
+def with_load_factor(scenario: Scenario, lf: float) -> Scenario:
+    """A copy of the scenario with planning.load_factor set to lf."""
     return scenario.model_copy(update={"planning": scenario.planning.model_copy(update={"load_factor": lf})})
 
 
-def sensitivity_table(base_scenario) -> list[str]:
+def sensitivity_table(base_scenario: Scenario) -> list[str]:
+    """Markdown lines: the scenario's flights and closures at each load factor of LOAD_FACTORS."""
     total = sum(n for _, n, _ in WITHDRAW_DAILY)
     out = ["**Sensitivity to partly filled aircraft** (the blind scenario with `planning.load_factor` set for "
            "every line; not a fitted value):", "",

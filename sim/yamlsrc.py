@@ -43,10 +43,15 @@ _YAML_HINTS = {
 
 
 class LocDict(dict):
-    """A mapping that knows where it and each of its values were written."""
+    """A mapping that knows where it and each of its values were written.
+
+    `defaulted` names keys filled in by sim (not written in the file); `removed` (on a merged scenario)
+    lists the ids a child scenario removed, as (list path, id, location of the `remove` item)."""
 
     loc: Loc
     key_locs: dict[str, Loc]
+    defaulted: tuple[str, ...]
+    removed: list[tuple[str, Any, Loc]]
 
 
 class LocList(list):
@@ -88,7 +93,9 @@ def _loc(file: str, node: yaml.Node) -> Loc:
 
 
 class _Converter:
-    def __init__(self, file: str):
+    """Turns a composed YAML node tree into LocDict/LocList values, collecting problems as it goes."""
+
+    def __init__(self, file: str) -> None:
         self.file = file
         self.visited = 0
         self.top_node: yaml.Node | None = None  # value of the top-level key being converted
@@ -96,6 +103,23 @@ class _Converter:
         self._scalar = yaml.SafeLoader("")
 
     def convert(self, node: yaml.Node, path: str) -> Any:
+        """The plain value of `node` (at `path`, for messages); None where its tag is not plain YAML."""
+        self._count(node, path)
+        if node.tag not in _PLAIN_TAGS:
+            self._problem(node, path, f"YAML tag {node.tag!r} is not allowed; scenarios use plain YAML only")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return self._sequence(node, path)
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return str(node.value)  # times are parsed by the scenario model, with their offsets
+        if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in str(node.value):
+            return str(node.value)  # YAML 1.1 reads 1:30 as 90 (base 60); keep it as written
+        return self._scalar.construct_object(node, deep=True)
+
+    def _count(self, node: yaml.Node, path: str) -> None:
+        """Count one more value; refuse a file that expands to too many (an alias bomb)."""
         self.visited += 1
         if self.visited > MAX_NODES:
             at = self.top_node if self.top_node is not None else node
@@ -103,44 +127,40 @@ class _Converter:
                 [Problem(self.file, *_loc(self.file, at)[1:], path.split(".")[0].split("[")[0],
                          f"the file expands to more than {MAX_NODES} values (an alias bomb?); refusing to load it")]
             )
-        if node.tag not in _PLAIN_TAGS:
-            self.problems.append(Problem(self.file, *_loc(self.file, node)[1:], path,
-                                         f"YAML tag {node.tag!r} is not allowed; scenarios use plain YAML only"))
-            return None
-        if isinstance(node, yaml.MappingNode):
-            out = _mkdict(_loc(self.file, node))
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.problems.append(Problem(self.file, *_loc(self.file, key_node)[1:], path,
-                                                 "mapping keys must be plain names"))
-                    continue
-                key = str(key_node.value)
-                sub = f"{path}.{key}" if path else key
-                if key == "<<":
-                    self.problems.append(Problem(self.file, *_loc(self.file, key_node)[1:], path,
-                                                 "YAML merge keys ('<<') are not supported; use 'extends' or repeat the values"))
-                    continue
-                if key in out:
-                    first = out.key_locs[key]
-                    self.problems.append(Problem(self.file, *_loc(self.file, key_node)[1:], sub,
-                                                 f"duplicate key {key!r} (first at line {first[1]}); keep one"))
-                    continue
-                if not path:
-                    self.top_node = value_node
-                out[key] = self.convert(value_node, sub)
-                out.key_locs[key] = _loc(self.file, value_node)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            out_list = _mklist(_loc(self.file, node))
-            for i, item in enumerate(node.value):
-                out_list.append(self.convert(item, f"{path}[{i}]"))
-                out_list.item_locs.append(_loc(self.file, item))
-            return out_list
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            return str(node.value)  # times are parsed by the scenario model, with their offsets
-        if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in str(node.value):
-            return str(node.value)  # YAML 1.1 reads 1:30 as 90 (base 60); keep it as written
-        return self._scalar.construct_object(node, deep=True)
+
+    def _problem(self, node: yaml.Node, path: str, message: str) -> None:
+        self.problems.append(Problem(self.file, *_loc(self.file, node)[1:], path, message))
+
+    def _mapping(self, node: yaml.MappingNode, path: str) -> LocDict:
+        """A mapping's keys and values; keys must be plain, unique and not YAML merge keys."""
+        out = _mkdict(_loc(self.file, node))
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem(key_node, path, "mapping keys must be plain names")
+                continue
+            key = str(key_node.value)
+            sub = f"{path}.{key}" if path else key
+            if key == "<<":
+                self._problem(key_node, path,
+                              "YAML merge keys ('<<') are not supported; use 'extends' or repeat the values")
+                continue
+            if key in out:
+                first = out.key_locs[key]
+                self._problem(key_node, sub, f"duplicate key {key!r} (first at line {first[1]}); keep one")
+                continue
+            if not path:
+                self.top_node = value_node
+            out[key] = self.convert(value_node, sub)
+            out.key_locs[key] = _loc(self.file, value_node)
+        return out
+
+    def _sequence(self, node: yaml.SequenceNode, path: str) -> LocList:
+        """A list's items, each with its position."""
+        out_list = _mklist(_loc(self.file, node))
+        for i, item in enumerate(node.value):
+            out_list.append(self.convert(item, f"{path}[{i}]"))
+            out_list.item_locs.append(_loc(self.file, item))
+        return out_list
 
 
 def read_text(path: Path) -> str:
@@ -176,18 +196,7 @@ def load_located(path: Path, display: str | None = None) -> LocDict:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or str(exc)
-        opened = exc.context_mark if exc.context and "flow" in exc.context else None
-        if opened is not None and exc.problem_mark is not None and opened.line != exc.problem_mark.line:
-            what += f" at line {exc.problem_mark.line + 1}; the {'{' if 'mapping' in exc.context else '['} opened here is not closed"
-            mark = opened
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        for clue, hint in _YAML_HINTS.items():
-            if clue in what:
-                what += f" ({hint})"
-                break
-        raise ScenarioError([Problem(name, line, col, "", f"YAML syntax error: {what}")]) from None
+        raise ScenarioError([_syntax_problem(name, exc)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(name, 0, 0, "", f"YAML error: {exc}")]) from None
     if node is None:
@@ -203,11 +212,39 @@ def load_located(path: Path, display: str | None = None) -> LocDict:
     return data
 
 
+def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
+    """A YAML syntax error where it is (an unclosed flow collection: where it opened), with a hint."""
+    mark = exc.problem_mark or exc.context_mark
+    what = exc.problem or str(exc)
+    context = exc.context or ""
+    opened = exc.context_mark if "flow" in context else None
+    if opened is not None and exc.problem_mark is not None and opened.line != exc.problem_mark.line:
+        what += (f" at line {exc.problem_mark.line + 1}; the {'{' if 'mapping' in context else '['} opened here "
+                 "is not closed")
+        mark = opened
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    return Problem(name, line, col, "", f"YAML syntax error: {what}{_yaml_hint(what)}")
+
+
+def _yaml_hint(what: str) -> str:
+    """' (a hint)' for the first known clue in a YAML error message, else ''."""
+    for clue, hint in _YAML_HINTS.items():
+        if clue in what:
+            return f" ({hint})"
+    return ""
+
+
 # ---------------------------------------------------------------- extends
 
 
 def _has_ids(items: list) -> bool:
-    return bool(items) and all(isinstance(x, dict) and "id" in x for x in items)
+    """Whether a list is non-empty and every item is a mapping with an id."""
+    return bool(items) and _all_have_ids(items)
+
+
+def _all_have_ids(items: list) -> bool:
+    """Whether every item of a list (none, for an empty one) is a mapping with an id."""
+    return all(isinstance(x, dict) and "id" in x for x in items)
 
 
 def merge(base: Any, over: Any, path: str = "", removed: list | None = None) -> Any:
@@ -218,49 +255,65 @@ def merge(base: Any, over: Any, path: str = "", removed: list | None = None) -> 
     """
     removed = [] if removed is None else removed
     if isinstance(base, dict) and isinstance(over, dict):
-        out = _mkdict(getattr(over, "loc", getattr(base, "loc", ("", 0, 0))))
-        for k, v in base.items():
-            out[k] = v
-            out.key_locs[k] = getattr(base, "key_locs", {}).get(k, out.loc)
-        for k, v in over.items():
-            sub = f"{path}.{k}" if path else k
-            out[k] = merge(base[k], v, sub, removed) if k in base else v
-            out.key_locs[k] = getattr(over, "key_locs", {}).get(k, out.loc)
-        return out
-    if isinstance(base, list) and isinstance(over, list) and _has_ids(base) and all(isinstance(x, dict) and "id" in x for x in over):
-        out_list = _mklist(getattr(over, "loc", ("", 0, 0)))
-        base_locs = getattr(base, "item_locs", [out_list.loc] * len(base))
-        over_locs = getattr(over, "item_locs", [out_list.loc] * len(over))
-        by_id = {x["id"]: (i, x) for i, x in enumerate(over)}
-        base_ids = [x["id"] for x in base]
-        problems = []
-        for j, item in enumerate(over):
-            if item.get("remove") is True and item["id"] not in base_ids:
-                loc = over_locs[j]
-                problems.append(Problem(loc[0], loc[1], loc[2], f"{path}[{j}]",
-                                        f"cannot remove {item['id']!r}: the parent has no such id "
-                                        f"(it has: {', '.join(map(str, base_ids[:8]))})"))
-        if problems:
-            raise ScenarioError(problems)
-        used = set()
-        for item, loc in zip(base, base_locs):
-            if item["id"] in by_id:
-                j, patch = by_id[item["id"]]
-                used.add(item["id"])
-                if patch.get("remove") is True:
-                    removed.append((path, item["id"], over_locs[j]))
-                    continue
-                out_list.append(merge(item, patch, f"{path}[{item['id']}]", removed))
-                out_list.item_locs.append(over_locs[j])
-            else:
-                out_list.append(item)
-                out_list.item_locs.append(loc)
-        for item, loc in zip(over, over_locs):
-            if item["id"] not in used and item.get("remove") is not True:
-                out_list.append(item)
-                out_list.item_locs.append(loc)
-        return out_list
+        return _merge_maps(base, over, path, removed)
+    if isinstance(base, list) and isinstance(over, list) and _has_ids(base) and _all_have_ids(over):
+        return _merge_id_lists(base, over, path, removed)
     return over
+
+
+def _merge_maps(base: dict, over: dict, path: str, removed: list) -> LocDict:
+    """Every key of both, in base's order then over's new keys; a key in both is merged."""
+    out = _mkdict(getattr(over, "loc", getattr(base, "loc", ("", 0, 0))))
+    for k, v in base.items():
+        out[k] = v
+        out.key_locs[k] = getattr(base, "key_locs", {}).get(k, out.loc)
+    for k, v in over.items():
+        sub = f"{path}.{k}" if path else k
+        out[k] = merge(base[k], v, sub, removed) if k in base else v
+        out.key_locs[k] = getattr(over, "key_locs", {}).get(k, out.loc)
+    return out
+
+
+def _merge_id_lists(base: list, over: list, path: str, removed: list) -> LocList:
+    """Base's items in order, patched by the item of `over` with the same id (or dropped by its
+    `remove: true`), then the items of `over` with new ids."""
+    out_list = _mklist(getattr(over, "loc", ("", 0, 0)))
+    base_locs = getattr(base, "item_locs", [out_list.loc] * len(base))
+    over_locs = getattr(over, "item_locs", [out_list.loc] * len(over))
+    by_id = {x["id"]: (i, x) for i, x in enumerate(over)}
+    _check_removals(base, over, over_locs, path)
+    used = set()
+    for item, loc in zip(base, base_locs):
+        if item["id"] not in by_id:
+            out_list.append(item)
+            out_list.item_locs.append(loc)
+            continue
+        j, patch = by_id[item["id"]]
+        used.add(item["id"])
+        if patch.get("remove") is True:
+            removed.append((path, item["id"], over_locs[j]))
+            continue
+        out_list.append(merge(item, patch, f"{path}[{item['id']}]", removed))
+        out_list.item_locs.append(over_locs[j])
+    for item, loc in zip(over, over_locs):
+        if item["id"] not in used and item.get("remove") is not True:
+            out_list.append(item)
+            out_list.item_locs.append(loc)
+    return out_list
+
+
+def _check_removals(base: list, over: list, over_locs: list[Loc], path: str) -> None:
+    """Each item of `over` with `remove: true` names an id that base has."""
+    base_ids = [x["id"] for x in base]
+    problems = []
+    for j, item in enumerate(over):
+        if item.get("remove") is True and item["id"] not in base_ids:
+            loc = over_locs[j]
+            problems.append(Problem(loc[0], loc[1], loc[2], f"{path}[{j}]",
+                                    f"cannot remove {item['id']!r}: the parent has no such id "
+                                    f"(it has: {', '.join(map(str, base_ids[:8]))})"))
+    if problems:
+        raise ScenarioError(problems)
 
 
 def load_with_extends(path: Path, prepare: Callable[[LocDict], None] | None = None,
@@ -277,26 +330,9 @@ def load_with_extends(path: Path, prepare: Callable[[LocDict], None] | None = No
     parent = data.get("extends")
     if parent is None:
         return data
-    line, col = data.key_locs["extends"][1:]
-    if not isinstance(parent, str) or not parent.strip():
-        raise ScenarioError([Problem(display, line, col, "extends", f"must be a file name like 'csto_kazakhstan_2022.yaml', got {parent!r}")])
-    parent_path = Path(path).parent / parent
-    if os.path.realpath(parent_path) in (*_chain, real):
-        names = " -> ".join([*(_short(c) for c in _chain), _short(real), _short(os.path.realpath(parent_path))])
-        raise ScenarioError([Problem(display, line, col, "extends", f"extends forms a cycle: {names}; "
-                                     "a scenario cannot extend itself, directly or through others")])
-    if not parent_path.is_file():
-        chain = " -> ".join([*(_short(c) for c in _chain), _short(real), parent])
-        raise ScenarioError([Problem(display, line, col, "extends", f"parent scenario {parent!r} not found (looked for {parent_path}); chain: {chain}")])
-    try:
-        base = load_with_extends(parent_path, prepare, (*_chain, real))
-    except ScenarioError as exc:
-        cycle = next((p for p in exc.problems if "forms a cycle" in p.message), None)
-        if cycle is None or _chain or cycle.file == display:
-            raise
-        # also point at the extends line of the file the user gave, where the chain starts
-        raise ScenarioError([*exc.problems, Problem(display, line, col, "extends",
-                                                    f"extends {parent!r}, which leads back to this file: a cycle (see {cycle.file}:{cycle.line})")]) from None
+    at: Loc = (display, *data.key_locs["extends"][1:])
+    parent_path = _parent_path(path, parent, at, real, _chain)
+    base = _load_parent(parent_path, parent, prepare, at, (*_chain, real))
     child = _mkdict(data.loc)
     for k, v in data.items():
         if k != "extends":
@@ -308,7 +344,43 @@ def load_with_extends(path: Path, prepare: Callable[[LocDict], None] | None = No
     return out
 
 
+def _extends_error(at: Loc, message: str) -> ScenarioError:
+    """A problem with the `extends` key at `at`."""
+    return ScenarioError([Problem(at[0], at[1], at[2], "extends", message)])
+
+
+def _parent_path(path: Path, parent: Any, at: Loc, real: str, chain: tuple[str, ...]) -> Path:
+    """The file `extends` names, relative to the child: a file name, no cycle, and there."""
+    if not isinstance(parent, str) or not parent.strip():
+        raise _extends_error(at, f"must be a file name like 'csto_kazakhstan_2022.yaml', got {parent!r}")
+    parent_path = Path(path).parent / parent
+    if os.path.realpath(parent_path) in (*chain, real):
+        names = " -> ".join([*(_short(c) for c in chain), _short(real), _short(os.path.realpath(parent_path))])
+        raise _extends_error(at, f"extends forms a cycle: {names}; "
+                             "a scenario cannot extend itself, directly or through others")
+    if not parent_path.is_file():
+        names = " -> ".join([*(_short(c) for c in chain), _short(real), parent])
+        raise _extends_error(at, f"parent scenario {parent!r} not found (looked for {parent_path}); chain: {names}")
+    return parent_path
+
+
+def _load_parent(parent_path: Path, parent: str, prepare: Callable[[LocDict], None] | None, at: Loc,
+                 chain: tuple[str, ...]) -> LocDict:
+    """The parent scenario, itself resolved; a cycle found further up is also reported at the `extends`
+    line of the file the user gave (the first in `chain`), where the chain starts."""
+    try:
+        return load_with_extends(parent_path, prepare, chain)
+    except ScenarioError as exc:
+        cycle = next((p for p in exc.problems if "forms a cycle" in p.message), None)
+        if cycle is None or len(chain) > 1 or cycle.file == at[0]:
+            raise
+        raise ScenarioError([*exc.problems, Problem(at[0], at[1], at[2], "extends",
+                                                    f"extends {parent!r}, which leads back to this file: a cycle "
+                                                    f"(see {cycle.file}:{cycle.line})")]) from None
+
+
 def _short(p: str) -> str:
+    """A file's name without its folder, for a chain of `extends`."""
     return os.path.basename(p)
 
 

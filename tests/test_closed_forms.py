@@ -2,14 +2,21 @@
 AFPAM 10-1403 (docs/background/airlift-planning-factors.md), and crew-duty and utilisation
 timelines computed by hand from the rules in docs/model.md. Every expectation is exact."""
 
+from __future__ import annotations
+
 import math
+from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import pytest
 
 from sim.engine import simulate
 from tests.helpers import BASE, scenario
 
-EARTH_KM = 6371.0
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+EARTH_KM = 6371.0  # the sphere of sim.geo; tests/test_geo.py checks its distances against published ones
 
 
 def equator_pair(km: float) -> list[dict]:
@@ -19,7 +26,7 @@ def equator_pair(km: float) -> list[dict]:
 
 
 @pytest.mark.parametrize("n_aircraft,n_sorties", [(1, 1), (3, 7), (4, 8), (5, 23), (10, 10)])
-def test_shuttle_makespan_matches_closed_form(n_aircraft, n_sorties):
+def test_shuttle_makespan_matches_closed_form(n_aircraft: int, n_sorties: int) -> None:
     """N aircraft, S equal sorties, no MOG limit: closure after ceil(S/N) round trips less the last return leg."""
     s = scenario(
         airfields=equator_pair(2800.0),
@@ -37,7 +44,7 @@ def test_shuttle_makespan_matches_closed_form(n_aircraft, n_sorties):
 
 
 @pytest.mark.parametrize("mog,ground_h,days", [(1, 2.0, 3), (1, 3.25, 3), (2, 3.25, 2)])
-def test_saturated_spot_turns_mog_times_24_over_ground_time(mog, ground_h, days):
+def test_saturated_spot_turns_mog_times_24_over_ground_time(mog: int, ground_h: float, days: int) -> None:
     """AFPAM 10-1403 formula 9.0 without the 0.85 queuing factor: a saturated destination with MOG
     spots and ground time g receives MOG x 24 / g aircraft a day; its windows run back to back, so
     the count over any whole period is exact to within one landing per spot."""
@@ -61,7 +68,7 @@ def test_saturated_spot_turns_mog_times_24_over_ground_time(mog, ground_h, days)
     assert landings[mog * 10] == pytest.approx(first + 10 * ground_h, abs=1e-6)
 
 
-def test_one_spot_closure_is_first_landing_plus_ground_times():
+def test_one_spot_closure_is_first_landing_plus_ground_times() -> None:
     """S sorties through one spot with ground time g close at the first on-blocks + (S - 1) g:
     the spot is held from on-blocks to the end of the ground time, taxi excluded."""
     airfields = equator_pair(2800.0)
@@ -78,7 +85,7 @@ def test_one_spot_closure_is_first_landing_plus_ground_times():
 CREW_RULES = {"crews": True, "utilisation": False, "availability": False}
 
 
-def _crew_case(crew_ratio: float):
+def _crew_case(crew_ratio: float) -> Scenario:
     aircraft = [dict(BASE["aircraft"][0], crew_duty_h=16, crew_rest_h=12, crew_report_h=2)]
     return scenario(
         airfields=equator_pair(2800.0), aircraft=aircraft,
@@ -88,7 +95,7 @@ def _crew_case(crew_ratio: float):
     )
 
 
-def test_crew_duty_timeline_with_one_crew():
+def test_crew_duty_timeline_with_one_crew() -> None:
     """One tail, one crew, 3 sorties of 4 h legs (load 2, unload 1, report 2, duty 16, rest 12).
 
     Sortie 1: report 0, off 2, on 6, unload to 7, back on 11 (duty 11 h). Sortie 2 would end at
@@ -103,7 +110,7 @@ def test_crew_duty_timeline_with_one_crew():
     assert crew_waits == [0.0, 12.0, 12.0]  # sorties 2 and 3 wait for rest beyond their loading
 
 
-def test_crew_duty_timeline_with_a_spare_crew():
+def test_crew_duty_timeline_with_a_spare_crew() -> None:
     """The same with two crews per tail: at 13 h the rested spare crew at home takes the tail
     (report 11, off 13, on 17, back on 22); at 24 h crew 1 is rested (last on-blocks 11 + 12 +
     report 2 = 25) and takes over: off 25, on 29. The line closes at 29."""
@@ -113,7 +120,7 @@ def test_crew_duty_timeline_with_a_spare_crew():
     assert crews == ["c1", "spare1", "c1"]
 
 
-def test_utilisation_flies_exactly_the_planned_hours_a_day():
+def test_utilisation_flies_exactly_the_planned_hours_a_day() -> None:
     """UTE 8 h a day, 4 h legs, no other limit: after the first day's budget is spent, each leg waits
     until 4 h have refilled at 8/24 h per hour, so take-offs come every 12 h: exactly 8 h a day."""
     s = scenario(
@@ -125,7 +132,7 @@ def test_utilisation_flies_exactly_the_planned_hours_a_day():
     )
     run = simulate(s)
     takeoffs = [r.takeoff for r in run.sorties]
-    gaps = [b - a for a, b in zip(takeoffs, takeoffs[1:])]
+    gaps = [b - a for a, b in pairwise(takeoffs)]
     assert all(g == pytest.approx(12.0, abs=1e-6) for g in gaps[2:]), gaps
     per_day = sum(r.flying_h for r in run.sorties if 48.0 <= r.takeoff < 96.0) / 2
     assert per_day == pytest.approx(8.0, abs=1e-6)

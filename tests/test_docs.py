@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+from tests.conftest import DOCS_DIR, ROOT
+
+DOCS = sorted([ROOT / "README.md", *DOCS_DIR.rglob("*.md")])
+RUN_LANGS = ("sh", "bash", "console", "shell")
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```\s*$", re.S | re.M)
 DIRECTIVE = re.compile(r"<!--\s*(not run|output|file)\s*:?\s*(.*?)\s*-->\s*$")
 COUNTS: dict[str, int] = {}
@@ -123,7 +125,7 @@ def scratch_copy(dest: Path) -> Path:
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_doc_commands_run_and_print_what_the_doc_shows(doc, tmp_path, shim):
+def test_doc_commands_run_and_print_what_the_doc_shows(doc: Path, tmp_path: Path, shim: Path) -> None:
     work = scratch_copy(tmp_path / "repo")
     env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(ROOT),
            "MPLBACKEND": "Agg"}
@@ -152,11 +154,12 @@ def test_doc_commands_run_and_print_what_the_doc_shows(doc, tmp_path, shim):
                 f"{where}:{b.line}: the doc shows output that the command no longer prints.\n--- doc ---\n"
                 + "\n".join(expected) + "\n--- actual ---\n" + "\n".join(actual))
             continue
-        if b.lang in ("sh", "bash", "console", "shell"):
+        if b.lang in RUN_LANGS:
             for cmd in commands(b.body):
                 proc = subprocess.run(cmd, shell=True, cwd=work, env=env, capture_output=True, text=True,
                                       timeout=600)
-                assert proc.returncode == 0, f"{where}:{b.line}: `{cmd}` exited {proc.returncode}\n{proc.stderr[-3000:]}"
+                assert proc.returncode == 0, \
+                    f"{where}:{b.line}: `{cmd}` exited {proc.returncode}\n{proc.stderr[-3000:]}"
                 last_output = proc.stdout
                 ran += 1
         elif b.lang == "python":
@@ -171,6 +174,26 @@ def test_doc_commands_run_and_print_what_the_doc_shows(doc, tmp_path, shim):
     COUNTS[where] = ran
 
 
-def test_report_how_many_commands_the_docs_run():
-    """Printed in the test log (-rA): pages and commands checked."""
+def runnable(path: Path) -> int:
+    """Commands and Python blocks a page asks to run, counted from its Markdown alone."""
+    total = 0
+    for b in blocks(path):
+        if b.directive and b.directive[0] in ("not run", "file", "output"):
+            continue
+        if b.lang in RUN_LANGS:
+            total += len(commands(b.body))
+        elif b.lang == "python":
+            total += 1
+    return total
+
+
+def test_docs_have_commands_and_every_one_was_run() -> None:
+    """The docs show runnable commands, and each page checked above ran all of its own, none
+    skipped: the count the runner kept equals the count read from the Markdown. The totals are
+    printed in the test log (-rA)."""
+    expected = {str(doc.relative_to(ROOT)): runnable(doc) for doc in DOCS}
+    assert expected["README.md"] > 0, "README.md shows no command that is run"
+    assert sum(expected.values()) > 0
+    for where, ran in COUNTS.items():
+        assert ran == expected[where], f"{where}: ran {ran} of its {expected[where]} commands"
     print(f"docs commands run: {sum(COUNTS.values())} over {len(COUNTS)} pages: {COUNTS}")

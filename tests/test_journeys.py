@@ -77,7 +77,7 @@ def test_node_throughput_bound_chain():
     assert sum(b.values()) == pytest.approx(111.0)  # the parts add up to ready -> closed
     assert b["node"] == pytest.approx(109.0 - 39.0 - 3.0) and b["transfer"] == pytest.approx(3.0)
     assert b["road"] == pytest.approx(2.0)
-    assert res.nodes["pod"]["busiest_day_troops"] <= 240.0 + 1e-6
+    assert res.nodes["pod"].busiest_day_troops <= 240.0 + 1e-6
 
 
 def test_road_serials_bound_by_route_limit():
@@ -113,7 +113,7 @@ def test_staging_room_holds_flights_until_there_is_room():
     held there or on the way; the line still closes."""
     res = analyse(simulate(scenario(**throughput_case(throughput={"troops_per_day": 240},
                                                       staging={"troops": 200}))))
-    assert res.nodes["pod"]["peak_held_troops"] <= 200
+    assert res.nodes["pod"].peak_held_troops <= 200
     assert res.lines[0].status == "MET"
 
 

@@ -21,9 +21,9 @@ GOLDEN = {  # scenario file -> golden summary file
 
 def golden_summary(scenario_path: Path) -> dict:
     from sim.engine import simulate
+    from sim.loading import load_scenario
     from sim.report import summary_dict
     from sim.results import analyse
-    from sim.loading import load_scenario
 
     summary = summary_dict(analyse(simulate(load_scenario(scenario_path))))
     summary.pop("tool")  # the version changes without the results changing

@@ -1,0 +1,41 @@
+"""The words every module shares: the phases of a move, and how a model time is written.
+
+Model times are hours since the scenario's start (floats); None, NaN and infinity mean "never" or
+"not known". They are written in one of two styles, both in the start's UTC offset:
+- ISO 8601 to the minute for files ('2022-01-09T16:24+06:00');
+- short for people ('09 Jan 16:24').
+This module imports nothing heavy, so the command line can use it before a scenario is loaded.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Literal
+
+Phase = Literal["deploy", "withdraw"]
+PHASES: tuple[Phase, ...] = ("deploy", "withdraw")  # in the order they happen
+SHORT = "%d %b %H:%M"
+
+
+def phases_for(choice: str) -> tuple[str, ...]:
+    """The phases a `--phase` choice names: 'all' is both, in order."""
+    return PHASES if choice == "all" else (choice,)
+
+
+def known(hours: float | None) -> bool:
+    """A finite model time (not None, NaN or infinity)."""
+    return hours is not None and math.isfinite(hours)
+
+
+def format_time(start: datetime, hours: float | None, style: Literal["iso", "short"] = "iso",
+                missing: str = "") -> str:
+    """A model time as text in `start`'s offset; `missing` for None, NaN or infinity."""
+    if hours is None or not math.isfinite(hours):
+        return missing
+    return format_datetime(start + timedelta(hours=hours), style)
+
+
+def format_datetime(when: datetime, style: Literal["iso", "short"] = "iso") -> str:
+    """A wall-clock time in one of the two styles."""
+    return when.isoformat(timespec="minutes") if style == "iso" else when.strftime(SHORT)
