@@ -30,7 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
-from sim import results as R
+from sim import results
 from sim.scenario import Airfield
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def _save(fig: Figure, out: Path, stem: str, svg: bool) -> list[Path]:
     return paths
 
 
-def _span(res: R.Results) -> tuple[float, float]:
+def _span(res: results.Results) -> tuple[float, float]:
     """Hours to show for a run: from the first ready time to the end or the last nearby deadline."""
     run = res.run
     lo = min([0.0] + [r.ready_h for r in res.lines])
@@ -138,10 +138,10 @@ def _span(res: R.Results) -> tuple[float, float]:
 # ------------------------------------------------------------------ run charts
 
 
-def in_theatre_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+def in_theatre_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
     """Personnel in theatre over time, stacked by nation, with each phase's deadline."""
     run = res.run
-    times, nations, counts = R.in_theatre(run)
+    times, nations, counts = results.in_theatre(run)
     fig, ax = plt.subplots(figsize=(10, 4.8))
     ax.xaxis_date(_start(run.scenario).tzinfo)
     colours = colour_map(nations)
@@ -166,14 +166,14 @@ def in_theatre_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]
     return _save(fig, out, "in_theatre", svg)
 
 
-def closure_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+def closure_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
     """Per phase, the share of each line delivered over time, with each line's deadline."""
     run = res.run
-    curves = R.closure_curves(run)
+    curves = results.closure_curves(run)
     rows = res.lines
     fig, axes = plt.subplots(1, 2, figsize=(12, max(4.2, 0.28 * len(rows) + 1.5)), sharey=False)
     colours = colour_map([r.id for r in rows])
-    for ax, phase in zip(axes, R.PHASES):
+    for ax, phase in zip(axes, results.PHASES):
         mine = [r for r in rows if r.phase == phase]
         if not mine:
             ax.set_visible(False)
@@ -193,7 +193,7 @@ def closure_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     return _save(fig, out, "closure", svg)
 
 
-def _closure_line(ax: Axes, run: Run, r: R.LineRow, curve: tuple[np.ndarray, np.ndarray], colour: str) -> None:
+def _closure_line(ax: Axes, run: Run, r: results.LineRow, curve: tuple[np.ndarray, np.ndarray], colour: str) -> None:
     """One line's delivered share as a step from its ready time, and its deadline as a marker on top."""
     t, share = curve
     if len(t):
@@ -205,7 +205,7 @@ def _closure_line(ax: Axes, run: Run, r: R.LineRow, curve: tuple[np.ndarray, np.
     ax.plot(_hours_x(run, [r.deadline_h]), [103], marker="v", color=colour, ms=7, ls="none", clip_on=False)
 
 
-def gantt_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+def gantt_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
     """One row per tail that flew: its flights by contingent, empty legs in grey, and its downtime."""
     run = res.run
     by_tail = _flights_by_tail(run)
@@ -315,14 +315,14 @@ def _gantt_downtime(ax: Axes, run: Run, rows: dict[str, int], base: float) -> li
     return out
 
 
-def airfields_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+def airfields_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
     """One row per airfield: working spots in use over time, scaled so that the row's height is its MOG.
 
     An aircraft takes its type's spots from on-blocks to the end of its ground task; the MOG is the dashed
     line, so a band touching the line is a full apron.
     """
     run = res.run
-    counts = R.ground_counts(run)
+    counts = results.ground_counts(run)
     used = [a for a in run.scenario.airfields if a.id in counts]
     fig, ax = plt.subplots(figsize=(12, 0.62 * max(1, len(used)) + 1.4))
     ax.xaxis_date(_start(run.scenario).tzinfo)
@@ -351,7 +351,7 @@ def _airfield_row(ax: Axes, run: Run, a: Airfield, count: tuple[np.ndarray, np.n
     t, c = count
     xs = _hours_x(run, np.concatenate([[lo], t, [hi]]))
     ys = np.concatenate([[0], c, [c[-1] if len(c) else 0]]) / a.mog * 0.8
-    peak = R.spots_value(c.max()) if len(c) else 0
+    peak = results.spots_value(c.max()) if len(c) else 0
     full = peak >= a.mog - 1e-9
     ax.fill_between(xs, base, base + ys, step="post", color="#D55E00" if full else "#0072B2", alpha=0.55, lw=0)
     ax.hlines(base + 0.8, xs[0], xs[-1], colors="#b00020", linestyles="--", lw=0.8)
@@ -530,7 +530,7 @@ Position = tuple[float, float]  # (longitude, latitude), degrees
 SURFACE_STYLES = {"road": ("#009E73", ":"), "rail": ("#CC79A7", "--")}  # (colour, line style) by mode
 
 
-def network_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+def network_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
     """Airfields placed by longitude and latitude; routes drawn with width by loaded sorties."""
     run = res.run
     s = run.scenario
@@ -627,13 +627,13 @@ def _network_legend(ax: Axes, modes: set[str]) -> None:
 # ------------------------------------------------------------------ sorties, waits and journeys
 
 
-def sorties_per_day_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+def sorties_per_day_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
     """Loaded take-offs per local day, stacked by phase, with each day's total."""
-    days, per_phase = R.sorties_per_day(res.run)
+    days, per_phase = results.sorties_per_day(res.run)
     fig, ax = plt.subplots(figsize=(10, 3.8))
     x = np.arange(len(days))
     bottom = np.zeros(len(days))
-    for phase in R.PHASES:
+    for phase in results.PHASES:
         ys = per_phase.get(phase, np.zeros(len(days)))
         if ys.sum():
             ax.bar(x, ys, bottom=bottom, color=PHASE_COLOURS[phase], label=phase, width=0.75)
@@ -663,16 +663,16 @@ BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#
 MODE_HATCH = {"air": "", "road": "..", "rail": "//"}  # modes told apart without colour too
 
 
-def why_late_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+def why_late_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
     """Per line, its time from ready to closure split into flying, handling and each kind of wait."""
     rows = res.lines
     fig, ax = plt.subplots(figsize=(11, max(3.0, 0.32 * len(rows) + 1.6)))
     y = np.arange(len(rows))
     left = np.zeros(len(rows))
-    for part in R.WAIT_PARTS:
+    for part in results.WAIT_PARTS:
         w = np.array([r.breakdown_h[part] for r in rows])
         if w.sum() > 0:
-            ax.barh(y, w, left=left, color=BREAKDOWN_COLOURS[part], label=R.PART_LABELS[part], height=0.7)
+            ax.barh(y, w, left=left, color=BREAKDOWN_COLOURS[part], label=results.PART_LABELS[part], height=0.7)
             left += w
     for yi, r in zip(y, rows):
         tag = r.status + (f": {r.bound_by}" if r.bound_by else "")
@@ -689,7 +689,7 @@ def why_late_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     return _save(fig, out, "why_late", svg)
 
 
-def journey_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+def journey_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
     """One bar per line from ready to closure, leg by leg, with the deadline and each milestone.
 
     The bar shows the wait for the force, each leg (by mode) and the time at the node after it (reception
@@ -712,7 +712,7 @@ def journey_chart(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
     return _save(fig, out, "journey", svg)
 
 
-def _journey_legend(rows: list[R.LineRow]) -> list[Artist]:
+def _journey_legend(rows: list[results.LineRow]) -> list[Artist]:
     """Legend handles for what the journey bars show: only the segment kinds and markers present."""
     modes = sorted({g.mode for r in rows for g in r.legs})
     handles: list[Artist] = []
@@ -732,7 +732,7 @@ def _journey_legend(rows: list[R.LineRow]) -> list[Artist]:
 _MODE_COLOURS = {"air": "#0072B2", "road": "#009E73", "rail": "#882255"}
 
 
-def _row_end(run: Run, r: R.LineRow) -> float:
+def _row_end(run: Run, r: results.LineRow) -> float:
     """When a line closed, or the end of the run if it did not."""
     return r.closed_h if not math.isnan(r.closed_h) else run.end_h
 
@@ -745,7 +745,7 @@ def _journey_span(ax: Axes, run: Run, y: int, a: float, b: float, colour: str, h
                 linewidth=0.4)
 
 
-def _journey_bar(ax: Axes, run: Run, y: int, r: R.LineRow) -> None:
+def _journey_bar(ax: Axes, run: Run, y: int, r: results.LineRow) -> None:
     """The segments of one line: force, then each leg and the node after it."""
     end = _row_end(run, r)
     first = r.legs[0].complete_h if not math.isnan(r.legs[0].complete_h) else end
@@ -763,12 +763,12 @@ def _journey_bar(ax: Axes, run: Run, y: int, r: R.LineRow) -> None:
                 va="center", fontsize=7, color="#b00020" if r.status != "MET" else "#333333")
 
 
-RunChart = Callable[[R.Results, Path, bool], list[Path]]
+RunChart = Callable[[results.Results, Path, bool], list[Path]]
 RUN_CHARTS: tuple[RunChart, ...] = (in_theatre_chart, closure_chart, gantt_chart, airfields_chart, network_chart,
                                     sorties_per_day_chart, why_late_chart, journey_chart)
 
 
-def draw_run_charts(res: R.Results, out: Path, svg: bool = False) -> list[Path]:
+def draw_run_charts(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
     """Draw every run chart in this process (sim.chartpool draws them in two workers)."""
     return [p for draw in RUN_CHARTS for p in draw(res, out, svg)]
 
@@ -792,7 +792,7 @@ def mc_fan_chart(scenario: Scenario, grid: np.ndarray, fan: dict[str, np.ndarray
     for phase, colour in (("deploy", "#444444"), ("withdraw", "#b00020")):
         mine = [m for m in scenario.movements if m.phase == phase]
         if mine:
-            d = start + timedelta(hours=max(scenario.h(m.deadline) for m in mine))
+            d = start + timedelta(hours=max(scenario.hours_of(m.deadline) for m in mine))
             ax.axvline(_datenum(d), color=colour, ls="--", lw=1.1)
             ax.annotate(f"{phase} deadline", (_datenum(d), top * 1.02), fontsize=8, color=colour, ha="right",
                         va="bottom", xytext=(-3, 0), textcoords="offset points")
@@ -917,7 +917,7 @@ def sweep_chart(scenario: Scenario, varies: list[tuple[str, list[str]]], rows: l
     """
     # deterministic: the line of each phase latest against its own deadline; replicated: the phase's
     # P50 completion against its latest deadline
-    deadlines = {ph: (max(scenario.h(m.deadline) for m in scenario.movements if m.phase == ph) if replicated else 0.0)
+    deadlines = {ph: (max(scenario.hours_of(m.deadline) for m in scenario.movements if m.phase == ph) if replicated else 0.0)
                  for ph in phases}
     keys = {ph: f"{ph}_p50_h" if replicated else f"{ph}_worst_h" for ph in phases}
     sweep = _Sweep(varies, rows, phases, replicated, deadlines, keys, {p: v[0] for p, v in varies[2:]})
@@ -1053,7 +1053,7 @@ def _percent(p: float | None) -> float:
 def _lateness_axis(ax: Axes, scenario: Scenario, trials: dict[int, Trial], ns: list[int], phase: str) -> list[float]:
     """Each size's completion in hours after the phase's last deadline (nan if open), with the deadline marked."""
     phases = [p for p in ("deploy", "withdraw") if phase in (p, "all")]
-    deadline = max(scenario.h(m.deadline) for m in scenario.movements if m.phase in phases)
+    deadline = max(scenario.hours_of(m.deadline) for m in scenario.movements if m.phase in phases)
     ys = [trials[n].closed_h - deadline if not math.isnan(trials[n].closed_h) else np.nan for n in ns]
     ax.axhline(0, color="#b00020", ls="--", lw=1.2, label=f"{phase} deadline")
     ax.set_ylabel(f"{phase} completion, hours after the deadline")

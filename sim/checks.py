@@ -104,7 +104,7 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
     _check_duplicates(s, r, raw)
     for i, a in enumerate(s.airfields):
         for j, c in enumerate(a.closed):
-            if s.h(c.end) <= s.h(c.start):
+            if s.hours_of(c.end) <= s.hours_of(c.start):
                 r.error(("airfields", i, "closed", j, "to"), "closure ends before it starts")
     _check_fleets(s, r, ids)
     for i, t in enumerate(s.aircraft):
@@ -148,7 +148,7 @@ def _check_fleets(s: Scenario, r: _Report, ids: _Ids) -> None:
             r.unknown(("fleet", i, "type"), "aircraft type", "aircraft", ids.types, f.type)
         if f.base not in ids.airfields:
             r.unknown(("fleet", i, "base"), "airfield", "airfields", ids.airfields, f.base)
-        if f.available is not None and s.h(f.available) >= s.horizon:
+        if f.available is not None and s.hours_of(f.available) >= s.horizon:
             r.warn(("fleet", i, "available"), "fleet becomes available after the horizon; it will never fly")
         _check_crew_stage(s, r, i, f, ids.airfields)
         _check_mission_capable(s, r, i, f)
@@ -246,11 +246,11 @@ def _check_line_refs(r: _Report, loc: tuple, m: Movement, c: Contingent, ids: _I
 
 def _check_line_dates(s: Scenario, r: _Report, loc: tuple, m: Movement) -> None:
     """Ready, earliest arrival and deadline are in order, and ready falls within the horizon."""
-    ready, deadline = s.h(m.ready), s.h(m.deadline)
+    ready, deadline = s.hours_of(m.ready), s.hours_of(m.deadline)
     if deadline <= ready:
         r.error((*loc, "deadline"), f"deadline {m.deadline and _fmt(s, deadline)} is not after ready {_fmt(s, ready)}")
-    if m.earliest is not None and s.h(m.earliest) > deadline:
-        r.error((*loc, "earliest"), f"earliest arrival {_fmt(s, s.h(m.earliest))} is after the deadline {_fmt(s, deadline)}")
+    if m.earliest is not None and s.hours_of(m.earliest) > deadline:
+        r.error((*loc, "earliest"), f"earliest arrival {_fmt(s, s.hours_of(m.earliest))} is after the deadline {_fmt(s, deadline)}")
     if ready < 0:
         r.warn((*loc, "ready"), f"ready {_fmt(s, ready)} is before the scenario start; the line starts at the start")
     if ready >= s.horizon:
@@ -424,8 +424,8 @@ def _check_mog_capacity(s: Scenario, r: _Report) -> None:
         for af, ground in ((m.origin, t.load_h), (m.destination, t.unload_h)):
             acc = need.setdefault((af, m.phase), [0.0, float("inf"), float("-inf"), 0])
             acc[0] += len(loads) * ground
-            acc[1] = min(acc[1], max(0.0, s.h(m.ready)))
-            acc[2] = max(acc[2], s.h(m.deadline))
+            acc[1] = min(acc[1], max(0.0, s.hours_of(m.ready)))
+            acc[2] = max(acc[2], s.hours_of(m.deadline))
             acc[3] += len(loads)
     index = {a.id: i for i, a in enumerate(s.airfields)}
     for (af, phase), (ground_h, lo, hi, n) in sorted(need.items()):
@@ -529,8 +529,8 @@ def _warn_deadline_out_of_reach(s: Scenario, r: _Report, loc: tuple, m: Movement
                                 routes: list[tuple[AircraftType, list[int]]]) -> None:
     """A deadline that cannot be met even with unlimited aircraft: ready plus the fastest sortie is after it."""
     fastest = min(_sortie_h(s, geo_cache["matrix"], t, route) for t, route in routes)
-    ready = max(0.0, s.h(m.ready))
-    if ready + fastest > s.h(m.deadline):
+    ready = max(0.0, s.hours_of(m.ready))
+    if ready + fastest > s.hours_of(m.deadline):
         r.warn((*loc, "deadline"), f"cannot be met even with unlimited aircraft: ready {_fmt(s, ready)} plus the "
                f"fastest sortie ({fastest:.1f} h) is after it")
 

@@ -125,7 +125,7 @@ class Engine(FlowMixin):
         sched, actual = [], []
         for a in s.airfields:
             phase = (s.start.hour + s.start.minute / 60.0 - start_utc_h + s.utc_offset(a)) % 24.0
-            closures = [(s.h(c.start), s.h(c.end)) for c in a.closed]
+            closures = [(s.hours_of(c.start), s.hours_of(c.end)) for c in a.closed]
             o = geo.OpeningTimes(a.window, phase, closures)
             weather = self._draw_weather(a.id)
             sched.append(o)
@@ -165,7 +165,7 @@ class Engine(FlowMixin):
         mc = _hours(f.mc_rate, atype.mc_rate) if rules.availability else 1.0
         random_mc = self.unc is not None and any(r.aircraft in (None, f.type) for r in self.unc.availability)
         n_up = f.count if random_mc else max(1, math.floor(f.count * mc + 0.5))
-        avail = max(0.0, s.h(f.available))
+        avail = max(0.0, s.hours_of(f.available))
         width, base = len(str(f.count)), self.af_index[f.base]
         for k in range(f.count):
             name = f"{f.id}#{k + 1:0{width}d}"
@@ -526,7 +526,7 @@ class Engine(FlowMixin):
         hops = self.planner.hops(atype, ln.origin, ln.dest) if atype else None
         if not hops:
             return None
-        x, y, airborne, _ = hops[0]
+        x, y, airborne = hops[0].origin, hops[0].dest, hops[0].airborne_h
         limit = now + 24.0 * 400
         t_sched = geo.joint_departure(now, self.open_sched[x], self.open_sched[y], airborne, limit)
         t_full = geo.joint_departure(t_sched, self.open[x], self.open[y], airborne, limit) \

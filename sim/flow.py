@@ -77,7 +77,7 @@ class FlowMixin:
 
         s = self.s
         for order, m in enumerate(s.movements):
-            j = JourneyRun(m, order, (m.priority, s.h(m.deadline), s.h(m.ready), order), self.env.event())
+            j = JourneyRun(m, order, (m.priority, s.hours_of(m.deadline), s.hours_of(m.ready), order), self.env.event())
             troops, equipment, cargo = s.line_parts(m)
             j.result.troops_left, j.result.vehicles_left = troops, sum(equipment.values())
             j.result.cargo_kg_left = round(cargo * 1000)
@@ -152,7 +152,7 @@ class FlowMixin:
 
     def _journey_proc(self, j: JourneyRun, preds: list[simpy.Event]) -> Proc:
         env, s, m = self.env, self.s, j.m
-        ready = max(0.0, s.h(m.ready))
+        ready = max(0.0, s.hours_of(m.ready))
         if ready > env.now:
             yield env.timeout(ready - env.now)
         if preds:
@@ -165,7 +165,7 @@ class FlowMixin:
             ln: AirLegRun = first  # type: ignore[assignment]
             fastest = min((t.load_h + self.planner.block_h(t, ln.origin, ln.dest) for t in line_types(s, m)),
                           default=0.0)
-            hold = s.h(m.earliest) - fastest - env.now
+            hold = s.hours_of(m.earliest) - fastest - env.now
             if hold > 0:
                 yield env.timeout(hold)
         j.result.released = env.now

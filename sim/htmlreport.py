@@ -192,7 +192,7 @@ def _run_inputs(res: results.Results, t: TimeText) -> list[str]:
                  f"{c.cargo_t:g}", c.home] for c in s.contingents], num_cols={2, 4}),
         "<h3>Fleet</h3>",
         _table(["fleet", "type", "tails", "base", "available", "tails used", "sorties", "flying h"],
-               [[f.id, f.type, f.count, f.base, t(s.h(f.available)) or t(0.0), fleet[f.id].tails_used,
+               [[f.id, f.type, f.count, f.base, t(s.hours_of(f.available)) or t(0.0), fleet[f.id].tails_used,
                  fleet[f.id].sorties, f"{fleet[f.id].flying_h:.0f}"] for f in s.fleet], num_cols={2, 5, 6, 7}),
         "<h3>Aircraft types</h3>",
         _table(["type", "seats", "payload t", "floor m", "cruise km/h", "range km", "load h", "unload h", "spots",

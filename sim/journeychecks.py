@@ -102,7 +102,7 @@ def _check_leg(s: Scenario, r: Any, loc: tuple, m: Movement, k: int, leg: Leg, n
         r.error((*loc, "from"), f"leg {k + 1} starts at {leg.origin!r} but leg {k} ends at "
                 f"{legs[k - 1].destination!r}; each leg must start where the one before ends")
     _check_leg_mode(s, r, loc, m, leg, nodes, fleets)
-    if leg.deadline is not None and s.h(leg.deadline) <= s.h(m.ready):
+    if leg.deadline is not None and s.hours_of(leg.deadline) <= s.hours_of(m.ready):
         r.error((*loc, "deadline"), "the leg's deadline is not after the line's ready time")
 
 
@@ -177,7 +177,7 @@ def _check_inflow(s: Scenario, r: Any, i: int, m: Movement) -> None:
         return
     share = _daily_share(f, troops)
     days = -int(-1.0 // share) if share < 1 else 1
-    last = s.h(f.start) + 24.0 * (days - 1)
+    last = s.hours_of(f.start) + 24.0 * (days - 1)
     if last >= s.horizon:
         r.error(("movements", i, "inflow"), f"at this rate the last of the line arrives on day {days} "
                 f"({_fmt(s, last)}), after the horizon; raise the rate or the horizon")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sim import geo
 from sim.crews import Crew, CrewPool, CrewRules, UteBudget
@@ -33,7 +33,13 @@ if TYPE_CHECKING:
 MAX_PUSHES = 10_000  # the climb always ends (see docs/model.md); this only guards against a bug
 PUSH_TOL_H = 1e-9  # pushes this small are float rounding, not waits
 WAIT_KINDS = ("crew", "ute", "availability", "hours", "weather", "mog", "delay")
-HopSpec = tuple[int, int, float, float]  # (from airfield, to airfield, airborne h, km)
+class RouteHop(NamedTuple):
+    """One hop of a type's route, before any flight is planned: two airfields (by index), time, distance."""
+
+    origin: int
+    dest: int
+    airborne_h: float  # flying time plus the planning allowance
+    km: float
 
 
 @dataclass(slots=True)
@@ -127,18 +133,18 @@ class Planner:
         self.weather = [o is not s for o, s in zip(open_actual, open_sched)]
         self.pools = pools
         self.taxi_h, self.allow_h, self.refuel_h = taxi_h, allow_h, refuel_h
-        self._hops: dict[tuple[str, int, int], tuple[HopSpec, ...] | None] = {}
+        self._hops: dict[tuple[str, int, int], tuple[RouteHop, ...] | None] = {}
         self._block: dict[tuple[str, int, int], float] = {}
 
     # ------------------------------------------------------------------ routes
 
-    def hops(self, atype: AircraftType, a: int, b: int) -> tuple[HopSpec, ...] | None:
-        """((x, y, airborne h, km), ...) from a to b for a type, or None when no route reaches (cached)."""
+    def hops(self, atype: AircraftType, a: int, b: int) -> tuple[RouteHop, ...] | None:
+        """The hops from a to b for a type, or None when no route reaches (cached)."""
         key = (atype.id, a, b)
         if key not in self._hops:
             route = self.routes(atype, a, b)
             self._hops[key] = None if route is None else tuple(
-                (x, y, self.dist[x][y] / atype.cruise_kmh + self.allow_h, self.dist[x][y])
+                RouteHop(x, y, self.dist[x][y] / atype.cruise_kmh + self.allow_h, self.dist[x][y])
                 for x, y in itertools.pairwise(route))
         return self._hops[key]
 
@@ -149,7 +155,7 @@ class Planner:
         if got is None:
             hops = self.hops(atype, a, b)
             got = math.inf if hops is None else \
-                sum(2 * self.taxi_h + h[2] for h in hops) + self.refuel_h * (len(hops) - 1)
+                sum(2 * self.taxi_h + h.airborne_h for h in hops) + self.refuel_h * (len(hops) - 1)
             self._block[key] = got
         return got
 
@@ -314,7 +320,7 @@ class Planner:
 
     def _first_hop_h(self, atype: AircraftType, a: int, b: int) -> float:
         hops = self.hops(atype, a, b)
-        return 2 * self.taxi_h + hops[0][2] if hops else math.inf
+        return 2 * self.taxi_h + hops[0].airborne_h if hops else math.inf
 
     def _after_ferry(self, tail: TailState, off1: float, origin: int, ferry_h: float, off2: float,
                      leg_h: float) -> float:

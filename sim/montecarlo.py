@@ -47,7 +47,7 @@ class Replica:
 
 def grid_hours(scenario: Scenario) -> np.ndarray:
     """Hourly grid for the personnel curve: from start to 3 days past the last deadline (or the horizon)."""
-    last = max(scenario.h(m.deadline) for m in scenario.movements)
+    last = max(scenario.hours_of(m.deadline) for m in scenario.movements)
     end = min(scenario.horizon, last + 72.0)
     return np.arange(0.0, end + 1e-9, 1.0)
 
@@ -147,7 +147,7 @@ def summarise(scenario: Scenario, replicas: list[Replica]) -> Summary:
     ok = [r for r in replicas if r.error is None]
     failed = [(r.index, r.seed, r.error) for r in replicas if r.error is not None]
     sm = Summary(n=len(ok), failed=failed)
-    deadlines = {m.id: scenario.h(m.deadline) for m in scenario.movements}
+    deadlines = {m.id: scenario.hours_of(m.deadline) for m in scenario.movements}
     for m in scenario.movements:
         sm.lines[m.id] = describe([r.lines[m.id] for r in ok], deadlines[m.id])
     sm.phases = _phase_stats(scenario, ok, deadlines)

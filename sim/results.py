@@ -127,7 +127,7 @@ def _line_row(run: Run, m: Movement) -> LineRow:
     s = run.scenario
     res = run.lines[m.id]
     troops, equipment, cargo = s.line_parts(m)
-    ready, deadline, closed = max(0.0, s.h(m.ready)), s.h(m.deadline), res.closed
+    ready, deadline, closed = max(0.0, s.hours_of(m.ready)), s.hours_of(m.deadline), res.closed
     legs = [_leg_row(s, k, leg, spec.deadline) for k, (leg, spec) in enumerate(zip(res.legs, m.journey()))]
     slacks = [leg.deadline_h - leg.closed_h for leg in legs if leg.deadline_h is not None]
     if math.isnan(closed):
@@ -139,7 +139,7 @@ def _line_row(run: Run, m: Movement) -> LineRow:
         id=m.id, contingent=m.contingent, nation=s.contingent(m.contingent).nation, phase=m.phase,
         mode=m.modes(), origin=m.origin, destination=m.destination, troops=troops,
         vehicles=sum(equipment.values()), cargo_t=cargo, priority=m.priority, ready_h=ready,
-        earliest_h=s.h(m.earliest) if m.earliest is not None else None, deadline_h=deadline,
+        earliest_h=s.hours_of(m.earliest) if m.earliest is not None else None, deadline_h=deadline,
         released_h=res.released, closed_h=closed, slack_h=slack, status=status, sorties=0,
         troops_left=res.troops_left, vehicles_left=res.vehicles_left, cargo_t_left=res.cargo_kg_left / 1000.0,
         legs=legs,
@@ -147,7 +147,7 @@ def _line_row(run: Run, m: Movement) -> LineRow:
 
 
 def _leg_row(s: Scenario, k: int, leg: LegResult, deadline: datetime | timedelta | None) -> LegRow:
-    d = s.h(deadline) if deadline is not None else None
+    d = s.hours_of(deadline) if deadline is not None else None
     if d is None:
         status = ""
     elif math.isnan(leg.closed):

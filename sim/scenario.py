@@ -672,8 +672,8 @@ class Scenario(_Model):
 
     # -------------------------------------------------------------- helpers
 
-    def h(self, t: datetime | timedelta | None, default: float = 0.0) -> float:
-        """Hours since start for a scenario time."""
+    def hours_of(self, t: datetime | timedelta | None, default: float = 0.0) -> float:
+        """A scenario time (absolute, or an offset like +36h) as hours since start; `default` for None."""
         if t is None:
             return default
         if isinstance(t, timedelta):

@@ -220,7 +220,7 @@ def evaluate(args: tuple) -> dict:
 def _worst_slack_h(res: Results, phase: str) -> float:
     """Hours the line of the phase that is latest against its own deadline closes after it (negative:
     all early; inf: a line never closed)."""
-    slack = [r.closed_h - r.deadline_h if r.closed_h == r.closed_h else math.inf
+    slack = [r.closed_h - r.deadline_h if not math.isnan(r.closed_h) else math.inf
              for r in res.lines if r.phase == phase]
     return max(slack)
 
