@@ -917,7 +917,8 @@ def sweep_chart(scenario: Scenario, varies: list[tuple[str, list[str]]], rows: l
     """
     # deterministic: the line of each phase latest against its own deadline; replicated: the phase's
     # P50 completion against its latest deadline
-    deadlines = {ph: (max(scenario.hours_of(m.deadline) for m in scenario.movements if m.phase == ph) if replicated else 0.0)
+    deadlines = {ph: (max(scenario.hours_of(m.deadline) for m in scenario.movements if m.phase == ph)
+                      if replicated else 0.0)
                  for ph in phases}
     keys = {ph: f"{ph}_p50_h" if replicated else f"{ph}_worst_h" for ph in phases}
     sweep = _Sweep(varies, rows, phases, replicated, deadlines, keys, {p: v[0] for p, v in varies[2:]})

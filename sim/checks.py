@@ -134,8 +134,8 @@ def _check_duplicates(s: Scenario, r: _Report, raw: Any) -> None:
                 at = first[1] if first else "?"
                 raw_item = raw[section][i] if isinstance(raw.get(section), list) else None
                 if "id" in getattr(raw_item, "defaulted", ()):
-                    r.error((section, i), f"duplicate default id: this entry gets the same id {item.id!r} as the one at line {at}; "
-                            "merge them, or give each an explicit 'id:'")
+                    r.error((section, i), f"duplicate default id: this entry gets the same id {item.id!r} "
+                            f"as the one at line {at}; merge them, or give each an explicit 'id:'")
                 else:
                     r.error((section, i, "id"), f"duplicate id {item.id!r} (first at line {at}); ids must be unique")
             else:
@@ -227,7 +227,8 @@ def _check_movement(s: Scenario, r: _Report, ids: _Ids, i: int, m: Movement) -> 
     if m.troops is not None and m.troops > c.troops:
         r.error((*loc, "troops"), f"moves {m.troops} troops but contingent {m.contingent!r} has {c.troops}")
     if m.cargo_t is not None and m.cargo_t > c.cargo_t + 1e-9:
-        r.error((*loc, "cargo_t"), f"moves {m.cargo_t:g} t of cargo but contingent {m.contingent!r} has {c.cargo_t:g} t")
+        r.error((*loc, "cargo_t"),
+                f"moves {m.cargo_t:g} t of cargo but contingent {m.contingent!r} has {c.cargo_t:g} t")
     return ok_refs
 
 
@@ -238,7 +239,8 @@ def _check_line_refs(r: _Report, loc: tuple, m: Movement, c: Contingent, ids: _I
             if n:
                 r.unknown((*loc, "equipment", eid), "equipment", "equipment", ids.equipment, eid)
         elif n > c.equipment.get(eid, 0):
-            r.error((*loc, "equipment", eid), f"moves {n} {eid} but contingent {m.contingent!r} has {c.equipment.get(eid, 0)}")
+            r.error((*loc, "equipment", eid),
+                    f"moves {n} {eid} but contingent {m.contingent!r} has {c.equipment.get(eid, 0)}")
     for j, fid in enumerate(m.fleets or []):
         if fid not in ids.fleets:
             r.unknown((*loc, "fleets", j), "fleet", "fleet", ids.fleets, fid)
@@ -248,13 +250,16 @@ def _check_line_dates(s: Scenario, r: _Report, loc: tuple, m: Movement) -> None:
     """Ready, earliest arrival and deadline are in order, and ready falls within the horizon."""
     ready, deadline = s.hours_of(m.ready), s.hours_of(m.deadline)
     if deadline <= ready:
-        r.error((*loc, "deadline"), f"deadline {m.deadline and _fmt(s, deadline)} is not after ready {_fmt(s, ready)}")
+        r.error((*loc, "deadline"),
+                f"deadline {m.deadline and _fmt(s, deadline)} is not after ready {_fmt(s, ready)}")
     if m.earliest is not None and s.hours_of(m.earliest) > deadline:
-        r.error((*loc, "earliest"), f"earliest arrival {_fmt(s, s.hours_of(m.earliest))} is after the deadline {_fmt(s, deadline)}")
+        r.error((*loc, "earliest"),
+                f"earliest arrival {_fmt(s, s.hours_of(m.earliest))} is after the deadline {_fmt(s, deadline)}")
     if ready < 0:
         r.warn((*loc, "ready"), f"ready {_fmt(s, ready)} is before the scenario start; the line starts at the start")
     if ready >= s.horizon:
-        r.error((*loc, "ready"), f"ready {_fmt(s, ready)} is after the horizon ({s.horizon:g} h from start); raise horizon")
+        r.error((*loc, "ready"),
+                f"ready {_fmt(s, ready)} is after the horizon ({s.horizon:g} h from start); raise horizon")
 
 
 def _check_ends(r: _Report, loc: tuple, m: Movement, ids: _Ids) -> bool:
@@ -437,7 +442,8 @@ def _check_mog_capacity(s: Scenario, r: _Report) -> None:
         if a.mog < required:
             r.warn(("airfields", index[af], "mog"),
                    f"{phase}: {n} sorties need {ground_h:.0f} aircraft-hours on the ground at {af} within "
-                   f"{span:.0f} open hours; MOG {a.mog} is below the {required:.1f} needed for any plan to close in time")
+                   f"{span:.0f} open hours; MOG {a.mog} is below the {required:.1f} needed "
+                   "for any plan to close in time")
 
 
 def _fmt(s: Scenario, hours: float) -> str:
@@ -733,8 +739,9 @@ def _check_line_vehicle(s: Scenario, r: _Report, loc: tuple, e: Equipment, types
             r.error(loc, f"{why}; allow a fleet whose hold takes it on this line, or move {e.id} by another line")
             return
     dims = "".join(f", {_num(v)} m {_DIMS[d][0]}" for d in _DIMS if (v := getattr(e, f"{d}_m")) is not None)
-    r.error(loc, f"no aircraft type allowed on this line can carry {e.id} ({_num(e.mass_t)} t, {_num(e.length_m)} m long"
-            f"{dims}); allow a fleet that can carry it on this line, or move {e.id} by another line")
+    r.error(loc, f"no aircraft type allowed on this line can carry {e.id} "
+            f"({_num(e.mass_t)} t, {_num(e.length_m)} m long{dims}); "
+            f"allow a fleet that can carry it on this line, or move {e.id} by another line")
 
 
 # ------------------------------------------------------------------ crew duty and parking on every air line

@@ -64,10 +64,12 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse would exit 2 itself; keep one path for messages
+        """Raise the message as a UsageError (pointing to --help) instead of printing usage and exiting."""
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `sim` argument parser with all its commands."""
     p = _Parser(
         prog="sim",
         description="Troop deployment timeline simulator: run YAML scenarios of airlift and road moves "
@@ -111,8 +113,10 @@ def _add_compare(sub: Subparsers) -> None:
     cmp.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/compare-<stems>/)")
     cmp.add_argument("--phase", choices=["deploy", "withdraw", "all"], default="all",
                      help="which phase to compare (default: all)")
-    cmp.add_argument("--seed", type=_nonneg_int, metavar="N", help="seed for every scenario (default: each scenario's seed)")
-    cmp.add_argument("--workers", type=_pos_int, metavar="K", help="parallel processes (default: one per core; 1 runs in-process)")
+    cmp.add_argument("--seed", type=_nonneg_int, metavar="N",
+                     help="seed for every scenario (default: each scenario's seed)")
+    cmp.add_argument("--workers", type=_pos_int, metavar="K",
+                     help="parallel processes (default: one per core; 1 runs in-process)")
     _svg_option(cmp)
     cmp.add_argument("--replications", type=_pos_int, metavar="N",
                      help="also run N replications of every scenario with the same seeds and report the paired "
@@ -128,7 +132,8 @@ def _add_montecarlo(sub: Subparsers) -> None:
     mc.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file (with an uncertainty section)")
     mc.add_argument("-n", "--replications", type=_pos_int, default=200, metavar="N", help="replications (default 200)")
     mc.add_argument("--seed", type=_nonneg_int, metavar="S", help="base seed (default: the scenario's seed)")
-    mc.add_argument("--workers", type=_pos_int, metavar="K", help="local processes (default: one per core; 1 runs in-process)")
+    mc.add_argument("--workers", type=_pos_int, metavar="K",
+                    help="local processes (default: one per core; 1 runs in-process)")
     mc.add_argument("--dask", metavar="ADDRESS", help="send replications to a Dask cluster, e.g. tcp://host:8786 "
                     "(needs the dask extra: pip install '.[dask]' in the clone)")
     mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
@@ -143,7 +148,8 @@ def _add_sweep(sub: Subparsers) -> None:
     sw.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     sw.add_argument("--vary", action="append", required=True, metavar="PATH=VALUES",
                     help="a field and its values; repeat for a grid (at most 3)")
-    sw.add_argument("--replications", type=_pos_int, metavar="N", help="run N replications per point (P50/P90, P(all met))")
+    sw.add_argument("--replications", type=_pos_int, metavar="N",
+                    help="run N replications per point (P50/P90, P(all met))")
     _batch_options(sw, "outputs/<stem>-sweep/")
 
 def _add_size_fleet(sub: Subparsers) -> None:
@@ -161,7 +167,8 @@ def _add_size_fleet(sub: Subparsers) -> None:
                     help="whose deadlines must be met (default: withdraw)")
     sf.add_argument("--confidence", type=float, metavar="P", help="required probability (needs --replications)")
     sf.add_argument("--replications", type=_pos_int, metavar="N", help="replications per fleet size")
-    sf.add_argument("--max", type=_pos_int, metavar="N", help="largest fleet to try (default: 4x the scenario's, at least 16)")
+    sf.add_argument("--max", type=_pos_int, metavar="N",
+                    help="largest fleet to try (default: 4x the scenario's, at least 16)")
     _batch_options(sf, "outputs/<stem>-size-<type>/")
 
 def _add_view(sub: Subparsers) -> None:
@@ -199,6 +206,8 @@ def check_output_folder(out: Path) -> None:
 
 
 class Timer:
+    """Wall-clock seconds per named stage (summed when a stage repeats); time one with `with timer(name):`."""
+
     def __init__(self) -> None:
         self.stages: dict[str, float] = {}
 
@@ -212,6 +221,7 @@ class Timer:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run `sim` on argv (default: sys.argv[1:]) and return its exit code; errors are printed, not raised."""
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]  # accepted anywhere on the line, not only before the command
@@ -251,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """`sim run`: simulate one scenario, print its movement table and write its output folder; exit code."""
     from sim.chartpool import ChartPool
 
     timer = Timer()
@@ -290,6 +301,7 @@ def _surface_counts(tot: Totals) -> str:
 
 
 def format_run(res: Results) -> str:
+    """The terminal summary of a run: the movement table, why lines are late or open, notes, totals, phases."""
     from sim.tables import hours, render
 
     run = res.run
@@ -331,6 +343,7 @@ def format_run(res: Results) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """`sim compare`: run (or read) every input, print the comparison with the first, write its folder; exit code."""
     from sim import compare
 
     if len(args.inputs) < 2:
@@ -422,7 +435,8 @@ def _print_comparison(digests: list, phase: str, paired: dict | None) -> None:
         if len(d.changes) > 25:
             print(f"  ... and {len(d.changes) - 25} more (comparison.json has them all)")
     if paired:
-        print(f"\npaired over {paired['replications']} replications with common random numbers (seed {paired['base_seed']}):")
+        print(f"\npaired over {paired['replications']} replications with common random numbers "
+              f"(seed {paired['base_seed']}):")
         print(render(["scenario", "phase", "median difference", "90% interval", "P(closes before baseline)"],
                      [[r["label"], r["phase"], compare.format_duration_h(r["median_h"]),
                        f"{compare.format_duration_h(r['p5_h'])} to {compare.format_duration_h(r['p95_h'])}",
@@ -460,7 +474,9 @@ def paired_replications(scenarios: list[Scenario], labels: list[str], args: argp
     return {"replications": args.replications, "base_seed": base_seed, "baseline": labels[0], "rows": rows}
 
 
-def write_comparison(digests: list[Digest], phase: str, out: Path, svg: bool = False, paired: dict | None = None) -> Path:
+def write_comparison(digests: list[Digest], phase: str, out: Path, svg: bool = False,
+                     paired: dict | None = None) -> Path:
+    """Write comparison.csv, comparison.json, the charts and report.html into `out` in one rename; returns `out`."""
     import json
 
     from sim import compare
@@ -537,6 +553,7 @@ def run_replications(scenario: Scenario, n: int, base_seed: int, workers: int | 
 
 
 def cmd_montecarlo(args: argparse.Namespace) -> int:
+    """`sim montecarlo`: run replications, print a summary, write the folder; exit 3: some failed, 130: interrupted."""
     from sim import montecarlo
     from sim.loading import load
     from sim.report import write_montecarlo
@@ -563,12 +580,14 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         print(f"interrupted: kept the {len(replicas)} completed replications", file=sys.stderr)
         return 130
     if summary.failed:
-        print(f"{len(summary.failed)} replications failed; see summary.json 'failures' (seed and error)", file=sys.stderr)
+        print(f"{len(summary.failed)} replications failed; see summary.json 'failures' (seed and error)",
+              file=sys.stderr)
         return 3
     return EXIT_OK
 
 
 def format_montecarlo(scenario: Scenario, summary: Summary, done: int, requested: int, wall: float) -> str:
+    """The terminal summary of a batch: percentiles and P(met) per line and phase, P(every line on time), drivers."""
     from sim.tables import render
 
     def t(h: float | None) -> str:
@@ -603,6 +622,7 @@ def _t(scenario: Scenario, h: float | None) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    """`sim sweep`: validate every grid point, run each, print the table, write sweep.csv and sweep.png; exit code."""
     from sim import sweep
     from sim.loading import load
     from sim.parallel import run_many
@@ -855,7 +875,8 @@ def format_trials(scenario: Scenario, trials: dict[int, Trial], args: argparse.N
     for n in sorted(trials):
         t = trials[n]
         rows.append([str(n), _t(scenario, t.closed_h),
-                     f"{t.p_met:.1%}" if t.p_met is not None else str(t.lines_late if t.lines_late is not None else "-"),
+                     f"{t.p_met:.1%}" if t.p_met is not None
+                     else str(t.lines_late if t.lines_late is not None else "-"),
                      "yes" if t.ok else "no", t.error or t.bound_by])
     third = "P(met)" if args.replications else f"{args.phase} lines late"
     return render([f"{args.type}", f"{args.phase} closed" + (" (P50)" if args.replications else ""), third,
@@ -891,11 +912,13 @@ def _write_sizing(scenario: Scenario, trials: dict[int, Trial], args: argparse.N
 
 
 def newest_report_dir(root: Path = Path("outputs")) -> Path | None:
+    """The folder under `root` whose report.html is newest (hidden folders skipped); None when there is none."""
     folders = [p.parent for p in root.glob("*/report.html") if not p.parent.name.startswith(".")]
     return max(folders, key=lambda p: ((p / "report.html").stat().st_mtime, p.name)) if folders else None
 
 
 def can_open_browser() -> bool:
+    """Whether a browser can open here: always on macOS and Windows, elsewhere only with an X11 or Wayland display."""
     if sys.platform in ("darwin", "win32"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -915,6 +938,7 @@ def make_server(folder: Path, port: int) -> ThreadingHTTPServer:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
+    """`sim view`: open a folder's report.html in a browser, serve it on localhost (--serve) or print its path."""
     folder = Path(args.dir) if args.dir else newest_report_dir()
     if folder is None:
         raise UsageError("sim view: no report found in outputs/; run 'sim run SCENARIO' first, or give a folder")
@@ -950,6 +974,7 @@ def cmd_view(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """`sim validate`: print each file's summary or problems; exit 2 if any is invalid, else 1 on an internal error."""
     import yaml
 
     from sim.loading import load
@@ -980,6 +1005,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """`sim schema`: print the JSON Schema of the scenario format (of a file that extends another with --variant)."""
     import json
 
     from sim.scenario import json_schema

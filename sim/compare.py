@@ -80,8 +80,9 @@ def digest_from_folder(folder: Path) -> Digest:
     """Read a finished run folder written by `sim run`."""
     missing = [f for f in RUN_FOLDER_FILES if not (folder / f).is_file()]
     if missing:
-        raise ScenarioError([Problem(str(folder), 0, 0, "", f"not a run folder: missing {', '.join(missing)} "
-                                                             "(give a scenario .yaml or a folder written by 'sim run')")])
+        raise ScenarioError([Problem(str(folder), 0, 0, "",
+                                     f"not a run folder: missing {', '.join(missing)} "
+                                     "(give a scenario .yaml or a folder written by 'sim run')")])
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     resolved = yaml.safe_load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
     resolved = json.loads(json.dumps(resolved, default=str))

@@ -41,6 +41,7 @@ class Crew:
     last_on_blocks: float = -math.inf
 
     def copy(self) -> Crew:
+        """An independent copy of this crew (same name, duty start and last on-blocks)."""
         return Crew(self.name, self.duty_start, self.last_on_blocks)
 
     def rested_at(self, rules: CrewRules) -> float:
@@ -64,6 +65,7 @@ class Crew:
         return self.rested_at(rules) + rules.report_h
 
     def fly(self, off_blocks: float, on_blocks: float, rules: CrewRules) -> None:
+        """Record a leg from off_blocks to on_blocks: a fresh or continued duty period, and the last on-blocks."""
         self.duty_start = self.duty_start_for(off_blocks, rules)
         self.last_on_blocks = on_blocks
 
@@ -78,6 +80,7 @@ class CrewPool:
         self.seq = 0
 
     def add(self, crew: Crew, rules: CrewRules) -> None:
+        """Put a crew here, ordered by its earliest fresh off-blocks (ties: the first added first)."""
         self.seq += 1
         heapq.heappush(self.heap, (crew.earliest_fresh(rules), self.seq, crew))
 
@@ -114,11 +117,13 @@ class UteBudget:
         self.balance = self.ute_h_per_day
 
     def copy(self) -> UteBudget:
+        """An independent copy of this budget (same rate, switch, balance and time)."""
         twin = UteBudget.__new__(UteBudget)
         twin.ute_h_per_day, twin.on, twin.balance, twin.at = self.ute_h_per_day, self.on, self.balance, self.at
         return twin
 
     def level(self, t: float) -> float:
+        """The flying hours in the budget at time t: the balance refilled since `at`, at most one day's worth."""
         return min(self.ute_h_per_day, self.balance + (t - self.at) * self.ute_h_per_day / 24.0)
 
     def earliest(self, t: float, airborne_h: float) -> float:
@@ -132,6 +137,7 @@ class UteBudget:
         return t + (need - have) * 24.0 / self.ute_h_per_day
 
     def spend(self, t: float, airborne_h: float) -> None:
+        """Take `airborne_h` flying hours out of the budget at time t (nothing when the UTE rule is off)."""
         if not self.on:
             return
         self.balance = self.level(t) - airborne_h

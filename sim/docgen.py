@@ -180,13 +180,16 @@ def cli_markdown() -> str:
                  "| code | meaning |", "| --- | --- |",
                  "| 0 | ran (late lines are results, not errors) |",
                  "| 1 | internal error: a bug; `--debug` shows the traceback |",
-                 "| 2 | invalid input or usage: one line per problem as `file:line:column: path: message`; nothing written |",
-                 "| 3 | `sim montecarlo`: the batch ran but some replications failed (their seeds and errors are in summary.json) |",
+                 "| 2 | invalid input or usage: one line per problem as `file:line:column: path: message`; "
+                 "nothing written |",
+                 "| 3 | `sim montecarlo`: the batch ran but some replications failed "
+                 "(their seeds and errors are in summary.json) |",
                  "| 130 | interrupted with Ctrl-C (a Monte Carlo batch keeps the replications that finished) |", "",
                  "## sim", "", "<!-- not run: reference text -->", "```text", parser.format_help().rstrip(), "```", ""]
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         for name, p in sub.choices.items():
-            lines += [f"## sim {name}", "", "<!-- not run: reference text -->", "```text", p.format_help().rstrip(), "```", ""]
+            lines += [f"## sim {name}", "", "<!-- not run: reference text -->", "```text", p.format_help().rstrip(),
+                      "```", ""]
         return "\n".join(lines)
     finally:
         if old is None:

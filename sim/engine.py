@@ -207,7 +207,8 @@ class Engine(FlowMixin):
         ratio = _hours(f.crew_ratio, self.types[f.type].crew_ratio)
         spares = max(0, round(f.count * ratio) - f.count)
         n = 0
-        places = [(st.airfield, st.crews) for st in f.crew_stage] + [(f.base, spares - sum(x.crews for x in f.crew_stage))]
+        staged = sum(x.crews for x in f.crew_stage)
+        places = [(st.airfield, st.crews) for st in f.crew_stage] + [(f.base, spares - staged)]
         for af, count in places:
             for _ in range(max(0, min(count, spares - n))):
                 n += 1
@@ -558,7 +559,8 @@ class Engine(FlowMixin):
         run = self.run
         run.staging_peak = {n.id: (n.peak_troops, n.peak_vehicles) for n in self.nodes.values() if n.peak_troops
                             or n.peak_vehicles}
-        run.sorties = [r for r in run.sorties if r.on_blocks <= now + 1e-9]  # flights still under way at the end do not count
+        # flights still under way at the end do not count
+        run.sorties = [r for r in run.sorties if r.on_blocks <= now + 1e-9]
         run.ground = [g for g in run.ground if g.start < now]
         run.downtime = [d for d in run.downtime if d.start < now]
         run.trips = [t for t in run.trips if t.arrive <= now + 1e-9]

@@ -185,7 +185,8 @@ class FlowMixin:
         troops, equipment, cargo_kg = parts
         inflow = m.inflow
         assert inflow is not None
-        share = inflow.share_per_day if inflow.share_per_day is not None else _troop_share(inflow.troops_per_day, troops)
+        share = (inflow.share_per_day if inflow.share_per_day is not None
+                 else _troop_share(inflow.troops_per_day, troops))
         days = math.ceil(1.0 / share - 1e-9)
         given = (0, dict.fromkeys(equipment, 0), 0)
         for day in range(days):

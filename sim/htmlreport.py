@@ -30,7 +30,8 @@ CSS = """
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
        margin: 0 auto; max-width: 1240px; padding: 24px 28px 60px; }
-h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 34px 0 10px; border-bottom: 2px solid var(--line);
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 34px 0 10px; \
+border-bottom: 2px solid var(--line);
      padding-bottom: 4px; } h3 { font-size: 15px; margin: 18px 0 6px; }
 .meta { color: var(--muted); margin: 0 0 12px; } .desc { margin: 6px 0 14px; max-width: 900px; }
 table { border-collapse: collapse; margin: 6px 0 14px; font-size: 12.5px; }
@@ -46,7 +47,8 @@ figure { margin: 10px 0 24px; } figure img { max-width: 100%; height: auto; bord
 figcaption { color: var(--muted); font-size: 12.5px; } .scroll { overflow-x: auto; }
 details { margin: 8px 0; } summary { cursor: pointer; color: #0b5cad; }
 pre { background: #f6f8fa; padding: 10px; overflow-x: auto; font-size: 12px; }
-.warn { background: var(--open); padding: 6px 10px; border-radius: 4px; margin: 4px 0; font-family: monospace; font-size: 12.5px; }
+.warn { background: var(--open); padding: 6px 10px; border-radius: 4px; margin: 4px 0; \
+font-family: monospace; font-size: 12.5px; }
 .small { font-size: 12px; color: var(--muted); }
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }
@@ -98,13 +100,22 @@ def _now() -> str:
 
 
 CHART_CAPTIONS = [
-    ("in_theatre.png", "Personnel in theatre over time, stacked by nation; dashed lines mark the deploy and withdraw deadlines."),
+    ("in_theatre.png",
+     "Personnel in theatre over time, stacked by nation; dashed lines mark the deploy and withdraw deadlines."),
     ("closure.png", "Share of each movement line delivered over time (by mass); \u25bc marks each line's deadline."),
-    ("why_late.png", "Where each line's time went, from its ready time to its closure; late lines name what bound them."),
-    ("journey.png", "Each line's journey from ready to closure: the wait for the force, each leg by mode (air plain, road dotted, rail hatched) and the time at the node after it; \u25bc deadline, \u25c6 milestone."),
-    ("gantt.png", "Every aircraft that flew: bars from off-blocks to on-blocks, coloured by the contingent aboard; grey = empty; thin bands under them = crew rest, waits for daily flying hours, maintenance, repairs, days not mission capable."),
+    ("why_late.png",
+     "Where each line's time went, from its ready time to its closure; late lines name what bound them."),
+    ("journey.png",
+     "Each line's journey from ready to closure: the wait for the force, each leg by mode (air plain, road dotted, "
+     "rail hatched) and the time at the node after it; \u25bc deadline, \u25c6 milestone."),
+    ("gantt.png",
+     "Every aircraft that flew: bars from off-blocks to on-blocks, coloured by the contingent aboard; grey = empty; "
+     "thin bands under them = crew rest, waits for daily flying hours, maintenance, repairs, "
+     "days not mission capable."),
     ("airfields.png", "Working spots in use at each airfield (an aircraft takes its type's spots), against its MOG."),
-    ("network.png", "The network: airfields (circles) and places (squares) by longitude and latitude, routes drawn with width by loaded sorties; road dotted, rail dashed."),
+    ("network.png",
+     "The network: airfields (circles) and places (squares) by longitude and latitude, routes drawn with width by "
+     "loaded sorties; road dotted, rail dashed."),
     ("sorties_per_day.png", "Loaded take-offs per local calendar day."),
 ]
 
@@ -153,7 +164,8 @@ def _run_header(res: results.Results, t: TimeText) -> list[str]:
 def _run_lines(res: results.Results, t: TimeText, warnings: list[str]) -> list[str]:
     """The movement table, then validation warnings and the run's notes."""
     s = res.run.scenario
-    rows = [[r.id, r.contingent, r.phase, f"{r.origin} \u2192 {r.destination}" + (f" ({r.mode})" if r.mode != "air" else ""),
+    rows = [[r.id, r.contingent, r.phase,
+             f"{r.origin} \u2192 {r.destination}" + (f" ({r.mode})" if r.mode != "air" else ""),
              r.troops, r.vehicles, f"{r.cargo_t:g}", t(r.ready_h), t(r.deadline_h), t(r.closed_h) or "not closed",
              "" if math.isnan(r.slack_h) else f"{r.slack_h:+.1f}", r.status, r.bound_by] for r in res.lines]
     headers = ["line", "cont.", "phase", "route", "troops", "veh.", "cargo t", "ready", "deadline", "closed",
@@ -222,6 +234,13 @@ def _run_sorties(res: results.Results, t: TimeText) -> list[str]:
                    num_cols={0, 6, 7, 8, 11, 12, 13})]
 
 
+COMPARE_CHART_CAPTIONS = [
+    ("compare_in_theatre.png", "Personnel in theatre over time, one line per scenario."),
+    ("compare_completion.png", "Completion time per contingent, per scenario; | marks the baseline's deadline."),
+    ("compare_departures.png", "Loaded take-offs per day, per scenario."),
+]
+
+
 def compare_report(digests: list[Digest], phase: str, headers: list[str], rows: list[list[str]], folder: Path) -> str:
     """The HTML of a comparison's report."""
     base = digests[0]
@@ -233,18 +252,26 @@ def compare_report(digests: list[Digest], phase: str, headers: list[str], rows: 
     parts.append(_table(headers, rows))
     parts.append("<h2>Scenarios</h2>")
     parts.append(_table(["label", "name", "source", "seed"],
-                        [[d.label, d.summary["scenario"]["name"], d.source, d.summary["scenario"]["seed"]] for d in digests]))
+                        [[d.label, d.summary["scenario"]["name"], d.source, d.summary["scenario"]["seed"]]
+                         for d in digests]))
     parts.append("<h2>What differs from the baseline</h2>")
     for d in digests[1:]:
-        items = "".join(f"<li><code>{esc(c)}</code></li>" for c in d.changes) or "<li>nothing in the resolved scenario</li>"
+        items = ("".join(f"<li><code>{esc(c)}</code></li>" for c in d.changes)
+                 or "<li>nothing in the resolved scenario</li>")
         parts.append(f"<h3>{esc(d.label)}</h3><ul>{items}</ul>")
     parts.append("<h2>Charts</h2>")
-    for name, caption in (("compare_in_theatre.png", "Personnel in theatre over time, one line per scenario."),
-                          ("compare_completion.png", "Completion time per contingent, per scenario; | marks the baseline's deadline."),
-                          ("compare_departures.png", "Loaded take-offs per day, per scenario.")):
+    for name, caption in COMPARE_CHART_CAPTIONS:
         if (folder / name).exists():
             parts.append(_img(folder / name, caption, caption))
     return _page("sim comparison", "".join(parts))
+
+
+MC_CHART_CAPTIONS = [
+    ("mc_in_theatre_fan.png", "Personnel in theatre: median with 50% and 90% bands."),
+    ("mc_withdraw_completion.png", "Withdrawal completion over the replications, deadline marked."),
+    ("mc_deploy_completion.png", "Deployment completion over the replications, deadline marked."),
+    ("mc_deadlines.png", "Probability of meeting each line's deadline, with 95% intervals."),
+]
 
 
 def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path) -> str:
@@ -265,22 +292,26 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
 
     parts = [f"<h1>{esc(scenario.name)}: Monte Carlo</h1>",
              f'<p class="meta">Made {esc(_now())} with sim {esc(__version__)}; {b["ok"]} replications '
-             f"({b['failed']} failed{', interrupted' if b['interrupted'] else ''}) from base seed {esc(b['base_seed'])}, "
-             f"executor {esc(b['executor'])}. Replication i uses seed replication_seed(base, i); the seed of each is in "
+             f"({b['failed']} failed{', interrupted' if b['interrupted'] else ''}) "
+             f"from base seed {esc(b['base_seed'])}, executor {esc(b['executor'])}. "
+             "Replication i uses seed replication_seed(base, i); the seed of each is in "
              "replications.csv, and <code>sim run SCENARIO --seed SEED</code> repeats it.</p>"]
     if scenario.description:
         parts.append(f'<p class="desc">{esc(scenario.description)}</p>')
     kpis = []
     for phase, st in summary["phases"].items():
         kpis.append(f'<div class="kpi"><span>{esc(phase)}: P(by deadline {esc(short(st["deadline"]))})</span>'
-                    f'<b>{pct(st["p_met"])}</b><span>95% CI {ci(st["p_met_ci95"])}; median {esc(short(st["p50"]))}</span></div>')
+                    f'<b>{pct(st["p_met"])}</b><span>95% CI {ci(st["p_met_ci95"])}; '
+                    f'median {esc(short(st["p50"]))}</span></div>')
     am = summary["all_deadlines_met"]
-    kpis.append(f'<div class="kpi"><span>every line on time</span><b>{pct(am["p"])}</b><span>95% CI {ci(am["ci95"])}</span></div>')
+    kpis.append(f'<div class="kpi"><span>every line on time</span><b>{pct(am["p"])}</b>'
+                f'<span>95% CI {ci(am["ci95"])}</span></div>')
     parts.append(f'<div class="kpis">{"".join(kpis)}</div>')
     parts.append("<h2>Completion by line</h2>")
     rows = [[ln["id"], short(ln["deadline"]), short(ln["p5"]), short(ln["p50"]), short(ln["p95"]), pct(ln["p_met"]),
              ci(ln["p_met_ci95"]), ln["not_closed"]] for ln in summary["lines"]]
-    parts.append(_table(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI", "not closed"], rows, num_cols={5, 7}))
+    parts.append(_table(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI", "not closed"], rows,
+                        num_cols={5, 7}))
     parts.append("<h2>What drives lateness</h2>")
     d = summary["drivers"]
     if d["late_line_replications"]:
@@ -297,10 +328,7 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
         parts.append(_table(["replication", "seed", "error"],
                             [[f["replication"], f["seed"], f["error"]] for f in summary["failures"][:50]]))
     parts.append("<h2>Charts</h2>")
-    for name, caption in (("mc_in_theatre_fan.png", "Personnel in theatre: median with 50% and 90% bands."),
-                          ("mc_withdraw_completion.png", "Withdrawal completion over the replications, deadline marked."),
-                          ("mc_deploy_completion.png", "Deployment completion over the replications, deadline marked."),
-                          ("mc_deadlines.png", "Probability of meeting each line's deadline, with 95% intervals.")):
+    for name, caption in MC_CHART_CAPTIONS:
         if (folder / name).exists():
             parts.append(_img(folder / name, caption, caption))
     return _page(f"{scenario.name}: Monte Carlo", "".join(parts))

@@ -60,6 +60,7 @@ class NodeState:
 
     @staticmethod
     def of(node: Airfield | Place, default_transfer_h: float) -> NodeState:
+        """The start state of a place or airfield: reception rates per hour, staging room and transfer time (h)."""
         tp, st = node.throughput, node.staging
         return NodeState(
             id=node.id,
@@ -89,6 +90,7 @@ class NodeState:
         return bool(self.troops_h or self.vehicles_h)
 
     def limited(self) -> bool:
+        """Whether the staging room is limited (for troops or vehicles)."""
         return self.room_troops is not None or self.room_vehicles is not None
 
     def has_room(self, troops: int, vehicles: int) -> bool:
@@ -100,6 +102,7 @@ class NodeState:
         return not (self.room_vehicles is not None and self.held_vehicles + vehicles > self.room_vehicles)
 
     def hold(self, troops: int, vehicles: int) -> None:
+        """Take staging room for a batch on its way here, and raise the peaks held."""
         self.held_troops += troops
         self.held_vehicles += vehicles
         self.peak_troops = max(self.peak_troops, self.held_troops)
@@ -135,6 +138,7 @@ class RouteBook:
         return t
 
     def book(self, t: float) -> None:
+        """Book a departure at time t (kept in time order)."""
         bisect.insort(self.starts, t)
 
 

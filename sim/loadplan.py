@@ -37,10 +37,12 @@ class Load:
 
     @property
     def cargo_t(self) -> float:
+        """The cargo carried, tonnes."""
         return self.cargo_kg / 1000.0
 
     @property
     def vehicle_count(self) -> int:
+        """Vehicles carried, all kinds together."""
         return sum(self.vehicles.values())
 
 
@@ -139,9 +141,11 @@ class LineStock:
             self.counts[k] += vehicles.get(e.id, 0)
 
     def put_back(self, load: Load) -> None:
+        """Return a load that does not move now to the stock."""
         self.add(load.troops, load.vehicles, load.cargo_kg)
 
     def vehicle_count(self) -> int:
+        """Vehicles left in the stock, all kinds together."""
         return sum(self.counts)
 
     def fills(self, t: AircraftType) -> bool:
@@ -180,12 +184,14 @@ class LineStock:
         return load
 
     def cap(self, t: AircraftType) -> Capacity:
+        """The capacity of one load of type t on this line (computed once per type)."""
         c = self._caps.get(t.id)
         if c is None:
             c = self._caps[t.id] = capacity(t, self.load_factor, self.planning_loads)
         return c
 
     def empty(self) -> bool:
+        """Whether nothing is left: no troops, cargo or vehicles."""
         return not self.troops and not self.cargo_kg and not any(self.counts)
 
     def can_carry(self, t: AircraftType) -> bool:

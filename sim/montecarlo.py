@@ -26,6 +26,8 @@ WAIT_KINDS = ("force", "aircraft", *SORTIE_WAITS)
 
 @dataclass
 class Replica:
+    """One replication, compact: closure hours per line, phase and contingent, counts, waits (h), personnel curve."""
+
     index: int
     seed: int
     lines: dict[str, float]  # closure hours (nan: not closed)
@@ -132,6 +134,8 @@ def describe(values: list[float], deadline: float | None = None) -> dict:
 
 @dataclass
 class Summary:
+    """Statistics over the n replications that ran: per line, phase and contingent, drivers, P(all met); failures."""
+
     n: int
     failed: list[tuple[int, int, str]]
     lines: dict[str, dict] = field(default_factory=dict)

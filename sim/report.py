@@ -244,7 +244,8 @@ def check_output_folder(target: Path) -> None:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutputFolderError(f"cannot create the folder for {target}: {exc.strerror}; choose another -o") from None
+            raise OutputFolderError(f"cannot create the folder for {target}: {exc.strerror}; "
+                                    "choose another -o") from None
         return
     if target.is_symlink() or not target.is_dir():
         raise OutputFolderError(f"output folder {target} exists and is not a folder; choose another -o")
@@ -388,7 +389,8 @@ def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summa
                 charts.mc_fan_chart(scenario, montecarlo.grid_hours(scenario), fan, summary.n, tmp, svg)
             ok = [r for r in replicas if r.error is None]
             for phase, stats in summary.phases.items():
-                charts.mc_completion_chart(scenario, phase, [r.phases.get(phase, math.nan) for r in ok], stats, tmp, svg)
+                charts.mc_completion_chart(scenario, phase, [r.phases.get(phase, math.nan) for r in ok], stats,
+                                           tmp, svg)
             charts.mc_deadlines_chart(scenario, summary.lines, tmp, svg)
         from sim.htmlreport import montecarlo_report
 

@@ -158,10 +158,10 @@ def _leg_row(s: Scenario, k: int, leg: LegResult, deadline: datetime | timedelta
                   leg.received, leg.received - leg.closed, d, status)
 
 
-BOUND_LABELS = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG", "hours": "operating hours/closures",
-                "weather": "weather", "delay": "departure delays", "crew": "crew rest", "ute": "utilisation (UTE)",
-                "availability": "aircraft not mission capable", "route": "road/rail departures",
-                "node": "reception"}
+BOUND_LABELS = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG",
+                "hours": "operating hours/closures", "weather": "weather", "delay": "departure delays",
+                "crew": "crew rest", "ute": "utilisation (UTE)", "availability": "aircraft not mission capable",
+                "route": "road/rail departures", "node": "reception"}
 DOWNTIME_LABELS = {"maintenance": "scheduled maintenance", "repair": "repairs",
                    "availability": "aircraft not mission capable", "crew": "crew rest", "ute": "utilisation (UTE)"}
 FLEET_LOSS_SHARE = 0.15  # share of the fleet's time lost to one kind of wait that makes it the root cause

@@ -282,6 +282,7 @@ class Airfield(_Node):
         return v
 
     def model_post_init(self, context: Any, /) -> None:
+        """Parse `hours` and `utc_offset` once, after validation (read through `window` and `offset_h`)."""
         self._window = parse_hours(self.hours)
         if self.utc_offset is not None:
             self._offset_h = _offset_hours(parse_utc_offset(self.utc_offset))
@@ -301,6 +302,8 @@ CATALOGUE_NOTE = " Default: from the type's planning factors (sim/factors.py), r
 
 
 class AircraftType(_Model):
+    """An aircraft type and its planning factors (payload, seats, speed, ground times, crews)."""
+
     id: Id = Field(description="Short name, e.g. 'il-76md'.")
     name: str = Field("", description="Display name.")
     model: str = Field("", description="Catalogue entry for default planning factors (il-76md, an-124, c-17); "
@@ -368,6 +371,8 @@ class CrewStage(_Model):
 
 
 class Fleet(_Model):
+    """Tails of one aircraft type at a home base, with their crews."""
+
     id: Id = Field("", description="Fleet name used by movement lines' `fleets` (default '<type>@<base>').")
     type: Id = Field(description="Aircraft type id.")
     count: Int = Field(ge=1, le=10000, description="Number of tails.")
@@ -387,6 +392,8 @@ class Fleet(_Model):
 
 
 class Equipment(_Model):
+    """A vehicle type: its size and mass, and the crew that travels with it."""
+
     id: Id = Field(description="Vehicle type, e.g. 'bmd-2'.")
     name: str = Field("", description="Display name.")
     mass_t: Num = Field(gt=0, le=300, description="Mass, tonnes.")
@@ -403,6 +410,8 @@ Counts = dict[Id, Annotated[Int, Field(ge=0, le=100000)]]
 
 
 class Contingent(_Model):
+    """A national contingent: its troops, vehicles and cargo, and its home base."""
+
     id: Id = Field(description="Short name, e.g. 'ru'.")
     nation: str = Field(min_length=1, description="Nation (used to group charts).")
     troops: Int = Field(ge=0, le=1_000_000, description="Personnel.")
@@ -454,6 +463,8 @@ class Inflow(_Model):
 
 
 class Movement(_Model):
+    """A movement line (like a TPFDD line): what moves, from where to where, when it is ready and its deadline."""
+
     id: Id = Field("", description="Line id (default '<contingent>-<phase>-<n>').")
     contingent: Id = Field(description="Contingent id.")
     phase: Phase = Field(description="deploy (into theatre) or withdraw (out of it).")
@@ -641,6 +652,7 @@ class Uncertainty(_Model):
                                                                                    "status.")
 
     def active(self) -> bool:
+        """Whether any rule is given: delays, breakdowns, weather, road or availability."""
         return bool(self.delays or self.breakdowns or self.weather or self.road or self.availability)
 
 
@@ -693,6 +705,7 @@ class Scenario(_Model):
         return format_time(self.start, hours, "short", missing)
 
     def airfield(self, aid: str) -> Airfield:
+        """An airfield by id."""
         return self._index("airfields")[aid]
 
     def place(self, pid: str) -> Airfield | Place:
@@ -704,12 +717,15 @@ class Scenario(_Model):
         return [*self.airfields, *self.places]
 
     def aircraft_type(self, tid: str) -> AircraftType:
+        """An aircraft type by id."""
         return self._index("aircraft")[tid]
 
     def contingent(self, cid: str) -> Contingent:
+        """A contingent by id."""
         return self._index("contingents")[cid]
 
     def equipment_item(self, eid: str) -> Equipment:
+        """A vehicle type of the equipment catalogue by id."""
         return self._index("equipment")[eid]
 
     def _index(self, name: str) -> dict[str, Any]:
@@ -831,7 +847,8 @@ def _raw_value(raw: Any, loc: tuple) -> Any:
     """The value at `loc` as written in the file (None when there is none)."""
     node = raw
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
             node = node[part]
         else:
             return None

@@ -34,6 +34,7 @@ class PathError(ValueError):
 
 
 def parse_path(path: str) -> list[tuple[str, str | None]]:
+    """The (field, id or None) pieces of a PATH like fleet[il-76md@ivanovo].count; PathError if one is unreadable."""
     parts = []
     for piece in path.split("."):
         m = _TOKEN.fullmatch(piece.strip())
@@ -164,11 +165,14 @@ def _shift(current: str, delta: str, resolved: dict) -> str:
 
 @dataclass
 class Point:
+    """One point of a grid: the text of each varied value by path, and the resolved data with them applied."""
+
     values: dict[str, str]  # path -> value text
     resolved: dict
 
 
 def grid(resolved: dict, varies: list[tuple[str, list[str]]]) -> list[Point]:
+    """Every combination of the varied values (the last path varies fastest), each applied to a copy of `resolved`."""
     points = []
     for combo in itertools.product(*[vals for _, vals in varies]):
         data = resolved
@@ -266,6 +270,7 @@ def _binding(res: Results, phase: str | None = None) -> str:
 
 
 def fleets_of_type(resolved: dict, type_id: str, only: list[str] | None = None) -> list[dict]:
+    """The fleet entries of a type in resolved data (only those whose id is in `only`, when given)."""
     return [f for f in resolved.get("fleet", []) if f.get("type") == type_id and (not only or f.get("id") in only)]
 
 
@@ -324,6 +329,8 @@ def _drop_fleets(resolved: dict, gone: set[str]) -> None:
 
 @dataclass
 class Trial:
+    """One fleet size tried by `sim size-fleet`: tails per fleet, whether it passes, completion (h), what binds."""
+
     total: int
     split: dict[str, int]
     ok: bool
@@ -335,6 +342,7 @@ class Trial:
 
 
 def phase_ok(metrics: dict, phase: str, confidence: float | None) -> bool:
+    """Whether the metrics meet the phase ('all': both): every line met, or with `confidence`, P(met) at least that."""
     phases = phases_for(phase)
     if confidence is None:
         return all(metrics.get(f"{p}_met", True) for p in phases)

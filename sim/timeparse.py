@@ -54,7 +54,8 @@ def parse_time(value: object) -> datetime | timedelta:
             "'2022-01-06T12:00+06:00', or an offset from start like '+36h'"
         ) from None
     if dt.tzinfo is None:
-        example = f"{text}+06:00" if "T" in text or " " in text else f"{text}T00:00+06:00"  # a bare date needs a clock time
+        # a bare date needs a clock time
+        example = f"{text}+06:00" if "T" in text or " " in text else f"{text}T00:00+06:00"
         raise ValueError(f"time {value!r} has no UTC offset; add one, e.g. '{example}'")
     return dt
 

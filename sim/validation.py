@@ -125,7 +125,8 @@ def closure_table(runs: dict[str, Forecast]) -> list[str]:
     total = sum(n for _, n, _ in WITHDRAW_DAILY)
     cells = [f"{f.withdraw_total} ({f.withdraw_total - total:+d}, {100 * (f.withdraw_total - total) / total:+.0f}%)"
              for f in runs.values()]
-    out.append(f"| withdrawal flights | {total} (sum of the daily reports; {WITHDRAW_TOTAL_NOTE}) | " + " | ".join(cells) + " |")
+    out.append(f"| withdrawal flights | {total} (sum of the daily reports; {WITHDRAW_TOTAL_NOTE}) | "
+               + " | ".join(cells) + " |")
     cells = [str(f.daily_abs_error()) for f in runs.values()]
     out.append("| sum over days of abs(forecast - record) flights | 0 | " + " | ".join(cells) + " |")
     return out

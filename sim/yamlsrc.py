@@ -172,7 +172,8 @@ def read_text(path: Path) -> str:
         raise ScenarioError([Problem(name, 0, 0, "", "is a directory, not a scenario file")])
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(name, 0, 0, "", f"file is {size / 1e6:.1f} MB; scenario files are capped at {MAX_FILE_BYTES / 1e6:.0f} MB")])
+        raise ScenarioError([Problem(name, 0, 0, "", f"file is {size / 1e6:.1f} MB; "
+                                     f"scenario files are capped at {MAX_FILE_BYTES / 1e6:.0f} MB")])
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ScenarioError([Problem(name, 0, 0, "", "is UTF-16 text; save it as UTF-8 (scenarios are UTF-8)")])
@@ -192,7 +193,8 @@ def load_located(path: Path, display: str | None = None) -> LocDict:
     name = display or str(path)
     text = read_text(path)
     if not text.strip():
-        raise ScenarioError([Problem(name, 0, 0, "", "file is empty; a scenario needs at least name, start and airfields")])
+        raise ScenarioError([Problem(name, 0, 0, "",
+                                     "file is empty; a scenario needs at least name, start and airfields")])
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -200,7 +202,8 @@ def load_located(path: Path, display: str | None = None) -> LocDict:
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(name, 0, 0, "", f"YAML error: {exc}")]) from None
     if node is None:
-        raise ScenarioError([Problem(name, 0, 0, "", "file is empty (only comments); a scenario needs at least name, start and airfields")])
+        raise ScenarioError([Problem(name, 0, 0, "", "file is empty (only comments); "
+                                     "a scenario needs at least name, start and airfields")])
     conv = _Converter(name)
     data = conv.convert(node, "")
     if conv.problems:
