@@ -22,61 +22,30 @@ import gc
 import math
 import operator
 from collections.abc import Generator
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import numpy as np
 import simpy
 
 from sim import geo
-from sim.crews import Crew, CrewPool, CrewRules, UteBudget
+from sim.fleet import FleetBuilder, Job, Tail
 from sim.flow import FlowMixin
 from sim.journey import RouteBook, nodes_of
 from sim.legs import AirLegRun, JourneyRun
 from sim.loadplan import Load
 from sim.mission import Plan, Planner, TailState
-from sim.randomness import stream
 from sim.records import (
     Blocked,
     Breakdown,
-    Closure,
     Downtime,
     GroundStay,
     Run,
     Sortie,
-    TailInfo,
 )
-from sim.scenario import AircraftType, BreakdownRule, DelayRule, Fleet, Scenario
+from sim.scenario import AircraftType, Scenario
 from sim.slots import SlotBook
 
 Proc = Generator[simpy.Event, Any, None]  # a SimPy process: yields events, is sent their values
 _Record = TypeVar("_Record")
-
-
-@dataclass(slots=True)
-class _Tail(TailState):
-    """A tail's planning state plus what its SimPy process needs."""
-
-    available: float = 0.0  # hours from start when it can first fly
-    wake: simpy.Event | None = None  # only while it waits for work
-    job: _Job | None = None  # what dispatch gave it
-    maint_every_h: float = 0.0
-    maint_h: float = 0.0
-    delay_rules: list[DelayRule] = field(default_factory=list)  # uncertainty rules that apply to it
-    breakdown_rules: list[BreakdownRule] = field(default_factory=list)
-    rng_delay: np.random.Generator | None = None  # its named random streams (uncertainty only)
-    rng_breakdown: np.random.Generator | None = None
-
-
-@dataclass(slots=True)
-class _Job:
-    """What dispatch gave a tail: its load and booked loaded flight, or a repair (load None)."""
-
-    line: AirLegRun
-    load: Load | None = None
-    flight: Plan | None = None
-    record: Sortie | None = None
-    repair_h: float = 0.0
 
 
 class Engine(FlowMixin):
@@ -96,17 +65,16 @@ class Engine(FlowMixin):
         self.dist = geo.distance_matrix([(a.lat, a.lon) for a in scenario.airfields])
         self.types = {t.id: t for t in scenario.aircraft}
         self._routes: dict[tuple[str, int, int], list[int] | None] = {}
-        open_sched, open_actual = self._opening_times()
+        builder = FleetBuilder(scenario, self.seed, self.unc, self.af_index, self.run)
+        open_sched, open_actual = builder.opening_times()
         self.open_sched, self.open = open_sched, open_actual
         books = [SlotBook(a.mog, unlimited=not p.rules.parking) for a in scenario.airfields]
-        self.pools: dict[tuple[str, int], CrewPool] = {}
+        self.pools = builder.pools
         self.planner = Planner(dist=self.dist, routes=self._route, books=books, open_sched=open_sched,
                                open_actual=open_actual, pools=self.pools, taxi_h=p.taxi_h,
                                allow_h=p.flight_allowance_h, refuel_h=p.refuel_h)
-        self.tails: list[_Tail] = []
-        for fo, f in enumerate(scenario.fleet):
-            self._make_fleet(fo, f)
-        self.idle: dict[str, dict[int, _Tail]] = {}  # idle tails by fleet (fleets with none are absent)
+        self.tails = builder.tails()
+        self.idle: dict[str, dict[int, Tail]] = {}  # idle tails by fleet (fleets with none are absent)
         self.fleet_type = {f.id: f.type for f in scenario.fleet}
         self.active: list[AirLegRun] = []  # air legs with something to fly now, best key first
         self.lines: dict[str, JourneyRun] = {}
@@ -118,102 +86,11 @@ class Engine(FlowMixin):
 
     # ------------------------------------------------------------ set-up
 
-    def _opening_times(self) -> tuple[list[geo.OpeningTimes], list[geo.OpeningTimes]]:
-        """Per airfield: scheduled opening times (hours, stated closures) and actual (plus weather)."""
-        s = self.s
-        start_utc_h = s.start_offset_h()
-        sched, actual = [], []
-        for a in s.airfields:
-            phase = (s.start.hour + s.start.minute / 60.0 - start_utc_h + s.utc_offset(a)) % 24.0
-            closures = [(s.hours_of(c.start), s.hours_of(c.end)) for c in a.closed]
-            o = geo.OpeningTimes(a.window, phase, closures)
-            weather = self._draw_weather(a.id)
-            sched.append(o)
-            actual.append(geo.OpeningTimes(o.window, phase, closures + weather) if weather else o)
-        return sched, actual
-
-    def _draw_weather(self, airfield: str) -> list[tuple[float, float]]:
-        """Random closures of one airfield up to the horizon, from that airfield's own stream."""
-        if self.unc is None:
-            return []
-        out: list[tuple[float, float]] = []
-        for j, rule in enumerate(r for r in self.unc.weather if r.airfield == airfield):
-            rng = stream(self.seed, f"weather:{airfield}:{j}")
-            t = 0.0
-            while True:
-                t += float(rng.exponential(24.0 / rule.rate_per_day))
-                if t >= self.s.horizon:
-                    break
-                d = rule.duration.sample(rng)
-                out.append((t, t + d))
-                self.run.weather.append(Closure(airfield, t, t + d))
-        return out
-
     def _route(self, atype: AircraftType, a: int, b: int) -> list[int] | None:
         key = (atype.id, a, b)
         if key not in self._routes:
             self._routes[key] = geo.shortest_route(self.dist, a, b, atype.range_km)
         return self._routes[key]
-
-    def _make_fleet(self, fo: int, f: Fleet) -> None:
-        """The fleet's tails (mission-capable ones fly; the rest are recorded as down) and its crews."""
-        s, atype, rules = self.s, self.types[f.type], self.rules
-        crew_rules = CrewRules(rules.crews, atype.duty_h() if f.crew_augmented is None else
-                               _hours(atype.crew_augmented_duty_h if f.crew_augmented else atype.crew_duty_h),
-                               _hours(atype.crew_rest_h), _hours(atype.crew_report_h))
-        ute = _hours(f.ute_h_per_day, atype.ute_h_per_day)
-        mc = _hours(f.mc_rate, atype.mc_rate) if rules.availability else 1.0
-        random_mc = self.unc is not None and any(r.aircraft in (None, f.type) for r in self.unc.availability)
-        n_up = f.count if random_mc else max(1, math.floor(f.count * mc + 0.5))
-        avail = max(0.0, s.hours_of(f.available))
-        width, base = len(str(f.count)), self.af_index[f.base]
-        for k in range(f.count):
-            name = f"{f.id}#{k + 1:0{width}d}"
-            self.run.tails.append(TailInfo(name, f.type, f.id, f.base))
-            if k >= n_up:
-                self.run.downtime.append(Downtime(name, "availability", f.base, avail, s.horizon))
-                continue
-            t = _Tail(name=name, idx=len(self.tails), type=atype, fleet=f.id, fleet_order=fo, base=base, at=base,
-                      spots=_hours(atype.spots), crew=Crew(f"{name}/c1"), ute=UteBudget(ute, rules.utilisation),
-                      rules=crew_rules)
-            t.down_days = self._down_days(name, mc) if random_mc else frozenset()
-            for day in sorted(t.down_days):
-                self.run.downtime.append(Downtime(name, "availability", f.base, day * 24.0, day * 24.0 + 24.0))
-            t.available = avail
-            t.maint_every_h = _hours(atype.maintenance_every_h) if rules.availability else 0.0
-            t.maint_h = _hours(atype.maintenance_h)
-            self._uncertainty_streams(t, f)
-            self.tails.append(t)
-        self._make_crews(f, crew_rules)
-
-    def _down_days(self, name: str, mc: float) -> frozenset[int]:
-        rng = stream(self.seed, f"availability:{name}")
-        days = math.ceil(self.s.horizon / 24.0) + 1
-        return frozenset(d for d, u in enumerate(rng.random(days)) if u >= mc)
-
-    def _uncertainty_streams(self, t: _Tail, f: Fleet) -> None:
-        t.delay_rules, t.breakdown_rules, t.rng_delay, t.rng_breakdown = [], [], None, None
-        if self.unc is None:
-            return
-        t.delay_rules = [r for r in self.unc.delays if r.aircraft in (None, f.type)]
-        t.breakdown_rules = [r for r in self.unc.breakdowns if r.aircraft in (None, f.type)]
-        t.rng_delay = stream(self.seed, f"delay:{t.name}") if t.delay_rules else None
-        t.rng_breakdown = stream(self.seed, f"breakdown:{t.name}") if t.breakdown_rules else None
-
-    def _make_crews(self, f: Fleet, rules: CrewRules) -> None:
-        """Spare crews beyond one per tail: staged where the scenario says, the rest at base."""
-        if not self.rules.crews:
-            return
-        ratio = _hours(f.crew_ratio, self.types[f.type].crew_ratio)
-        spares = max(0, round(f.count * ratio) - f.count)
-        n = 0
-        staged = sum(x.crews for x in f.crew_stage)
-        places = [(st.airfield, st.crews) for st in f.crew_stage] + [(f.base, spares - staged)]
-        for af, count in places:
-            for _ in range(max(0, min(count, spares - n))):
-                n += 1
-                pool = self.pools.setdefault((f.id, self.af_index[af]), CrewPool())
-                pool.add(Crew(f"{f.id}/spare{n}"), rules)
 
     def _activate(self, ln: AirLegRun) -> None:
         keys = [x.key for x in self.active]
@@ -241,7 +118,7 @@ class Engine(FlowMixin):
         finally:
             self._dispatching = False
 
-    def _no_room(self, ln: AirLegRun, tail: _Tail) -> bool:
+    def _no_room(self, ln: AirLegRun, tail: Tail) -> bool:
         """Whether the load this tail would take finds no staging room at the destination; the leg
         then waits, out of dispatch, until room is freed there."""
         node = ln.dest_node
@@ -257,7 +134,7 @@ class Engine(FlowMixin):
             return False
         return True
 
-    def _task(self, tail: _Tail, ln: AirLegRun, ferry: Plan | None, flight: Plan) -> _Job:
+    def _task(self, tail: Tail, ln: AirLegRun, ferry: Plan | None, flight: Plan) -> Job:
         """Task a tail with a line: a breakdown found now, or its load cut and both flights booked."""
         now = self.env.now
         if tail.breakdown_rules:
@@ -266,7 +143,7 @@ class Engine(FlowMixin):
                 where = self.af_ids[tail.at]
                 self.run.breakdowns.append(Breakdown(tail.name, where, ln.m.id, now, repair))
                 self.run.downtime.append(Downtime(tail.name, "repair", where, now, now + repair))
-                return _Job(ln, repair_h=repair)
+                return Job(ln, repair_h=repair)
         load = ln.stock.carve(tail.type)
         ln.carry = None  # what the stock can still give each type has changed
         if ln.stock.empty():
@@ -278,22 +155,22 @@ class Engine(FlowMixin):
             self._commit(tail, ferry)
             self._record(tail, ferry, "reposition", ln.m.id, None, now, now, now, ln.k)
         if not flight.hops:  # never open together: the tail waits out the run
-            return _Job(ln, load)
+            return Job(ln, load)
         self._commit(tail, flight)
         rec = self._record(tail, flight, ln.m.phase, ln.m.id, load, ln.result.released, now,
                            flight.off_blocks - tail.type.load_h, ln.k)
-        return _Job(ln, load, flight, rec)
+        return Job(ln, load, flight, rec)
 
-    def _idle(self, tail: _Tail) -> None:
+    def _idle(self, tail: Tail) -> None:
         self.idle.setdefault(tail.fleet, {})[tail.idx] = tail
 
-    def _busy(self, tail: _Tail) -> None:
+    def _busy(self, tail: Tail) -> None:
         fleet = self.idle[tail.fleet]
         del fleet[tail.idx]
         if not fleet:
             del self.idle[tail.fleet]
 
-    def _pick(self) -> tuple[AirLegRun, _Tail, Plan | None, Plan] | None:
+    def _pick(self) -> tuple[AirLegRun, Tail, Plan | None, Plan] | None:
         """The best line that an idle tail can serve, and the tail that serves it."""
         now, idle = self.env.now, self.idle
         for ln in self.active:
@@ -316,7 +193,7 @@ class Engine(FlowMixin):
         return frozenset(tid for tid in ln.type_ids if stock.can_carry(types[tid])
                          and (not ln.upstream_open or full or stock.fills(types[tid])))
 
-    def _best_tail(self, fit: list[_Tail], ln: AirLegRun, now: float) -> tuple[_Tail, Plan | None, Plan]:
+    def _best_tail(self, fit: list[Tail], ln: AirLegRun, now: float) -> tuple[Tail, Plan | None, Plan]:
         """The tail that would deliver the line's next load soonest (plus its flight home after), and
         its plans. Branch and bound: candidates in order of a cheap lower bound (crew and budget at
         the start), the bound tightened with the airfields' slot books, and each candidate that could
@@ -327,7 +204,7 @@ class Engine(FlowMixin):
             return fit[0], ferry, flight
         home = {t.base: self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0 for t in fit}
         bounds = sorted((self._bound_h(t, ln, now, False) + home[t.base], t.fleet_order, t.idx, t) for t in fit)
-        best: tuple[float, int, int, _Tail, Plan | None, Plan] | None = None
+        best: tuple[float, int, int, Tail, Plan | None, Plan] | None = None
         for bound, order, idx, t in bounds:
             if best is not None and (bound, order, idx) >= best[:3]:
                 break
@@ -340,12 +217,12 @@ class Engine(FlowMixin):
         assert best is not None  # fit is never empty: _pick passes only lines some idle tail can serve
         return best[3], best[4], best[5]
 
-    def _bound_h(self, tail: _Tail, ln: AirLegRun, now: float, books: bool = True) -> float:
+    def _bound_h(self, tail: Tail, ln: AirLegRun, now: float, books: bool = True) -> float:
         """A lower bound of the on-blocks of the loaded flight if this tail took the line now."""
         return self.planner.delivery_bound(tail, now, ln.origin, ln.dest, tail.type.load_h, tail.type.unload_h,
                                            books)
 
-    def _plans(self, tail: _Tail, ln: AirLegRun, now: float, delays: bool = False) -> tuple[Plan | None, Plan]:
+    def _plans(self, tail: Tail, ln: AirLegRun, now: float, delays: bool = False) -> tuple[Plan | None, Plan]:
         """The flight to the line's origin (None if there) and the loaded flight, planned now; nothing booked.
 
         Each flight leaves as early as its rules allow. When that makes the crew run out of duty at the
@@ -366,7 +243,7 @@ class Engine(FlowMixin):
         alt = self._chain(tail, ln, now, report + rules.report_h, ferry_delay, delay, greedy)
         return alt if alt[1].hops and alt[1].on_blocks < flight.on_blocks else (ferry, flight)
 
-    def _chain(self, tail: _Tail, ln: AirLegRun, now: float, leave: float, ferry_delay: float,
+    def _chain(self, tail: Tail, ln: AirLegRun, now: float, leave: float, ferry_delay: float,
                delay: float, held_for: dict[str, float] | None = None) -> tuple[Plan | None, Plan]:
         """The empty flight to the origin, ready to leave at `leave`, and the loaded flight after it.
         Holding the empty flight back moves waits the greedy chain would have had (before or after the
@@ -387,7 +264,7 @@ class Engine(FlowMixin):
 
     # ------------------------------------------------------------ tails
 
-    def _tail_proc(self, tail: _Tail) -> Proc:
+    def _tail_proc(self, tail: Tail) -> Proc:
         env = self.env
         if tail.available > 0:
             yield env.timeout(tail.available)
@@ -399,7 +276,7 @@ class Engine(FlowMixin):
             if tail.maint_every_h > 0 and tail.flown_h >= tail.maint_every_h:
                 yield from self._maintenance(tail)
 
-    def _await_job(self, tail: _Tail) -> Proc:
+    def _await_job(self, tail: Tail) -> Proc:
         """Idle until dispatch gives the tail a job; away from base, fly home when the plan says, unless work comes."""
         env = self.env
         self._idle(tail)
@@ -424,7 +301,7 @@ class Engine(FlowMixin):
             self._dispatch()
         tail.wake = None
 
-    def _mission(self, tail: _Tail, job: _Job) -> Proc:
+    def _mission(self, tail: Tail, job: Job) -> Proc:
         """Live a task booked at dispatch: repair, or fly and deliver the load, then unload."""
         env = self.env
         if job.load is None:
@@ -439,7 +316,7 @@ class Engine(FlowMixin):
         yield env.timeout(tail.type.unload_h)
         record.done = env.now
 
-    def _fly_empty(self, tail: _Tail, dest: int, line: str, released: float, assigned: float) -> Proc:
+    def _fly_empty(self, tail: Tail, dest: int, line: str, released: float, assigned: float) -> Proc:
         """Plan, commit and fly an empty flight (to a load's origin, or home)."""
         env = self.env
         plan = self.planner.plan(tail, dest, env.now, delay_h=self._delay(tail, tail.at))
@@ -449,7 +326,7 @@ class Engine(FlowMixin):
         self._record(tail, plan, "reposition", line, None, released, assigned, env.now)
         yield env.timeout(plan.on_blocks - env.now)
 
-    def _commit(self, tail: _Tail, plan: Plan) -> None:
+    def _commit(self, tail: Tail, plan: Plan) -> None:
         self.planner.commit(tail, plan, self.env.now)
         run, name = self.run, tail.name
         for w in plan.windows:
@@ -457,7 +334,7 @@ class Engine(FlowMixin):
         for kind, af, start, end in plan.rests:
             run.downtime.append(Downtime(name, kind, self.af_ids[af], start, end))
 
-    def _maintenance(self, tail: _Tail) -> Proc:
+    def _maintenance(self, tail: Tail) -> Proc:
         if tail.at != tail.base:
             yield from self._fly_empty(tail, tail.base, "", self.env.now, self.env.now)
         start = self.env.now
@@ -465,7 +342,7 @@ class Engine(FlowMixin):
         self.run.downtime.append(Downtime(tail.name, "maintenance", self.af_ids[tail.base], start, self.env.now))
         tail.flown_h = 0.0
 
-    def _breakdown(self, tail: _Tail) -> float | None:
+    def _breakdown(self, tail: Tail) -> float | None:
         """Repair time if the tail is found unserviceable now, else None (draws from the tail's stream)."""
         rng = tail.rng_breakdown
         if rng is None:
@@ -476,14 +353,14 @@ class Engine(FlowMixin):
                 repair = max(repair or 0.0, rule.repair.sample(rng))
         return repair
 
-    def _delay(self, tail: _Tail, origin: int) -> float:
+    def _delay(self, tail: Tail, origin: int) -> float:
         """Random departure delay of one flight from origin (every matching rule adds its own)."""
         if tail.rng_delay is None:
             return 0.0
         af = self.af_ids[origin]
         return sum(r.delay.sample(tail.rng_delay) for r in tail.delay_rules if r.airfield in (None, af))
 
-    def _record(self, tail: _Tail, plan: Plan, phase: str, line: str, load: Load | None, released: float,
+    def _record(self, tail: Tail, plan: Plan, phase: str, line: str, load: Load | None, released: float,
                 assigned: float, ground_start: float, leg: int = 0) -> Sortie:
         w, af, hops = plan.waits, self.af_ids, plan.hops
         first, last = hops[0], hops[-1]
@@ -585,19 +462,11 @@ def _credit_hold(plan: Plan, hold_h: float, held_for: dict[str, float]) -> float
     return hold_h - share
 
 
-def _hours(*values: float | bool | None) -> float:
-    """The first value that is set (a fleet's override, then its type's resolved factor), as a float."""
-    for v in values:
-        if v is not None:
-            return float(v)
-    raise ValueError("no value set (the type's planning factors are filled in when it is validated)")
-
-
-def _distinct(tails: list[_Tail]) -> list[_Tail]:
+def _distinct(tails: list[Tail]) -> list[Tail]:
     """One tail (the first by fleet order and number) per group of tails in the same state: same
     fleet and place, same crew duty, budget and down days. Their plans are the same, so dispatch
     need bound and plan only one of each (a fleet idle at its base is one candidate, not fifty)."""
-    first: dict[tuple[str, int, float, float, float, float, frozenset[int]], _Tail] = {}
+    first: dict[tuple[str, int, float, float, float, float, frozenset[int]], Tail] = {}
     for t in tails:
         c, u = t.crew, t.ute
         key = (t.fleet, t.at, c.duty_start if c.duty_start == c.duty_start else -math.inf, c.last_on_blocks,
