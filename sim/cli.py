@@ -707,16 +707,13 @@ def _print_sweep(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: 
 
 def _sweep_csv(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: list[tuple[Point, dict[str, Any]]],
                cols: list[str]) -> str:
-    import csv
-    import io
+    """sweep.csv: one row per grid point, the varied values then the metrics."""
+    from sim.tables import csv_text
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([p for p, _ in varies] + [c.replace("_closed_h", "_closed").replace("_p50_h", "_p50")
-                                          .replace("_p90_h", "_p90") for c in cols])
-    for pt, m in rows:
-        w.writerow([pt.values[p] for p, _ in varies] + [_sweep_cell(scenario, c, m.get(c)) for c in cols])
-    return buf.getvalue()
+    header = [p for p, _ in varies] + [c.replace("_closed_h", "_closed").replace("_p50_h", "_p50")
+                                       .replace("_p90_h", "_p90") for c in cols]
+    return csv_text(header, [[pt.values[p] for p, _ in varies] + [_sweep_cell(scenario, c, m.get(c)) for c in cols]
+                             for pt, m in rows])
 
 
 def _sweep_cell(scenario: Scenario, key: str, value: Any) -> Any:
@@ -886,23 +883,15 @@ def format_trials(scenario: Scenario, trials: dict[int, Trial], args: argparse.N
 def _write_sizing(scenario: Scenario, trials: dict[int, Trial], args: argparse.Namespace, answer: int | None,
                   out_dir: Path) -> None:
     """size_fleet.csv and the chart of the trials, written to out_dir at once."""
-    import csv
-    import io
-
     from sim.report import atomic_dir
+    from sim.tables import csv_text
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["tails", "split", "closed", "p_met", "lines_late", "meets", "binding"])
-    for n in sorted(trials):
-        t = trials[n]
-        closed = "" if math.isnan(t.closed_h) or math.isinf(t.closed_h) else scenario.to_datetime(t.closed_h).isoformat(
-            timespec="minutes")
-        w.writerow([n, " ".join(f"{k}:{v}" for k, v in t.split.items()), closed,
-                    "" if t.p_met is None else f"{t.p_met:.4f}", "" if t.lines_late is None else t.lines_late,
-                    "yes" if t.ok else "no", t.error or t.bound_by])
+    rows = [[n, " ".join(f"{k}:{v}" for k, v in t.split.items()), scenario.iso(t.closed_h),
+             "" if t.p_met is None else f"{t.p_met:.4f}", "" if t.lines_late is None else t.lines_late,
+             "yes" if t.ok else "no", t.error or t.bound_by] for n, t in sorted(trials.items())]
+    text = csv_text(["tails", "split", "closed", "p_met", "lines_late", "meets", "binding"], rows)
     with atomic_dir(out_dir) as tmp:
-        (tmp / "size_fleet.csv").write_text(buf.getvalue(), encoding="utf-8")
+        (tmp / "size_fleet.csv").write_text(text, encoding="utf-8")
         from sim import charts
 
         charts.size_fleet_chart(scenario, trials, args.type, args.phase, args.confidence, answer, tmp)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import yaml
 
 from sim.errors import Problem, ScenarioError
+from sim.tables import csv_text
 from sim.timeparse import format_duration_h  # used by the CLI through this module
 from sim.vocabulary import PHASES, phases_for
 
@@ -273,14 +274,10 @@ def table(digests: list[Digest], phase: str = "all") -> tuple[list[str], list[li
 
 def comparison_csv(digests: list[Digest], phase: str = "all") -> str:
     """comparison.csv: one row per metric and scenario, with the baseline's value and the difference."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["metric", "label", "kind", "scenario", "value", "baseline_value", "difference"])
-    for m in metrics(digests, phase):
-        for d, v in zip(digests, m.values):
-            w.writerow([m.key, m.label, m.kind, d.label, _csv_value(v), _csv_value(m.values[0]),
-                        _csv_value(diff_number(m.kind, m.values[0], v))])
-    return buf.getvalue()
+    rows = [[m.key, m.label, m.kind, d.label, _csv_value(v), _csv_value(m.values[0]),
+             _csv_value(diff_number(m.kind, m.values[0], v))]
+            for m in metrics(digests, phase) for d, v in zip(digests, m.values)]
+    return csv_text(["metric", "label", "kind", "scenario", "value", "baseline_value", "difference"], rows)
 
 
 def _csv_value(v: MetricValue) -> str:

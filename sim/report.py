@@ -7,9 +7,7 @@ place only when every file is written, so a failure never leaves a half-written 
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
-import io
 import json
 import math
 import os
@@ -23,6 +21,7 @@ import yaml
 
 from sim import __version__, results
 from sim.errors import OutputFolderError
+from sim.tables import csv_text
 
 if TYPE_CHECKING:
     from sim.chartpool import ChartPool
@@ -72,12 +71,10 @@ def sorties_csv(res: results.Results) -> str:
     run = res.run
     iso = run.scenario.iso
     nation = {c.id: c.nation for c in run.scenario.contingents}
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(SORTIE_COLUMNS)
+    rows: list[list[object]] = []
     for k, r in enumerate(run.sorties, start=1):
         loaded = r.phase != "reposition"
-        w.writerow([
+        rows.append([
             k, r.tail, r.type, r.fleet, r.phase, r.line, r.contingent, nation.get(r.contingent, ""), r.origin,
             r.destination, " ".join(r.stops), r.troops, vehicles_text(r.vehicles), sum(r.vehicles.values()),
             _num(r.cargo_kg / 1000, 3), _num(r.mass_kg / 1000, 3), _num(r.distance_km, 1),
@@ -89,25 +86,23 @@ def sorties_csv(res: results.Results) -> str:
             _num(r.wait_crew_h * 60, 1), _num(r.wait_ute_h * 60, 1), _num(r.wait_avail_h * 60, 1), r.crew,
             r.leg + 1,
         ])
-    return buf.getvalue()
+    return csv_text(SORTIE_COLUMNS, rows)
 
 
 def movements_csv(res: results.Results) -> str:
     """movements.csv: one row per movement line, with its status and the parts of its time."""
     run = res.run
     iso = run.scenario.iso
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(MOVEMENT_COLUMNS)
+    rows: list[list[object]] = []
     for r in res.lines:
-        w.writerow([
+        rows.append([
             r.id, r.contingent, r.nation, r.phase, r.mode, r.origin, r.destination, r.priority, r.troops,
             r.vehicles, _num(r.cargo_t, 3), iso(r.ready_h),
             iso(r.earliest_h) if r.earliest_h is not None else "", iso(r.deadline_h),
             iso(r.released_h), iso(r.closed_h), _num(r.slack_h), r.status, r.bound_by, r.sorties,
             r.troops_left, r.vehicles_left, _num(r.cargo_t_left, 3),
         ] + [_num(r.breakdown_h[p]) for p in results.WAIT_PARTS])
-    return buf.getvalue()
+    return csv_text(MOVEMENT_COLUMNS, rows)
 
 
 LEG_COLUMNS = [
@@ -124,34 +119,30 @@ def legs_csv(res: results.Results) -> str:
     """One row per leg of every line."""
     run = res.run
     iso = run.scenario.iso
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(LEG_COLUMNS)
+    rows: list[list[object]] = []
     for r in res.lines:
         for g in r.legs:
-            w.writerow([
+            rows.append([
                 r.id, g.k, g.mode, g.origin, g.destination, g.units, iso(g.released_h),
                 iso(g.complete_h), iso(g.closed_h), iso(g.received_h), _num(g.node_wait_h),
                 iso(g.deadline_h) if g.deadline_h is not None else "", g.status,
             ])
-    return buf.getvalue()
+    return csv_text(LEG_COLUMNS, rows)
 
 
 def trips_csv(res: results.Results) -> str:
     """One row per road serial and train."""
     run = res.run
     iso = run.scenario.iso
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(TRIP_COLUMNS)
+    rows: list[list[object]] = []
     for t in run.trips:
-        w.writerow([
+        rows.append([
             t.unit, t.mode, t.line, t.leg + 1, t.contingent, t.origin, t.destination, t.troops,
             vehicles_text(t.vehicles), sum(t.vehicles.values()), _num(t.cargo_kg / 1000, 3), _num(t.km, 1),
             iso(t.ready), iso(t.depart), iso(t.arrive), _num((t.depart - t.ready) * 60, 1),
             _num(t.load_h),
         ])
-    return buf.getvalue()
+    return csv_text(TRIP_COLUMNS, rows)
 
 
 def in_theatre_csv(res: results.Results) -> str:
@@ -159,18 +150,16 @@ def in_theatre_csv(res: results.Results) -> str:
     run = res.run
     iso = run.scenario.iso
     times, nations, counts = results.in_theatre(run)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["time", "total", *nations])
+    out: list[list[object]] = []
     rows: dict[str, list[int]] = {}  # one row per minute: the count after every change in it
     for k, t in enumerate(times):
         rows[iso(float(t))] = [int(x) for x in counts[:, k]]
     last = None
     for k, (when, row) in enumerate(rows.items()):
         if row != last or k == len(rows) - 1:
-            w.writerow([when, sum(row), *row])
+            out.append([when, sum(row), *row])
         last = row
-    return buf.getvalue()
+    return csv_text(["time", "total", *nations], out)
 
 
 def summary_dict(res: results.Results, warnings: list[str] | None = None) -> dict[str, Any]:
@@ -320,22 +309,21 @@ def replications_csv(scenario: Scenario, replicas: list[Replica]) -> str:
     """replications.csv: one row per replication, its seed, waits and closure times (or its error)."""
     from sim.montecarlo import WAIT_KINDS
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
     phases = scenario.phases()
     lines = [m.id for m in scenario.movements]
-    w.writerow(["replication", "seed", "status", "error", "sorties", "breakdowns", "weather_closures"]
-               + [f"wait_{k}_h" for k in WAIT_KINDS if k != "force"]
-               + [f"closed.{p}" for p in phases] + [f"closed.{x}" for x in lines])
+    header = (["replication", "seed", "status", "error", "sorties", "breakdowns", "weather_closures"]
+              + [f"wait_{k}_h" for k in WAIT_KINDS if k != "force"]
+              + [f"closed.{p}" for p in phases] + [f"closed.{x}" for x in lines])
     t = scenario.iso
+    rows: list[list[object]] = []
     for r in sorted(replicas, key=lambda r: r.index):
         if r.error:
-            w.writerow([r.index, r.seed, "error", r.error] + [""] * (3 + 5 + len(phases) + len(lines)))
+            rows.append([r.index, r.seed, "error", r.error] + [""] * (3 + 5 + len(phases) + len(lines)))
             continue
-        w.writerow([r.index, r.seed, "ok", "", r.sorties, r.breakdowns, r.weather_closures]
-                   + [_num(r.waits_h[k], 2) for k in WAIT_KINDS if k != "force"]
-                   + [t(r.phases.get(p, math.nan)) for p in phases] + [t(r.lines[x]) for x in lines])
-    return buf.getvalue()
+        rows.append([r.index, r.seed, "ok", "", r.sorties, r.breakdowns, r.weather_closures]
+                    + [_num(r.waits_h[k], 2) for k in WAIT_KINDS if k != "force"]
+                    + [t(r.phases.get(p, math.nan)) for p in phases] + [t(r.lines[x]) for x in lines])
+    return csv_text(header, rows)
 
 
 def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, requested: int, interrupted: bool,

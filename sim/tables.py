@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
+from collections.abc import Iterable, Sequence
 
 
 def wrap_header(text: str, width: int) -> list[str]:
@@ -45,3 +48,12 @@ def render(headers: list[str], rows: list[list[str]], align: str | None = None, 
 def hours(x: float | None, nd: int = 1) -> str:
     """Signed hours to `nd` decimals, or '-' for None or NaN."""
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.{nd}f}"
+
+
+def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
+    """A CSV file's text: the header row, then the rows (LF line ends, the csv module's quoting)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
