@@ -108,21 +108,21 @@ def _git() -> dict:
 
 
 def section_shuttle(cfg: dict) -> dict:
-    import shuttle as S
+    import shuttle
 
     n, repeats = cfg["shuttle_loads"], cfg["shuttle_repeats"]
     floor_runs, engine_runs = [], []
-    S.engine_shuttle(min(n, 500), **S.SHUTTLE)  # warm-up: imports and first-call costs out of the timings
+    shuttle.engine_shuttle(min(n, 500), **shuttle.SHUTTLE)  # warm-up: imports and first-call costs out of the timings
     for _ in range(repeats):  # interleaved, so drift in machine load hits both alike
-        floor_runs.append(S.floor_shuttle(n, **S.SHUTTLE))
-        engine_runs.append(S.engine_shuttle(n, **S.SHUTTLE))
+        floor_runs.append(shuttle.floor_shuttle(n, **shuttle.SHUTTLE))
+        engine_runs.append(shuttle.engine_shuttle(n, **shuttle.SHUTTLE))
     f, e = floor_runs[0], engine_runs[0]
     if f["loaded"] != e["loaded"] or f["loaded"] != n:
         raise RuntimeError(f"loaded sorties differ: floor {f['loaded']}, engine {e['loaded']}, planned {n}")
     floor_sps = statistics.median(r["loaded"] / r["wall_s"] for r in floor_runs)
     engine_sps = statistics.median(r["loaded"] / r["wall_s"] for r in engine_runs)
     return {
-        "shuttle": dict(S.SHUTTLE), "loads": n, "repeats": repeats,
+        "shuttle": dict(shuttle.SHUTTLE), "loads": n, "repeats": repeats,
         "floor": {"loaded": f["loaded"], "empty_legs": f["empty"], "end_h": f["end_h"],
                   "sorties_per_s": floor_sps, "wall_s": [r["wall_s"] for r in floor_runs],
                   "cpu_s": [r["cpu_s"] for r in floor_runs]},

@@ -56,13 +56,13 @@ def child(path: str) -> dict:
 def prepare(target: int, workdir: Path) -> dict:
     """Generate, validate (timed) and write one size; return its description and the JSON path."""
     sys.path.insert(0, str(HERE))
-    import generate as G
+    import generate
 
     from sim.checks import cross_check
     from sim.scenario import Scenario
 
     t0 = time.perf_counter()
-    data = G.generate(target)
+    data = generate.generate(target)
     gen_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     s = Scenario.model_validate(data)
@@ -75,7 +75,7 @@ def prepare(target: int, workdir: Path) -> dict:
     path = workdir / f"scale_{target}.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return {
-        "target": target, "planned_loads": G.count_loads(s), "contingents": len(s.contingents),
+        "target": target, "planned_loads": generate.count_loads(s), "contingents": len(s.contingents),
         "airfields": len(s.airfields), "tails": sum(f.count for f in s.fleet), "fleets": len(s.fleet),
         "lines": len(s.movements), "generate_s": gen_s, "validate_model_s": model_s, "cross_check_s": cross_s,
         "path": str(path),

@@ -35,6 +35,7 @@ from sim.scenario import Airfield
 
 if TYPE_CHECKING:
     from sim.compare import Digest
+    from sim.montecarlo import Stats
     from sim.records import Run, Sortie
     from sim.scenario import Place, Scenario
     from sim.sweep import Point, Trial
@@ -805,7 +806,7 @@ def mc_fan_chart(scenario: Scenario, grid: np.ndarray, fan: dict[str, np.ndarray
     return _save(fig, out, "mc_in_theatre_fan", svg)
 
 
-def mc_completion_chart(scenario: Scenario, phase: str, closed_h: list[float], stats: dict[str, Any], out: Path,
+def mc_completion_chart(scenario: Scenario, phase: str, closed_h: list[float], stats: Stats, out: Path,
                         svg: bool = False) -> list[Path]:
     """A histogram of one phase's completion over the replications, with its deadline and P(met)."""
     fig, ax = plt.subplots(figsize=(10, 4.2))
@@ -814,23 +815,23 @@ def mc_completion_chart(scenario: Scenario, phase: str, closed_h: list[float], s
     finite = np.array([v for v in closed_h if v is not None and not math.isnan(v)])
     if len(finite):
         _completion_histogram(ax, start, finite)
-    d = start + timedelta(hours=stats["deadline_h"])
+    d = start + timedelta(hours=stats.deadline_h)
     ax.axvline(_datenum(d), color="#b00020", ls="--", lw=1.5)
-    lo_ci, hi_ci = stats["p_met_ci95"]
-    ax.annotate(f"deadline {d:%d %b %H:%M} (dashed)\nP(met) = {stats['p_met']:.1%} (95% CI {lo_ci:.1%}-{hi_ci:.1%})",
+    lo_ci, hi_ci = stats.p_met_ci95
+    ax.annotate(f"deadline {d:%d %b %H:%M} (dashed)\nP(met) = {stats.p_met:.1%} (95% CI {lo_ci:.1%}-{hi_ci:.1%})",
                 (0.98, 0.96), xycoords="axes fraction", ha="right", va="top", fontsize=9, color="#b00020",
                 bbox={"boxstyle": "round", "fc": "white", "ec": "#dddddd"})
     if len(finite):
-        lo_h = min(float(finite.min()), stats["deadline_h"])
-        hi_h = max(float(finite.max()), stats["deadline_h"])
+        lo_h = min(float(finite.min()), stats.deadline_h)
+        hi_h = max(float(finite.max()), stats.deadline_h)
         pad = max(2.0, 0.05 * (hi_h - lo_h))
         ax.set_xlim(_datenum(start + timedelta(hours=lo_h - pad)), _datenum(start + timedelta(hours=hi_h + pad)))
-    if stats.get("not_closed"):
-        ax.annotate(f"{stats['not_closed']} replications never closed", (0.01, 0.98), xycoords="axes fraction",
+    if stats.not_closed:
+        ax.annotate(f"{stats.not_closed} replications never closed", (0.01, 0.98), xycoords="axes fraction",
                     va="top", fontsize=9)
     ax.set_ylabel("replications")
-    ax.set_title(f"{scenario.name}: {phase} completion over {stats['n']} replications")
-    span = (max(finite.max(), stats["deadline_h"]) - min(finite.min(), stats["deadline_h"])) / 24 if len(finite) else 1
+    ax.set_title(f"{scenario.name}: {phase} completion over {stats.n} replications")
+    span = (max(finite.max(), stats.deadline_h) - min(finite.min(), stats.deadline_h)) / 24 if len(finite) else 1
     _time_axis(ax, start.tzinfo, 24 * span, max_ticks=12)
     return _save(fig, out, f"mc_{phase}_completion", svg)
 
@@ -844,14 +845,14 @@ def _completion_histogram(ax: Axes, start: datetime, finite: np.ndarray) -> None
             bins=_datenums([start + timedelta(hours=float(e)) for e in edges]).tolist(), color="#0072B2", alpha=0.85)
 
 
-def mc_deadlines_chart(scenario: Scenario, line_stats: dict[str, dict[str, Any]], out: Path,
+def mc_deadlines_chart(scenario: Scenario, line_stats: dict[str, Stats], out: Path,
                        svg: bool = False) -> list[Path]:
     """Per line, the probability of meeting its deadline with its 95% interval."""
     ids = [m.id for m in scenario.movements]
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.3 * len(ids) + 1.4)))
-    p = np.array([line_stats[i]["p_met"] for i in ids])
-    lo = np.array([line_stats[i]["p_met_ci95"][0] for i in ids])
-    hi = np.array([line_stats[i]["p_met_ci95"][1] for i in ids])
+    p = np.array([line_stats[i].p_met for i in ids])
+    lo = np.array([line_stats[i].p_met_ci95[0] for i in ids])
+    hi = np.array([line_stats[i].p_met_ci95[1] for i in ids])
     y = np.arange(len(ids))
     colours = ["#009E73" if v >= 0.9 else "#E69F00" if v >= 0.5 else "#D55E00" for v in p]
     ax.barh(y, p * 100, color=colours, height=0.7)

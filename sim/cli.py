@@ -596,16 +596,16 @@ def format_montecarlo(scenario: Scenario, summary: Summary, done: int, requested
     rows = []
     for m in scenario.movements:
         st = summary.lines[m.id]
-        lo, hi = st["p_met_ci95"]
-        rows.append([m.id, t(st["deadline_h"]), t(st["p5_h"]), t(st["p50_h"]), t(st["p95_h"]),
-                     f"{st['p_met']:.1%}", f"{lo:.1%}-{hi:.1%}"])
+        lo, hi = st.p_met_ci95
+        rows.append([m.id, t(st.deadline_h), t(st.p5_h), t(st.p50_h), t(st.p95_h), f"{st.p_met:.1%}",
+                     f"{lo:.1%}-{hi:.1%}"])
     out = [f"{scenario.name}: {summary.n} replications ({len(summary.failed)} failed) of {requested} "
            f"in {wall:.1f} s", "",
            render(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI"], rows, "lllllrr"), ""]
     for phase, st in summary.phases.items():
-        lo, hi = st["p_met_ci95"]
-        out.append(f"{phase:8s} P50 {t(st['p50_h'])}, P95 {t(st['p95_h'])}; P(closed by {t(st['deadline_h'])}) = "
-                   f"{st['p_met']:.1%} (95% CI {lo:.1%}-{hi:.1%})")
+        lo, hi = st.p_met_ci95
+        out.append(f"{phase:8s} P50 {t(st.p50_h)}, P95 {t(st.p95_h)}; P(closed by {t(st.deadline_h)}) = "
+                   f"{st.p_met:.1%} (95% CI {lo:.1%}-{hi:.1%})")
     lo, hi = summary.all_met["ci95"]
     out.append(f"every line on time: {summary.all_met['p']:.1%} (95% CI {lo:.1%}-{hi:.1%})")
     drivers = summary.drivers["bound_by"]
@@ -846,9 +846,9 @@ class _SizeTrials:
         args = self.args
         reps, _ = run_replications(s, args.replications, self.base, args.workers, None, f"{args.type} x{n}")
         sm = montecarlo.summarise(s, reps)
-        p = min(sm.phases[ph]["p_met"] for ph in self.phases if ph in sm.phases)
-        closed = max(sm.phases[ph]["p50_h"] for ph in self.phases if ph in sm.phases)
-        metrics = {f"{ph}_p_met": sm.phases[ph]["p_met"] for ph in sm.phases}
+        p = min(sm.phases[ph].p_met for ph in self.phases if ph in sm.phases)
+        closed = max(sm.phases[ph].p50_h for ph in self.phases if ph in sm.phases)
+        metrics = {f"{ph}_p_met": sm.phases[ph].p_met for ph in sm.phases}
         top_driver = sm.drivers["bound_by"][0] if sm.drivers["bound_by"] else None
         binding = f"{top_driver['wait']} ({top_driver['share']:.0%} of late lines)" if top_driver else ""
         return sweep.Trial(n, split, sweep.phase_ok(metrics, args.phase, args.confidence), closed, p, None, binding)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.randomness import replication_seed
 from sim.records import SORTIE_WAITS
+from sim.vocabulary import PHASES
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -115,21 +116,43 @@ def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def describe(values: list[float], deadline: float | None = None) -> dict:
-    """Percentiles of closure times (not closed counts as +inf) and, with a deadline, P(met) and its CI."""
+@dataclass(frozen=True)
+class Stats:
+    """Closure times of one line, phase or contingent over n replications, against its deadline.
+
+    Percentiles count a replication that never closed as +inf ("higher" method: an observed value);
+    the mean is nan unless every replication closed. With n == 0 every statistic is nan.
+    """
+
+    n: int
+    not_closed: int
+    p5_h: float
+    p50_h: float
+    p95_h: float
+    mean_h: float
+    deadline_h: float
+    p_met: float  # share of replications closed by the deadline
+    p_met_ci95: tuple[float, float]  # Wilson score interval
+
+    def as_dict(self) -> dict[str, Any]:
+        """As summary.json writes it (no percentiles when nothing ran)."""
+        out: dict[str, Any] = {"n": self.n, "not_closed": self.not_closed}
+        if self.n:
+            out.update({"p5_h": self.p5_h, "p50_h": self.p50_h, "p95_h": self.p95_h, "mean_h": self.mean_h})
+        out.update({"deadline_h": self.deadline_h, "p_met": self.p_met, "p_met_ci95": list(self.p_met_ci95)})
+        return out
+
+
+def describe(values: list[float], deadline: float) -> Stats:
+    """Percentiles of closure times (not closed counts as +inf), P(met) of the deadline and its CI."""
     arr = np.array([np.inf if (v is None or math.isnan(v)) else v for v in values], dtype=float)
     n = len(arr)
-    out: dict = {"n": n, "not_closed": int(np.isinf(arr).sum())}
-    if n:
-        for q in (5, 50, 95):
-            out[f"p{q}_h"] = float(np.percentile(arr, q, method="higher")) if n else math.nan
-        finite = arr[np.isfinite(arr)]
-        out["mean_h"] = float(finite.mean()) if len(finite) == n else math.nan
-    if deadline is not None:
-        k = int((arr <= deadline + 1e-9).sum())
-        lo, hi = wilson(k, n)
-        out.update({"deadline_h": deadline, "p_met": k / n if n else math.nan, "p_met_ci95": [lo, hi]})
-    return out
+    pct = [float(np.percentile(arr, q, method="higher")) if n else math.nan for q in (5, 50, 95)]
+    finite = arr[np.isfinite(arr)]
+    k = int((arr <= deadline + 1e-9).sum())
+    return Stats(n=n, not_closed=int(np.isinf(arr).sum()), p5_h=pct[0], p50_h=pct[1], p95_h=pct[2],
+                 mean_h=float(finite.mean()) if n and len(finite) == n else math.nan, deadline_h=deadline,
+                 p_met=k / n if n else math.nan, p_met_ci95=wilson(k, n))
 
 
 @dataclass
@@ -138,9 +161,9 @@ class Summary:
 
     n: int
     failed: list[tuple[int, int, str]]
-    lines: dict[str, dict] = field(default_factory=dict)
-    phases: dict[str, dict] = field(default_factory=dict)
-    contingents: dict[str, dict] = field(default_factory=dict)
+    lines: dict[str, Stats] = field(default_factory=dict)
+    phases: dict[str, Stats] = field(default_factory=dict)
+    contingents: dict[str, dict[str, Stats]] = field(default_factory=dict)
     drivers: dict = field(default_factory=dict)
     all_met: dict = field(default_factory=dict)
 
@@ -161,20 +184,21 @@ def summarise(scenario: Scenario, replicas: list[Replica]) -> Summary:
     return sm
 
 
-def _phase_stats(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float]) -> dict[str, dict]:
+def _phase_stats(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float]) -> dict[str, Stats]:
     """describe() of each phase that has lines, against the latest deadline of its lines."""
-    out: dict[str, dict] = {}
-    for phase in ("deploy", "withdraw"):
+    out: dict[str, Stats] = {}
+    for phase in PHASES:
         mine = [m for m in scenario.movements if m.phase == phase]
         if mine:
             out[phase] = describe([r.phases.get(phase, math.nan) for r in ok], max(deadlines[m.id] for m in mine))
     return out
 
 
-def _contingent_stats(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float], cid: str) -> dict:
+def _contingent_stats(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float],
+                      cid: str) -> dict[str, Stats]:
     """describe() of each phase of one contingent that has lines, against the latest deadline of its lines."""
-    entry = {}
-    for phase in ("deploy", "withdraw"):
+    entry: dict[str, Stats] = {}
+    for phase in PHASES:
         mine = [m for m in scenario.movements if m.phase == phase and m.contingent == cid]
         if mine:
             entry[phase] = describe([r.contingents.get(cid, {}).get(phase, math.nan) for r in ok],

@@ -350,9 +350,9 @@ def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, reques
                   "executor": workers},
         "failures": [{"replication": i, "seed": seed, "error": err} for i, seed, err in summary.failed],
         "all_deadlines_met": summary.all_met,
-        "phases": {p: conv(v) for p, v in summary.phases.items()},
-        "contingents": {c: {p: conv(v) for p, v in d.items()} for c, d in summary.contingents.items()},
-        "lines": [{"id": k, **conv(v)} for k, v in summary.lines.items()],
+        "phases": {p: conv(v.as_dict()) for p, v in summary.phases.items()},
+        "contingents": {c: {p: conv(v.as_dict()) for p, v in d.items()} for c, d in summary.contingents.items()},
+        "lines": [{"id": k, **conv(v.as_dict())} for k, v in summary.lines.items()],
         "drivers": summary.drivers,
     })
 

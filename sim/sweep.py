@@ -233,18 +233,18 @@ def _replicated_metrics(scenario: Scenario, replications: int, base_seed: int) -
     """Metrics of `replications` runs: P(all met), mean sorties, and each phase's P50, P90 and P(met)."""
     import numpy as np
 
-    from sim import montecarlo as M
+    from sim import montecarlo
 
-    chunk = [(i, M.replication_seed(base_seed, i)) for i in range(replications)]
-    reps = [r for r in M.replicate((scenario, chunk)) if r.error is None]
-    sm = M.summarise(scenario, reps)
+    chunk = [(i, montecarlo.replication_seed(base_seed, i)) for i in range(replications)]
+    reps = [r for r in montecarlo.replicate((scenario, chunk)) if r.error is None]
+    sm = montecarlo.summarise(scenario, reps)
     out: dict[str, Any] = {"replications": len(reps), "p_all_met": sm.all_met["p"],
                            "sorties": float(np.mean([r.sorties for r in reps])) if reps else math.nan}
     for phase, st in sm.phases.items():
-        out[f"{phase}_p50_h"] = st["p50_h"]
+        out[f"{phase}_p50_h"] = st.p50_h
         out[f"{phase}_p90_h"] = float(np.percentile([r.phases.get(phase, math.inf) if not math.isnan(
             r.phases.get(phase, math.nan)) else math.inf for r in reps], 90, method="higher")) if reps else math.nan
-        out[f"{phase}_p_met"] = st["p_met"]
+        out[f"{phase}_p_met"] = st.p_met
     return out
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sim import compare as C
+from sim import compare
 from sim.cli import main
 from tests.conftest import SCENARIOS_DIR
 
@@ -97,9 +97,9 @@ def test_not_a_run_folder_is_refused(tmp_path, capsys):
 
 
 def test_diff_formatting():
-    assert C.diff_value("time", "2022-01-19T18:51+06:00", "2022-01-20T22:51+06:00") == "+1d 4h"
-    assert C.diff_value("count", 84, 84) == "="
-    assert C.diff_value("count", 84, 92) == "+8"
-    assert C.short_labels(["csto_a", "csto_b_c"]) == ["csto_a", "b_c"]
-    assert C.scenario_diff({"airfields": [{"id": "a", "mog": 4}]}, {"airfields": [{"id": "a", "mog": 2}]}) == [
+    assert compare.diff_value("time", "2022-01-19T18:51+06:00", "2022-01-20T22:51+06:00") == "+1d 4h"
+    assert compare.diff_value("count", 84, 84) == "="
+    assert compare.diff_value("count", 84, 92) == "+8"
+    assert compare.short_labels(["csto_a", "csto_b_c"]) == ["csto_a", "b_c"]
+    assert compare.scenario_diff({"airfields": [{"id": "a", "mog": 4}]}, {"airfields": [{"id": "a", "mog": 2}]}) == [
         "airfields[a].mog: 4 -> 2"]

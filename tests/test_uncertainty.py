@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from sim import montecarlo as M
+from sim import montecarlo
 from sim.cli import main, run_replications
 from sim.engine import simulate
 from sim.errors import ScenarioError
@@ -120,7 +120,7 @@ def test_a_failing_replication_is_recorded_and_the_batch_goes_on(tmp_path, monke
 
 def test_interrupt_keeps_completed_replications(tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = M.replicate
+    real = montecarlo.replicate
 
     def interrupting(args):
         calls["n"] += 1
@@ -128,7 +128,7 @@ def test_interrupt_keeps_completed_replications(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(args)
 
-    monkeypatch.setattr(M, "replicate", interrupting)
+    monkeypatch.setattr(montecarlo, "replicate", interrupting)
     scen = tmp_path / "s.yaml"
     scen.write_text(json.dumps(small()))
     out = tmp_path / "mc"
@@ -152,9 +152,9 @@ def test_montecarlo_outputs_are_deterministic(tmp_path):
 
 
 def test_wilson_interval():
-    lo, hi = M.wilson(90, 100)
+    lo, hi = montecarlo.wilson(90, 100)
     assert 0.82 < lo < 0.83 and 0.94 < hi < 0.95
-    assert M.wilson(0, 10)[0] == 0.0 and M.wilson(10, 10)[1] == pytest.approx(1.0)
+    assert montecarlo.wilson(0, 10)[0] == 0.0 and montecarlo.wilson(10, 10)[1] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("dist,fragment", [
@@ -176,5 +176,5 @@ def test_bad_distributions_are_refused_with_their_line(tmp_path, dist, fragment)
 def test_shipped_uncertain_scenario_runs_a_small_batch(tmp_path):
     s = load_scenario(UNCERTAIN)
     reps, _ = run_replications(s, 4, s.seed, 1, None, "t")
-    sm = M.summarise(s, reps)
+    sm = montecarlo.summarise(s, reps)
     assert sm.n == 4 and "withdraw" in sm.phases
