@@ -32,6 +32,7 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from sim import results
 from sim.scenario import Airfield
+from sim.vocabulary import format_datetime, phases_for, utc_label
 
 if TYPE_CHECKING:
     from sim.compare import Digest
@@ -108,8 +109,7 @@ def _time_axis(ax: Axes, tz: tzinfo | None, span_h: float, max_ticks: int = 14, 
         ax.xaxis.set_major_locator(mdates.DayLocator(interval=step, tz=tz))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=tz))
     if label:
-        offset = datetime(2022, 1, 1, tzinfo=tz).strftime("%z")
-        ax.set_xlabel(f"local time (UTC{offset[:3]}:{offset[3:]})")
+        ax.set_xlabel(f"local time ({utc_label(tz)})")
 
 
 def _date_axis(ax: Axes, run: Run, span_h: float, max_ticks: int = 14, label: bool = True) -> None:
@@ -155,8 +155,8 @@ def in_theatre_chart(res: results.Results, out: Path, svg: bool = False) -> list
             continue
         d = _dates(run, [ph.deadline_h])[0]
         ax.axvline(_datenum(d), color=colour, ls="--", lw=1.2)
-        ax.annotate(f"{phase} deadline\n{d:%d %b %H:%M}", (_datenum(d), ymax * 1.02), fontsize=8, color=colour,
-                    ha="right", va="bottom", xytext=(-3, 0), textcoords="offset points")
+        ax.annotate(f"{phase} deadline\n{format_datetime(d, 'short')}", (_datenum(d), ymax * 1.02), fontsize=8,
+                    color=colour, ha="right", va="bottom", xytext=(-3, 0), textcoords="offset points")
     lo, hi = _span(res)
     ax.set_xlim(*_hours_x(run, [lo, hi]))
     ax.set_ylim(0, ymax * 1.18)
@@ -818,7 +818,8 @@ def mc_completion_chart(scenario: Scenario, phase: str, closed_h: list[float], s
     d = start + timedelta(hours=stats.deadline_h)
     ax.axvline(_datenum(d), color="#b00020", ls="--", lw=1.5)
     lo_ci, hi_ci = stats.p_met_ci95
-    ax.annotate(f"deadline {d:%d %b %H:%M} (dashed)\nP(met) = {stats.p_met:.1%} (95% CI {lo_ci:.1%}-{hi_ci:.1%})",
+    ax.annotate(f"deadline {format_datetime(d, 'short')} (dashed)\n"
+                f"P(met) = {stats.p_met:.1%} (95% CI {lo_ci:.1%}-{hi_ci:.1%})",
                 (0.98, 0.96), xycoords="axes fraction", ha="right", va="top", fontsize=9, color="#b00020",
                 bbox={"boxstyle": "round", "fc": "white", "ec": "#dddddd"})
     if len(finite):
@@ -1054,7 +1055,7 @@ def _percent(p: float | None) -> float:
 
 def _lateness_axis(ax: Axes, scenario: Scenario, trials: dict[int, Trial], ns: list[int], phase: str) -> list[float]:
     """Each size's completion in hours after the phase's last deadline (nan if open), with the deadline marked."""
-    phases = [p for p in ("deploy", "withdraw") if phase in (p, "all")]
+    phases = list(phases_for(phase))
     deadline = max(scenario.hours_of(m.deadline) for m in scenario.movements if m.phase in phases)
     ys = [trials[n].closed_h - deadline if not math.isnan(trials[n].closed_h) else np.nan for n in ns]
     ax.axhline(0, color="#b00020", ls="--", lw=1.2, label=f"{phase} deadline")

@@ -29,10 +29,7 @@ from sim.scenario import (
     did_you_mean,
     path_str,
 )
-from sim.timeparse import parse_hours
 from sim.yamlsrc import locate
-
-ABSURD_TROOPS = 1_000_000
 
 
 class _Report:
@@ -251,15 +248,15 @@ def _check_line_dates(s: Scenario, r: _Report, loc: tuple, m: Movement) -> None:
     ready, deadline = s.hours_of(m.ready), s.hours_of(m.deadline)
     if deadline <= ready:
         r.error((*loc, "deadline"),
-                f"deadline {m.deadline and _fmt(s, deadline)} is not after ready {_fmt(s, ready)}")
+                f"deadline {m.deadline and s.iso(deadline)} is not after ready {s.iso(ready)}")
     if m.earliest is not None and s.hours_of(m.earliest) > deadline:
         r.error((*loc, "earliest"),
-                f"earliest arrival {_fmt(s, s.hours_of(m.earliest))} is after the deadline {_fmt(s, deadline)}")
+                f"earliest arrival {s.iso(s.hours_of(m.earliest))} is after the deadline {s.iso(deadline)}")
     if ready < 0:
-        r.warn((*loc, "ready"), f"ready {_fmt(s, ready)} is before the scenario start; the line starts at the start")
+        r.warn((*loc, "ready"), f"ready {s.iso(ready)} is before the scenario start; the line starts at the start")
     if ready >= s.horizon:
         r.error((*loc, "ready"),
-                f"ready {_fmt(s, ready)} is after the horizon ({s.horizon:g} h from start); raise horizon")
+                f"ready {s.iso(ready)} is after the horizon ({s.horizon:g} h from start); raise horizon")
 
 
 def _check_ends(r: _Report, loc: tuple, m: Movement, ids: _Ids) -> bool:
@@ -411,6 +408,16 @@ def _warn_never_withdrawn(s: Scenario, r: _Report) -> None:
             r.warn(("contingents", i), f"contingent {c.id!r} is deployed but never withdrawn")
 
 
+@dataclass
+class _GroundNeed:
+    """What the sorties of one phase need on the ground at one airfield, and in what window."""
+
+    ground_h: float = 0.0  # aircraft-hours of loading or unloading
+    first_ready: float = math.inf
+    last_deadline: float = -math.inf
+    sorties: int = 0
+
+
 def _check_mog_capacity(s: Scenario, r: _Report) -> None:
     """Warn when an airfield's MOG is below what its ground time needs for the lines to close in time.
 
@@ -420,22 +427,23 @@ def _check_mog_capacity(s: Scenario, r: _Report) -> None:
     """
     from sim.loadplan import plan_line
 
-    need: dict[tuple[str, str], list] = {}
+    need: dict[tuple[str, str], _GroundNeed] = {}
     for _, m in air_views(s):
         loads = plan_line(s, m)
         if not loads:
             continue
         t = s.aircraft_type(loads[0].planned_type)
         for af, ground in ((m.origin, t.load_h), (m.destination, t.unload_h)):
-            acc = need.setdefault((af, m.phase), [0.0, float("inf"), float("-inf"), 0])
-            acc[0] += len(loads) * ground
-            acc[1] = min(acc[1], max(0.0, s.hours_of(m.ready)))
-            acc[2] = max(acc[2], s.hours_of(m.deadline))
-            acc[3] += len(loads)
+            acc = need.setdefault((af, m.phase), _GroundNeed())
+            acc.ground_h += len(loads) * ground
+            acc.first_ready = min(acc.first_ready, max(0.0, s.hours_of(m.ready)))
+            acc.last_deadline = max(acc.last_deadline, s.hours_of(m.deadline))
+            acc.sorties += len(loads)
     index = {a.id: i for i, a in enumerate(s.airfields)}
-    for (af, phase), (ground_h, lo, hi, n) in sorted(need.items()):
+    for (af, phase), acc in sorted(need.items()):
+        ground_h, lo, hi, n = acc.ground_h, acc.first_ready, acc.last_deadline, acc.sorties
         a = s.airfields[index[af]]
-        window = parse_hours(a.hours)
+        window = a.window
         open_share = 1.0 if window is None else ((window[1] - window[0]) % 24.0 or 24.0) / 24.0
         span = max(hi - lo, 1e-9) * open_share
         required = ground_h / span
@@ -444,11 +452,6 @@ def _check_mog_capacity(s: Scenario, r: _Report) -> None:
                    f"{phase}: {n} sorties need {ground_h:.0f} aircraft-hours on the ground at {af} within "
                    f"{span:.0f} open hours; MOG {a.mog} is below the {required:.1f} needed "
                    "for any plan to close in time")
-
-
-def _fmt(s: Scenario, hours: float) -> str:
-    """A time (hours from the start) for a message: 2022-01-07T06:00+06:00."""
-    return s.to_datetime(hours).isoformat(timespec="minutes")
 
 
 def _check_air_line(s: Scenario, r: _Report, loc: tuple, m: Movement, dist: Callable[[str, str], float],
@@ -537,7 +540,7 @@ def _warn_deadline_out_of_reach(s: Scenario, r: _Report, loc: tuple, m: Movement
     fastest = min(_sortie_h(s, geo_cache["matrix"], t, route) for t, route in routes)
     ready = max(0.0, s.hours_of(m.ready))
     if ready + fastest > s.hours_of(m.deadline):
-        r.warn((*loc, "deadline"), f"cannot be met even with unlimited aircraft: ready {_fmt(s, ready)} plus the "
+        r.warn((*loc, "deadline"), f"cannot be met even with unlimited aircraft: ready {s.iso(ready)} plus the "
                f"fastest sortie ({fastest:.1f} h) is after it")
 
 

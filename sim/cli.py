@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from sim import __version__
 from sim.errors import OutputFolderError, ScenarioError
-from sim.vocabulary import phases_for
+from sim.vocabulary import PHASES, phases_for, utc_label
 
 if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
     from collections.abc import Sequence
@@ -111,7 +111,7 @@ def _add_compare(sub: Subparsers) -> None:
     cmp.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RUN_DIR",
                      help="scenario YAML files or run folders written by 'sim run'; the first is the baseline")
     cmp.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/compare-<stems>/)")
-    cmp.add_argument("--phase", choices=["deploy", "withdraw", "all"], default="all",
+    cmp.add_argument("--phase", choices=[*PHASES, "all"], default="all",
                      help="which phase to compare (default: all)")
     cmp.add_argument("--seed", type=_nonneg_int, metavar="N",
                      help="seed for every scenario (default: each scenario's seed)")
@@ -163,7 +163,7 @@ def _add_size_fleet(sub: Subparsers) -> None:
     sf.add_argument("--fleet", action="append", metavar="ID",
                     help="scale only this fleet of TYPE (repeat for several; default: the fleets of TYPE that may "
                     "fly a line of the phase)")
-    sf.add_argument("--phase", choices=["deploy", "withdraw", "all"], default="withdraw",
+    sf.add_argument("--phase", choices=[*PHASES, "all"], default="withdraw",
                     help="whose deadlines must be met (default: withdraw)")
     sf.add_argument("--confidence", type=float, metavar="P", help="required probability (needs --replications)")
     sf.add_argument("--replications", type=_pos_int, metavar="N", help="replications per fleet size")
@@ -321,8 +321,7 @@ def format_run(res: Results) -> str:
     if res.notes:
         table += "\n\nnotes:\n" + "\n".join(f"  {n}" for n in res.notes)
     tot = res.totals
-    offset = s.start.strftime("%z")
-    lines = [f"{s.name}  (seed {run.seed}; times local at UTC{offset[:3]}:{offset[3:]})", "", table, ""]
+    lines = [f"{s.name}  (seed {run.seed}; times local at {utc_label(s.start.tzinfo)})", "", table, ""]
     lines.append(f"sorties {tot.sorties} ({tot.loaded_sorties} loaded, {tot.reposition_sorties} empty), "
                  f"{_surface_counts(tot)}flying {tot.flying_h:.0f} h")
     lines.append(f"take-offs {t(tot.first_takeoff_h)} to {t(tot.last_takeoff_h)}, "

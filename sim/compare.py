@@ -23,7 +23,7 @@ import yaml
 from sim.errors import Problem, ScenarioError
 from sim.tables import csv_text
 from sim.timeparse import format_duration_h  # used by the CLI through this module
-from sim.vocabulary import PHASES, phases_for
+from sim.vocabulary import PHASES, format_datetime, phases_for
 
 if TYPE_CHECKING:
     from sim.results import Results
@@ -205,7 +205,7 @@ def fmt_value(kind: str, v: MetricValue) -> str:
     if v is None:
         return "-"
     if kind == "time":
-        return datetime.fromisoformat(v).strftime("%d %b %H:%M")
+        return format_datetime(datetime.fromisoformat(v), "short")
     if kind == "duration_h":
         return format_duration_h(v).lstrip("+")
     if kind == "hours":

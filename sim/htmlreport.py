@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim import __version__, results
+from sim.vocabulary import format_datetime, utc_label
 
 if TYPE_CHECKING:
     from sim.compare import Digest
@@ -136,8 +137,7 @@ def run_report(res: results.Results, folder: Path, warnings: list[str], resolved
 
 
 def _utc(s: Scenario) -> str:
-    z = s.start.strftime("%z")
-    return f"UTC{z[:3]}:{z[3:]}"
+    return utc_label(s.start.tzinfo)
 
 
 def _run_header(res: results.Results, t: TimeText) -> list[str]:
@@ -288,7 +288,7 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
 
     def short(iso: str | None) -> str:
         """An ISO time as '09 Jan 16:24', or 'not closed' when None."""
-        return "not closed" if iso is None else datetime.fromisoformat(iso).strftime("%d %b %H:%M")
+        return "not closed" if iso is None else format_datetime(datetime.fromisoformat(iso), "short")
 
     parts = [f"<h1>{esc(scenario.name)}: Monte Carlo</h1>",
              f'<p class="meta">Made {esc(_now())} with sim {esc(__version__)}; {b["ok"]} replications '

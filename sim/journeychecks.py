@@ -180,7 +180,7 @@ def _check_inflow(s: Scenario, r: Any, i: int, m: Movement) -> None:
     last = s.hours_of(f.start) + 24.0 * (days - 1)
     if last >= s.horizon:
         r.error(("movements", i, "inflow"), f"at this rate the last of the line arrives on day {days} "
-                f"({_fmt(s, last)}), after the horizon; raise the rate or the horizon")
+                f"({s.iso(last)}), after the horizon; raise the rate or the horizon")
 
 
 def _daily_share(f: Inflow, troops: int) -> float:
@@ -235,7 +235,3 @@ def _cycle_from(start: str, graph: dict[str, list[str]]) -> list[str]:
                 stack.append((nxt, [*path, nxt]))
     return []
 
-
-def _fmt(s: Scenario, hours: float) -> str:
-    """A time (hours from the start) for a message."""
-    return s.to_datetime(hours).isoformat(timespec="minutes")

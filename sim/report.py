@@ -344,7 +344,7 @@ def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, reques
 
     return _clean({
         "tool": {"name": "sim", "version": __version__},
-        "scenario": {"name": scenario.name, "start": scenario.start.isoformat(timespec="minutes")},
+        "scenario": {"name": scenario.name, "start": scenario.iso(0.0)},
         "batch": {"requested": requested, "completed": summary.n + len(summary.failed), "ok": summary.n,
                   "failed": len(summary.failed), "interrupted": interrupted, "base_seed": base_seed,
                   "executor": workers},

@@ -10,7 +10,7 @@ This module imports nothing heavy, so the command line can use it before a scena
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
 Phase = Literal["deploy", "withdraw"]
@@ -39,3 +39,9 @@ def format_time(start: datetime, hours: float | None, style: Literal["iso", "sho
 def format_datetime(when: datetime, style: Literal["iso", "short"] = "iso") -> str:
     """A wall-clock time in one of the two styles."""
     return when.isoformat(timespec="minutes") if style == "iso" else when.strftime(SHORT)
+
+
+def utc_label(zone: tzinfo | None) -> str:
+    """'UTC+06:00': the offset the outputs' local times are in."""
+    offset = datetime(2022, 1, 1, tzinfo=zone).strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
