@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     from sim.montecarlo import Stats
     from sim.records import Run, Sortie
     from sim.scenario import Place, Scenario
-    from sim.sweep import Point, Trial
+    from sim.sweep import Point, PointMetrics, Trial
 
-    SweepRow = tuple[Point, dict[str, Any]]  # a grid point and its metrics
+    SweepRow = tuple[Point, PointMetrics]  # a grid point and its metrics
 
 # Okabe-Ito colour-blind-safe palette, then tab10 for more series
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
@@ -894,7 +894,6 @@ class _Sweep:
     phases: list[str]
     replicated: bool
     deadlines: dict[str, float]  # per phase: subtracted from its completion metric (0 when the metric is lateness)
-    keys: dict[str, str]  # per phase: the metric plotted
     fixed: dict[str, str]  # the fields after the second at their first value
 
     def second(self) -> tuple[str | None, list[str | None]]:
@@ -904,7 +903,14 @@ class _Sweep:
             return field, list(values)
         return None, [None]
 
-    def points(self, field: str | None, value: str | None) -> list[dict[str, Any]]:
+    def value(self, metrics: PointMetrics, phase: str) -> float:
+        """The metric plotted for a phase: its P50 completion (replicated), else its worst line's lateness."""
+        ph = metrics.phases.get(phase)
+        if ph is None:
+            return math.nan
+        return ph.p50_h if self.replicated else ph.worst_h
+
+    def points(self, field: str | None, value: str | None) -> list[PointMetrics]:
         """The metrics of the points with `field` at `value` (every point when None) and the fixed fields."""
         return [m for pt, m in self.rows if (field is None or value is None or pt.values[field] == value)
                 and all(pt.values[p] == v for p, v in self.fixed.items())]
@@ -922,8 +928,7 @@ def sweep_chart(scenario: Scenario, varies: list[tuple[str, list[str]]], rows: l
     deadlines = {ph: (max(scenario.hours_of(m.deadline) for m in scenario.movements if m.phase == ph)
                       if replicated else 0.0)
                  for ph in phases}
-    keys = {ph: f"{ph}_p50_h" if replicated else f"{ph}_worst_h" for ph in phases}
-    sweep = _Sweep(varies, rows, phases, replicated, deadlines, keys, {p: v[0] for p, v in varies[2:]})
+    sweep = _Sweep(varies, rows, phases, replicated, deadlines, {p: v[0] for p, v in varies[2:]})
     ncols = 2 if len(varies) > 1 else 1
     fig, axes = plt.subplots(1, ncols, figsize=(7.5 * ncols, 4.8), squeeze=False)
     _sweep_lines(axes[0][0], sweep)
@@ -945,7 +950,7 @@ def _sweep_lines(ax: Axes, sweep: _Sweep) -> None:
     colours = colour_map([str(v) for v in series])
     for ph in sweep.phases:
         for v2 in series:
-            ys = _after_deadline([m.get(sweep.keys[ph], math.nan) for m in sweep.points(second, v2)],
+            ys = _after_deadline([sweep.value(m, ph) for m in sweep.points(second, v2)],
                                  sweep.deadlines[ph])
             ls, mk = _SWEEP_MARKS.get(ph, ("-", "o"))
             ax.plot(xpos[: len(ys)], ys, marker=mk, ls=ls, color=colours[str(v2)],
@@ -975,14 +980,13 @@ def _sweep_grid(sweep: _Sweep) -> np.ndarray:
     for pt, m in sweep.rows:
         if all(pt.values[p] == v for p, v in sweep.fixed.items()):
             i, j = vals2.index(pt.values[second]), vals1.index(pt.values[first])
-            grid[i, j] = m.get("p_all_met", math.nan) * 100 if sweep.replicated else _worst_lateness(sweep, m)
+            grid[i, j] = m.p_all_met * 100 if sweep.replicated else _worst_lateness(sweep, m)
     return grid
 
 
-def _worst_lateness(sweep: _Sweep, metrics: dict[str, Any]) -> float:
+def _worst_lateness(sweep: _Sweep, metrics: PointMetrics) -> float:
     """The largest lateness of any phase against its own deadline; nan unless every phase has a finite one."""
-    late = [v - sweep.deadlines[ph] for ph in sweep.phases
-            if (v := metrics.get(sweep.keys[ph])) is not None and not math.isinf(v) and not math.isnan(v)]
+    late = [v - sweep.deadlines[ph] for ph in sweep.phases if math.isfinite(v := sweep.value(metrics, ph))]
     return max(late) if len(late) == len(sweep.phases) else np.nan
 
 

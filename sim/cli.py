@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
     from sim.compare import Digest
     from sim.montecarlo import Replica, Summary
     from sim.parallel import Outcome
-    from sim.sweep import Point
+    from sim.sweep import Point, PointMetrics
 
     Subparsers: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
@@ -686,7 +686,7 @@ def _sweep_grid(specs: list[str], resolved: dict) -> tuple[list, list]:
     return varies, points
 
 
-def _print_sweep(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: list[tuple[Point, dict[str, Any]]],
+def _print_sweep(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: list[tuple[Point, PointMetrics]],
                  cols: list[str]) -> None:
     from sim.tables import render
 
@@ -700,19 +700,19 @@ def _print_sweep(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: 
         return str(v)
 
     headers = [p for p, _ in varies] + [c.replace("_closed_h", " closed").replace("_h", "") for c in cols]
-    print(render(headers, [[pt.values[p] for p, _ in varies] + [show(c, m.get(c)) for c in cols] for pt, m in rows],
-                 header_width=18))
+    table = [[pt.values[p] for p, _ in varies] + [show(c, m.columns().get(c)) for c in cols] for pt, m in rows]
+    print(render(headers, table, header_width=18))
 
 
-def _sweep_csv(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: list[tuple[Point, dict[str, Any]]],
+def _sweep_csv(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: list[tuple[Point, PointMetrics]],
                cols: list[str]) -> str:
     """sweep.csv: one row per grid point, the varied values then the metrics."""
     from sim.tables import csv_text
 
     header = [p for p, _ in varies] + [c.replace("_closed_h", "_closed").replace("_p50_h", "_p50")
                                        .replace("_p90_h", "_p90") for c in cols]
-    return csv_text(header, [[pt.values[p] for p, _ in varies] + [_sweep_cell(scenario, c, m.get(c)) for c in cols]
-                             for pt, m in rows])
+    return csv_text(header, [[pt.values[p] for p, _ in varies] + [_sweep_cell(scenario, c, m.columns().get(c))
+                                                                    for c in cols] for pt, m in rows])
 
 
 def _sweep_cell(scenario: Scenario, key: str, value: Any) -> Any:
@@ -847,7 +847,8 @@ class _SizeTrials:
         sm = montecarlo.summarise(s, reps)
         p = min(sm.phases[ph].p_met for ph in self.phases if ph in sm.phases)
         closed = max(sm.phases[ph].p50_h for ph in self.phases if ph in sm.phases)
-        metrics = {f"{ph}_p_met": sm.phases[ph].p_met for ph in sm.phases}
+        metrics = sweep.PointMetrics(sorties=math.nan,
+                                     phases={ph: sweep.PhaseMetrics(p_met=st.p_met) for ph, st in sm.phases.items()})
         top_driver = sm.drivers["bound_by"][0] if sm.drivers["bound_by"] else None
         binding = f"{top_driver['wait']} ({top_driver['share']:.0%} of late lines)" if top_driver else ""
         return sweep.Trial(n, split, sweep.phase_ok(metrics, args.phase, args.confidence), closed, p, None, binding)
@@ -857,9 +858,10 @@ class _SizeTrials:
         from sim import sweep
 
         m = sweep.evaluate((s, 0, self.base))
-        closed = max(m.get(f"{ph}_closed_h", math.nan) for ph in self.phases)
-        late = sum(m.get(f"{ph}_lines_late", 0) for ph in self.phases)
-        binding = "; ".join(m[f"{ph}_bound_by"] for ph in self.phases if m.get(f"{ph}_bound_by"))
+        mine = [m.phases[ph] for ph in self.phases if ph in m.phases]
+        closed = max(m.phases[ph].closed_h if ph in m.phases else math.nan for ph in self.phases)
+        late = sum(ph.lines_late for ph in mine)
+        binding = "; ".join(ph.bound_by for ph in mine if ph.bound_by)
         return sweep.Trial(n, split, sweep.phase_ok(m, self.args.phase, None), closed, None, late, binding)
 
 

@@ -10,11 +10,12 @@ scenario file before anything runs.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import itertools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -196,29 +197,60 @@ def build_point(point: Point, label: str) -> Scenario:
 # ------------------------------------------------------------------ evaluating points
 
 
-def evaluate(args: tuple) -> dict:
+@dataclass
+class PhaseMetrics:
+    """One phase at one sweep point: from one deterministic run, or P50/P90/P(met) over replications."""
+
+    closed_h: float = math.nan  # deterministic: when its last line closed (nan: not closed)
+    met: bool = True  # deterministic: every line met its deadline
+    lines_late: int = 0  # deterministic: lines late or open
+    worst_h: float = math.nan  # deterministic: the line latest against its own deadline, hours after it
+    bound_by: str = ""  # deterministic: the largest wait over its late or open lines
+    p50_h: float = math.nan  # replicated: completion percentiles and P(met)
+    p90_h: float = math.nan
+    p_met: float = math.nan
+
+
+@dataclass
+class PointMetrics:
+    """The outcome of one sweep point (or one fleet size): totals and, per phase, PhaseMetrics."""
+
+    sorties: float  # replicated: the mean
+    phases: dict[str, PhaseMetrics] = field(default_factory=dict)
+    replications: int = 0  # 0: one deterministic run
+    flying_h: float = math.nan
+    lines_late: int = 0
+    worst_lateness_h: float = 0.0
+    all_met: bool = True
+    bound_by: str = ""
+    p_all_met: float = math.nan
+
+    def columns(self) -> dict[str, Any]:
+        """As sweep.csv names them: totals, then `<phase>_<metric>` for every phase."""
+        out: dict[str, Any] = {k: v for k, v in dataclasses.asdict(self).items() if k != "phases"}
+        for phase, ph in self.phases.items():
+            out.update({f"{phase}_{k}": v for k, v in dataclasses.asdict(ph).items()})
+        return out
+
+
+def evaluate(args: tuple[Scenario, int, int]) -> PointMetrics:
     """Worker: run one scenario deterministically, or `replications` times; return its metrics."""
     scenario, replications, base_seed = args
     from sim.engine import simulate
     from sim.results import analyse
 
-    if not replications:
-        res = analyse(simulate(scenario))
-        out: dict[str, Any]
-        out = {"sorties": res.totals.sorties, "flying_h": res.totals.flying_h}
-        late = [r for r in res.lines if r.status != "MET"]
-        out["lines_late"] = len(late)
-        out["worst_lateness_h"] = max((-r.slack_h for r in late if r.status == "LATE"), default=0.0)
-        out["all_met"] = not late
-        for phase, ph in res.phases.items():
-            out[f"{phase}_closed_h"] = ph.closed_h
-            out[f"{phase}_met"] = ph.lines_late == 0 and ph.lines_open == 0
-            out[f"{phase}_lines_late"] = ph.lines_late + ph.lines_open
-            out[f"{phase}_worst_h"] = _worst_slack_h(res, phase)
-            out[f"{phase}_bound_by"] = _binding(res, phase)
-        out["bound_by"] = _binding(res)
-        return out
-    return _replicated_metrics(scenario, replications, base_seed)
+    if replications:
+        return _replicated_metrics(scenario, replications, base_seed)
+    res = analyse(simulate(scenario))
+    late = [r for r in res.lines if r.status != "MET"]
+    return PointMetrics(
+        sorties=res.totals.sorties, flying_h=res.totals.flying_h, lines_late=len(late),
+        worst_lateness_h=max((-r.slack_h for r in late if r.status == "LATE"), default=0.0), all_met=not late,
+        bound_by=_binding(res),
+        phases={phase: PhaseMetrics(closed_h=ph.closed_h, met=ph.lines_late == 0 and ph.lines_open == 0,
+                                    lines_late=ph.lines_late + ph.lines_open, worst_h=_worst_slack_h(res, phase),
+                                    bound_by=_binding(res, phase))
+                for phase, ph in res.phases.items()})
 
 
 def _worst_slack_h(res: Results, phase: str) -> float:
@@ -229,7 +261,7 @@ def _worst_slack_h(res: Results, phase: str) -> float:
     return max(slack)
 
 
-def _replicated_metrics(scenario: Scenario, replications: int, base_seed: int) -> dict[str, Any]:
+def _replicated_metrics(scenario: Scenario, replications: int, base_seed: int) -> PointMetrics:
     """Metrics of `replications` runs: P(all met), mean sorties, and each phase's P50, P90 and P(met)."""
     import numpy as np
 
@@ -238,13 +270,13 @@ def _replicated_metrics(scenario: Scenario, replications: int, base_seed: int) -
     chunk = [(i, montecarlo.replication_seed(base_seed, i)) for i in range(replications)]
     reps = [r for r in montecarlo.replicate((scenario, chunk)) if r.error is None]
     sm = montecarlo.summarise(scenario, reps)
-    out: dict[str, Any] = {"replications": len(reps), "p_all_met": sm.all_met["p"],
-                           "sorties": float(np.mean([r.sorties for r in reps])) if reps else math.nan}
+    out = PointMetrics(replications=len(reps), p_all_met=sm.all_met["p"],
+                       sorties=float(np.mean([r.sorties for r in reps])) if reps else math.nan)
     for phase, st in sm.phases.items():
-        out[f"{phase}_p50_h"] = st.p50_h
-        out[f"{phase}_p90_h"] = float(np.percentile([r.phases.get(phase, math.inf) if not math.isnan(
-            r.phases.get(phase, math.nan)) else math.inf for r in reps], 90, method="higher")) if reps else math.nan
-        out[f"{phase}_p_met"] = st.p_met
+        closed = [r.phases.get(phase, math.inf) if not math.isnan(r.phases.get(phase, math.nan)) else math.inf
+                  for r in reps]
+        p90 = float(np.percentile(closed, 90, method="higher")) if reps else math.nan
+        out.phases[phase] = PhaseMetrics(p50_h=st.p50_h, p90_h=p90, p_met=st.p_met)
     return out
 
 
@@ -341,9 +373,11 @@ class Trial:
     error: str = ""
 
 
-def phase_ok(metrics: dict, phase: str, confidence: float | None) -> bool:
-    """Whether the metrics meet the phase ('all': both): every line met, or with `confidence`, P(met) at least that."""
-    phases = phases_for(phase)
+def phase_ok(metrics: PointMetrics, phase: str, confidence: float | None) -> bool:
+    """Whether the metrics meet the phase ('all': both): every line met, or with `confidence`, P(met) at least that.
+
+    A phase the scenario does not have is met."""
+    present = [metrics.phases[p] for p in phases_for(phase) if p in metrics.phases]
     if confidence is None:
-        return all(metrics.get(f"{p}_met", True) for p in phases)
-    return all(metrics.get(f"{p}_p_met", 1.0) >= confidence - 1e-12 for p in phases)
+        return all(ph.met for ph in present)
+    return all(ph.p_met >= confidence - 1e-12 for ph in present)
