@@ -605,11 +605,11 @@ def format_montecarlo(scenario: Scenario, summary: Summary, done: int, requested
         lo, hi = st.p_met_ci95
         out.append(f"{phase:8s} P50 {t(st.p50_h)}, P95 {t(st.p95_h)}; P(closed by {t(st.deadline_h)}) = "
                    f"{st.p_met:.1%} (95% CI {lo:.1%}-{hi:.1%})")
-    lo, hi = summary.all_met["ci95"]
-    out.append(f"every line on time: {summary.all_met['p']:.1%} (95% CI {lo:.1%}-{hi:.1%})")
-    drivers = summary.drivers["bound_by"]
+    lo, hi = summary.all_met.ci95
+    out.append(f"every line on time: {summary.all_met.p:.1%} (95% CI {lo:.1%}-{hi:.1%})")
+    drivers = summary.drivers.bound_by
     if drivers:
-        out.append("late lines were bound by: " + ", ".join(f"{d['wait']} {d['share']:.0%}" for d in drivers[:4]))
+        out.append("late lines were bound by: " + ", ".join(f"{d.wait} {d.share:.0%}" for d in drivers[:4]))
     return "\n".join(out)
 
 
@@ -849,8 +849,8 @@ class _SizeTrials:
         closed = max(sm.phases[ph].p50_h for ph in self.phases if ph in sm.phases)
         metrics = sweep.PointMetrics(sorties=math.nan,
                                      phases={ph: sweep.PhaseMetrics(p_met=st.p_met) for ph, st in sm.phases.items()})
-        top_driver = sm.drivers["bound_by"][0] if sm.drivers["bound_by"] else None
-        binding = f"{top_driver['wait']} ({top_driver['share']:.0%} of late lines)" if top_driver else ""
+        top = sm.drivers.bound_by[0] if sm.drivers.bound_by else None
+        binding = f"{top.wait} ({top.share:.0%} of late lines)" if top else ""
         return sweep.Trial(n, split, sweep.phase_ok(metrics, args.phase, args.confidence), closed, p, None, binding)
 
     def _single(self, s: Scenario, n: int, split: dict[str, int]) -> Trial:

@@ -164,8 +164,8 @@ class Summary:
     lines: dict[str, Stats] = field(default_factory=dict)
     phases: dict[str, Stats] = field(default_factory=dict)
     contingents: dict[str, dict[str, Stats]] = field(default_factory=dict)
-    drivers: dict = field(default_factory=dict)
-    all_met: dict = field(default_factory=dict)
+    drivers: Drivers = field(default_factory=lambda: Drivers(0, [], {}, math.nan, math.nan))
+    all_met: Proportion = field(default_factory=lambda: Proportion(math.nan, (math.nan, math.nan)))
 
 
 def summarise(scenario: Scenario, replicas: list[Replica]) -> Summary:
@@ -206,26 +206,54 @@ def _contingent_stats(scenario: Scenario, ok: list[Replica], deadlines: dict[str
     return entry
 
 
-def _drivers(ok: list[Replica]) -> dict:
+@dataclass(frozen=True)
+class Driver:
+    """One kind of wait and how often it was the largest wait of a late (or open) line."""
+
+    wait: str
+    count: int  # late line-replications it bound
+    share: float  # of all late line-replications
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """What drives lateness over the replications, and the mean disruption of one replication."""
+
+    late_line_replications: int
+    bound_by: list[Driver]  # most frequent first
+    mean_waits_h: dict[str, float]
+    mean_breakdowns: float
+    mean_weather_closures: float
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """A share of replications with its 95% Wilson interval."""
+
+    p: float
+    ci95: tuple[float, float]
+
+
+def _drivers(ok: list[Replica]) -> Drivers:
     """What drives lateness: the largest wait of each late (or open) line, counted over replications,
     and the mean waits, breakdowns and weather closures of a replication."""
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     for r in ok:
         counts.update(r.late_bound.values())
     late_total = sum(counts.values())
-    return {
-        "late_line_replications": late_total,
-        "bound_by": [{"wait": k, "count": v, "share": v / late_total} for k, v in counts.most_common()],
-        "mean_waits_h": {k: _mean([r.waits_h[k] for r in ok]) for k in WAIT_KINDS},
-        "mean_breakdowns": _mean([r.breakdowns for r in ok]),
-        "mean_weather_closures": _mean([r.weather_closures for r in ok]),
-    }
+    return Drivers(
+        late_line_replications=late_total,
+        bound_by=[Driver(k, v, v / late_total) for k, v in counts.most_common()],
+        mean_waits_h={k: _mean([r.waits_h[k] for r in ok]) for k in WAIT_KINDS},
+        mean_breakdowns=_mean([r.breakdowns for r in ok]),
+        mean_weather_closures=_mean([r.weather_closures for r in ok]),
+    )
 
 
-def _all_met(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float]) -> dict:
+def _all_met(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float]) -> Proportion:
     """The share of replications in which every line met its deadline, with its 95% interval."""
     k = sum(1 for r in ok if all(r.lines[m.id] <= deadlines[m.id] + 1e-9 for m in scenario.movements))
-    return {"p": k / len(ok) if ok else math.nan, "ci95": list(wilson(k, len(ok)))}
+    return Proportion(k / len(ok) if ok else math.nan, wilson(k, len(ok)))
 
 
 def _mean(values: list[float] | list[int]) -> float:

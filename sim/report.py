@@ -349,11 +349,11 @@ def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, reques
                   "failed": len(summary.failed), "interrupted": interrupted, "base_seed": base_seed,
                   "executor": workers},
         "failures": [{"replication": i, "seed": seed, "error": err} for i, seed, err in summary.failed],
-        "all_deadlines_met": summary.all_met,
+        "all_deadlines_met": dataclasses.asdict(summary.all_met),
         "phases": {p: conv(v.as_dict()) for p, v in summary.phases.items()},
         "contingents": {c: {p: conv(v.as_dict()) for p, v in d.items()} for c, d in summary.contingents.items()},
         "lines": [{"id": k, **conv(v.as_dict())} for k, v in summary.lines.items()],
-        "drivers": summary.drivers,
+        "drivers": dataclasses.asdict(summary.drivers),
     })
 
 

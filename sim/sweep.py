@@ -270,7 +270,7 @@ def _replicated_metrics(scenario: Scenario, replications: int, base_seed: int) -
     chunk = [(i, montecarlo.replication_seed(base_seed, i)) for i in range(replications)]
     reps = [r for r in montecarlo.replicate((scenario, chunk)) if r.error is None]
     sm = montecarlo.summarise(scenario, reps)
-    out = PointMetrics(replications=len(reps), p_all_met=sm.all_met["p"],
+    out = PointMetrics(replications=len(reps), p_all_met=sm.all_met.p,
                        sorties=float(np.mean([r.sorties for r in reps])) if reps else math.nan)
     for phase, st in sm.phases.items():
         closed = [r.phases.get(phase, math.inf) if not math.isnan(r.phases.get(phase, math.nan)) else math.inf
