@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sim import geo
 from sim.errors import Problem
@@ -97,7 +97,7 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
     ids = _Ids.of(s)
     # airfield ids, their index and the distance matrix, built by the first air line and shared by all
     # (rebuilding the matrix per line cost O(lines x airfields^2): 20-30 s at 1,500 lines, 250 airfields)
-    geo_cache: dict = {}
+    network = _Network()
     _check_duplicates(s, r, raw)
     for i, a in enumerate(s.airfields):
         for j, c in enumerate(a.closed):
@@ -109,14 +109,14 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
     _check_contingents(s, r, ids)
     _check_vehicles_fit(s, r)
     check_journeys(s, r, ids.fleets)
-    ok_refs, totals = _check_movements(s, r, ids, geo_cache)
+    ok_refs, totals = _check_movements(s, r, ids, network)
     _check_totals(s, r, totals)
     if s.uncertainty is not None:
         _check_uncertainty(s, r, ids, s.uncertainty)
     if ok_refs:
         _warn_unused(s, r)
-        _check_crew_duty(s, r, geo_cache)
-        _check_parking(s, r, geo_cache)
+        _check_crew_duty(s, r, network)
+        _check_parking(s, r, network)
         if not r.errors:
             _check_mog_capacity(s, r)
     return r.errors, r.warnings
@@ -182,7 +182,8 @@ class _Moved:
     first: int
 
 
-def _check_movements(s: Scenario, r: _Report, ids: _Ids, geo_cache: dict) -> tuple[bool, dict[tuple[str, str], _Moved]]:
+def _check_movements(s: Scenario, r: _Report, ids: _Ids,
+                     network: _Network) -> tuple[bool, dict[tuple[str, str], _Moved]]:
     """Check every movement line; return whether all references are known, and what each
     (contingent, phase) moves in all."""
     dist_cache: dict[tuple[str, str], float] = {}
@@ -210,7 +211,7 @@ def _check_movements(s: Scenario, r: _Report, ids: _Ids, geo_cache: dict) -> tup
         _check_mode(s, r, i, m)
     if ok_refs:
         for loc, view in air_views(s):
-            _check_air_line(s, r, loc, view, dist, geo_cache)
+            _check_air_line(s, r, loc, view, dist, network)
     return ok_refs, totals
 
 
@@ -455,7 +456,7 @@ def _check_mog_capacity(s: Scenario, r: _Report) -> None:
 
 
 def _check_air_line(s: Scenario, r: _Report, loc: tuple, m: Movement, dist: Callable[[str, str], float],
-                    geo_cache: dict) -> None:
+                    network: _Network) -> None:
     """One air line (or air leg): it has aircraft that can carry its loads, reach its end and make its deadline."""
     from sim.loadplan import line_types
 
@@ -464,12 +465,12 @@ def _check_air_line(s: Scenario, r: _Report, loc: tuple, m: Movement, dist: Call
         return
     _check_line_loads(s, r, loc, m, types)
     # reach: direct, or through the scenario's airfields as refuelling stops
-    _fill_geo_cache(s, geo_cache, dist)
-    routes = _line_routes(geo_cache, m, types)
+    network.fill(s, dist)
+    routes = _line_routes(network, m, types)
     if not routes:
-        _report_out_of_reach(r, loc, m, types, geo_cache)
+        _report_out_of_reach(r, loc, m, types, network)
         return
-    _warn_deadline_out_of_reach(s, r, loc, m, geo_cache, routes)
+    _warn_deadline_out_of_reach(s, r, loc, m, network, routes)
     _warn_idle_types(s, r, loc, m, types, [t for t, _ in routes])
 
 
@@ -499,30 +500,50 @@ def _check_line_loads(s: Scenario, r: _Report, loc: tuple, m: Movement, types: l
             _check_line_vehicle(s, r, (*loc, "equipment", eid), s.equipment_item(eid), types)
 
 
-def _fill_geo_cache(s: Scenario, geo_cache: dict, dist: Callable[[str, str], float]) -> None:
-    """Airfield ids, their index, the distance matrix and an empty route cache, built once for all lines."""
-    if not geo_cache:
-        ids = [a.id for a in s.airfields]
-        geo_cache.update(ids=ids, index={x: k for k, x in enumerate(ids)},
-                         matrix=[[dist(a, b) for b in ids] for a in ids], routes={})
+class _Network:
+    """Airfield ids, their index, the distance matrix and the refuelling routes, built by the first air
+    line that needs them and shared by all (empty until then)."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        self.matrix: list[list[float]] = []
+        self.routes: dict[tuple[str, int, int], list[int] | None] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def fill(self, s: Scenario, dist: Callable[[str, str], float]) -> None:
+        """Build the index and the matrix once."""
+        if not self.ids:
+            self.ids = [a.id for a in s.airfields]
+            self.index = {x: k for k, x in enumerate(self.ids)}
+            self.matrix = [[dist(a, b) for b in self.ids] for a in self.ids]
+
+    def route(self, t: AircraftType, a: int, b: int) -> list[int] | None:
+        """The refuelling route of type t from airfield index a to b (cached), as the engine flies it."""
+        key = (t.id, a, b)
+        if key not in self.routes:
+            self.routes[key] = geo.shortest_route(self.matrix, a, b, t.range_km)
+        return self.routes[key]
 
 
-def _line_routes(geo_cache: dict, m: Movement, types: list[AircraftType]) -> list[tuple[AircraftType, list[int]]]:
+def _line_routes(network: _Network, m: Movement, types: list[AircraftType]) -> list[tuple[AircraftType, list[int]]]:
     """(type, route) of each allowed type that can reach the line's destination, in the order of `types`."""
-    a, b = geo_cache["index"][m.origin], geo_cache["index"][m.destination]
+    a, b = network.index[m.origin], network.index[m.destination]
     routes = []
     for t in types:
-        route = _route(geo_cache, t, a, b)
+        route = network.route(t, a, b)
         if route is not None:
             routes.append((t, route))
     return routes
 
 
-def _report_out_of_reach(r: _Report, loc: tuple, m: Movement, types: list[AircraftType], geo_cache: dict) -> None:
+def _report_out_of_reach(r: _Report, loc: tuple, m: Movement, types: list[AircraftType], network: _Network) -> None:
     """No allowed type reaches the destination, directly or through refuelling stops."""
-    a, b = geo_cache["index"][m.origin], geo_cache["index"][m.destination]
+    a, b = network.index[m.origin], network.index[m.destination]
     best = max(t.range_km for t in types)
-    r.error((*loc, "to"), f"leg {m.origin}->{m.destination} is {geo_cache['matrix'][a][b]:.0f} km, longer than every "
+    r.error((*loc, "to"), f"leg {m.origin}->{m.destination} is {network.matrix[a][b]:.0f} km, longer than every "
             f"allowed type's range (best {best:g} km), and no airfield in the scenario is in reach as a refuelling "
             "stop")
 
@@ -534,10 +555,10 @@ def _sortie_h(s: Scenario, matrix: list[list[float]], t: AircraftType, route: li
     return t.load_h + flight + s.planning.refuel_h * (len(route) - 2)
 
 
-def _warn_deadline_out_of_reach(s: Scenario, r: _Report, loc: tuple, m: Movement, geo_cache: dict,
+def _warn_deadline_out_of_reach(s: Scenario, r: _Report, loc: tuple, m: Movement, network: _Network,
                                 routes: list[tuple[AircraftType, list[int]]]) -> None:
     """A deadline that cannot be met even with unlimited aircraft: ready plus the fastest sortie is after it."""
-    fastest = min(_sortie_h(s, geo_cache["matrix"], t, route) for t, route in routes)
+    fastest = min(_sortie_h(s, network.matrix, t, route) for t, route in routes)
     ready = max(0.0, s.hours_of(m.ready))
     if ready + fastest > s.hours_of(m.deadline):
         r.warn((*loc, "deadline"), f"cannot be met even with unlimited aircraft: ready {s.iso(ready)} plus the "
@@ -750,15 +771,6 @@ def _check_line_vehicle(s: Scenario, r: _Report, loc: tuple, e: Equipment, types
 # ------------------------------------------------------------------ crew duty and parking on every air line
 
 
-def _route(geo_cache: dict, t: AircraftType, a: int, b: int) -> list[int] | None:
-    """The refuelling route of type t from airfield index a to b (cached), as the engine flies it."""
-    key = (t.id, a, b)
-    routes = geo_cache["routes"]
-    if key not in routes:
-        routes[key] = geo.shortest_route(geo_cache["matrix"], a, b, t.range_km)
-    return routes[key]
-
-
 def _air_lines(s: Scenario) -> Iterator[Movement]:
     """Every air leg between two known, different airfields, as a line of that one leg."""
     for _, view in air_views(s):
@@ -771,10 +783,10 @@ def _line_fleets(s: Scenario, m: Movement) -> list[Fleet]:
     return [f for f in s.fleet if f.type in types and (m.fleets is None or f.id in m.fleets)]
 
 
-def _legs(geo_cache: dict, m: Movement, f: Fleet) -> list[tuple[str, str, str]]:
+def _legs(network: _Network, m: Movement, f: Fleet) -> list[tuple[str, str, str]]:
     """(from, to, kind) of the flights a tail of fleet f makes for line m: loaded, and empty from and to its base."""
     legs = [(m.origin, m.destination, "loaded")]
-    if f.base in geo_cache["index"]:
+    if f.base in network.index:
         if f.base != m.origin:
             legs.append((f.base, m.origin, "out"))
         if f.base != m.destination:
@@ -794,19 +806,36 @@ def _duty_field(t: AircraftType, f: Fleet) -> str:
     return "crew_augmented_duty_h" if augmented else "crew_duty_h"
 
 
-def _longest_hop(s: Scenario, geo_cache: dict, t: AircraftType, a: str, b: str) -> tuple[float, float, str, str] | None:
-    """(off-blocks to on-blocks hours, km, from, to) of the longest hop of t's route from a to b."""
-    idx = geo_cache["index"]
-    route = _route(geo_cache, t, idx[a], idx[b])
+class _Hop(NamedTuple):
+    """The longest hop of a route: off-blocks to on-blocks hours, km, and its two airfields."""
+
+    hours: float
+    km: float
+    origin: str
+    dest: str
+
+
+class _WorstHop(NamedTuple):
+    """The longest hop some fleet's crews must fly, how they fly it (for a message) and that fleet."""
+
+    hop: _Hop
+    what: str
+    fleet: Fleet
+
+
+def _longest_hop(s: Scenario, network: _Network, t: AircraftType, a: str, b: str) -> _Hop | None:
+    """The longest hop of t's route from a to b (None when out of reach)."""
+    idx = network.index
+    route = network.route(t, idx[a], idx[b])
     if route is None:
         return None  # out of reach: reported by _check_air_line
-    matrix, ids, p = geo_cache["matrix"], geo_cache["ids"], s.planning
+    matrix, ids, p = network.matrix, network.ids, s.planning
     x, y = max(itertools.pairwise(route), key=lambda xy: matrix[xy[0]][xy[1]])
     km = matrix[x][y]
-    return 2 * p.taxi_h + km / t.cruise_kmh + p.flight_allowance_h, km, ids[x], ids[y]
+    return _Hop(2 * p.taxi_h + km / t.cruise_kmh + p.flight_allowance_h, km, ids[x], ids[y])
 
 
-def _duty_legs(s: Scenario, types: dict[str, AircraftType], geo_cache: dict) -> dict[tuple, tuple[str, str, Fleet]]:
+def _duty_legs(s: Scenario, types: dict[str, AircraftType], network: _Network) -> dict[tuple, tuple[str, str, Fleet]]:
     """Every (type, duty field, from, to) that some fleet must fly, with the first (kind, line, fleet) found.
 
     Lines that allow the same fleets are taken together, so the work is fleets x airfields, not fleets x lines.
@@ -819,11 +848,11 @@ def _duty_legs(s: Scenario, types: dict[str, AircraftType], geo_cache: dict) -> 
         crews: dict[tuple[str, str, str], Fleet] = {}  # (type, field, base) -> first fleet
         for f in _line_fleets(s, lines[0]):
             crews.setdefault((f.type, _duty_field(types[f.type], f), f.base), f)
-        _add_group_legs(geo_cache, lines, crews, legs)
+        _add_group_legs(network, lines, crews, legs)
     return legs
 
 
-def _add_group_legs(geo_cache: dict, lines: list[Movement], crews: dict[tuple[str, str, str], Fleet],
+def _add_group_legs(network: _Network, lines: list[Movement], crews: dict[tuple[str, str, str], Fleet],
                     legs: dict[tuple, tuple[str, str, Fleet]]) -> None:
     """Add the legs of lines that allow the same fleets: each line loaded, then each crew's base (type, duty
     field, base) flying empty out to every origin and home from every destination (the first line found)."""
@@ -835,7 +864,7 @@ def _add_group_legs(geo_cache: dict, lines: list[Movement], crews: dict[tuple[st
         for (tid, field, _), f in crews.items():
             legs.setdefault((tid, field, m.origin, m.destination), ("loaded", m.id, f))
     for (tid, field, base), f in crews.items():
-        if base not in geo_cache["index"]:
+        if base not in network.index:
             continue
         for a, line in origins.items():
             if a != base:
@@ -845,31 +874,31 @@ def _add_group_legs(geo_cache: dict, lines: list[Movement], crews: dict[tuple[st
                 legs.setdefault((tid, field, b, base), ("home", line, f))
 
 
-def _check_crew_duty(s: Scenario, r: _Report, geo_cache: dict) -> None:
+def _check_crew_duty(s: Scenario, r: _Report, network: _Network) -> None:
     """Every hop a fleet must fly fits in its crews' duty period: report time plus off-blocks to on-blocks."""
-    if not s.planning.rules.crews or not geo_cache:
+    if not s.planning.rules.crews or not network:
         return
     types = {t.id: t for t in s.aircraft}
     index = {t.id: i for i, t in enumerate(s.aircraft)}
-    for (tid, field), (hop, km, x, y, what, f) in _worst_hops(s, types, geo_cache).items():
+    for (tid, field), worst in _worst_hops(s, types, network).items():
         t = types[tid]
-        if float(_filled(t.crew_report_h)) + hop > float(getattr(t, field)) + TOL_H:
-            r.error(("aircraft", index[tid], field), _duty_message(s, t, field, f, (hop, km, x, y, what)))
+        if float(_filled(t.crew_report_h)) + worst.hop.hours > float(getattr(t, field)) + TOL_H:
+            r.error(("aircraft", index[tid], field), _duty_message(s, t, field, worst))
 
 
-def _worst_hops(s: Scenario, types: dict[str, AircraftType], geo_cache: dict) -> dict[tuple[str, str], tuple]:
-    """(type, duty field) -> (hours, km, from, to, what, fleet) of the longest hop its crews must fly."""
-    worst: dict[tuple[str, str], tuple] = {}
-    for (tid, field, a, b), (kind, line, f) in _duty_legs(s, types, geo_cache).items():
-        hop = _longest_hop(s, geo_cache, types[tid], a, b)
-        if hop is not None and ((tid, field) not in worst or hop[0] > worst[(tid, field)][0]):
-            worst[(tid, field)] = (*hop, _what(kind, line), f)
+def _worst_hops(s: Scenario, types: dict[str, AircraftType], network: _Network) -> dict[tuple[str, str], _WorstHop]:
+    """(type, duty field) -> the longest hop its crews must fly."""
+    worst: dict[tuple[str, str], _WorstHop] = {}
+    for (tid, field, a, b), (kind, line, f) in _duty_legs(s, types, network).items():
+        hop = _longest_hop(s, network, types[tid], a, b)
+        if hop is not None and ((tid, field) not in worst or hop.hours > worst[(tid, field)].hop.hours):
+            worst[(tid, field)] = _WorstHop(hop, _what(kind, line), f)
     return worst
 
 
-def _duty_message(s: Scenario, t: AircraftType, field: str, f: Fleet, worst: tuple) -> str:
+def _duty_message(s: Scenario, t: AircraftType, field: str, worst: _WorstHop) -> str:
     """Why a type's crews cannot fly its longest hop within their duty period, and what to change."""
-    hop, km, x, y, what = worst
+    (hop, km, x, y), what, f = worst
     p, report, duty = s.planning, float(_filled(t.crew_report_h)), float(getattr(t, field))
     need = report + hop
     fleet = "" if f.crew_augmented is None else f"; fleet {f.id!r} sets crew_augmented: {str(f.crew_augmented).lower()}"
@@ -882,22 +911,22 @@ def _duty_message(s: Scenario, t: AircraftType, field: str, f: Fleet, worst: tup
     return msg + ", or turn planning.rules.crews off"
 
 
-def _work_places(s: Scenario, geo_cache: dict, t: AircraftType, m: Movement, f: Fleet) -> Iterator[tuple[str, str]]:
+def _work_places(s: Scenario, network: _Network, t: AircraftType, m: Movement, f: Fleet) -> Iterator[tuple[str, str]]:
     """(airfield, what) where a tail of type t books a working spot for line m: load, unload, refuelling stops."""
     if t.load_h > 0:
         yield m.origin, f"loads there on line {m.id!r}"
     if t.unload_h > 0:
         yield m.destination, f"unloads there on line {m.id!r}"
     if s.planning.refuel_h > 0:
-        idx, ids = geo_cache["index"], geo_cache["ids"]
-        for a, b, kind in _legs(geo_cache, m, f):
-            for stop in (_route(geo_cache, t, idx[a], idx[b]) or [])[1:-1]:
+        idx, ids = network.index, network.ids
+        for a, b, kind in _legs(network, m, f):
+            for stop in (network.route(t, idx[a], idx[b]) or [])[1:-1]:
                 yield ids[stop], f"refuels there {_what(kind, m.id)}"
 
 
-def _check_parking(s: Scenario, r: _Report, geo_cache: dict) -> None:
+def _check_parking(s: Scenario, r: _Report, network: _Network) -> None:
     """No type may need more parking spots than an airfield where it must work has (it would wait forever)."""
-    if not s.planning.rules.parking or not geo_cache:
+    if not s.planning.rules.parking or not network:
         return
     mog = {a.id: a.mog for a in s.airfields}
     smallest = min(mog.values())
@@ -906,7 +935,7 @@ def _check_parking(s: Scenario, r: _Report, geo_cache: dict) -> None:
     if not big:
         return
     index = {t.id: i for i, t in enumerate(s.aircraft)}
-    for (tid, af), what in _too_few_spots(s, geo_cache, big, mog).items():
+    for (tid, af), what in _too_few_spots(s, network, big, mog).items():
         t = s.aircraft_type(tid)
         spots = _filled(t.spots)
         r.error(("aircraft", index[tid], "spots"),
@@ -915,7 +944,7 @@ def _check_parking(s: Scenario, r: _Report, geo_cache: dict) -> None:
                 f"lower spots, keep {tid} fleets off that line, or turn planning.rules.parking off")
 
 
-def _too_few_spots(s: Scenario, geo_cache: dict, big: dict[str, AircraftType],
+def _too_few_spots(s: Scenario, network: _Network, big: dict[str, AircraftType],
                    mog: dict[str, int]) -> dict[tuple[str, str], str]:
     """(type, airfield) -> what the type does there (the first line found), where it must work and the
     airfield has fewer parking spots than one aircraft of the type takes."""
@@ -925,7 +954,7 @@ def _too_few_spots(s: Scenario, geo_cache: dict, big: dict[str, AircraftType],
             t = big.get(f.type)
             if t is None:
                 continue
-            for af, what in _work_places(s, geo_cache, t, m, f):
+            for af, what in _work_places(s, network, t, m, f):
                 if _filled(t.spots) > mog[af] + EPS:
                     found.setdefault((t.id, af), what)
     return found

@@ -22,7 +22,7 @@ import gc
 import math
 import operator
 from collections.abc import Generator
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import simpy
 
@@ -46,6 +46,15 @@ from sim.slots import SlotBook
 
 Proc = Generator[simpy.Event, Any, None]  # a SimPy process: yields events, is sent their values
 _Record = TypeVar("_Record")
+
+
+class _Choice(NamedTuple):
+    """A tail dispatch could send, ranked by (delivery and flight home, fleet order, tail number)."""
+
+    rank: tuple[float, int, int]
+    tail: Tail
+    ferry: Plan | None
+    flight: Plan
 
 
 class Engine(FlowMixin):
@@ -204,18 +213,18 @@ class Engine(FlowMixin):
             return fit[0], ferry, flight
         home = {t.base: self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0 for t in fit}
         bounds = sorted((self._bound_h(t, ln, now, False) + home[t.base], t.fleet_order, t.idx, t) for t in fit)
-        best: tuple[float, int, int, Tail, Plan | None, Plan] | None = None
+        best: _Choice | None = None
         for bound, order, idx, t in bounds:
-            if best is not None and (bound, order, idx) >= best[:3]:
+            if best is not None and (bound, order, idx) >= best.rank:
                 break
-            if best is not None and (self._bound_h(t, ln, now, True) + home[t.base], order, idx) >= best[:3]:
+            if best is not None and (self._bound_h(t, ln, now, True) + home[t.base], order, idx) >= best.rank:
                 continue
             ferry, flight = self._plans(t, ln, now)
-            key = (flight.on_blocks + home[t.base], order, idx, t, ferry, flight)
-            if best is None or key[:3] < best[:3]:
-                best = key
+            rank = (flight.on_blocks + home[t.base], order, idx)
+            if best is None or rank < best.rank:
+                best = _Choice(rank, t, ferry, flight)
         assert best is not None  # fit is never empty: _pick passes only lines some idle tail can serve
-        return best[3], best[4], best[5]
+        return best.tail, best.ferry, best.flight
 
     def _bound_h(self, tail: Tail, ln: AirLegRun, now: float, books: bool = True) -> float:
         """A lower bound of the on-blocks of the loaded flight if this tail took the line now."""
