@@ -29,7 +29,7 @@ from sim.scenario import (
     did_you_mean,
     path_str,
 )
-from sim.yamlsrc import locate
+from sim.yamlsrc import Loc, locate
 
 
 class _Report:
@@ -41,11 +41,11 @@ class _Report:
         self.warnings: list[Problem] = []
 
     def _make(self, loc: tuple, msg: str) -> Problem:
-        where = locate(self.raw, loc) or (self.file, 0, 0)
-        if where[0] != self.file and msg and len(loc) >= 3:
+        where = locate(self.raw, loc) or Loc(self.file, 0, 0)
+        if where.file != self.file and msg and len(loc) >= 3:
             # a field set in a parent scenario: say where it can be changed
-            msg += f" (set in {where[0]}; override it in {self.file})"
-        return Problem(where[0], where[1], where[2], path_str(loc), msg)
+            msg += f" (set in {where.file}; override it in {self.file})"
+        return Problem(*where, path_str(loc), msg)
 
     def error(self, loc: tuple, msg: str) -> None:
         """An error at the field `loc`: it stops the run."""
@@ -53,10 +53,11 @@ class _Report:
 
     def unknown(self, loc: tuple, kind: str, section: str, ids: list[str], value: str) -> None:
         """An unknown reference; when a child scenario removed that id, say so where it was removed."""
-        for path, rid, where in getattr(self.raw, "removed", []):
+        removed: list[tuple[str, Any, Loc]] = getattr(self.raw, "removed", [])
+        for path, rid, where in removed:
             if path == section and rid == value:
                 used = self._make(loc, "")
-                self.errors.append(Problem(where[0], where[1], where[2], section,
+                self.errors.append(Problem(*where, section,
                                            f"{kind} {value!r} is removed here but still used at "
                                            f"{used.file}:{used.line} ({used.path}); edit or remove that too"))
                 return
@@ -571,7 +572,7 @@ def _warn_idle_types(s: Scenario, r: _Report, loc: tuple, m: Movement, types: li
     from sim.loadplan import LineStock
 
     known = {e.id for e in s.equipment}
-    if len(types) < 2 or any(eid not in known for eid in s.line_parts(m)[1]):
+    if len(types) < 2 or any(eid not in known for eid in s.line_parts(m).equipment):
         return  # one type, or unknown vehicles (already an error)
     stock = LineStock(s, m)
     for t in types:

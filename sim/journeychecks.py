@@ -170,7 +170,7 @@ def _check_inflow(s: Scenario, r: Any, i: int, m: Movement) -> None:
     f = m.inflow
     if f is None:
         return
-    troops = s.line_parts(m)[0]
+    troops = s.line_parts(m).troops
     if f.troops_per_day is not None and not troops:
         r.error(("movements", i, "inflow", "troops_per_day"), "the line moves no troops, so troops_per_day "
                 "never brings its vehicles or cargo; use share_per_day")

@@ -554,7 +554,7 @@ def totals(run: Run) -> Totals:
         first_takeoff_h=min((r.takeoff for r in run.sorties), default=math.nan),
         last_takeoff_h=max((r.takeoff for r in run.sorties), default=math.nan),
         last_landing_h=max((r.landing for r in run.sorties), default=math.nan),
-        troops_moved=sum(run.scenario.line_parts(m)[0] - run.lines[m.id].troops_left
+        troops_moved=sum(run.scenario.line_parts(m).troops - run.lines[m.id].troops_left
                          for m in run.scenario.movements),
     )
 

@@ -11,7 +11,7 @@ import difflib
 import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     AllowInfNan,
@@ -33,7 +33,7 @@ from sim.errors import Problem, ScenarioError
 from sim.factors import fill_type_defaults
 from sim.timeparse import parse_duration_h, parse_hours, parse_time, parse_utc_offset
 from sim.vocabulary import PHASES, Phase, format_time
-from sim.yamlsrc import LocDict, kind_of, locate
+from sim.yamlsrc import Loc, LocDict, kind_of, locate
 
 if TYPE_CHECKING:
     import numpy as np
@@ -656,6 +656,14 @@ class Uncertainty(_Model):
         return bool(self.delays or self.breakdowns or self.weather or self.road or self.availability)
 
 
+class LineParts(NamedTuple):
+    """What a movement line moves: troops, vehicles by equipment id (none zero), cargo in tonnes."""
+
+    troops: int
+    equipment: dict[str, int]
+    cargo_t: float
+
+
 class Scenario(_Model):
     """A force movement: airfields, aircraft, fleet, equipment, contingents and movement lines."""
 
@@ -746,12 +754,12 @@ class Scenario(_Model):
         """The phases its movement lines use, in order."""
         return [p for p in PHASES if any(m.phase == p for m in self.movements)]
 
-    def line_parts(self, m: Movement) -> tuple[int, dict[str, int], float]:
-        """(troops, equipment, cargo_t) that a line moves; a line with no stated part moves all."""
+    def line_parts(self, m: Movement) -> LineParts:
+        """What a line moves; a line with no stated part moves its whole contingent."""
         if m.whole():
             c = self.contingent(m.contingent)
-            return c.troops, {k: n for k, n in c.equipment.items() if n}, c.cargo_t
-        return m.troops or 0, {k: n for k, n in (m.equipment or {}).items() if n}, m.cargo_t or 0.0
+            return LineParts(c.troops, {k: n for k, n in c.equipment.items() if n}, c.cargo_t)
+        return LineParts(m.troops or 0, {k: n for k, n in (m.equipment or {}).items() if n}, m.cargo_t or 0.0)
 
     def resolved(self) -> dict:
         """Every field, defaults filled in, as plain data for scenario.resolved.yaml."""
@@ -882,12 +890,12 @@ _RANGE_KINDS = ("greater_than", "greater_than_equal", "less_than", "less_than_eq
 def _problem_from_pydantic(err: ErrorDetails, raw: LocDict, file: str) -> Problem:
     """One pydantic validation error as a located problem, its message in the terms of the YAML file."""
     loc, key_problem = _data_loc(err["loc"])
-    where = locate(raw, loc) or (file, 0, 0)
+    where = locate(raw, loc) or Loc(file, 0, 0)
     if key_problem and err["type"] == "string_pattern_mismatch":
         msg = f"key {err.get('input')!r}: ids may use only letters, digits, '-', '_', '.' and '@'"
     else:
         msg = _error_message(err, raw, loc)
-    return Problem(where[0], where[1], where[2], path_str(loc), msg)
+    return Problem(*where, path_str(loc), msg)
 
 
 def _data_loc(loc: tuple[int | str, ...]) -> tuple[tuple[int | str, ...], bool]:

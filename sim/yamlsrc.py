@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -30,7 +30,15 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 
-Loc = tuple[str, int, int]
+class Loc(NamedTuple):
+    """Where a value was written: file, line and column (1-based; 0 when unknown)."""
+
+    file: str
+    line: int
+    column: int
+
+
+NOWHERE = Loc("", 0, 0)  # merged data that no file wrote
 _YAML_HINTS = {
     "mapping values are not allowed here": "a ': ' inside a value? put the value in quotes",
     "found character '\\t'": "YAML indents with spaces, not tabs",
@@ -89,7 +97,7 @@ def _mklist(loc: Loc) -> LocList:
 
 
 def _loc(file: str, node: yaml.Node) -> Loc:
-    return (file, node.start_mark.line + 1, node.start_mark.column + 1)
+    return Loc(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 class _Converter:
@@ -266,7 +274,7 @@ def merge(base: Any, over: Any, path: str = "", removed: list | None = None) -> 
 
 def _merge_maps(base: dict, over: dict, path: str, removed: list) -> LocDict:
     """Every key of both, in base's order then over's new keys; a key in both is merged."""
-    out = _mkdict(getattr(over, "loc", getattr(base, "loc", ("", 0, 0))))
+    out = _mkdict(getattr(over, "loc", getattr(base, "loc", NOWHERE)))
     for k, v in base.items():
         out[k] = v
         out.key_locs[k] = getattr(base, "key_locs", {}).get(k, out.loc)
@@ -280,7 +288,7 @@ def _merge_maps(base: dict, over: dict, path: str, removed: list) -> LocDict:
 def _merge_id_lists(base: list, over: list, path: str, removed: list) -> LocList:
     """Base's items in order, patched by the item of `over` with the same id (or dropped by its
     `remove: true`), then the items of `over` with new ids."""
-    out_list = _mklist(getattr(over, "loc", ("", 0, 0)))
+    out_list = _mklist(getattr(over, "loc", NOWHERE))
     base_locs = getattr(base, "item_locs", [out_list.loc] * len(base))
     over_locs = getattr(over, "item_locs", [out_list.loc] * len(over))
     by_id = {x["id"]: (i, x) for i, x in enumerate(over)}
@@ -312,7 +320,7 @@ def _check_removals(base: list, over: list, over_locs: list[Loc], path: str) -> 
     for j, item in enumerate(over):
         if item.get("remove") is True and item["id"] not in base_ids:
             loc = over_locs[j]
-            problems.append(Problem(loc[0], loc[1], loc[2], f"{path}[{j}]",
+            problems.append(Problem(*loc, f"{path}[{j}]",
                                     f"cannot remove {item['id']!r}: the parent has no such id "
                                     f"(it has: {', '.join(map(str, base_ids[:8]))})"))
     if problems:
@@ -333,7 +341,7 @@ def load_with_extends(path: Path, prepare: Callable[[LocDict], None] | None = No
     parent = data.get("extends")
     if parent is None:
         return data
-    at: Loc = (display, *data.key_locs["extends"][1:])
+    at = data.key_locs["extends"]._replace(file=display)
     parent_path = _parent_path(path, parent, at, real, _chain)
     base = _load_parent(parent_path, parent, prepare, at, (*_chain, real))
     child = _mkdict(data.loc)
