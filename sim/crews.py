@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 TOL_H = 1e-7  # times this close count as equal (plan times are sums of floats)
 
@@ -70,37 +71,45 @@ class Crew:
         self.last_on_blocks = on_blocks
 
 
+class _Waiting(NamedTuple):
+    """A crew in a pool, ordered by when it is rested enough to start a duty, then by arrival."""
+
+    fresh: float
+    order: int
+    crew: Crew
+
+
 class CrewPool:
     """Spare crews of one fleet waiting at one airfield, earliest rested first."""
 
     __slots__ = ("heap", "seq")
 
     def __init__(self) -> None:
-        self.heap: list[tuple[float, int, Crew]] = []
+        self.heap: list[_Waiting] = []
         self.seq = 0
 
     def add(self, crew: Crew, rules: CrewRules) -> None:
         """Put a crew here, ordered by its earliest fresh off-blocks (ties: the first added first)."""
         self.seq += 1
-        heapq.heappush(self.heap, (crew.earliest_fresh(rules), self.seq, crew))
+        heapq.heappush(self.heap, _Waiting(crew.earliest_fresh(rules), self.seq, crew))
 
     def earliest(self) -> float:
         """The earliest off-blocks a crew here can start a fresh duty period (inf: no crew here)."""
-        return self.heap[0][0] if self.heap else math.inf
+        return self.heap[0].fresh if self.heap else math.inf
 
     def best(self, exclude: frozenset[str] | set[str] = frozenset()) -> tuple[float, Crew | None]:
         """The earliest-rested crew here whose name is not excluded: (its earliest off-blocks, crew)."""
         if not exclude:
-            return (self.heap[0][0], self.heap[0][2]) if self.heap else (math.inf, None)
-        free = [e for e in self.heap if e[2].name not in exclude]
+            return (self.heap[0].fresh, self.heap[0].crew) if self.heap else (math.inf, None)
+        free = [e for e in self.heap if e.crew.name not in exclude]
         if not free:
             return math.inf, None
-        top = min(free, key=lambda e: e[:2])
-        return top[0], top[2]
+        top = min(free, key=lambda e: (e.fresh, e.order))
+        return top.fresh, top.crew
 
     def take(self, name: str) -> None:
         """Remove the crew of that name (it leaves with a tail)."""
-        self.heap = [e for e in self.heap if e[2].name != name]
+        self.heap = [e for e in self.heap if e.crew.name != name]
         heapq.heapify(self.heap)
 
 

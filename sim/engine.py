@@ -384,6 +384,7 @@ class Engine(FlowMixin):
         else:
             contingent, troops, vehicles, cargo_kg, mass_kg = "", 0, {}, 0, 0
         mog_at = plan.mog_at()
+        # in field order, not by keyword: with 33 fields, keywords cost 5% of the shuttle benchmark
         rec = Sortie(
             tail.name, tail.type.id, tail.fleet, phase, line, contingent, af[first.x], af[plan.dest], stops, troops,
             vehicles, cargo_kg, mass_kg, km, released, assigned, ground_start, first.off_blocks, first.takeoff,

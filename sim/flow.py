@@ -17,7 +17,7 @@ closes when its last leg has closed and every batch has been received at the fin
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sim import geo
 from sim.journey import NodeState, NodeVisit, RouteBook
@@ -40,6 +40,14 @@ if TYPE_CHECKING:
 
 BUS_SEATS = 40  # assumption: a road serial of n vehicles carries at most 40 n troops (coach groups of about 40
 #               were seen moving the 82nd Airborne from Jasionka in 2022, docs/background/second-deployment-sources.md)
+
+
+class _Arrived(NamedTuple):
+    """What of a line has arrived into its first leg so far (inflow)."""
+
+    troops: int
+    equipment: dict[str, int]
+    cargo_kg: int
 
 
 def _troop_share(troops_per_day: float | None, troops: int) -> float:
@@ -188,13 +196,14 @@ class FlowMixin:
         share = (inflow.share_per_day if inflow.share_per_day is not None
                  else _troop_share(inflow.troops_per_day, troops))
         days = math.ceil(1.0 / share - 1e-9)
-        given = (0, dict.fromkeys(equipment, 0), 0)
+        given = _Arrived(0, dict.fromkeys(equipment, 0), 0)
         for day in range(days):
             if day:
                 yield env.timeout(24.0)
             f = min(1.0, (day + 1) * share) if day < days - 1 else 1.0
-            now = (round(troops * f), {e: round(n * f) for e, n in equipment.items()}, round(cargo_kg * f))
-            stock.add(now[0] - given[0], {e: now[1][e] - given[1][e] for e in equipment}, now[2] - given[2])
+            now = _Arrived(round(troops * f), {e: round(n * f) for e, n in equipment.items()}, round(cargo_kg * f))
+            stock.add(now.troops - given.troops, {e: now.equipment[e] - given.equipment[e] for e in equipment},
+                      now.cargo_kg - given.cargo_kg)
             given = now
             if math.isnan(first.result.released):
                 first.result.released = env.now
