@@ -597,17 +597,17 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def _h(x: float) -> str:
+def _hours(x: float) -> str:
     """A computed number of hours for a message, to 2 decimals: 4.82, 7."""
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def _n(count: int, word: str) -> str:
+def _plural(count: int, word: str) -> str:
     """'1 crew', '3 crews'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _up(x: float, step: float = 0.1) -> str:
+def _ceil(x: float, step: float = 0.1) -> str:
     """x rounded up to a step, for 'raise it to at least ...' advice."""
     return _num(math.ceil(x / step - 1e-6) * step)
 
@@ -681,13 +681,14 @@ def _check_spare_crews(r: _Report, i: int, f: Fleet, t: AircraftType) -> None:
         staged += st.crews
         if staged <= spares:
             continue
-        what = f"stages {_n(st.crews, 'crew')}" if j == 0 else f"brings the staged crews to {staged}"
+        what = f"stages {_plural(st.crews, 'crew')}" if j == 0 else f"brings the staged crews to {staged}"
         whose = "" if f.crew_ratio is not None else _types_value(t, "crew_ratio")
         need = math.ceil((f.count + total) / f.count * 100 - 1e-6) / 100
+        has = "only " + _plural(spares, "spare crew") if spares else "no spare crew"
         r.error(("fleet", i, "crew_stage", j, "crews"),
-                f"{what}, but fleet {f.id!r} has {'only ' + _n(spares, 'spare crew') if spares else 'no spare crew'}: "
-                f"{_n(f.count, 'tail')} x crew_ratio {_num(ratio)}{whose} = {_n(crews, 'crew')}, one per tail; raise "
-                f"the fleet's crew_ratio to at least {_num(need)} to stage {_n(total, 'crew')}, or stage fewer")
+                f"{what}, but fleet {f.id!r} has {has}: {_plural(f.count, 'tail')} x crew_ratio {_num(ratio)}{whose} "
+                f"= {_plural(crews, 'crew')}, one per tail; raise the fleet's crew_ratio to at least {_num(need)} to "
+                f"stage {_plural(total, 'crew')}, or stage fewer")
         return
 
 
@@ -702,8 +703,8 @@ def _check_mission_capable(s: Scenario, r: _Report, i: int, f: Fleet) -> None:
     if f.count * mc < 0.5:
         whose = "" if f.mc_rate is not None else _types_value(t, "mc_rate")
         r.warn(("fleet", i, "mc_rate"),
-               f"{_n(f.count, 'tail')} x mc_rate {_num(mc)}{whose} = {f.count * mc:.2g} mission-capable tails, which "
-               "rounds to 0; sim flies 1 tail of this fleet anyway (every fleet flies at least one), more than "
+               f"{_plural(f.count, 'tail')} x mc_rate {_num(mc)}{whose} = {f.count * mc:.2g} mission-capable tails, "
+               "which rounds to 0; sim flies 1 tail of this fleet anyway (every fleet flies at least one), more than "
                "its mc_rate says; remove the fleet if none of it should fly")
 
 
@@ -904,9 +905,9 @@ def _duty_message(s: Scenario, t: AircraftType, field: str, worst: _WorstHop) ->
     need = report + hop
     fleet = "" if f.crew_augmented is None else f"; fleet {f.id!r} sets crew_augmented: {str(f.crew_augmented).lower()}"
     msg = (f"{t.id} crews may be on duty {_num(duty)} h ({field}{_default_note(t, field)}{fleet}), too short for "
-           f"the hop {x}->{y} they must fly {what}: report {_num(report)} h + {_h(hop)} h off-blocks to on-blocks "
+           f"the hop {x}->{y} they must fly {what}: report {_num(report)} h + {_hours(hop)} h off-blocks to on-blocks "
            f"({km:.0f} km at {_num(t.cruise_kmh)} km/h + {_num(p.flight_allowance_h)} h allowance + 2 x "
-           f"{_num(p.taxi_h)} h taxi) = {_h(need)} h; raise {field} to at least {_up(need)} h")
+           f"{_num(p.taxi_h)} h taxi) = {_hours(need)} h; raise {field} to at least {_ceil(need)} h")
     if field == "crew_duty_h" and float(_filled(t.crew_augmented_duty_h)) + TOL_H >= need:
         msg += f", fly augmented crews (crew_augmented: true, {_num(_filled(t.crew_augmented_duty_h))} h)"
     return msg + ", or turn planning.rules.crews off"

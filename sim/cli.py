@@ -616,7 +616,7 @@ def format_montecarlo(scenario: Scenario, summary: Summary, done: int, requested
 # ------------------------------------------------------------------ sweep and size-fleet
 
 
-def _t(scenario: Scenario, h: float | None) -> str:
+def _when(scenario: Scenario, h: float | None) -> str:
     return scenario.short(h, missing="not closed")
 
 
@@ -692,7 +692,7 @@ def _print_sweep(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: 
 
     def show(key: str, v: Any) -> str:
         if key.endswith(("_closed_h", "_p50_h", "_p90_h")):
-            return _t(scenario, v)
+            return _when(scenario, v)
         if "p_met" in key or key == "p_all_met":
             return f"{v:.1%}"
         if isinstance(v, float):
@@ -872,7 +872,7 @@ def format_trials(scenario: Scenario, trials: dict[int, Trial], args: argparse.N
     rows = []
     for n in sorted(trials):
         t = trials[n]
-        rows.append([str(n), _t(scenario, t.closed_h),
+        rows.append([str(n), _when(scenario, t.closed_h),
                      f"{t.p_met:.1%}" if t.p_met is not None
                      else str(t.lines_late if t.lines_late is not None else "-"),
                      "yes" if t.ok else "no", t.error or t.bound_by])
