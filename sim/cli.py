@@ -276,17 +276,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(w, file=sys.stderr)
         out = Path(args.out) if args.out else Path("outputs") / path.stem
         check_output_folder(out)
-        from sim.engine import simulate
-        from sim.results import analyse
+        from sim import api
 
-        with timer("simulate"):
-            run = simulate(scenario, args.seed)
-        with timer("analyse"):
-            res = analyse(run)
-        print(format_run(res), flush=True)
-        from sim.report import write_run
-
-        write_run(res, out, [str(w) for w in warnings], svg=args.svg, timer=timer, chart_pool=pool)
+        result = api.run(scenario, args.seed, timer=timer)
+        result.warnings = warnings
+        print(format_run(result.results), flush=True)
+        result.write(out, svg=args.svg, chart_pool=pool, timer=timer)
     print(f"\nwrote {out}/ (report.html, sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, charts)")
     print(f"open the report: sim view {out}")
     if args.timings:
