@@ -3,15 +3,10 @@
 The hook is `find_replicator()`: it returns a function `replicate(scenario, n, *, seed, workers)`
 that runs n replications of a scenario (replication i seeded from (seed, i)) on `workers` local
 processes (1: in-process) and returns one compact result per replication; or None while the
-feature does not exist, and run.py then prints "not available yet". It looks, in order, for:
-
-1. `sim.montecarlo.run_replications(scenario, n, *, seed, workers)` (the contract above, if the
-   module ever offers it directly);
-2. `sim.cli.run_replications(scenario, n, base_seed, workers, dask, desc) -> (replicas, interrupted)`,
-   the function `sim montecarlo` itself calls (issue 7 as merged): chunks of replications through
-   sim.parallel.run_many, with no progress bar when stderr is not a terminal.
-
-If the entry point moves, adapt `find_replicator` here and nowhere else.
+feature does not exist, and run.py then prints "not available yet". It wraps
+`sim.montecarlo.run_batch(scenario, n, *, seed, workers)`, the batch runner that `sim montecarlo`
+and the Python API call: chunks of replications through sim.parallel.run_many. If the entry point
+moves, adapt `find_replicator` here and nowhere else.
 
 It times the call on the uncertain reference scenario (scenarios/csto_kazakhstan_2022_uncertain.yaml,
 or the plain reference when that is missing), loaded and validated once outside the timing, and
@@ -31,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = (ROOT / "scenarios" / "csto_kazakhstan_2022_uncertain.yaml",
              ROOT / "scenarios" / "csto_kazakhstan_2022.yaml")
-FUNCTION = "run_replications"
+FUNCTION = "run_batch"
 
 
 def find_replicator():
@@ -41,24 +36,20 @@ def find_replicator():
         mod = importlib.import_module("sim.montecarlo")
     except ImportError:
         return None
-    fn = getattr(mod, FUNCTION, None)
-    if callable(fn):
-        return fn
-    try:
-        from sim.cli import run_replications as cli_replications
-    except ImportError:
+    run_batch = getattr(mod, FUNCTION, None)
+    if not callable(run_batch):
         return None
 
     def replicate(scenario, n: int, *, seed: int, workers: int) -> list:
-        replicas, interrupted = cli_replications(scenario, n, seed, workers, None, "bench")
-        if interrupted:
+        batch = run_batch(scenario, n, seed=seed, workers=workers)
+        if batch.interrupted:
             raise KeyboardInterrupt
-        failed = [r for r in replicas if getattr(r, "error", None)]
+        failed = [r for r in batch.replicas if getattr(r, "error", None)]
         if failed:
             raise RuntimeError(f"{len(failed)} replications failed, e.g. {failed[0].error}")
-        return replicas
+        return batch.replicas
 
-    replicate.entry_point = "sim.cli.run_replications"  # type: ignore[attr-defined]
+    replicate.entry_point = f"sim.montecarlo.{FUNCTION}"  # type: ignore[attr-defined]
     return replicate
 
 

@@ -22,14 +22,12 @@ from sim.errors import OutputFolderError, ScenarioError
 from sim.vocabulary import PHASES, phases_for, utc_label
 
 if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
-    from collections.abc import Sequence
     from http.server import ThreadingHTTPServer
 
     from tqdm import tqdm
 
     from sim.compare import Digest
     from sim.montecarlo import Replica, Summary
-    from sim.parallel import Outcome
     from sim.sweep import Point, PointMetrics
 
     Subparsers: TypeAlias = "argparse._SubParsersAction[_Parser]"
@@ -508,42 +506,22 @@ def _progress(total: int, desc: str) -> tqdm | None:
 
 def run_replications(scenario: Scenario, n: int, base_seed: int, workers: int | None, dask: str | None,
                      desc: str) -> tuple[list[Replica], bool]:
-    """Run n replications; returns (replicas, interrupted)."""
+    """sim.montecarlo.run_batch with a progress bar on a terminal; usage errors as UsageError."""
     from sim import montecarlo
-    from sim.parallel import DaskUnavailable, Interrupted, default_workers, run_many
+    from sim.parallel import DaskUnavailable
 
-    if n < 1:
-        raise UsageError("the number of replications must be at least 1")
-    # tasks of a few replications each: with Dask the cluster's size is not known here, so cut finer
-    n_workers = workers or (32 if dask is not None else default_workers(n))
-    tasks = montecarlo.chunks(base_seed, n, n_workers)
     bar = _progress(n, desc)
-
-    def done(outcome: Outcome) -> None:
-        if bar is not None and outcome.ok:
-            bar.update(len(outcome.value))
-
-    interrupted = False
-    outcomes: Sequence[Outcome | None]  # with an interrupt, None for what did not finish
     try:
-        outcomes = run_many(montecarlo.replicate, [(scenario, chunk) for chunk in tasks], workers=workers,
-                            on_done=done, dask_address=dask)
-    except Interrupted as exc:
-        outcomes, interrupted = exc.outcomes, True
+        batch = montecarlo.run_batch(scenario, n, seed=base_seed, workers=workers, dask=dask,
+                                     on_progress=bar.update if bar is not None else None)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     except DaskUnavailable as exc:
         raise UsageError(f"sim: {exc}") from None
     finally:
         if bar is not None:
             bar.close()
-    replicas: list[Replica] = []
-    for chunk, out in zip(tasks, outcomes):
-        if out is None:
-            continue
-        if out.error is None:  # out.ok
-            replicas += out.value
-        else:  # the whole task failed (e.g. a worker died): record each of its replications
-            replicas += [montecarlo.Replica.failed(i, seed, out.error) for i, seed in chunk]
-    return replicas, interrupted
+    return batch.replicas, batch.interrupted
 
 
 def cmd_montecarlo(args: argparse.Namespace) -> int:

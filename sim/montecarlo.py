@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +94,53 @@ def replicate(args: tuple) -> list[Replica]:
             waits_h=waits, late_bound=bound, in_theatre=total[idx].astype(np.int32),
         ))
     return out
+
+
+@dataclass
+class Batch:
+    """The replications of one batch in index order; `interrupted` when Ctrl-C stopped it early."""
+
+    replicas: list[Replica]
+    interrupted: bool = False
+
+
+def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = None, dask: Any = None,
+              on_progress: Callable[[int], None] | None = None) -> Batch:
+    """Run n replications of a scenario (replication i seeded from (seed, i)).
+
+    `workers`: local processes (1: in this process; None: one per core); `dask`: a scheduler address
+    or a dask.distributed Client instead. `on_progress(k)` is called as each chunk of k replications
+    finishes. A chunk that fails as a whole (a worker died) records each of its replications as
+    failed; Ctrl-C keeps the finished ones (`interrupted`). ValueError when n < 1;
+    sim.parallel.DaskUnavailable without the dask extra.
+    """
+    from sim.parallel import Interrupted, Outcome, default_workers, run_many
+
+    if n < 1:
+        raise ValueError("the number of replications must be at least 1")
+    # tasks of a few replications each: with Dask the cluster's size is not known here, so cut finer
+    tasks = chunks(seed, n, workers or (32 if dask is not None else default_workers(n)))
+
+    def done(outcome: Outcome) -> None:
+        if on_progress is not None and outcome.ok:
+            on_progress(len(outcome.value))
+
+    interrupted = False
+    outcomes: Sequence[Outcome | None]  # with an interrupt, None for what did not finish
+    try:
+        outcomes = run_many(replicate, [(scenario, chunk) for chunk in tasks], workers=workers, on_done=done,
+                            dask_address=dask)
+    except Interrupted as exc:
+        outcomes, interrupted = exc.outcomes, True
+    replicas: list[Replica] = []
+    for chunk, out in zip(tasks, outcomes):
+        if out is None:
+            continue
+        if out.error is None:
+            replicas += out.value
+        else:  # the whole task failed (e.g. a worker died): record each of its replications
+            replicas += [Replica.failed(i, s, out.error) for i, s in chunk]
+    return Batch(replicas, interrupted)
 
 
 def chunks(base_seed: int, n: int, workers: int) -> list[list[tuple[int, int]]]:

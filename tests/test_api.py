@@ -65,3 +65,16 @@ def test_an_override_that_breaks_the_scenario_is_refused_with_its_field() -> Non
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'simulate'"):
         sim.simulate  # noqa: B018 - the attribute access is the test
+
+
+def test_a_batch_reports_its_progress_and_keeps_replication_order() -> None:
+    """on_progress is told of every replication once; replications come back in index order."""
+    from sim import montecarlo
+
+    scenario, _ = sim.load(TINY_SCENARIO)
+    seen: list[int] = []
+    batch = montecarlo.run_batch(scenario, 10, seed=4, workers=1, on_progress=seen.append)
+    assert sum(seen) == 10 and not batch.interrupted
+    assert [r.index for r in batch.replicas] == list(range(10))
+    with pytest.raises(ValueError, match="at least 1"):
+        montecarlo.run_batch(scenario, 0, seed=4, workers=1)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim import montecarlo
-from sim.cli import main, run_replications
+from sim.cli import main
 from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.loading import load_scenario
@@ -77,8 +77,8 @@ def test_common_random_numbers_same_aircraft_same_breakdowns():
 
 def test_replications_do_not_depend_on_workers(tmp_path):
     s = build(small())
-    one, _ = run_replications(s, 12, 99, 1, None, "t")
-    two, _ = run_replications(s, 12, 99, 2, None, "t")
+    one = montecarlo.run_batch(s, 12, seed=99, workers=1, dask=None).replicas
+    two = montecarlo.run_batch(s, 12, seed=99, workers=2, dask=None).replicas
     key = [(r.index, r.seed, r.lines, r.sorties) for r in sorted(one, key=lambda r: r.index)]
     assert key == [(r.index, r.seed, r.lines, r.sorties) for r in sorted(two, key=lambda r: r.index)]
     assert [r.seed for r in sorted(one, key=lambda r: r.index)] == [replication_seed(99, i) for i in range(12)]
@@ -87,10 +87,10 @@ def test_replications_do_not_depend_on_workers(tmp_path):
 def test_dask_local_cluster_gives_the_local_results():
     distributed = pytest.importorskip("dask.distributed")
     s = build(small())
-    local, _ = run_replications(s, 8, 3, 1, None, "t")
+    local = montecarlo.run_batch(s, 8, seed=3, workers=1, dask=None).replicas
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
     with cluster, distributed.Client(cluster) as client:
-        remote, _ = run_replications(s, 8, 3, None, client, "t")
+        remote = montecarlo.run_batch(s, 8, seed=3, workers=None, dask=client).replicas
     assert [(r.index, r.lines) for r in local] == [(r.index, r.lines) for r in sorted(remote, key=lambda r: r.index)]
 
 
@@ -175,6 +175,6 @@ def test_bad_distributions_are_refused_with_their_line(tmp_path, dist, fragment)
 
 def test_shipped_uncertain_scenario_runs_a_small_batch(tmp_path):
     s = load_scenario(UNCERTAIN)
-    reps, _ = run_replications(s, 4, s.seed, 1, None, "t")
+    reps = montecarlo.run_batch(s, 4, seed=s.seed, workers=1, dask=None).replicas
     sm = montecarlo.summarise(s, reps)
     assert sm.n == 4 and "withdraw" in sm.phases
