@@ -60,7 +60,35 @@ class UsageError(Exception):
     """Bad command-line usage; printed as one line, exit 2."""
 
 
+REF = "scenarios/csto_kazakhstan_2022.yaml"
+EXAMPLES: dict[str, tuple[str, ...]] = {  # shown at the end of each command's --help
+    "run": (f"sim run {REF}", f"sim run {REF} --seed 7 -o outputs/ref-seed7 --no-svg"),
+    "validate": ("sim validate scenarios/*.yaml", f"sim validate {REF} --resolved"),
+    "compare": (f"sim compare {REF} scenarios/csto_russia_first.yaml",
+                "sim compare outputs/csto_kazakhstan_2022 scenarios/csto_russia_first.yaml --phase withdraw"),
+    "montecarlo": ("sim montecarlo scenarios/csto_kazakhstan_2022_uncertain.yaml -n 500 --seed 1",),
+    "sweep": (f"sim sweep {REF} --vary 'fleet[il-76md@ivanovo].count=4,8,16'",
+              f"sim sweep {REF} --vary 'airfields[almaty].mog=2:8:2' --vary 'planning.taxi_h=0.25,0.5'"),
+    "size-fleet": (f"sim size-fleet {REF} --type il-76md",
+                   "sim size-fleet scenarios/csto_kazakhstan_2022_uncertain.yaml --type il-76md --replications 50 "
+                   "--confidence 0.9"),
+    "view": ("sim view outputs/csto_kazakhstan_2022", "sim view --serve 0"),
+    "schema": ("sim schema > scenario.schema.json", "sim schema --variant"),
+}
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse with errors raised as UsageError and, for each command, examples below its help."""
+
+    def __init__(self, *args: Any, examples: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.examples = examples
+
+    def format_help(self) -> str:
+        """The usual help, then the command's examples, one a line (never re-wrapped)."""
+        text = super().format_help()
+        return text + "\nexamples:\n" + "".join(f"  {e}\n" for e in self.examples) if self.examples else text
+
     def error(self, message: str) -> NoReturn:  # argparse would exit 2 itself; keep one path for messages
         """Raise the message as a UsageError (pointing to --help) instead of printing usage and exiting."""
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
@@ -82,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_run, _add_validate, _add_compare, _add_montecarlo, _add_sweep, _add_size_fleet, _add_view,
                 _add_schema):
         add(sub)
+    for name, command in sub.choices.items():
+        command.examples = EXAMPLES[name]
     return p
 
 def _add_run(sub: Subparsers) -> None:

@@ -186,3 +186,22 @@ def test_a_previous_output_folder_and_an_empty_folder_are_replaced(tmp_path):
     assert main(["run", str(TINY), "-o", str(out), "--no-svg"]) == 0
     assert (out / ".sim-output").is_file()
     assert main(["run", str(TINY), "-o", str(out), "--no-svg"]) == 0
+
+
+def test_every_command_shows_examples_that_parse() -> None:
+    """Each subcommand's --help ends with examples; each parses and names shipped scenario files."""
+    import glob
+    import shlex
+
+    from sim.cli import EXAMPLES, build_parser
+
+    parser = build_parser()
+    for name, examples in EXAMPLES.items():
+        assert examples, name
+        for example in examples:
+            words = shlex.split(example.split(" > ")[0])
+            assert words[:2] == ["sim", name], example
+            parser.parse_args(words[1:])  # a usage error would raise UsageError
+            for w in words:
+                if w.startswith("scenarios/"):
+                    assert glob.glob(str(ROOT / w)), f"{example}: {w} does not exist"
