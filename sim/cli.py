@@ -13,9 +13,9 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
 from sim import __version__
 from sim.errors import OutputFolderError, ScenarioError
@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="simulate one scenario and write its output folder",
                          description="Simulate one scenario: print the movement table and write sorties.csv, "
-                         "movements.csv, summary.json, scenario.resolved.yaml and charts to DIR.")
+                         "movements.csv, summary.json, scenario.resolved.yaml and charts to DIR. On a terminal, "
+                         "LATE and OPEN lines are marked in red (set NO_COLOR to turn colour off).")
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario file stem>/)")
     run.add_argument("--seed", type=_nonneg_int, metavar="N", help="random seed (default: the scenario's seed)")
@@ -308,13 +309,34 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         result = api.run(scenario, args.seed, timer=timer)
         result.warnings = warnings
-        print(format_run(result.results), flush=True)
+        print(highlight_late(format_run(result.results), colour_wanted(sys.stdout)), flush=True)
         result.write(out, svg=args.svg, chart_pool=pool, timer=timer)
     print(f"\nwrote {out}/ (report.html, sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, charts)")
     print(f"open the report: sim view {out}")
     if args.timings:
         print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in timer.stages.items()))
     return EXIT_OK
+
+
+RED, RESET = "\033[1;31m", "\033[0m"
+
+
+def colour_wanted(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM is dumb."""
+    return stream.isatty() and not environ.get("NO_COLOR") and environ.get("TERM") != "dumb"
+
+
+def highlight_late(table: str, colour: bool) -> str:
+    """The run table with each LATE or OPEN status (the last column) in bold red when `colour`."""
+    if not colour:
+        return table
+    lines = []
+    for line in table.split("\n"):
+        for status in ("LATE", "OPEN"):
+            if line.endswith(f"  {status}"):
+                line = line[: -len(status)] + f"{RED}{status}{RESET}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _surface_counts(tot: Totals) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -205,3 +206,25 @@ def test_every_command_shows_examples_that_parse() -> None:
             for w in words:
                 if w.startswith("scenarios/"):
                     assert glob.glob(str(ROOT / w)), f"{example}: {w} does not exist"
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_late_and_open_lines_are_red_on_a_terminal_unless_no_color() -> None:
+    from sim.cli import colour_wanted, highlight_late
+
+    table = "line  status\nx-in  MET\ny-in  LATE\nz-in  OPEN"
+    assert highlight_late(table, True).split("\n") == [
+        "line  status", "x-in  MET", "y-in  \033[1;31mLATE\033[0m", "z-in  \033[1;31mOPEN\033[0m"]
+    assert highlight_late(table, False) == table
+    assert colour_wanted(_Stream(True), {"TERM": "xterm"})
+    assert not colour_wanted(_Stream(True), {"TERM": "xterm", "NO_COLOR": "1"})
+    assert not colour_wanted(_Stream(True), {"TERM": "dumb"})
+    assert not colour_wanted(_Stream(False), {"TERM": "xterm"})
