@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim import __version__, results
-from sim.vocabulary import format_datetime, utc_label
+from sim import results
+from sim.vocabulary import format_datetime, utc_label, versions_text
 
 if TYPE_CHECKING:
     from sim.compare import Digest
@@ -144,7 +144,7 @@ def _run_header(res: results.Results, t: TimeText) -> list[str]:
     """Title, when and how it ran, the description, and the headline cards."""
     run, s = res.run, res.run.scenario
     parts = [f"<h1>{esc(s.name)}</h1>",
-             f'<p class="meta">Run {esc(_now())} with sim {esc(__version__)}; seed {esc(run.seed)}; '
+             f'<p class="meta">Run {esc(_now())} with {esc(versions_text())}; seed {esc(run.seed)}; '
              f"times are local at {esc(_utc(s))}; scenario start {esc(t(0.0))}, horizon {esc(f'{s.horizon:g}')} h.</p>"]
     if s.description:
         parts.append(f'<p class="desc">{esc(s.description)}</p>')
@@ -245,7 +245,7 @@ def compare_report(digests: list[Digest], phase: str, headers: list[str], rows: 
     """The HTML of a comparison's report."""
     base = digests[0]
     parts = [f"<h1>Comparison: {esc(len(digests))} scenarios</h1>",
-             f'<p class="meta">Made {esc(_now())} with sim {esc(__version__)}; phase: {esc(phase)}. '
+             f'<p class="meta">Made {esc(_now())} with {esc(versions_text())}; phase: {esc(phase)}. '
              f"Baseline: <b>{esc(base.label)}</b> ({esc(base.summary['scenario']['name'])}); the other columns show "
              "their difference to it.</p>"]
     parts.append("<h2>Side by side</h2>")
@@ -291,7 +291,7 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
         return "not closed" if iso is None else format_datetime(datetime.fromisoformat(iso), "short")
 
     parts = [f"<h1>{esc(scenario.name)}: Monte Carlo</h1>",
-             f'<p class="meta">Made {esc(_now())} with sim {esc(__version__)}; {b["ok"]} replications '
+             f'<p class="meta">Made {esc(_now())} with {esc(versions_text())}; {b["ok"]} replications '
              f"({b['failed']} failed{', interrupted' if b['interrupted'] else ''}) "
              f"from base seed {esc(b['base_seed'])}, executor {esc(b['executor'])}. "
              "Replication i uses seed replication_seed(base, i); the seed of each is in "

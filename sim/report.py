@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from sim import __version__, results
+from sim import results
 from sim.errors import OutputFolderError
 from sim.tables import csv_text
+from sim.vocabulary import tool_versions
 
 if TYPE_CHECKING:
     from sim.chartpool import ChartPool
@@ -179,7 +180,7 @@ def summary_dict(res: results.Results, warnings: list[str] | None = None) -> dic
         return out
 
     return _clean({
-        "tool": {"name": "sim", "version": __version__},
+        "tool": tool_versions(),
         "scenario": {"name": s.name, "start": iso(0.0), "horizon_h": s.horizon, "seed": run.seed},
         "run": {"end": iso(run.end_h), "horizon_reached": run.horizon_reached},
         "totals": times(dataclasses.asdict(res.totals)),
@@ -343,7 +344,7 @@ def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, reques
         return out
 
     return _clean({
-        "tool": {"name": "sim", "version": __version__},
+        "tool": tool_versions(),
         "scenario": {"name": scenario.name, "start": scenario.iso(0.0)},
         "batch": {"requested": requested, "completed": summary.n + len(summary.failed), "ok": summary.n,
                   "failed": len(summary.failed), "interrupted": interrupted, "base_seed": base_seed,

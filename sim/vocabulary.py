@@ -45,3 +45,28 @@ def utc_label(zone: tzinfo | None) -> str:
     """'UTC+06:00': the offset the outputs' local times are in."""
     offset = datetime(2022, 1, 1, tzinfo=zone).strftime("%z")
     return f"UTC{offset[:3]}:{offset[3:]}"
+
+
+LIBRARIES = ("simpy", "numpy", "matplotlib", "pydantic", "pyyaml")  # the results depend on these
+
+
+def tool_versions() -> dict[str, str]:
+    """sim's version, Python's and those of the libraries behind the results (for summary.json and reports)."""
+    import platform
+    from importlib import metadata
+
+    from sim import __version__
+
+    out = {"name": "sim", "version": __version__, "python": platform.python_version()}
+    for lib in LIBRARIES:
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
+def versions_text() -> str:
+    """'sim 0.1.0 (Python 3.11.7, simpy 4.1.1, ...)' for the header of a report."""
+    v = tool_versions()
+    return f"sim {v['version']} (Python {v['python']}, " + ", ".join(f"{lib} {v[lib]}" for lib in LIBRARIES) + ")"

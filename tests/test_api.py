@@ -78,3 +78,19 @@ def test_a_batch_reports_its_progress_and_keeps_replication_order() -> None:
     assert [r.index for r in batch.replicas] == list(range(10))
     with pytest.raises(ValueError, match="at least 1"):
         montecarlo.run_batch(scenario, 0, seed=4, workers=1)
+
+
+def test_summary_records_the_versions_behind_the_results(tmp_path: Path) -> None:
+    """summary.json names the Python and library versions that produced it (for reproducing it)."""
+    import json
+    import platform
+    from importlib import metadata
+
+    sim.run(TINY_SCENARIO).write(tmp_path / "run", svg=False)
+    tool = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))["tool"]
+    assert tool["name"] == "sim" and tool["version"] == sim.__version__
+    assert tool["python"] == platform.python_version()
+    for lib in ("simpy", "numpy", "matplotlib", "pydantic", "pyyaml"):
+        assert tool[lib] == metadata.version(lib), lib
+    html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert f"simpy {metadata.version('simpy')}" in html
