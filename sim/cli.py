@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import sys
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
 
     Subparsers: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
+    from sim.api import RunResult
     from sim.results import Results, Totals
     from sim.scenario import Scenario
     from sim.sweep import Trial
@@ -124,6 +126,10 @@ def _add_run(sub: Subparsers) -> None:
     run.add_argument("--seed", type=_nonneg_int, metavar="N", help="random seed (default: the scenario's seed)")
     _svg_option(run)
     run.add_argument("--timings", action="store_true", help="print how long each stage took")
+    quiet = run.add_mutually_exclusive_group()
+    quiet.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
+    quiet.add_argument("--json", action="store_true",
+                       help="print summary.json to standard output instead of the table (for scripts)")
 
 def _add_validate(sub: Subparsers) -> None:
     val = sub.add_parser("validate", help="check scenario files without running them",
@@ -309,13 +315,26 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         result = api.run(scenario, args.seed, timer=timer)
         result.warnings = warnings
-        print(highlight_late(format_run(result.results), colour_wanted(sys.stdout)), flush=True)
+        if not (args.quiet or args.json):
+            print(highlight_late(format_run(result.results), colour_wanted(sys.stdout)), flush=True)
         result.write(out, svg=args.svg, chart_pool=pool, timer=timer)
-    print(f"\nwrote {out}/ (report.html, sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, charts)")
-    print(f"open the report: sim view {out}")
-    if args.timings:
-        print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in timer.stages.items()))
+    _after_run(args, result, out, timer)
     return EXIT_OK
+
+
+def _after_run(args: argparse.Namespace, result: RunResult, out: Path, timer: Timer) -> None:
+    """What `sim run` prints once the folder is written: where it is, or (--json) the summary alone."""
+    if args.json:
+        from sim.report import summary_dict
+
+        print(json.dumps(summary_dict(result.results, [str(w) for w in result.warnings]), indent=2))
+    elif not args.quiet:
+        print(f"\nwrote {out}/ (report.html, sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, "
+              "charts)")
+        print(f"open the report: sim view {out}")
+    if args.timings:
+        print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in timer.stages.items()),
+              file=sys.stderr if args.json else sys.stdout)
 
 
 RED, RESET = "\033[1;31m", "\033[0m"
@@ -547,13 +566,13 @@ def write_comparison(digests: list[Digest], phase: str, out: Path, svg: bool = F
 # ------------------------------------------------------------------ Monte Carlo
 
 
-def _progress(total: int, desc: str) -> tqdm | None:
+def _progress(total: int, desc: str, unit: str = "rep") -> tqdm | None:
     """A tqdm bar on a terminal; nothing when output is not a terminal."""
     if not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="rep", file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
 
 
 def run_replications(scenario: Scenario, n: int, base_seed: int, workers: int | None, dask: str | None,
@@ -667,7 +686,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if problems:
         raise ScenarioError(problems)
     base = scenario.seed if args.seed is None else args.seed
-    outcomes = run_many(sweep.evaluate, [(s, args.replications or 0, base) for s in built], workers=args.workers)
+    bar = _progress(len(built), f"{path.stem} sweep", unit="point")
+    try:
+        outcomes = run_many(sweep.evaluate, [(s, args.replications or 0, base) for s in built], workers=args.workers,
+                            on_done=(lambda _out: bar.update(1)) if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
     rows = []
     for pt, out in zip(points, outcomes):
         if not out.ok:

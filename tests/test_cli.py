@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -228,3 +229,14 @@ def test_late_and_open_lines_are_red_on_a_terminal_unless_no_color() -> None:
     assert not colour_wanted(_Stream(True), {"TERM": "xterm", "NO_COLOR": "1"})
     assert not colour_wanted(_Stream(True), {"TERM": "dumb"})
     assert not colour_wanted(_Stream(False), {"TERM": "xterm"})
+
+
+def test_run_json_prints_the_summary_file_and_quiet_prints_nothing(tmp_path: Path) -> None:
+    """--json: standard output is exactly summary.json (for jq and scripts); -q: standard output is empty."""
+    run = [sys.executable, "-m", "sim", "run", str(TINY), "--no-svg", "-o"]
+    proc = subprocess.run([*run, str(tmp_path / "a"), "--json"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == (tmp_path / "a" / "summary.json").read_text(encoding="utf-8")
+    quiet = subprocess.run([*run, str(tmp_path / "b"), "-q"], capture_output=True, text=True, cwd=ROOT)
+    assert quiet.returncode == 0 and quiet.stdout == ""
+    assert (tmp_path / "b" / "summary.json").exists()
