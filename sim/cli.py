@@ -76,6 +76,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {  # shown at the end of each command's -
                    "--confidence 0.9"),
     "view": ("sim view outputs/csto_kazakhstan_2022", "sim view --serve 0"),
     "schema": ("sim schema > scenario.schema.json", "sim schema --variant"),
+    "completion": ("sim completion bash > ~/.local/share/bash-completion/completions/sim", "sim completion zsh"),
 }
 
 
@@ -110,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     for add in (_add_run, _add_validate, _add_compare, _add_montecarlo, _add_sweep, _add_size_fleet, _add_view,
-                _add_schema):
+                _add_schema, _add_completion):
         add(sub)
     for name, command in sub.choices.items():
         command.examples = EXAMPLES[name]
@@ -221,6 +222,14 @@ def _add_schema(sub: Subparsers) -> None:
     sch.add_argument("--variant", action="store_true",
                      help="the schema of a file that extends another (nothing required; items may say remove: true)")
 
+def _add_completion(sub: Subparsers) -> None:
+    comp = sub.add_parser("completion", help="print a shell completion script",
+                          description="Print a completion script for bash or zsh. Load it for this shell with "
+                          "`source <(sim completion bash)`, or save it where your shell reads completions "
+                          "(e.g. ~/.local/share/bash-completion/completions/sim).")
+    comp.add_argument("shell", choices=["bash", "zsh"], help="the shell to complete in")
+
+
 def _svg_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
                    help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
@@ -266,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             build_parser().print_help()
             return EXIT_INVALID
         commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "montecarlo": cmd_montecarlo,
-                    "sweep": cmd_sweep, "size-fleet": cmd_size_fleet, "view": cmd_view, "schema": cmd_schema}
+                    "sweep": cmd_sweep, "size-fleet": cmd_size_fleet, "view": cmd_view, "schema": cmd_schema,
+                    "completion": cmd_completion}
         return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -1042,6 +1052,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if args.resolved:
             print(yaml.safe_dump(s.resolved(), sort_keys=False, allow_unicode=True, width=110))
     return status
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    """`sim completion bash|zsh`: print the shell completion script."""
+    from sim.completion import script
+
+    print(script(build_parser(), args.shell), end="")
+    return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -240,3 +240,24 @@ def test_run_json_prints_the_summary_file_and_quiet_prints_nothing(tmp_path: Pat
     quiet = subprocess.run([*run, str(tmp_path / "b"), "-q"], capture_output=True, text=True, cwd=ROOT)
     assert quiet.returncode == 0 and quiet.stdout == ""
     assert (tmp_path / "b" / "summary.json").exists()
+
+
+def _complete(script: str, words: list[str]) -> list[str]:
+    """What bash offers after `words` (the last one being completed), with the script loaded."""
+    words_text = " ".join(f"'{w}'" for w in words)
+    program = f"{script}\nCOMP_WORDS=({words_text}); COMP_CWORD={len(words) - 1}; _sim_complete; " \
+              'printf "%s\\n" "${COMPREPLY[@]}"'
+    out = subprocess.run(["bash", "-c", program], capture_output=True, text=True, cwd=ROOT, check=True)
+    return out.stdout.split()
+
+
+def test_bash_completion_offers_commands_options_and_files() -> None:
+    from sim.cli import build_parser
+    from sim.completion import script
+
+    text = script(build_parser(), "bash")
+    assert _complete(text, ["sim", "si"]) == ["size-fleet"]
+    assert _complete(text, ["sim", "run", "--ti"]) == ["--timings"]
+    assert _complete(text, ["sim", "sweep", "--va"]) == ["--vary"]
+    assert "scenarios/csto_kazakhstan_2022.yaml" in _complete(text, ["sim", "run", "scenarios/csto_kazakhstan_2022"])
+    assert script(build_parser(), "zsh").startswith("# sim shell completion for zsh")
