@@ -4,6 +4,7 @@
     scenario, warnings = sim.load("scenarios/csto_kazakhstan_2022.yaml")
     result = sim.run(scenario)                       # or sim.run("path.yaml", seed=7)
     result.phases["withdraw"].closed_h               # typed results (sim.results)
+    result.results.lines                             # one LineRow per movement line
     result.write("outputs/reference")                # the same folder `sim run` writes
 
 `sim run` is this API plus printing: the command line parses its arguments, calls these functions
@@ -25,7 +26,7 @@ from sim.scenario import Scenario
 if TYPE_CHECKING:
     from sim.chartpool import ChartPool
     from sim.records import Run
-    from sim.results import AirfieldSummary, LineRow, PhaseSummary, Results, Totals
+    from sim.results import PhaseSummary, Results, Totals
 
 __all__ = ["RunResult", "load", "run"]
 
@@ -46,11 +47,6 @@ class RunResult:
         return self.results.run
 
     @property
-    def lines(self) -> list[LineRow]:
-        """One row per movement line: closure, slack, status, why late."""
-        return self.results.lines
-
-    @property
     def phases(self) -> dict[str, PhaseSummary]:
         """Deploy and withdraw, each summarised."""
         return self.results.phases
@@ -59,11 +55,6 @@ class RunResult:
     def totals(self) -> Totals:
         """Sorties, flying hours and troops moved over the whole run."""
         return self.results.totals
-
-    @property
-    def airfields(self) -> dict[str, AirfieldSummary]:
-        """Per airfield: MOG, peak spots in use, departures and arrivals."""
-        return self.results.airfields
 
     def write(self, folder: str | Path, svg: bool = True, chart_pool: ChartPool | None = None,
               timer: Timer | None = None) -> Path:

@@ -41,7 +41,7 @@ def test_load_then_run_a_scenario_object() -> None:
     assert result.run.seed == 5 and result.scenario is scenario
     assert set(result.phases) == {"deploy", "withdraw"}
     assert result.totals.sorties == len(result.run.sorties)
-    assert [r.id for r in result.lines] == [m.id for m in scenario.movements]
+    assert [r.id for r in result.results.lines] == [m.id for m in scenario.movements]
 
 
 def test_overrides_equal_the_same_edit_made_in_the_file(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_overrides_equal_the_same_edit_made_in_the_file(tmp_path: Path) -> None:
     by_hand = sim.run(path)
     by_api = sim.run(REFERENCE_SCENARIO, overrides={"fleet[il-76md@ivanovo].count": 8})
     assert by_api.scenario.fleet == by_hand.scenario.fleet
-    assert [(r.id, r.closed_h) for r in by_api.lines] == [(r.id, r.closed_h) for r in by_hand.lines]
+    assert [(r.id, r.closed_h) for r in by_api.results.lines] == [(r.id, r.closed_h) for r in by_hand.results.lines]
 
 
 def test_an_override_that_breaks_the_scenario_is_refused_with_its_field() -> None:
