@@ -27,16 +27,15 @@ if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
 
     from tqdm import tqdm
 
+    from sim.api import RunResult
     from sim.compare import Digest
     from sim.montecarlo import Replica, Summary
+    from sim.results import Results, Totals
+    from sim.scenario import Scenario
+    from sim.sizing import SizingResult
     from sim.sweep import Point, PointMetrics
 
     Subparsers: TypeAlias = "argparse._SubParsersAction[_Parser]"
-
-    from sim.api import RunResult
-    from sim.results import Results, Totals
-    from sim.scenario import Scenario
-    from sim.sweep import Trial
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
@@ -784,178 +783,87 @@ def _sweep_cell(scenario: Scenario, key: str, value: Any) -> Any:
 
 def cmd_size_fleet(args: argparse.Namespace) -> int:
     """`sim size-fleet`: the smallest fleet of a type that meets a phase's deadlines, searched by bisection."""
+    from sim import sizing, sweep
     from sim.loading import load
 
-    _check_sizing_options(args)
     path = Path(args.scenario)
     scenario, _w = load(path)
-    resolved = scenario.resolved()
     out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}"
     check_output_folder(out_dir)
-    if not args.fleet:  # by default, the fleets of TYPE that may fly a line of the phase
-        args.fleet = _phase_fleets(scenario, args.type, args.phase)
-    current = _current_tails(resolved, args)
-    trial = _SizeTrials(scenario, resolved, args, path.name)
-    answer, top, non_monotone = _size_search(trial, args.max or max(16, 4 * current))
-    _print_sizing(scenario, trial.trials, args, current, answer, top, non_monotone)
-    _write_sizing(scenario, trial.trials, args, answer, out_dir)
+    question = sizing.Question(args.type, args.phase, args.fleet, args.replications, args.confidence, args.max,
+                               args.seed, args.workers)
+    bars = _SizingBars(args.type, args.replications)
+    try:
+        result = sizing.size_fleet(scenario, question, on_progress=bars.update if args.replications else None)
+    except (ValueError, sweep.PathError) as exc:
+        raise UsageError(f"sim size-fleet: {exc}") from None
+    finally:
+        bars.close()
+    _print_sizing(result)
+    result.write(out_dir)
     print(f"wrote {out_dir}/ (size_fleet.csv, size_fleet.png)")
     return EXIT_OK
 
 
-def _check_sizing_options(args: argparse.Namespace) -> None:
-    """--confidence and --replications go together, and a confidence is a probability."""
-    if (args.confidence is None) != (args.replications is None):
-        raise UsageError("sim size-fleet: --confidence and --replications go together")
-    if args.confidence is not None and not 0 < args.confidence < 1:
-        raise UsageError("sim size-fleet: --confidence must be between 0 and 1, e.g. 0.9")
+class _SizingBars:
+    """A progress bar per fleet size tried over replications, on a terminal."""
+
+    def __init__(self, type_id: str, replications: int | None) -> None:
+        self.type_id, self.replications = type_id, replications or 0
+        self.size: int | None = None
+        self.bar: tqdm | None = None
+        self.done = 0
+
+    def update(self, size: int, done: int) -> None:
+        """Replications of `size` finished so far."""
+        if size != self.size:
+            self.close()
+            self.size, self.done = size, 0
+            self.bar = _progress(self.replications, f"{self.type_id} x{size}")
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        """Close the current bar, if any."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
-def _phase_fleets(scenario: Scenario, type_id: str, phase: str) -> list[str] | None:
-    """Ids of the fleets of a type that may fly an air leg of a line of the phase (or of any line, for
-    'all'); None when there is none."""
-    allowed = _air_leg_fleets(scenario, phase)
-    return [f.id for f in scenario.fleet if f.type == type_id
-            and any(a is None or f.id in a for a in allowed)] or None
-
-
-def _air_leg_fleets(scenario: Scenario, phase: str) -> list[list[str] | None]:
-    """The fleets allowed on each air leg of the lines of a phase ('all': of every line); None: any fleet."""
-    from sim.loadplan import leg_fleets
-
-    return [leg_fleets(m, leg) for m in scenario.movements if phase in (m.phase, "all")
-            for leg in m.journey() if leg.mode == "air"]
-
-
-def _current_tails(resolved: dict, args: argparse.Namespace) -> int:
-    """How many tails the fleets to scale have in the scenario; an unknown type or fleet is a usage error."""
-    from sim import sweep
-
-    try:
-        current = sum(f["count"] for f in sweep.fleets_of_type(resolved, args.type, args.fleet))
-        sweep.scale_fleet(resolved, args.type, max(current, 1), args.fleet)
-    except sweep.PathError as exc:
-        raise UsageError(f"sim size-fleet: {exc}") from None
-    return current
-
-
-def _print_sizing(scenario: Scenario, trials: dict[int, Trial], args: argparse.Namespace, current: int,
-                  answer: int | None, top: Trial, non_monotone: bool) -> None:
+def _print_sizing(result: SizingResult) -> None:
     """The trials as a table, then the answer (or what binds at the largest size tried)."""
-    print(f"{scenario.name}: smallest {args.type} fleet for the {args.phase} deadlines, scaling "
-          f"{', '.join(args.fleet or ['every ' + args.type + ' fleet'])}"
-          + (f" with P >= {args.confidence:.0%} over {args.replications} replications" if args.replications else ""))
-    print(format_trials(scenario, trials, args))
-    if answer is None:
-        print(f"\nno fleet up to {top.total} {args.type} meets every {args.phase} deadline; "
+    q, scenario, top = result.question, result.scenario, result.top
+    assert top is not None
+    print(f"{scenario.name}: smallest {q.aircraft_type} fleet for the {q.phase} deadlines, scaling "
+          f"{', '.join(q.fleets or ['every ' + q.aircraft_type + ' fleet'])}"
+          + (f" with P >= {q.confidence:.0%} over {q.replications} replications" if q.replications else ""))
+    print(format_trials(result))
+    if result.answer is None:
+        print(f"\nno fleet up to {top.total} {q.aircraft_type} meets every {q.phase} deadline; "
               f"what binds at {top.total}: {top.bound_by or top.error or 'see the trace'}")
         return
-    split = ", ".join(f"{k} {v}" for k, v in trials[answer].split.items())
-    print(f"\nanswer: {answer} {args.type} ({split}); the scenario has {current}")
-    if non_monotone:
+    split = ", ".join(f"{k} {v}" for k, v in result.trials[result.answer].split.items())
+    print(f"\nanswer: {result.answer} {q.aircraft_type} ({split}); the scenario has {result.current}")
+    if result.non_monotone:
         print("note: completion is not monotone in the fleet size here; smaller sizes than the bisection "
               "found also passed, and the smallest is reported")
 
 
-def _size_search(trial: _SizeTrials, hi: int) -> tuple[int | None, Trial, bool]:
-    """Try the upper bound; bisect below it; then check the three sizes below the answer (completion
-    need not be monotone in the fleet size). (answer or None, the top trial, whether smaller passed)."""
-    top = trial(hi)
-    if not top.ok:
-        return None, top, False
-    lo = 0  # fails by convention (no tails)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if trial(mid).ok:
-            hi = mid
-        else:
-            lo = mid
-    below = [n for n in range(max(1, hi - 3), hi) if trial(n).ok]
-    return (min(below) if below else hi), top, bool(below)
-
-
-class _SizeTrials:
-    """One fleet size evaluated (deterministically or over replications), each size once."""
-
-    def __init__(self, scenario: Scenario, resolved: dict, args: argparse.Namespace, file_name: str) -> None:
-        self.scenario, self.resolved, self.args, self.file_name = scenario, resolved, args, file_name
-        self.base = scenario.seed if args.seed is None else args.seed
-        self.phases = phases_for(args.phase)
-        self.trials: dict[int, Trial] = {}
-
-    def __call__(self, n: int) -> Trial:
-        """The trial of n tails (run once; later calls return it)."""
-        from sim import sweep
-
-        if n not in self.trials:
-            args = self.args
-            data, split = sweep.scale_fleet(self.resolved, args.type, n, args.fleet)
-            try:
-                s = sweep.build_point(sweep.Point({"count": str(n)}, data), self.file_name)
-            except ScenarioError as exc:
-                self.trials[n] = sweep.Trial(n, split, False, math.nan, None, None, "", error=exc.problems[0].message)
-                return self.trials[n]
-            self.trials[n] = self._replicated(s, n, split) if args.replications else self._single(s, n, split)
-        return self.trials[n]
-
-    def _replicated(self, s: Scenario, n: int, split: dict[str, int]) -> Trial:
-        """n tails over the replications: P(met) of the phases, their P50 completion, the top driver."""
-        from sim import montecarlo, sweep
-
-        args = self.args
-        reps, _ = run_replications(s, args.replications, self.base, args.workers, None, f"{args.type} x{n}")
-        sm = montecarlo.summarise(s, reps)
-        p = min(sm.phases[ph].p_met for ph in self.phases if ph in sm.phases)
-        closed = max(sm.phases[ph].p50_h for ph in self.phases if ph in sm.phases)
-        metrics = sweep.PointMetrics(sorties=math.nan,
-                                     phases={ph: sweep.PhaseMetrics(p_met=st.p_met) for ph, st in sm.phases.items()})
-        top = sm.drivers.bound_by[0] if sm.drivers.bound_by else None
-        binding = f"{top.wait} ({top.share:.0%} of late lines)" if top else ""
-        return sweep.Trial(n, split, sweep.phase_ok(metrics, args.phase, args.confidence), closed, p, None, binding)
-
-    def _single(self, s: Scenario, n: int, split: dict[str, int]) -> Trial:
-        """n tails in one deterministic run: the phases' completion, late lines and what binds."""
-        from sim import sweep
-
-        m = sweep.evaluate((s, 0, self.base))
-        mine = [m.phases[ph] for ph in self.phases if ph in m.phases]
-        closed = max(m.phases[ph].closed_h if ph in m.phases else math.nan for ph in self.phases)
-        late = sum(ph.lines_late for ph in mine)
-        binding = "; ".join(ph.bound_by for ph in mine if ph.bound_by)
-        return sweep.Trial(n, split, sweep.phase_ok(m, self.args.phase, None), closed, None, late, binding)
-
-
-def format_trials(scenario: Scenario, trials: dict[int, Trial], args: argparse.Namespace) -> str:
+def format_trials(result: SizingResult) -> str:
     """The trials of `sim size-fleet` as a table, smallest fleet first."""
     from sim.tables import render
 
-    rows = []
-    for n in sorted(trials):
-        t = trials[n]
-        rows.append([str(n), _when(scenario, t.closed_h),
+    q, rows = result.question, []
+    for n in sorted(result.trials):
+        t = result.trials[n]
+        rows.append([str(n), _when(result.scenario, t.closed_h),
                      f"{t.p_met:.1%}" if t.p_met is not None
                      else str(t.lines_late if t.lines_late is not None else "-"),
                      "yes" if t.ok else "no", t.error or t.bound_by])
-    third = "P(met)" if args.replications else f"{args.phase} lines late"
-    return render([f"{args.type}", f"{args.phase} closed" + (" (P50)" if args.replications else ""), third,
+    third = "P(met)" if q.replications else f"{q.phase} lines late"
+    return render([f"{q.aircraft_type}", f"{q.phase} closed" + (" (P50)" if q.replications else ""), third,
                    "meets", "binding (when late)"], rows, "rlrll")
-
-
-def _write_sizing(scenario: Scenario, trials: dict[int, Trial], args: argparse.Namespace, answer: int | None,
-                  out_dir: Path) -> None:
-    """size_fleet.csv and the chart of the trials, written to out_dir at once."""
-    from sim.report import atomic_dir
-    from sim.tables import csv_text
-
-    rows = [[n, " ".join(f"{k}:{v}" for k, v in t.split.items()), scenario.iso(t.closed_h),
-             "" if t.p_met is None else f"{t.p_met:.4f}", "" if t.lines_late is None else t.lines_late,
-             "yes" if t.ok else "no", t.error or t.bound_by] for n, t in sorted(trials.items())]
-    text = csv_text(["tails", "split", "closed", "p_met", "lines_late", "meets", "binding"], rows)
-    with atomic_dir(out_dir) as tmp:
-        (tmp / "size_fleet.csv").write_text(text, encoding="utf-8")
-        from sim import charts
-
-        charts.size_fleet_chart(scenario, trials, args.type, args.phase, args.confidence, answer, tmp)
 
 
 # ------------------------------------------------------------------ view

@@ -94,3 +94,17 @@ def test_summary_records_the_versions_behind_the_results(tmp_path: Path) -> None
         assert tool[lib] == metadata.version(lib), lib
     html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     assert f"simpy {metadata.version('simpy')}" in html
+
+
+def test_size_fleet_from_python_writes_what_the_command_line_writes(tmp_path: Path) -> None:
+    """The answer passes and the size below it (when tried) does not; size_fleet.csv is byte-identical."""
+    scenario, _ = sim.load(REFERENCE_SCENARIO)
+    result = sim.size_fleet(scenario, sim.Question("il-76md"))
+    assert result.answer is not None and result.trials[result.answer].ok
+    if result.answer - 1 in result.trials:
+        assert not result.trials[result.answer - 1].ok
+    result.write(tmp_path / "api")
+    assert main(["size-fleet", str(REFERENCE_SCENARIO), "--type", "il-76md", "-o", str(tmp_path / "cli")]) == 0
+    assert (tmp_path / "api" / "size_fleet.csv").read_bytes() == (tmp_path / "cli" / "size_fleet.csv").read_bytes()
+    with pytest.raises(ValueError, match="go together"):
+        sim.size_fleet(scenario, sim.Question("il-76md", confidence=0.9))
