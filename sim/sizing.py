@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,7 +76,7 @@ def size_fleet(scenario: Scenario, question: Question, on_progress: Progress | N
 
     _check(question)
     if question.fleets is None:
-        question = _with_fleets(question, phase_fleets(scenario, question.aircraft_type, question.phase))
+        question = replace(question, fleets=phase_fleets(scenario, question.aircraft_type, question.phase))
     resolved = scenario.resolved()
     current = sum(f["count"] for f in sweep.fleets_of_type(resolved, question.aircraft_type, question.fleets))
     sweep.scale_fleet(resolved, question.aircraft_type, max(current, 1), question.fleets)  # refuses what is unknown
@@ -91,12 +91,6 @@ def _check(q: Question) -> None:
         raise ValueError("--confidence and --replications go together")
     if q.confidence is not None and not 0 < q.confidence < 1:
         raise ValueError("--confidence must be between 0 and 1, e.g. 0.9")
-
-
-def _with_fleets(q: Question, fleets: list[str] | None) -> Question:
-    from dataclasses import replace
-
-    return replace(q, fleets=fleets)
 
 
 def phase_fleets(scenario: Scenario, type_id: str, phase: str) -> list[str] | None:

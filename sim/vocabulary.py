@@ -23,11 +23,6 @@ def phases_for(choice: str) -> tuple[str, ...]:
     return PHASES if choice == "all" else (choice,)
 
 
-def known(hours: float | None) -> bool:
-    """A finite model time (not None, NaN or infinity)."""
-    return hours is not None and math.isfinite(hours)
-
-
 def format_time(start: datetime, hours: float | None, style: Literal["iso", "short"] = "iso",
                 missing: str = "") -> str:
     """A model time as text in `start`'s offset; `missing` for None, NaN or infinity."""

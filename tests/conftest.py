@@ -1,14 +1,9 @@
-"""Shared test settings: the paths several test files use, as module constants and fixtures.
-
-Module constants serve code that runs at collection time (e.g. `pytest.mark.parametrize` over the
-docs); the fixtures serve test functions.
-"""
+"""Shared test settings: the paths several test files use, and the reading of a line's parts from
+scenario data that the invariant tests compare the engine against."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 """The repository checkout."""
@@ -18,30 +13,6 @@ TINY_SCENARIO = TEST_DATA_DIR / "tiny.yaml"
 SCENARIOS_DIR = ROOT / "scenarios"
 REFERENCE_SCENARIO = SCENARIOS_DIR / "csto_kazakhstan_2022.yaml"
 DOCS_DIR = ROOT / "docs"
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    """The repository checkout."""
-    return ROOT
-
-
-@pytest.fixture(scope="session")
-def scenarios_dir() -> Path:
-    """The folder of shipped example scenarios."""
-    return SCENARIOS_DIR
-
-
-@pytest.fixture(scope="session")
-def docs_dir() -> Path:
-    """The documentation folder."""
-    return DOCS_DIR
-
-
-@pytest.fixture(scope="session")
-def tiny_scenario() -> Path:
-    """The smallest scenario file, used by command-line tests."""
-    return TINY_SCENARIO
 
 
 def stated_parts(data: dict, line_id: str) -> tuple[int, dict[str, int], int]:
