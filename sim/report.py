@@ -19,35 +19,22 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from sim import results
+from sim import results, tablerows
 from sim.errors import OutputFolderError
 from sim.tables import csv_text
 from sim.vocabulary import tool_versions
 
 if TYPE_CHECKING:
     from sim.chartpool import ChartPool
-    from sim.montecarlo import Replica, Summary
     from sim.records import Run
+    from sim.replications import Replica, Summary
     from sim.scenario import Scenario
 
-SORTIE_COLUMNS = [
-    "sortie", "tail", "type", "fleet", "phase", "line", "contingent", "nation", "origin", "destination", "stops",
-    "troops", "vehicles", "vehicle_count", "cargo_t", "payload_t", "distance_km", "released", "assigned",
-    "ground_start", "off_blocks", "takeoff", "landing", "on_blocks", "unloaded", "flying_h",
-    "wait_aircraft_min", "wait_mog_min", "wait_hours_min", "mog_wait_at", "wait_weather_min", "wait_delay_min",
-    "wait_crew_min", "wait_ute_min", "wait_avail_min", "crew", "leg",
-]
-MOVEMENT_COLUMNS = [
-    "id", "contingent", "nation", "phase", "mode", "from", "to", "priority", "troops", "vehicles", "cargo_t",
-    "ready", "earliest", "deadline", "released", "closed", "slack_h", "status", "bound_by", "sorties",
-    "troops_left", "vehicles_left", "cargo_t_left",
-] + [f"{p}_h" for p in results.WAIT_PARTS]
-
-
-def _num(x: float | None, nd: int = 2) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    return f"{x:.{nd}f}"
+# the columns of each CSV file (their kinds and the rows are sim.tablerows')
+SORTIE_COLUMNS = [c.name for c in tablerows.SORTIE_SPEC]
+MOVEMENT_COLUMNS = [c.name for c in tablerows.MOVEMENT_SPEC]
+LEG_COLUMNS = [c.name for c in tablerows.LEG_SPEC]
+TRIP_COLUMNS = [c.name for c in tablerows.TRIP_SPEC]
 
 
 def _clean(obj: object) -> Any:
@@ -62,105 +49,34 @@ def _clean(obj: object) -> Any:
     return obj
 
 
-def vehicles_text(vehicles: dict[str, int]) -> str:
-    """Vehicle counts as 'type:n type:n', types sorted."""
-    return " ".join(f"{k}:{v}" for k, v in sorted(vehicles.items()))
+def _csv(table: tablerows.Table, res: results.Results) -> str:
+    """A table's CSV text: its header, then its rows formatted (times in the scenario's offset)."""
+    return csv_text(table.header, tablerows.csv_cells(table, res.run.scenario.start))
 
 
 def sorties_csv(res: results.Results) -> str:
     """sorties.csv: one row per flight, loaded or empty, in take-off order."""
-    run = res.run
-    iso = run.scenario.iso
-    nation = {c.id: c.nation for c in run.scenario.contingents}
-    rows: list[list[object]] = []
-    for k, r in enumerate(run.sorties, start=1):
-        loaded = r.phase != "reposition"
-        rows.append([
-            k, r.tail, r.type, r.fleet, r.phase, r.line, r.contingent, nation.get(r.contingent, ""), r.origin,
-            r.destination, " ".join(r.stops), r.troops, vehicles_text(r.vehicles), sum(r.vehicles.values()),
-            _num(r.cargo_kg / 1000, 3), _num(r.mass_kg / 1000, 3), _num(r.distance_km, 1),
-            iso(r.released) if loaded else "", iso(r.assigned), iso(r.ground_start),
-            iso(r.off_blocks), iso(r.takeoff), iso(r.landing), iso(r.on_blocks),
-            iso(r.done), _num(r.flying_h, 3),
-            _num((r.assigned - r.released) * 60, 1) if loaded else "", _num(r.wait_mog_h * 60, 1),
-            _num(r.wait_hours_h * 60, 1), r.mog_at, _num(r.wait_weather_h * 60, 1), _num(r.wait_delay_h * 60, 1),
-            _num(r.wait_crew_h * 60, 1), _num(r.wait_ute_h * 60, 1), _num(r.wait_avail_h * 60, 1), r.crew,
-            r.leg + 1,
-        ])
-    return csv_text(SORTIE_COLUMNS, rows)
+    return _csv(tablerows.sortie_table(res), res)
 
 
 def movements_csv(res: results.Results) -> str:
     """movements.csv: one row per movement line, with its status and the parts of its time."""
-    run = res.run
-    iso = run.scenario.iso
-    rows: list[list[object]] = []
-    for r in res.lines:
-        rows.append([
-            r.id, r.contingent, r.nation, r.phase, r.mode, r.origin, r.destination, r.priority, r.troops,
-            r.vehicles, _num(r.cargo_t, 3), iso(r.ready_h),
-            iso(r.earliest_h) if r.earliest_h is not None else "", iso(r.deadline_h),
-            iso(r.released_h), iso(r.closed_h), _num(r.slack_h), r.status, r.bound_by, r.sorties,
-            r.troops_left, r.vehicles_left, _num(r.cargo_t_left, 3),
-        ] + [_num(r.breakdown_h[p]) for p in results.WAIT_PARTS])
-    return csv_text(MOVEMENT_COLUMNS, rows)
-
-
-LEG_COLUMNS = [
-    "line", "leg", "mode", "from", "to", "units", "released", "complete", "closed", "received", "node_wait_h",
-    "deadline", "status",
-]
-TRIP_COLUMNS = [
-    "unit", "mode", "line", "leg", "contingent", "from", "to", "troops", "vehicles", "vehicle_count", "cargo_t",
-    "km", "ready", "depart", "arrive", "wait_route_min", "handling_h",
-]
+    return _csv(tablerows.movement_table(res), res)
 
 
 def legs_csv(res: results.Results) -> str:
     """One row per leg of every line."""
-    run = res.run
-    iso = run.scenario.iso
-    rows: list[list[object]] = []
-    for r in res.lines:
-        for g in r.legs:
-            rows.append([
-                r.id, g.k, g.mode, g.origin, g.destination, g.units, iso(g.released_h),
-                iso(g.complete_h), iso(g.closed_h), iso(g.received_h), _num(g.node_wait_h),
-                iso(g.deadline_h) if g.deadline_h is not None else "", g.status,
-            ])
-    return csv_text(LEG_COLUMNS, rows)
+    return _csv(tablerows.leg_table(res), res)
 
 
 def trips_csv(res: results.Results) -> str:
     """One row per road serial and train."""
-    run = res.run
-    iso = run.scenario.iso
-    rows: list[list[object]] = []
-    for t in run.trips:
-        rows.append([
-            t.unit, t.mode, t.line, t.leg + 1, t.contingent, t.origin, t.destination, t.troops,
-            vehicles_text(t.vehicles), sum(t.vehicles.values()), _num(t.cargo_kg / 1000, 3), _num(t.km, 1),
-            iso(t.ready), iso(t.depart), iso(t.arrive), _num((t.depart - t.ready) * 60, 1),
-            _num(t.load_h),
-        ])
-    return csv_text(TRIP_COLUMNS, rows)
+    return _csv(tablerows.trip_table(res), res)
 
 
 def in_theatre_csv(res: results.Results) -> str:
     """Personnel in theatre after each change: time, total, then one column per nation."""
-    run = res.run
-    iso = run.scenario.iso
-    times, nations, counts = results.in_theatre(run)
-    out: list[list[object]] = []
-    rows: dict[str, list[int]] = {}  # one row per minute: the count after every change in it
-    for k, t in enumerate(times):
-        rows[iso(float(t))] = [int(x) for x in counts[:, k]]
-    last = None
-    for k, (when, row) in enumerate(rows.items()):
-        if row != last or k == len(rows) - 1:
-            out.append([when, sum(row), *row])
-        last = row
-    return csv_text(["time", "total", *nations], out)
+    return _csv(tablerows.in_theatre_table(res), res)
 
 
 def summary_dict(res: results.Results, warnings: list[str] | None = None) -> dict[str, Any]:
@@ -273,11 +189,15 @@ def atomic_dir(target: Path) -> Iterator[Path]:
 
 def write_run(res: results.Results, out_dir: Path, warnings: list[str] | None = None, svg: bool = False,
               timer: Callable[[str], contextlib.AbstractContextManager[object]] | None = None,
-              chart_pool: ChartPool | None = None) -> Path:
+              chart_pool: ChartPool | None = None, parquet: bool = False, xlsx: bool = False) -> Path:
     """Write the full output folder of one run; returns its path. `chart_pool` (sim.chartpool.ChartPool)
-    draws the charts in worker processes; without it they are drawn here."""
+    draws the charts in worker processes; without it they are drawn here. `parquet` adds each table
+    as a Parquet file, `xlsx` the workbook.xlsx (both need the analysis extra)."""
     timer = timer or (lambda _name: contextlib.nullcontext())
     with atomic_dir(out_dir) as tmp:
+        if parquet or xlsx:
+            with timer("tables"):
+                _write_analysis_files(res, tmp, parquet, xlsx)
         with timer("report"):
             (tmp / "sorties.csv").write_text(sorties_csv(res), encoding="utf-8")
             (tmp / "movements.csv").write_text(movements_csv(res), encoding="utf-8")
@@ -303,28 +223,28 @@ def write_run(res: results.Results, out_dir: Path, warnings: list[str] | None = 
     return out_dir
 
 
+WORKBOOK = "workbook.xlsx"
+
+
+def _write_analysis_files(res: results.Results, folder: Path, parquet: bool, xlsx: bool) -> None:
+    """The tables as Parquet files and the Excel workbook, for analysts (pandas, pyarrow, openpyxl)."""
+    if parquet:
+        from sim.frames import write_parquet
+
+        write_parquet(res, folder)
+    if xlsx:
+        from sim.workbook import write_xlsx
+
+        write_xlsx(res, folder / WORKBOOK)
+
+
 # ------------------------------------------------------------------ Monte Carlo
 
 
 def replications_csv(scenario: Scenario, replicas: list[Replica]) -> str:
     """replications.csv: one row per replication, its seed, waits and closure times (or its error)."""
-    from sim.montecarlo import WAIT_KINDS
-
-    phases = scenario.phases()
-    lines = [m.id for m in scenario.movements]
-    header = (["replication", "seed", "status", "error", "sorties", "breakdowns", "weather_closures"]
-              + [f"wait_{k}_h" for k in WAIT_KINDS if k != "force"]
-              + [f"closed.{p}" for p in phases] + [f"closed.{x}" for x in lines])
-    t = scenario.iso
-    rows: list[list[object]] = []
-    for r in sorted(replicas, key=lambda r: r.index):
-        if r.error:
-            rows.append([r.index, r.seed, "error", r.error] + [""] * (3 + 5 + len(phases) + len(lines)))
-            continue
-        rows.append([r.index, r.seed, "ok", "", r.sorties, r.breakdowns, r.weather_closures]
-                    + [_num(r.waits_h[k], 2) for k in WAIT_KINDS if k != "force"]
-                    + [t(r.phases.get(p, math.nan)) for p in phases] + [t(r.lines[x]) for x in lines])
-    return csv_text(header, rows)
+    table = tablerows.replication_table(scenario, replicas)
+    return csv_text(table.header, tablerows.csv_cells(table, scenario.start))
 
 
 def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, requested: int, interrupted: bool,
@@ -361,7 +281,7 @@ def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, reques
 def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summary, out_dir: Path, base_seed: int,
                      requested: int, interrupted: bool, executor: str, svg: bool = False) -> Path:
     """Write a Monte Carlo batch's output folder (CSV, JSON, resolved scenario, charts, report); its path."""
-    from sim import montecarlo
+    from sim import replications
 
     with atomic_dir(out_dir) as tmp:
         (tmp / "replications.csv").write_text(replications_csv(scenario, replicas), encoding="utf-8")
@@ -373,9 +293,9 @@ def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summa
         if summary.n:
             from sim import charts
 
-            fan = montecarlo.fan(replicas)
+            fan = replications.fan(replicas)
             if fan:
-                charts.mc_fan_chart(scenario, montecarlo.grid_hours(scenario), fan, summary.n, tmp, svg)
+                charts.mc_fan_chart(scenario, replications.grid_hours(scenario), fan, summary.n, tmp, svg)
             ok = [r for r in replicas if r.error is None]
             for phase, stats in summary.phases.items():
                 charts.mc_completion_chart(scenario, phase, [r.phases.get(phase, math.nan) for r in ok], stats,

@@ -1,0 +1,383 @@
+"""Parameter sweeps and fleet sizing over a scenario's resolved form.
+
+A PATH addresses one field of the resolved scenario by ids: `fleet[il-76md@ivanovo].count`,
+`airfields[almaty].mog`, `movements[ru-withdraw-ivanovo-13].ready`, `planning.taxi_h`. Values are
+`start:stop:step` (inclusive), or a comma list. On a time field, a value with a sign (`+24h`,
+`-6h`) shifts the field's own value; an ISO time replaces it. Every variant is validated like a
+scenario file before anything runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import itertools
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import Problem, ScenarioError
+from sim.timeparse import parse_duration_h
+from sim.vocabulary import phases_for
+
+if TYPE_CHECKING:
+    from sim.results import Results
+    from sim.scenario import Scenario
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
+
+
+class PathError(ValueError):
+    """A --vary path or value that does not fit the scenario."""
+
+
+def parse_path(path: str) -> list[tuple[str, str | None]]:
+    """The (field, id or None) pieces of a PATH like fleet[il-76md@ivanovo].count; PathError if one is unreadable."""
+    parts = []
+    for piece in path.split("."):
+        m = _TOKEN.fullmatch(piece.strip())
+        if not m:
+            raise PathError(f"cannot read path {path!r} at {piece!r}; write it like fleet[il-76md@ivanovo].count")
+        parts.append((m.group(1), m.group(2)))
+    return parts
+
+
+def _nearest(word: str, options: list[str]) -> str:
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.4)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def locate_field(resolved: dict, path: str) -> tuple[Any, str | int]:
+    """(container, key) of the field PATH addresses in a resolved scenario dict."""
+    node: Any = resolved
+    walked = ""
+    parts = parse_path(path)
+    for k, (name, ident) in enumerate(parts):
+        _check_has_field(node, name, walked)
+        last = k == len(parts) - 1
+        if ident is None:
+            if last:
+                return node, name
+            node, walked = node[name], f"{walked}.{name}" if walked else name
+            continue
+        if last:
+            _item_by_id(node[name], name, ident)
+            raise PathError(f"{path!r} names a whole item; add the field, e.g. {name}[{ident}].count")
+        node = _item_by_id(node[name], name, ident)
+        walked = f"{walked}.{name}[{ident}]" if walked else f"{name}[{ident}]"
+    raise PathError(f"empty path {path!r}")
+
+
+def _check_has_field(node: Any, name: str, walked: str) -> None:
+    """The node reached so far (at `walked`) is a mapping with the field `name`."""
+    if not isinstance(node, dict) or name not in node:
+        keys = sorted(node) if isinstance(node, dict) else []
+        raise PathError(f"{walked or 'the scenario'} has no field {name!r} (fields: {', '.join(keys)})"
+                        + _nearest(name, keys))
+
+
+def _item_by_id(items: Any, name: str, ident: str) -> Any:
+    """The item with id `ident` of the list `items` (the field `name`)."""
+    if not isinstance(items, list):
+        raise PathError(f"{name} is not a list of items with ids; drop the [{ident}]")
+    ids = [str(x.get("id")) for x in items if isinstance(x, dict)]
+    if ident not in ids:
+        raise PathError(f"{name} has no item with id {ident!r} (ids: {', '.join(ids[:10])})" + _nearest(ident, ids))
+    return items[ids.index(ident)]
+
+
+def parse_values(text: str) -> list[str]:
+    """`10:80:10` -> ['10', '20', ..., '80']; `2,4,6` -> ['2', '4', '6']."""
+    text = text.strip()
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?):(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)", text)
+    if m:
+        start, stop, step = (float(g) for g in m.groups())
+        if step <= 0:
+            raise PathError(f"step must be positive in {text!r}")
+        n = math.floor((stop - start) / step + 1e-9) + 1
+        if n < 1 or n > 10000:
+            raise PathError(f"{text!r} gives {n} values; a sweep takes 1 to 10000")
+        integral = all(float(g).is_integer() for g in m.groups())
+        return [str(int(start + i * step)) if integral else f"{start + i * step:g}" for i in range(n)]
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values:
+        raise PathError("no values given; write PATH=1,2,3 or PATH=start:stop:step")
+    return values
+
+
+def _scalar(text: str) -> object:
+    """A number, true/false, or the text itself (a duration like '1h30m', an id), as YAML reads it."""
+    import yaml
+
+    try:
+        got = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return got if isinstance(got, (bool, int, float)) else text
+
+
+def apply_value(resolved: dict, path: str, value: str) -> dict:
+    """A copy of `resolved` with the field at PATH set from the text VALUE (typed like the field)."""
+    out = copy.deepcopy(resolved)
+    container, key = locate_field(out, path)
+    current = container[key]
+    if current is None:  # a field the scenario leaves unset (a default): read the text as YAML would
+        container[key] = _scalar(value)
+        return out
+    if isinstance(current, bool):
+        container[key] = value.lower() in ("1", "true", "yes")
+    elif isinstance(current, int):
+        try:
+            container[key] = int(float(value)) if float(value).is_integer() else float(value)
+        except ValueError:
+            raise PathError(f"{path} is a number; cannot use {value!r}") from None
+    elif isinstance(current, float):
+        try:
+            container[key] = float(value)
+        except ValueError:
+            container[key] = value  # a duration like '1h30m': the model reads it
+    elif isinstance(current, str) and _is_time(current) and (value[:1] in "+-" or re.fullmatch(r"0+[dhm]?", value)):
+        value = value if value[:1] in "+-" else "+0h"
+        container[key] = _shift(current, value, resolved)
+    else:
+        container[key] = value
+    return out
+
+
+def _is_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+        return "T" in text
+    except ValueError:
+        return text.startswith("+") and text.endswith("h")
+
+
+def _shift(current: str, delta: str, resolved: dict) -> str:
+    hours = parse_duration_h(delta[1:]) * (-1 if delta[0] == "-" else 1)
+    if current.startswith("+"):
+        base = datetime.fromisoformat(resolved["start"]) + timedelta(hours=parse_duration_h(current[1:]))
+    else:
+        base = datetime.fromisoformat(current)
+    return (base + timedelta(hours=hours)).isoformat(timespec="minutes")
+
+
+@dataclass
+class Point:
+    """One point of a grid: the text of each varied value by path, and the resolved data with them applied."""
+
+    values: dict[str, str]  # path -> value text
+    resolved: dict
+
+
+def grid(resolved: dict, varies: list[tuple[str, list[str]]]) -> list[Point]:
+    """Every combination of the varied values (the last path varies fastest), each applied to a copy of `resolved`."""
+    points = []
+    for combo in itertools.product(*[vals for _, vals in varies]):
+        data = resolved
+        for (path, _), value in zip(varies, combo):
+            data = apply_value(data, path, value)
+        points.append(Point(dict(zip([p for p, _ in varies], combo)), data))
+    return points
+
+
+def build_point(point: Point, label: str) -> Scenario:
+    """Validate one grid point like a scenario file; ScenarioError names the varied values."""
+    from sim.loading import validate
+
+    where = f"{label} [{', '.join(f'{k}={v}' for k, v in point.values.items())}]"
+    try:
+        return validate(point.resolved, where)[0]
+    except ScenarioError as exc:
+        raise ScenarioError([Problem(where, 0, 0, p.path, p.message) for p in exc.problems]) from None
+
+
+# ------------------------------------------------------------------ evaluating points
+
+
+@dataclass
+class PhaseMetrics:
+    """One phase at one sweep point: from one deterministic run, or P50/P90/P(met) over replications."""
+
+    closed_h: float = math.nan  # deterministic: when its last line closed (nan: not closed)
+    met: bool = True  # deterministic: every line met its deadline
+    lines_late: int = 0  # deterministic: lines late or open
+    worst_h: float = math.nan  # deterministic: the line latest against its own deadline, hours after it
+    bound_by: str = ""  # deterministic: the largest wait over its late or open lines
+    p50_h: float = math.nan  # replicated: completion percentiles and P(met)
+    p90_h: float = math.nan
+    p_met: float = math.nan
+
+
+@dataclass
+class PointMetrics:
+    """The outcome of one sweep point (or one fleet size): totals and, per phase, PhaseMetrics."""
+
+    sorties: float  # replicated: the mean
+    phases: dict[str, PhaseMetrics] = field(default_factory=dict)
+    replications: int = 0  # 0: one deterministic run
+    flying_h: float = math.nan
+    lines_late: int = 0
+    worst_lateness_h: float = 0.0
+    all_met: bool = True
+    bound_by: str = ""
+    p_all_met: float = math.nan
+
+    def columns(self) -> dict[str, Any]:
+        """As sweep.csv names them: totals, then `<phase>_<metric>` for every phase."""
+        out: dict[str, Any] = {k: v for k, v in dataclasses.asdict(self).items() if k != "phases"}
+        for phase, ph in self.phases.items():
+            out.update({f"{phase}_{k}": v for k, v in dataclasses.asdict(ph).items()})
+        return out
+
+
+def evaluate(args: tuple[Scenario, int, int]) -> PointMetrics:
+    """Worker: run one scenario deterministically, or `replications` times; return its metrics."""
+    scenario, replications, base_seed = args
+    from sim.engine import simulate
+    from sim.results import analyse
+
+    if replications:
+        return _replicated_metrics(scenario, replications, base_seed)
+    res = analyse(simulate(scenario))
+    late = [r for r in res.lines if r.status != "MET"]
+    return PointMetrics(
+        sorties=res.totals.sorties, flying_h=res.totals.flying_h, lines_late=len(late),
+        worst_lateness_h=max((-r.slack_h for r in late if r.status == "LATE"), default=0.0), all_met=not late,
+        bound_by=_binding(res),
+        phases={phase: PhaseMetrics(closed_h=ph.closed_h, met=ph.lines_late == 0 and ph.lines_open == 0,
+                                    lines_late=ph.lines_late + ph.lines_open, worst_h=_worst_slack_h(res, phase),
+                                    bound_by=_binding(res, phase))
+                for phase, ph in res.phases.items()})
+
+
+def _worst_slack_h(res: Results, phase: str) -> float:
+    """Hours the line of the phase that is latest against its own deadline closes after it (negative:
+    all early; inf: a line never closed)."""
+    slack = [r.closed_h - r.deadline_h if not math.isnan(r.closed_h) else math.inf
+             for r in res.lines if r.phase == phase]
+    return max(slack)
+
+
+def _replicated_metrics(scenario: Scenario, n: int, base_seed: int) -> PointMetrics:
+    """Metrics of `n` replications: P(all met), mean sorties, and each phase's P50, P90 and P(met)."""
+    import numpy as np
+
+    from sim import replications
+
+    chunk = [(i, replications.replication_seed(base_seed, i)) for i in range(n)]
+    reps = [r for r in replications.replicate((scenario, chunk)) if r.error is None]
+    sm = replications.summarise(scenario, reps)
+    out = PointMetrics(replications=len(reps), p_all_met=sm.all_met.p,
+                       sorties=float(np.mean([r.sorties for r in reps])) if reps else math.nan)
+    for phase, st in sm.phases.items():
+        closed = [r.phases.get(phase, math.inf) if not math.isnan(r.phases.get(phase, math.nan)) else math.inf
+                  for r in reps]
+        p90 = float(np.percentile(closed, 90, method="higher")) if reps else math.nan
+        out.phases[phase] = PhaseMetrics(p50_h=st.p50_h, p90_h=p90, p_met=st.p_met)
+    return out
+
+
+def _binding(res: Results, phase: str | None = None) -> str:
+    """The largest wait over late or open lines (of a phase), to explain why no fleet size is enough."""
+    worst = None
+    for r in res.lines:
+        if r.status == "MET" or (phase is not None and r.phase != phase):
+            continue
+        for k in ("force", "aircraft", "mog", "hours", "weather", "delay"):
+            v = r.breakdown_h.get(k, 0.0)
+            if worst is None or v > worst[0]:
+                worst = (v, k, r)
+    if worst is None:
+        return ""
+    v, k, r = worst
+    if v < 0.5:
+        return f"{r.id}: its own ready time (transit alone makes it late)"
+    return f"{r.id}: {r.bound_by or k}"
+
+
+# ------------------------------------------------------------------ fleet sizing
+
+
+def fleets_of_type(resolved: dict, type_id: str, only: list[str] | None = None) -> list[dict]:
+    """The fleet entries of a type in resolved data (only those whose id is in `only`, when given)."""
+    return [f for f in resolved.get("fleet", []) if f.get("type") == type_id and (not only or f.get("id") in only)]
+
+
+def scale_fleet(resolved: dict, type_id: str, total: int, only: list[str] | None = None) -> tuple[dict, dict[str, int]]:
+    """A copy with `total` tails of TYPE spread over its fleets (or the fleets in `only`) in
+    proportion to their counts (largest remainder; at least one each while there are enough). A
+    fleet left with none is removed, and lines restricted to it lose it from their `fleets`."""
+    out = copy.deepcopy(resolved)
+    fleets = _scaled_fleets(out, type_id, only)
+    counts = _apportion([f["count"] for f in fleets], total)
+    split: dict[str, int] = {}
+    for f, n in zip(fleets, counts):
+        split[f["id"]] = n
+        f["count"] = n
+    gone = {fid for fid, n in split.items() if n == 0}
+    if gone:
+        _drop_fleets(out, gone)
+    return out, split
+
+
+def _scaled_fleets(resolved: dict, type_id: str, only: list[str] | None) -> list[dict]:
+    """The fleets of TYPE to scale (those in `only`, when given); PathError names what is unknown."""
+    fleets = fleets_of_type(resolved, type_id)
+    if not fleets:
+        known = sorted({f.get("type") for f in resolved.get("fleet", [])})
+        raise PathError(f"no fleet of type {type_id!r} (fleet types: {', '.join(known)})" + _nearest(type_id, known))
+    if not only:
+        return fleets
+    ids = [f["id"] for f in fleets]
+    for fid in only:
+        if fid not in ids:
+            raise PathError(f"no {type_id} fleet {fid!r} (its fleets: {', '.join(ids)})" + _nearest(fid, ids))
+    return [f for f in fleets if f["id"] in only]
+
+
+def _apportion(weights: list[int], total: int) -> list[int]:
+    """`total` split in proportion to `weights` by largest remainder (ties: the first), with at least one
+    each when there are as many as weights."""
+    floor = 1 if total >= len(weights) else 0
+    spare = total - floor * len(weights)
+    shares = [spare * w / sum(weights) for w in weights]
+    counts = [floor + math.floor(x) for x in shares]
+    order = sorted(range(len(weights)), key=lambda i: (-(shares[i] - math.floor(shares[i])), i))
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _drop_fleets(resolved: dict, gone: set[str]) -> None:
+    """Remove the fleets `gone`, and take them out of the `fleets` of the lines that name them."""
+    resolved["fleet"] = [f for f in resolved["fleet"] if f["id"] not in gone]
+    for m in resolved.get("movements", []):
+        if m.get("fleets"):
+            m["fleets"] = [x for x in m["fleets"] if x not in gone]
+
+
+@dataclass
+class Trial:
+    """One fleet size tried by `sim size-fleet`: tails per fleet, whether it passes, completion (h), what binds."""
+
+    total: int
+    split: dict[str, int]
+    ok: bool
+    closed_h: float  # the phase's completion (deterministic) or its P50
+    p_met: float | None  # with replications
+    lines_late: int | None
+    bound_by: str
+    error: str = ""
+
+
+def phase_ok(metrics: PointMetrics, phase: str, confidence: float | None) -> bool:
+    """Whether the metrics meet the phase ('all': both): every line met, or with `confidence`, P(met) at least that.
+
+    A phase the scenario does not have is met."""
+    present = [metrics.phases[p] for p in phases_for(phase) if p in metrics.phases]
+    if confidence is None:
+        return all(ph.met for ph in present)
+    return all(ph.p_met >= confidence - 1e-12 for ph in present)
