@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sim import geo
-from sim.errors import Problem
+from sim.errors import Problem, TableName
 from sim.journeychecks import air_views, check_journeys
 from sim.scenario import (
     AircraftType,
@@ -42,7 +42,7 @@ class _Report:
 
     def _make(self, loc: tuple, msg: str) -> Problem:
         where = locate(self.raw, loc) or Loc(self.file, 0, 0)
-        if where.file != self.file and msg and len(loc) >= 3:
+        if where.file != self.file and msg and len(loc) >= 3 and not isinstance(where.file, TableName):
             # a field set in a parent scenario: say where it can be changed
             msg += f" (set in {where.file}; override it in {self.file})"
         return Problem(*where, path_str(loc), msg)

@@ -1,13 +1,38 @@
-"""Problems found in scenario files, reported as `file:line:column: path: message`."""
+"""Problems found in scenario files, reported as `file:line:column: path: message`.
+
+A problem found in a table (a CSV file, or a sheet of an XLSX workbook, read by sim.movetable) is
+reported by its cell instead: `moves.csv!D7: deadline: message`, `book.xlsx!Movements!D7: ...`
+(a whole row: `moves.csv!7:7`); the path leaves out the list index, which the row gives.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_ITEM_PREFIX = re.compile(r"^[A-Za-z_]+\[\d+\]\.?")  # 'movements[3].' in 'movements[3].deadline'
+
+
+class TableName(str):
+    """The name of a table as problems show it: 'moves.csv', or 'book.xlsx!Movements' for a sheet.
+
+    A Problem whose file is a TableName takes line and column as the row and column of a cell."""
+
+    __slots__ = ()
+
+
+def column_letters(column: int) -> str:
+    """A spreadsheet column's letters from its 1-based number: 1 -> A, 26 -> Z, 27 -> AA."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong (or suspicious) in a scenario file, located by its YAML node."""
+    """One thing wrong (or suspicious) in a scenario file, located by its YAML node (or table cell)."""
 
     file: str
     line: int
@@ -15,9 +40,18 @@ class Problem:
     path: str
     message: str
 
+    def where(self) -> str:
+        """Where it is: 'file:line:column', 'file' when the line is unknown, 'table!D7' for a table cell."""
+        if isinstance(self.file, TableName) and self.line:
+            cell = f"{column_letters(self.column)}{self.line}" if self.column else f"{self.line}:{self.line}"
+            return f"{self.file}!{cell}"
+        return f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        if not self.file:  # no location: a problem read back from a finished run's summary.json
+            return f"{self.path}: {self.message}" if self.path else self.message
+        path = _ITEM_PREFIX.sub("", self.path) if isinstance(self.file, TableName) and self.line else self.path
+        return f"{self.where()}: {path}: {self.message}" if path else f"{self.where()}: {self.message}"
 
 
 @dataclass

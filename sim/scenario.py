@@ -664,6 +664,16 @@ class LineParts(NamedTuple):
     cargo_t: float
 
 
+class TableFile(_Model):
+    """A table that list items are read from, one a row: a CSV file, or a sheet of an XLSX workbook.
+
+    How the cells are read: docs/how-to/spreadsheets.md and sim.movetable."""
+
+    path: str = Field(min_length=1, description="The .csv or .xlsx file, relative to the scenario file.")
+    sheet: str | None = Field(None, min_length=1, description="Sheet of an .xlsx workbook (default: `Movements` for "
+                                                              "movements_file, `Contingents` for contingents_file).")
+
+
 class Scenario(_Model):
     """A force movement: airfields, aircraft, fleet, equipment, contingents and movement lines."""
 
@@ -680,8 +690,18 @@ class Scenario(_Model):
     aircraft: list[AircraftType] = Field(default_factory=list, description="Aircraft types.")
     fleet: list[Fleet] = Field(default_factory=list, description="Tails by type and base.")
     equipment: list[Equipment] = Field(default_factory=list, description="Vehicle catalogue.")
-    contingents: list[Contingent] = Field(min_length=1, description="National contingents.")
-    movements: list[Movement] = Field(min_length=1, description="Movement lines (TPFDD-like).")
+    contingents: list[Contingent] = Field(min_length=1, description="National contingents; required unless "
+                                                                    "`contingents_file` gives them.")
+    contingents_file: TableFile | str | None = Field(
+        None, exclude=True,
+        description="Contingents from a table, added after `contingents`, like `movements_file` (sheet `Contingents`).")
+    movements: list[Movement] = Field(min_length=1, description="Movement lines (TPFDD-like); required unless "
+                                                                "`movements_file` gives them.")
+    movements_file: TableFile | str | None = Field(
+        None, exclude=True,
+        description="Movement lines from a table, one a row, added after `movements` (if any): a .csv file, or an "
+                    ".xlsx workbook's `Movements` sheet (`{path: book.xlsx, sheet: Moves}` for another); the header "
+                    "row names the fields. Read when the file is loaded.")
     uncertainty: Uncertainty | None = Field(None, description="Random delays, breakdowns, weather (optional).")
 
     @model_validator(mode="before")
@@ -764,6 +784,13 @@ class Scenario(_Model):
     def resolved(self) -> dict:
         """Every field, defaults filled in, as plain data for scenario.resolved.yaml."""
         return self.model_dump(mode="json", by_alias=True)
+
+    def resolved_yaml(self) -> str:
+        """scenario.resolved.yaml's text: a comment line, then `resolved()` as YAML."""
+        import yaml
+
+        return ("# The scenario as the engine saw it: extends merged, every default filled in.\n"
+                + yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True, width=110))
 
 
 # ------------------------------------------------------------------ loading
@@ -983,7 +1010,11 @@ def json_schema(variant: bool = False) -> dict:
     props = schema.setdefault("properties", {})
     props["extends"] = {"type": "string",
                         "description": "Parent scenario file (relative path) whose values this file overrides."}
+    for section in ("contingents", "movements"):  # or from a table
+        schema["required"] = [k for k in schema.get("required", []) if k != section]
+        schema.setdefault("allOf", []).append({"anyOf": [{"required": [section]}, {"required": [f"{section}_file"]}]})
     if variant:
+        schema.pop("allOf")
         schema["required"] = ["extends"]
         for node in _walk(schema):
             if isinstance(node, dict) and "properties" in node:

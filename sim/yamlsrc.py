@@ -405,12 +405,15 @@ def to_plain(value: Any) -> Any:
 
 
 def locate(root: Any, path: tuple) -> Loc | None:
-    """The position of the value at `path` (keys and indices), or of its nearest ancestor."""
+    """The position of the value at `path` (keys and indices), or of its nearest ancestor (or, for a key a
+    table row leaves empty, of its empty cell)."""
     node, best = root, getattr(root, "loc", None)
     for part in path:
         if isinstance(node, dict) and part in node:
             best = node.key_locs.get(part, best) if hasattr(node, "key_locs") else best
             node = node[part]
+        elif isinstance(node, LocDict) and part in node.key_locs:
+            return node.key_locs[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             best = node.item_locs[part] if hasattr(node, "item_locs") else best
             node = node[part]
