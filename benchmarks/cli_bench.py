@@ -1,4 +1,5 @@
-"""`sim run` of the reference scenario, split into stages, against the bare dependency import time.
+"""`sim run` of the reference scenario, split into stages, against the bare dependency import time;
+and `python -c "import sim"` on its own (the Python API's entry: it should load no heavy library).
 
 Each measurement is a fresh subprocess (the user's experience: a cold interpreter each time):
 
@@ -60,6 +61,19 @@ def startup_s() -> float:
     return timed([sys.executable, "-c", "pass"])[0]
 
 
+PUBLIC_IMPORT = ("import sys, time; t0 = time.perf_counter(); import sim; dt = time.perf_counter() - t0; "
+                 "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'pandas', 'pyarrow', "
+                 "'openpyxl', 'simpy', 'pydantic', 'numpy'}); print(dt, ','.join(heavy))")
+
+
+def import_sim() -> tuple[float, float, list[str]]:
+    """`python -c "import sim"`: the whole wall time (start-up included), the import alone as the
+    interpreter measured it, and the heavy libraries it loaded (none expected)."""
+    wall, proc = timed([sys.executable, "-c", PUBLIC_IMPORT])
+    inside, _, heavy = proc.stdout.strip().partition(" ")
+    return wall, float(inside), [m for m in heavy.split(",") if m]
+
+
 def sim_imports_s() -> float:
     return timed([sys.executable, "-c", SIM_IMPORTS])[0]
 
@@ -88,6 +102,7 @@ def median_of(fn, repeats: int) -> tuple[float, list[float]]:
 
 def breakdown(repeats: int, import_repeats: int) -> dict:
     """Medians of every part; stage medians are taken per stage over the repeats."""
+    public = [import_sim() for _ in range(import_repeats)]
     bare, bare_all = median_of(bare_import_s, import_repeats)
     start, _ = median_of(startup_s, import_repeats)
     sim_imp, _ = median_of(sim_imports_s, import_repeats)
@@ -107,4 +122,7 @@ def breakdown(repeats: int, import_repeats: int) -> dict:
         "other_s": other, "total_s": med["total_s"], "total_all_s": [r["total_s"] for r in runs],
         "total_cpu_s": statistics.median(cpu),
         "ratio_to_bare_import": med["total_s"] / bare, "scenario": str(REFERENCE.relative_to(ROOT)),
+        "import_sim_s": statistics.median(w for w, _, _ in public),
+        "import_sim_inside_s": statistics.median(i for _, i, _ in public),
+        "import_sim_heavy": sorted({m for _, _, h in public for m in h}),
     }

@@ -4,7 +4,7 @@ The hook is `find_replicator()`: it returns a function `replicate(scenario, n, *
 that runs n replications of a scenario (replication i seeded from (seed, i)) on `workers` local
 processes (1: in-process) and returns one compact result per replication; or None while the
 feature does not exist, and run.py then prints "not available yet". It wraps
-`sim.montecarlo.run_batch(scenario, n, *, seed, workers)`, the batch runner that `sim montecarlo`
+`sim.replications.run_batch(scenario, n, *, seed, workers)`, the batch runner that `sim montecarlo`
 and the Python API call: chunks of replications through sim.parallel.run_many. If the entry point
 moves, adapt `find_replicator` here and nowhere else.
 
@@ -33,7 +33,7 @@ def find_replicator():
     """The Monte Carlo entry point as replicate(scenario, n, *, seed, workers) -> list, or None."""
     sys.path.insert(0, str(ROOT))
     try:
-        mod = importlib.import_module("sim.montecarlo")
+        mod = importlib.import_module("sim.replications")
     except ImportError:
         return None
     run_batch = getattr(mod, FUNCTION, None)
@@ -49,19 +49,19 @@ def find_replicator():
             raise RuntimeError(f"{len(failed)} replications failed, e.g. {failed[0].error}")
         return batch.replicas
 
-    replicate.entry_point = f"sim.montecarlo.{FUNCTION}"  # type: ignore[attr-defined]
+    replicate.entry_point = f"sim.replications.{FUNCTION}"  # type: ignore[attr-defined]
     return replicate
 
 
 def bench_montecarlo(replications: int = 100, repeats: int = 3, workers: tuple[int, ...] = (1, 2)) -> dict:
     fn = find_replicator()
     if fn is None:
-        return {"available": False, "expected": f"sim.montecarlo.{FUNCTION}(scenario, n, *, seed, workers)"}
+        return {"available": False, "expected": f"sim.replications.{FUNCTION}(scenario, n, *, seed, workers)"}
     from sim.loading import load_scenario
 
     path = next(p for p in SCENARIOS if p.exists())
     scenario = load_scenario(path)
-    out: dict = {"available": True, "entry_point": getattr(fn, "entry_point", f"sim.montecarlo.{FUNCTION}"),
+    out: dict = {"available": True, "entry_point": getattr(fn, "entry_point", f"sim.replications.{FUNCTION}"),
                  "scenario": str(path.relative_to(ROOT)), "replications": replications}
     fn(scenario, min(2, replications), seed=0, workers=1)  # warm-up: lazy imports out of the timing
     for w in workers:

@@ -10,7 +10,7 @@ Sections (see each module's docstring for exactly what is measured):
       one fresh subprocess per repeat (scale.py): time, peak memory, fitted growth exponent;
  4.   cli:      `python -m sim run` of the reference scenario split into stages, against the bare
       import time of its dependencies (cli_bench.py);
- 5.   montecarlo: replications per second at 1 and 2 workers once sim.montecarlo exists (montecarlo.py).
+ 5.   montecarlo: replications per second at 1 and 2 workers once sim.replications exists (montecarlo.py).
 
 Every figure is the median of several repeats. Targets are reported, never asserted: the exit code
 is 0 whatever the timings, 1 only when a section could not run at all (so CI notices a benchmark
@@ -45,6 +45,7 @@ TARGETS = {
     "simulate_1e5_s": ("<", 10.0, "simulate() of ~10^5 loaded sorties, seconds"),
     "maxrss_1e5_mb": ("<", 1024.0, "peak resident memory of that process, MB"),
     "cli_ratio_to_bare_import": ("<=", 2.5, "`sim run` reference wall time / bare dependency import time"),
+    "import_sim_s": ("<", 0.3, "`python -c \"import sim\"` wall time, interpreter start-up included, s"),
 }
 
 FULL = {"shuttle_loads": 20_000, "shuttle_repeats": 5, "scale": [(100, 5), (1_000, 5), (10_000, 3), (100_000, 3)],
@@ -216,6 +217,9 @@ def _print_cli(r: dict) -> None:
     for p in parts:
         print(f"    {labels.get(p, p):34s} {r[p + '_s']:6.2f} s")
     print(f"  `sim run` total {r['total_s']:.2f} s = {r['ratio_to_bare_import']:.1f}x the bare import time")
+    heavy = ", ".join(r["import_sim_heavy"]) or "none"
+    print(f"  `python -c \"import sim\"` {r['import_sim_s']:.3f} s ({r['import_sim_inside_s'] * 1000:.1f} ms of it "
+          f"importing sim); heavy libraries loaded: {heavy}")
 
 
 def _print_mc(r: dict) -> None:
@@ -245,6 +249,7 @@ def _targets(results: dict) -> dict:
         "simulate_1e5_s": results.get("scale", {}).get("simulate_1e5_s"),
         "maxrss_1e5_mb": results.get("scale", {}).get("maxrss_1e5_mb"),
         "cli_ratio_to_bare_import": results.get("cli", {}).get("ratio_to_bare_import"),
+        "import_sim_s": results.get("cli", {}).get("import_sim_s"),
     }
     out = {}
     for k, (op, limit, what) in TARGETS.items():

@@ -1,9 +1,18 @@
 """Troop deployment timeline simulator: scenario -> SimPy engine -> results -> charts/report.
 
-The Python API is reached from here: `sim.load(path)`, `sim.run(scenario_or_path)` -> `RunResult`
-(sim.api), `sim.size_fleet(scenario, sim.Question(...))` -> `SizingResult` (sim.sizing). Each is
-imported on first use, so `import sim` stays light (no pydantic, SimPy or matplotlib until a
-function is called).
+The Python API (docs/how-to/python-api.md, docs/api.md):
+
+    sim.load(path)                    -> (Scenario, warnings)
+    sim.run(scenario_or_path)         -> RunResult          (sim.api)
+    sim.montecarlo(scenario, n)       -> MonteCarloResult   (sim.replications)
+    sim.compare([a, b, ...])          -> ComparisonResult   (sim.comparison)
+    sim.sweep(scenario, vary)         -> SweepResult        (sim.grid)
+    sim.size_fleet(scenario, Question(...)) -> SizingResult (sim.sizing)
+    sim.open(folder)                  -> the result object that wrote the folder
+
+Each result has `.write(folder)` (the folder the command line writes) and, in Jupyter, an HTML view.
+Everything is imported on first use, so `import sim` stays light (no pydantic, SimPy, matplotlib
+or pandas until a function is called).
 """
 
 from __future__ import annotations
@@ -11,12 +20,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Question", "RunResult", "SizingResult", "__version__", "load", "run", "size_fleet"]
-_API = {"RunResult": "sim.api", "load": "sim.api", "run": "sim.api",
-        "Question": "sim.sizing", "SizingResult": "sim.sizing", "size_fleet": "sim.sizing"}
+_API = {
+    "load": "sim.api", "run": "sim.api", "open": "sim.api", "RunResult": "sim.api",
+    "montecarlo": "sim.replications", "MonteCarloResult": "sim.replications",
+    "compare": "sim.comparison", "ComparisonResult": "sim.comparison",
+    "sweep": "sim.grid", "SweepResult": "sim.grid",
+    "size_fleet": "sim.sizing", "Question": "sim.sizing", "SizingResult": "sim.sizing",
+}
+__all__ = [
+    "ComparisonResult", "MonteCarloResult", "Question", "RunResult", "SizingResult", "SweepResult", "__version__",
+    "compare", "load", "montecarlo", "open", "run", "size_fleet", "sweep",
+]
 
 if TYPE_CHECKING:
-    from sim.api import RunResult, load, run
+    from sim.api import RunResult, load, open, run
+    from sim.comparison import ComparisonResult, compare
+    from sim.grid import SweepResult, sweep
+    from sim.replications import MonteCarloResult, montecarlo
     from sim.sizing import Question, SizingResult, size_fleet
 
 
@@ -27,3 +47,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])

@@ -17,18 +17,19 @@ import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sim.errors import Problem
+from sim.errors import Problem, ScenarioError
 from sim.loading import load, validate
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
     from sim.chartpool import ChartPool
+    from sim.notebook import RunPlots
     from sim.records import Run
     from sim.results import PhaseSummary, Results, Totals
 
-__all__ = ["RunResult", "load", "run"]
+__all__ = ["RunResult", "load", "open", "run"]
 
 Timer = Callable[[str], contextlib.AbstractContextManager[object]]  # entered around a named step
 
@@ -56,17 +57,68 @@ class RunResult:
         """Sorties, flying hours and troops moved over the whole run."""
         return self.results.totals
 
+    # ---- as DataFrames (pandas, from the analysis extra): the CSV's columns, times time-zone aware
+
+    @property
+    def sorties(self) -> Any:
+        """One row per flight, loaded or empty: sorties.csv as a pandas DataFrame."""
+        from sim.frames import sorties_frame
+
+        return sorties_frame(self.results)
+
+    @property
+    def lines(self) -> Any:
+        """One row per movement line, with its status and the parts of its time: movements.csv as a DataFrame."""
+        from sim.frames import lines_frame
+
+        return lines_frame(self.results)
+
+    @property
+    def legs(self) -> Any:
+        """One row per leg of each line's journey: legs.csv as a DataFrame."""
+        from sim.frames import legs_frame
+
+        return legs_frame(self.results)
+
+    @property
+    def in_theatre(self) -> Any:
+        """Personnel in theatre by nation at each change: in_theatre.csv as a DataFrame."""
+        from sim.frames import in_theatre_frame
+
+        return in_theatre_frame(self.results)
+
+    @property
+    def airfields(self) -> Any:
+        """One row per airfield: its use against its MOG (summary.json's airfields) as a DataFrame."""
+        from sim.frames import airfields_frame
+
+        return airfields_frame(self.results)
+
+    @property
+    def plot(self) -> RunPlots:
+        """The run's charts as matplotlib Figures: result.plot.gantt(), .in_theatre(), .journey(), ..."""
+        from sim.notebook import RunPlots
+
+        return RunPlots(self.results)
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the headline cards per phase and the line table."""
+        from sim.notebook import run_html
+
+        return run_html(self)
+
     def write(self, folder: str | Path, svg: bool = True, chart_pool: ChartPool | None = None,
-              timer: Timer | None = None) -> Path:
+              timer: Timer | None = None, parquet: bool = False, xlsx: bool = False) -> Path:
         """Write the run's output folder (CSV, JSON, charts as PNG and, with `svg`, SVG, report.html)
         atomically, as `sim run` does; return its path.
 
         `chart_pool` draws the charts in worker processes started earlier (the command line's way
-        of hiding matplotlib's import); without it they are drawn here."""
+        of hiding matplotlib's import); without it they are drawn here. `parquet` adds every table
+        as a Parquet file, `xlsx` an Excel workbook (workbook.xlsx); both need the analysis extra."""
         from sim.report import write_run
 
         return write_run(self.results, Path(folder), [str(w) for w in self.warnings], svg=svg, timer=timer,
-                         chart_pool=chart_pool)
+                         chart_pool=chart_pool, parquet=parquet, xlsx=xlsx)
 
 
 def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Mapping[str, object] | None = None,
@@ -96,9 +148,82 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Map
 
 def _overridden(scenario: Scenario, overrides: Mapping[str, object]) -> tuple[Scenario, list[Problem]]:
     """The scenario with the fields at the given paths set, validated again."""
-    from sim.sweep import apply_value
+    from sim.grid import apply_value
 
     data = scenario.resolved()
     for path, value in overrides.items():
         data = apply_value(data, path, str(value))
     return validate(data, f"{scenario.name} with {', '.join(f'{k}={v}' for k, v in overrides.items())}")
+
+
+# ------------------------------------------------------------------ reading a finished output folder back
+
+
+def _folder_problem(folder: Path, message: str) -> ScenarioError:
+    return ScenarioError([Problem(str(folder), 0, 0, "", message)])
+
+
+def _resolved(folder: Path) -> Scenario:
+    """The scenario a folder recorded (scenario.resolved.yaml), validated again."""
+    import yaml
+
+    path = folder / "scenario.resolved.yaml"
+    return validate(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))[0]
+
+
+RUN_TABLES = {"sorties.csv": "sorties_csv", "movements.csv": "movements_csv", "legs.csv": "legs_csv",
+              "in_theatre.csv": "in_theatre_csv", "surface.csv": "trips_csv"}
+
+
+def open_run(folder: Path) -> RunResult:
+    """A run folder, read back by running its resolved scenario again with its seed (runs are
+    deterministic) and checking that the replay gives the folder's tables byte for byte; so the
+    result has the full record (every time to the second), not the rounded CSV. ScenarioError when
+    the replay differs (the folder was written by another version of sim, or edited)."""
+    import json
+
+    from sim import report
+
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    result = run(_resolved(folder), seed=summary["scenario"]["seed"])
+    result.warnings = [Problem("", 0, 0, "", w) for w in summary.get("warnings", [])]
+    for name, writer in RUN_TABLES.items():
+        path = folder / name
+        if path.is_file() and path.read_text(encoding="utf-8") != getattr(report, writer)(result.results):
+            written = summary.get("tool", {}).get("version", "an unknown version")
+            raise _folder_problem(folder, f"{name} differs from a new run of its scenario: the folder was "
+                                          f"written by sim {written} or changed since")
+    return result
+
+
+def open(folder: str | Path, workers: int | None = None) -> Any:
+    """Read a finished output folder back into the result object that wrote it.
+
+    A run folder gives a RunResult, a Monte Carlo folder a MonteCarloResult, a comparison a
+    ComparisonResult, a sweep a SweepResult. Comparisons and sweeps are read from their JSON files;
+    runs and Monte Carlo batches are replayed from their resolved scenario and seeds (deterministic)
+    and checked against the folder's tables, so a Monte Carlo folder takes as long to open as its
+    batch took to run (on `workers` processes). ScenarioError for a folder sim did not write, or one
+    a replay does not reproduce.
+    """
+    from sim.comparison import DIGESTS_FILE, open_comparison
+    from sim.grid import SWEEP_FILE, open_sweep
+    from sim.replications import open_montecarlo
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise _folder_problem(folder, "no such folder")
+    if (folder / "comparison.json").is_file():
+        if not (folder / DIGESTS_FILE).is_file():
+            raise _folder_problem(folder, f"a comparison without {DIGESTS_FILE}: written by an older sim; run "
+                                          "sim compare again")
+        return open_comparison(folder)
+    if (folder / "sweep.csv").is_file():
+        if not (folder / SWEEP_FILE).is_file():
+            raise _folder_problem(folder, f"a sweep without {SWEEP_FILE}: written by an older sim; run sim sweep again")
+        return open_sweep(folder)
+    if (folder / "replications.csv").is_file():
+        return open_montecarlo(folder, _resolved(folder), workers)
+    if all((folder / f).is_file() for f in ("summary.json", "scenario.resolved.yaml", "sorties.csv")):
+        return open_run(folder)
+    raise _folder_problem(folder, "not an output folder of sim run, montecarlo, compare or sweep")

@@ -25,13 +25,15 @@ GROUPS = (("gantt_chart", "in_theatre_chart", "sorties_per_day_chart", "journey_
 
 def _warm() -> None:
     """Import matplotlib and load its fonts while the main process loads and simulates."""
-    import sim.charts
-    import sim.results  # what unpickling the results needs
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    fig = sim.charts.plt.figure(figsize=(1, 1))
+    import sim.charts  # its import is the warm-up
+    import sim.results  # noqa: F401  (what unpickling the results needs)
+
+    fig = Figure(figsize=(1, 1))
     fig.text(0.5, 0.5, "warm-up 0123", fontweight="bold")
-    fig.canvas.draw()
-    sim.charts.plt.close(fig)
+    FigureCanvasAgg(fig).draw()
 
 
 def _draw(args: tuple[Results, str, bool, tuple[str, ...]]) -> list[str]:

@@ -1,6 +1,8 @@
-"""Charts drawn from Results with matplotlib (Agg). Never runs the engine.
+"""Charts drawn from Results with matplotlib. Never runs the engine.
 
-Each function writes one figure as PNG (and SVG when asked) and returns the paths written.
+Each chart is two functions: `<name>_figure(...)` draws a matplotlib Figure (outside pyplot, under
+the chart style STYLE) and `<name>_chart(..., out, svg)` saves it as PNG (and SVG when asked) and
+returns the paths written. Notebooks get the figures (sim.notebook.RunPlots).
 
 Time axes hold matplotlib date numbers: a chart makes its x axis a date axis in the scenario's time zone
 (`Axes.xaxis_date`) before it draws on it, and places everything with `_datenums` / `_datenum`.
@@ -8,18 +10,16 @@ Time axes hold matplotlib date numbers: a chart makes its x axis a date axis in 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 from matplotlib.artist import Artist
@@ -35,11 +35,11 @@ from sim.scenario import Airfield
 from sim.vocabulary import format_datetime, phases_for, utc_label
 
 if TYPE_CHECKING:
-    from sim.compare import Digest
-    from sim.montecarlo import Stats
+    from sim.comparison import Digest
+    from sim.grid import Point, PointMetrics, Trial
     from sim.records import Run, Sortie
+    from sim.replications import Stats
     from sim.scenario import Place, Scenario
-    from sim.sweep import Point, PointMetrics, Trial
 
     SweepRow = tuple[Point, PointMetrics]  # a grid point and its metrics
 
@@ -49,14 +49,49 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 REPOSITION_COLOUR = "#c8c8c8"
 PHASE_COLOURS = {"deploy": "#0072B2", "withdraw": "#D55E00"}  # loaded sorties by phase
 
-plt.rcParams.update({
+# applied around each figure (rc_context), so that a notebook's own matplotlib settings stay untouched
+STYLE: dict[Any, Any] = {
     "figure.dpi": 100, "savefig.dpi": 100, "font.size": 9, "axes.titlesize": 11, "axes.titleweight": "bold",
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
     "legend.frameon": False, "svg.hashsalt": "sim", "svg.fonttype": "none",
     # constrained layout fits titles, labels and outside legends in one drawing pass; bbox_inches="tight"
     # would draw every figure twice
     "figure.constrained_layout.use": True,
-})
+}
+
+
+F = TypeVar("F", bound=Callable[..., Figure])
+
+
+def _styled(draw: F) -> F:
+    """Draw under the chart style (STYLE); the figure is not registered with pyplot, so nothing
+    is shown or kept open behind the caller's back."""
+
+    @functools.wraps(draw)
+    def styled(*args: Any, **kwargs: Any) -> Figure:
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+
+    return styled  # type: ignore[return-value]
+
+
+class ChartFigure(Figure):
+    """A Figure that Jupyter shows as a PNG without pyplot (the charts never touch pyplot, so they
+    neither change a notebook's backend nor stay open in it)."""
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        with matplotlib.rc_context(STYLE):
+            self.savefig(buf, format="png")
+        return buf.getvalue()
+
+
+def _subplots(*args: Any, figsize: tuple[float, float], **kwargs: Any) -> tuple[Figure, Any]:
+    """A new Figure (outside pyplot) of the given size and its axes, as plt.subplots returns them."""
+    fig = ChartFigure(figsize=figsize)
+    return fig, fig.subplots(*args, **kwargs)
 
 
 def colour_map(keys: list[str]) -> dict[str, str]:
@@ -118,13 +153,13 @@ def _date_axis(ax: Axes, run: Run, span_h: float, max_ticks: int = 14, label: bo
 
 
 def _save(fig: Figure, out: Path, stem: str, svg: bool) -> list[Path]:
-    """Write the figure as `<stem>.png` (and `<stem>.svg`) without volatile metadata, then close it."""
+    """Write the figure as `<stem>.png` (and `<stem>.svg`) without volatile metadata."""
     paths = [out / f"{stem}.png"]
-    fig.savefig(paths[0], metadata={"Software": None})
-    if svg:
-        paths.append(out / f"{stem}.svg")
-        fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(paths[0], metadata={"Software": None})
+        if svg:
+            paths.append(out / f"{stem}.svg")
+            fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
     return paths
 
 
@@ -139,11 +174,12 @@ def _span(res: results.Results) -> tuple[float, float]:
 # ------------------------------------------------------------------ run charts
 
 
-def in_theatre_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+@_styled
+def in_theatre_figure(res: results.Results) -> Figure:
     """Personnel in theatre over time, stacked by nation, with each phase's deadline."""
     run = res.run
     times, nations, counts = results.in_theatre(run)
-    fig, ax = plt.subplots(figsize=(10, 4.8))
+    fig, ax = _subplots(figsize=(10, 4.8))
     ax.xaxis_date(_start(run.scenario).tzinfo)
     colours = colour_map(nations)
     x = _hours_x(run, times)
@@ -164,15 +200,21 @@ def in_theatre_chart(res: results.Results, out: Path, svg: bool = False) -> list
     ax.set_title(f"{run.scenario.name}: personnel in theatre by nation")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="nation")
     _date_axis(ax, run, hi - lo)
-    return _save(fig, out, "in_theatre", svg)
+    return fig
 
 
-def closure_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+def in_theatre_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+    """in_theatre_figure saved as in_theatre.png (and .svg) in `out`."""
+    return _save(in_theatre_figure(res), out, "in_theatre", svg)
+
+
+@_styled
+def closure_figure(res: results.Results) -> Figure:
     """Per phase, the share of each line delivered over time, with each line's deadline."""
     run = res.run
     curves = results.closure_curves(run)
     rows = res.lines
-    fig, axes = plt.subplots(1, 2, figsize=(12, max(4.2, 0.28 * len(rows) + 1.5)), sharey=False)
+    fig, axes = _subplots(1, 2, figsize=(12, max(4.2, 0.28 * len(rows) + 1.5)), sharey=False)
     colours = colour_map([r.id for r in rows])
     for ax, phase in zip(axes, results.PHASES):
         mine = [r for r in rows if r.phase == phase]
@@ -191,7 +233,12 @@ def closure_chart(res: results.Results, out: Path, svg: bool = False) -> list[Pa
         _date_axis(ax, run, hi - lo)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=7.5)
     fig.suptitle(run.scenario.name, fontsize=10)
-    return _save(fig, out, "closure", svg)
+    return fig
+
+
+def closure_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+    """closure_figure saved as closure.png (and .svg) in `out`."""
+    return _save(closure_figure(res), out, "closure", svg)
 
 
 def _closure_line(ax: Axes, run: Run, r: results.LineRow, curve: tuple[np.ndarray, np.ndarray], colour: str) -> None:
@@ -206,7 +253,8 @@ def _closure_line(ax: Axes, run: Run, r: results.LineRow, curve: tuple[np.ndarra
     ax.plot(_hours_x(run, [r.deadline_h]), [103], marker="v", color=colour, ms=7, ls="none", clip_on=False)
 
 
-def gantt_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+@_styled
+def gantt_figure(res: results.Results) -> Figure:
     """One row per tail that flew: its flights by contingent, empty legs in grey, and its downtime."""
     run = res.run
     by_tail = _flights_by_tail(run)
@@ -214,7 +262,7 @@ def gantt_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path
     conts = [c.id for c in run.scenario.contingents]
     colours = colour_map(conts)
     height = min(30.0, max(3.5, 0.16 * len(tails) + 1.8))
-    fig, ax = plt.subplots(figsize=(12, height))
+    fig, ax = _subplots(figsize=(12, height))
     start = _start(run.scenario)
     base: float = mdates.date2num(start)
     _gantt_flights(ax, tails, by_tail, colours, base)
@@ -228,7 +276,12 @@ def gantt_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path
     _gantt_legend(ax, run, conts, colours, down_handles)
     ax.set_title(_gantt_title(run, len(tails)))
     ax.set_ylabel("aircraft (tail)")
-    return _save(fig, out, "gantt", svg)
+    return fig
+
+
+def gantt_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+    """gantt_figure saved as gantt.png (and .svg) in `out`."""
+    return _save(gantt_figure(res), out, "gantt", svg)
 
 
 def _flights_by_tail(run: Run) -> dict[str, list[Sortie]]:
@@ -316,7 +369,8 @@ def _gantt_downtime(ax: Axes, run: Run, rows: dict[str, int], base: float) -> li
     return out
 
 
-def airfields_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+@_styled
+def airfields_figure(res: results.Results) -> Figure:
     """One row per airfield: working spots in use over time, scaled so that the row's height is its MOG.
 
     An aircraft takes its type's spots from on-blocks to the end of its ground task; the MOG is the dashed
@@ -325,7 +379,7 @@ def airfields_chart(res: results.Results, out: Path, svg: bool = False) -> list[
     run = res.run
     counts = results.ground_counts(run)
     used = [a for a in run.scenario.airfields if a.id in counts]
-    fig, ax = plt.subplots(figsize=(12, 0.62 * max(1, len(used)) + 1.4))
+    fig, ax = _subplots(figsize=(12, 0.62 * max(1, len(used)) + 1.4))
     ax.xaxis_date(_start(run.scenario).tzinfo)
     lo = min((g.start for g in run.ground), default=0.0) - 3
     hi = max((g.end for g in run.ground), default=1.0) + 3
@@ -343,7 +397,12 @@ def airfields_chart(res: results.Results, out: Path, svg: bool = False) -> list[
               ["working spots in use", "... at an airfield that filled up", "MOG (row height)"],
               loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     ax.set_title(f"{run.scenario.name}: working spots in use against MOG")
-    return _save(fig, out, "airfields", svg)
+    return fig
+
+
+def airfields_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+    """airfields_figure saved as airfields.png (and .svg) in `out`."""
+    return _save(airfields_figure(res), out, "airfields", svg)
 
 
 def _airfield_row(ax: Axes, run: Run, a: Airfield, count: tuple[np.ndarray, np.ndarray], base: int, lo: float,
@@ -372,10 +431,11 @@ def _tz_of(digests: list[Digest]) -> tzinfo | None:
     return datetime.fromisoformat(digests[0].summary["scenario"]["start"]).tzinfo
 
 
-def compare_in_theatre_chart(digests: list[Digest], labels: list[str], out: Path, svg: bool = False) -> list[Path]:
+@_styled
+def compare_in_theatre_figure(digests: list[Digest], labels: list[str]) -> Figure:
     """Personnel in theatre over time, a step line per scenario, with the baseline's phase deadlines."""
     tz = _tz_of(digests)
-    fig, ax = plt.subplots(figsize=(11, 4.8))
+    fig, ax = _subplots(figsize=(11, 4.8))
     ax.xaxis_date(tz)
     colours = colour_map(labels)
     firsts: list[datetime] = []
@@ -396,7 +456,12 @@ def compare_in_theatre_chart(digests: list[Digest], labels: list[str], out: Path
     ax.set_title("Personnel in theatre, by scenario")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="scenario")
     _time_axis(ax, tz, (hi - lo).total_seconds() / 3600, max_ticks=12)
-    return _save(fig, out, "compare_in_theatre", svg)
+    return fig
+
+
+def compare_in_theatre_chart(digests: list[Digest], labels: list[str], out: Path, svg: bool = False) -> list[Path]:
+    """compare_in_theatre_figure saved as compare_in_theatre.png (and .svg) in `out`."""
+    return _save(compare_in_theatre_figure(digests, labels), out, "compare_in_theatre", svg)
 
 
 def _compare_deadlines(ax: Axes, baseline: Digest) -> list[datetime]:
@@ -413,8 +478,8 @@ def _compare_deadlines(ax: Axes, baseline: Digest) -> list[datetime]:
     return drawn
 
 
-def compare_completion_chart(digests: list[Digest], labels: list[str], phases: tuple[str, ...], out: Path,
-                             svg: bool = False) -> list[Path]:
+@_styled
+def compare_completion_figure(digests: list[Digest], labels: list[str], phases: tuple[str, ...]) -> Figure:
     """Per phase, when each contingent and the whole phase closed in each scenario, with the baseline's deadlines."""
     tz = _tz_of(digests)
     phases = tuple(p for p in phases if p in digests[0].summary["phases"])
@@ -422,7 +487,7 @@ def compare_completion_chart(digests: list[Digest], labels: list[str], phases: t
     conts = {p: [c for c, v in digests[0].summary["contingents"].items() if f"{p}_closed" in v] for p in phases}
     n_rows = max((len(v) + 1 for v in conts.values()), default=1)
     size = (6.2 * len(phases) + 1.5, 0.5 * n_rows * max(1, len(digests) / 3) + 2.2)
-    fig, axes = plt.subplots(1, len(phases), figsize=size, squeeze=False)
+    fig, axes = _subplots(1, len(phases), figsize=size, squeeze=False)
     for ax, ph in zip(axes[0], phases):
         ax.xaxis_date(tz)
         rows = [*conts[ph], "all"]
@@ -442,7 +507,13 @@ def compare_completion_chart(digests: list[Digest], labels: list[str], phases: t
     # "outside" places the legend in a band that constrained layout reserves (below the axes)
     fig.legend(handles, [*labels, "deadline (baseline)"], loc="outside lower center",
                ncol=min(3, len(handles)), frameon=False)
-    return _save(fig, out, "compare_completion", svg)
+    return fig
+
+
+def compare_completion_chart(digests: list[Digest], labels: list[str], phases: tuple[str, ...], out: Path,
+                             svg: bool = False) -> list[Path]:
+    """compare_completion_figure saved as compare_completion.png (and .svg) in `out`."""
+    return _save(compare_completion_figure(digests, labels, phases), out, "compare_completion", svg)
 
 
 def _closed_at(digest: Digest, phase: str, row: str) -> str | None:
@@ -486,12 +557,12 @@ def _deadline_markers(ax: Axes, baseline: Digest, phase: str, rows: list[str]) -
     return drawn
 
 
-def compare_departures_chart(digests: list[Digest], labels: list[str], phases: tuple[str, ...], out: Path,
-                             svg: bool = False) -> list[Path]:
+@_styled
+def compare_departures_figure(digests: list[Digest], labels: list[str], phases: tuple[str, ...]) -> Figure:
     """Loaded take-offs per local day, a bar per scenario side by side."""
     days = _departure_days(digests, phases)
     colours = colour_map(labels)
-    fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(days) * max(1, len(digests) / 2) + 3), 4.4))
+    fig, ax = _subplots(figsize=(max(8, 0.55 * len(days) * max(1, len(digests) / 2) + 3), 4.4))
     k = len(digests)
     width = 0.8 / max(k, 1)
     for j, (dg, lab) in enumerate(zip(digests, labels)):
@@ -505,7 +576,13 @@ def compare_departures_chart(digests: list[Digest], labels: list[str], phases: t
     ax.grid(axis="x", visible=False)
     ax.set_title("Departures per day, by scenario" + ("" if len(phases) > 1 else f" ({phases[0]})"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="scenario")
-    return _save(fig, out, "compare_departures", svg)
+    return fig
+
+
+def compare_departures_chart(digests: list[Digest], labels: list[str], phases: tuple[str, ...], out: Path,
+                             svg: bool = False) -> list[Path]:
+    """compare_departures_figure saved as compare_departures.png (and .svg) in `out`."""
+    return _save(compare_departures_figure(digests, labels, phases), out, "compare_departures", svg)
 
 
 def _departure_days(digests: list[Digest], phases: tuple[str, ...]) -> list[str]:
@@ -531,7 +608,8 @@ Position = tuple[float, float]  # (longitude, latitude), degrees
 SURFACE_STYLES = {"road": ("#009E73", ":"), "rail": ("#CC79A7", "--")}  # (colour, line style) by mode
 
 
-def network_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+@_styled
+def network_figure(res: results.Results) -> Figure:
     """Airfields placed by longitude and latitude; routes drawn with width by loaded sorties."""
     run = res.run
     s = run.scenario
@@ -541,7 +619,7 @@ def network_chart(res: results.Results, out: Path, svg: bool = False) -> list[Pa
     used = {a for k in routes for a in k[1:]} | {a for k in surface for a in k[1:]}
     lats = [pos[a][1] for a in sorted(used)] or [a.lat for a in s.airfields]  # sorted: the same sum every run
     mid_lat = sum(lats) / len(lats)
-    fig, ax = plt.subplots(figsize=(11, 6))
+    fig, ax = _subplots(figsize=(11, 6))
     ax.set_aspect(1 / max(0.2, math.cos(math.radians(mid_lat))))
     _draw_air_routes(ax, pos, routes)
     for mode, a, b in sorted(surface):
@@ -557,7 +635,12 @@ def network_chart(res: results.Results, out: Path, svg: bool = False) -> list[Pa
     ys = [pos[a.id][1] for a in s.airfields] + [pos[p][1] for p in used]
     ax.set_xlim(min(xs) - 3, max(xs) + 6)
     ax.set_ylim(min(ys) - 2, max(ys) + 2)
-    return _save(fig, out, "network", svg)
+    return fig
+
+
+def network_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+    """network_figure saved as network.png (and .svg) in `out`."""
+    return _save(network_figure(res), out, "network", svg)
 
 
 def _air_routes(run: Run) -> dict[tuple[str, str, str], int]:
@@ -628,10 +711,11 @@ def _network_legend(ax: Axes, modes: set[str]) -> None:
 # ------------------------------------------------------------------ sorties, waits and journeys
 
 
-def sorties_per_day_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+@_styled
+def sorties_per_day_figure(res: results.Results) -> Figure:
     """Loaded take-offs per local day, stacked by phase, with each day's total."""
     days, per_phase = results.sorties_per_day(res.run)
-    fig, ax = plt.subplots(figsize=(10, 3.8))
+    fig, ax = _subplots(figsize=(10, 3.8))
     x = np.arange(len(days))
     bottom = np.zeros(len(days))
     for phase in results.PHASES:
@@ -653,7 +737,12 @@ def sorties_per_day_chart(res: results.Results, out: Path, svg: bool = False) ->
     if days:
         ax.legend(loc="upper right")
     ax.set_title(f"{res.run.scenario.name}: sorties per day")
-    return _save(fig, out, "sorties_per_day", svg)
+    return fig
+
+
+def sorties_per_day_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+    """sorties_per_day_figure saved as sorties_per_day.png (and .svg) in `out`."""
+    return _save(sorties_per_day_figure(res), out, "sorties_per_day", svg)
 
 
 BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#E69F00", "crew": "#444444",
@@ -664,10 +753,11 @@ BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#
 MODE_HATCH = {"air": "", "road": "..", "rail": "//"}  # modes told apart without colour too
 
 
-def why_late_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+@_styled
+def why_late_figure(res: results.Results) -> Figure:
     """Per line, its time from ready to closure split into flying, handling and each kind of wait."""
     rows = res.lines
-    fig, ax = plt.subplots(figsize=(11, max(3.0, 0.32 * len(rows) + 1.6)))
+    fig, ax = _subplots(figsize=(11, max(3.0, 0.32 * len(rows) + 1.6)))
     y = np.arange(len(rows))
     left = np.zeros(len(rows))
     for part in results.WAIT_PARTS:
@@ -687,17 +777,23 @@ def why_late_chart(res: results.Results, out: Path, svg: bool = False) -> list[P
     ax.grid(axis="y", visible=False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25 / max(1.0, len(rows) / 6)), ncol=3, fontsize=7.5)
     ax.set_title(f"{res.run.scenario.name}: where each line's time went")
-    return _save(fig, out, "why_late", svg)
+    return fig
 
 
-def journey_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+def why_late_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+    """why_late_figure saved as why_late.png (and .svg) in `out`."""
+    return _save(why_late_figure(res), out, "why_late", svg)
+
+
+@_styled
+def journey_figure(res: results.Results) -> Figure:
     """One bar per line from ready to closure, leg by leg, with the deadline and each milestone.
 
     The bar shows the wait for the force, each leg (by mode) and the time at the node after it (reception
     and transfer).
     """
     run, rows = res.run, res.lines
-    fig, ax = plt.subplots(figsize=(11, max(3.0, 0.34 * len(rows) + 1.8)))
+    fig, ax = _subplots(figsize=(11, max(3.0, 0.34 * len(rows) + 1.8)))
     ax.xaxis_date(_start(run.scenario).tzinfo)
     start, end = min(r.ready_h for r in rows), max(_row_end(run, r) for r in rows)
     for y, r in enumerate(rows):
@@ -710,7 +806,12 @@ def journey_chart(res: results.Results, out: Path, svg: bool = False) -> list[Pa
     fig.legend(handles=_journey_legend(rows), loc="outside lower center", ncol=3, fontsize=7.5, frameon=False)
     ax.grid(axis="y", visible=False)
     ax.set_title(f"{run.scenario.name}: each line's journey, leg by leg")
-    return _save(fig, out, "journey", svg)
+    return fig
+
+
+def journey_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
+    """journey_figure saved as journey.png (and .svg) in `out`."""
+    return _save(journey_figure(res), out, "journey", svg)
 
 
 def _journey_legend(rows: list[results.LineRow]) -> list[Artist]:
@@ -777,10 +878,10 @@ def draw_run_charts(res: results.Results, out: Path, svg: bool = False) -> list[
 # ------------------------------------------------------------------ Monte Carlo charts
 
 
-def mc_fan_chart(scenario: Scenario, grid: np.ndarray, fan: dict[str, np.ndarray], n: int, out: Path,
-                 svg: bool = False) -> list[Path]:
+@_styled
+def mc_fan_figure(scenario: Scenario, grid: np.ndarray, fan: dict[str, np.ndarray], n: int) -> Figure:
     """Personnel in theatre over the replications: the median with its 50% and 90% bands."""
-    fig, ax = plt.subplots(figsize=(11, 4.8))
+    fig, ax = _subplots(figsize=(11, 4.8))
     start = _start(scenario)
     ax.xaxis_date(start.tzinfo)
     x = _datenums([start + timedelta(hours=float(h)) for h in grid])
@@ -803,13 +904,19 @@ def mc_fan_chart(scenario: Scenario, grid: np.ndarray, fan: dict[str, np.ndarray
     ax.set_title(f"{scenario.name}: personnel in theatre over {n} replications")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _time_axis(ax, start.tzinfo, grid[-1] - grid[0], max_ticks=12)
-    return _save(fig, out, "mc_in_theatre_fan", svg)
+    return fig
 
 
-def mc_completion_chart(scenario: Scenario, phase: str, closed_h: list[float], stats: Stats, out: Path,
-                        svg: bool = False) -> list[Path]:
+def mc_fan_chart(scenario: Scenario, grid: np.ndarray, fan: dict[str, np.ndarray], n: int, out: Path,
+                 svg: bool = False) -> list[Path]:
+    """mc_fan_figure saved as mc_in_theatre_fan.png (and .svg) in `out`."""
+    return _save(mc_fan_figure(scenario, grid, fan, n), out, "mc_in_theatre_fan", svg)
+
+
+@_styled
+def mc_completion_figure(scenario: Scenario, phase: str, closed_h: list[float], stats: Stats) -> Figure:
     """A histogram of one phase's completion over the replications, with its deadline and P(met)."""
-    fig, ax = plt.subplots(figsize=(10, 4.2))
+    fig, ax = _subplots(figsize=(10, 4.2))
     start = _start(scenario)
     ax.xaxis_date(start.tzinfo)
     finite = np.array([v for v in closed_h if v is not None and not math.isnan(v)])
@@ -834,7 +941,13 @@ def mc_completion_chart(scenario: Scenario, phase: str, closed_h: list[float], s
     ax.set_title(f"{scenario.name}: {phase} completion over {stats.n} replications")
     span = (max(finite.max(), stats.deadline_h) - min(finite.min(), stats.deadline_h)) / 24 if len(finite) else 1
     _time_axis(ax, start.tzinfo, 24 * span, max_ticks=12)
-    return _save(fig, out, f"mc_{phase}_completion", svg)
+    return fig
+
+
+def mc_completion_chart(scenario: Scenario, phase: str, closed_h: list[float], stats: Stats, out: Path,
+                        svg: bool = False) -> list[Path]:
+    """mc_completion_figure saved as mc_<phase>_completion.png (and .svg) in `out`."""
+    return _save(mc_completion_figure(scenario, phase, closed_h, stats), out, f"mc_{phase}_completion", svg)
 
 
 def _completion_histogram(ax: Axes, start: datetime, finite: np.ndarray) -> None:
@@ -846,11 +959,11 @@ def _completion_histogram(ax: Axes, start: datetime, finite: np.ndarray) -> None
             bins=_datenums([start + timedelta(hours=float(e)) for e in edges]).tolist(), color="#0072B2", alpha=0.85)
 
 
-def mc_deadlines_chart(scenario: Scenario, line_stats: dict[str, Stats], out: Path,
-                       svg: bool = False) -> list[Path]:
+@_styled
+def mc_deadlines_figure(scenario: Scenario, line_stats: dict[str, Stats]) -> Figure:
     """Per line, the probability of meeting its deadline with its 95% interval."""
     ids = [m.id for m in scenario.movements]
-    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.3 * len(ids) + 1.4)))
+    fig, ax = _subplots(figsize=(10, max(3.0, 0.3 * len(ids) + 1.4)))
     p = np.array([line_stats[i].p_met for i in ids])
     lo = np.array([line_stats[i].p_met_ci95[0] for i in ids])
     hi = np.array([line_stats[i].p_met_ci95[1] for i in ids])
@@ -871,7 +984,13 @@ def mc_deadlines_chart(scenario: Scenario, line_stats: dict[str, Stats], out: Pa
                   "green at least 90%, orange 50-90%, red below 50%; dotted line at 90%")
     ax.grid(axis="y", visible=False)
     ax.set_title(f"{scenario.name}: probability of meeting each deadline")
-    return _save(fig, out, "mc_deadlines", svg)
+    return fig
+
+
+def mc_deadlines_chart(scenario: Scenario, line_stats: dict[str, Stats], out: Path,
+                       svg: bool = False) -> list[Path]:
+    """mc_deadlines_figure saved as mc_deadlines.png (and .svg) in `out`."""
+    return _save(mc_deadlines_figure(scenario, line_stats), out, "mc_deadlines", svg)
 
 
 # ------------------------------------------------------------------ sweep and fleet sizing
@@ -916,8 +1035,9 @@ class _Sweep:
                 and all(pt.values[p] == v for p, v in self.fixed.items())]
 
 
-def sweep_chart(scenario: Scenario, varies: list[tuple[str, list[str]]], rows: list[SweepRow], phases: list[str],
-                replicated: bool, out: Path, svg: bool = False) -> list[Path]:
+@_styled
+def sweep_figure(scenario: Scenario, varies: list[tuple[str, list[str]]],
+                 rows: list[SweepRow], phases: list[str], replicated: bool) -> Figure:
     """Each phase's completion against the first varied field; with two fields, also a heatmap.
 
     Completion is in hours after the phase's own deadline, a line per phase and value of a second field; the
@@ -930,12 +1050,18 @@ def sweep_chart(scenario: Scenario, varies: list[tuple[str, list[str]]], rows: l
                  for ph in phases}
     sweep = _Sweep(varies, rows, phases, replicated, deadlines, {p: v[0] for p, v in varies[2:]})
     ncols = 2 if len(varies) > 1 else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(7.5 * ncols, 4.8), squeeze=False)
+    fig, axes = _subplots(1, ncols, figsize=(7.5 * ncols, 4.8), squeeze=False)
     _sweep_lines(axes[0][0], sweep)
     if len(varies) > 1:
         _sweep_heatmap(fig, axes[0][1], sweep)
     fig.suptitle(f"{scenario.name}: sweep", fontsize=10)
-    return _save(fig, out, "sweep", svg)
+    return fig
+
+
+def sweep_chart(scenario: Scenario, varies: list[tuple[str, list[str]]], rows: list[SweepRow], phases: list[str],
+                replicated: bool, out: Path, svg: bool = False) -> list[Path]:
+    """sweep_figure saved as sweep.png (and .svg) in `out`."""
+    return _save(sweep_figure(scenario, varies, rows, phases, replicated), out, "sweep", svg)
 
 
 _SWEEP_MARKS = {"deploy": ("--", "s"), "withdraw": ("-", "o")}  # (line style, marker) by phase
@@ -1016,11 +1142,12 @@ def _sweep_heatmap(fig: Figure, hx: Axes, sweep: _Sweep) -> None:
     hx.set_title(label)
 
 
-def size_fleet_chart(scenario: Scenario, trials: dict[int, Trial], type_id: str, phase: str,
-                     confidence: float | None, answer: int | None, out: Path, svg: bool = False) -> list[Path]:
+@_styled
+def size_fleet_figure(scenario: Scenario, trials: dict[int, Trial],
+                      type_id: str, phase: str, confidence: float | None, answer: int | None) -> Figure:
     """Each fleet size tried against its P(met) or lateness, whether it meets, and the smallest that does."""
     ns = sorted(trials)
-    fig, ax = plt.subplots(figsize=(9, 4.4))
+    fig, ax = _subplots(figsize=(9, 4.4))
     if confidence is not None:
         ys = _p_met_axis(ax, trials, ns, phase, confidence)
     else:
@@ -1040,7 +1167,13 @@ def size_fleet_chart(scenario: Scenario, trials: dict[int, Trial], type_id: str,
     ax.set_xlabel(f"{type_id} tails")
     ax.set_title(f"{scenario.name}\n{phase} completion against {type_id} fleet size (the sizes tried)")
     ax.legend(loc="upper right", fontsize=8)
-    return _save(fig, out, "size_fleet", svg)
+    return fig
+
+
+def size_fleet_chart(scenario: Scenario, trials: dict[int, Trial], type_id: str, phase: str,
+                     confidence: float | None, answer: int | None, out: Path, svg: bool = False) -> list[Path]:
+    """size_fleet_figure saved as size_fleet.png (and .svg) in `out`."""
+    return _save(size_fleet_figure(scenario, trials, type_id, phase, confidence, answer), out, "size_fleet", svg)
 
 
 def _p_met_axis(ax: Axes, trials: dict[int, Trial], ns: list[int], phase: str, confidence: float) -> list[float]:
@@ -1073,4 +1206,5 @@ def _log2_sizes(ax: Axes, ns: list[int]) -> None:
     ax.xaxis.set_major_locator(FixedLocator(ns))
     ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
     ax.xaxis.set_minor_locator(NullLocator())
-    plt.setp(ax.get_xticklabels(), rotation=45, fontsize=7.5)
+    for label in ax.get_xticklabels():
+        label.set(rotation=45, fontsize=7.5)

@@ -18,9 +18,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
-from sim import __version__
+from sim import __version__, tableimport
 from sim.errors import OutputFolderError, ScenarioError
-from sim.vocabulary import PHASES, phases_for, utc_label
+from sim.vocabulary import PHASES, utc_label
 
 if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
     from http.server import ThreadingHTTPServer
@@ -28,12 +28,11 @@ if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
     from tqdm import tqdm
 
     from sim.api import RunResult
-    from sim.compare import Digest
-    from sim.montecarlo import Replica, Summary
+    from sim.comparison import ComparisonResult
+    from sim.replications import Summary
     from sim.results import Results, Totals
     from sim.scenario import Scenario
     from sim.sizing import SizingResult
-    from sim.sweep import Point, PointMetrics
 
     Subparsers: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
@@ -76,6 +75,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {  # shown at the end of each command's -
     "view": ("sim view outputs/csto_kazakhstan_2022", "sim view --serve 0"),
     "schema": ("sim schema > scenario.schema.json", "sim schema --variant"),
     "completion": ("sim completion bash > ~/.local/share/bash-completion/completions/sim", "sim completion zsh"),
+    "import": tableimport.EXAMPLES,
 }
 
 
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     for add in (_add_run, _add_validate, _add_compare, _add_montecarlo, _add_sweep, _add_size_fleet, _add_view,
-                _add_schema, _add_completion):
+                _add_schema, _add_completion, _add_import):
         add(sub)
     for name, command in sub.choices.items():
         command.examples = EXAMPLES[name]
@@ -125,9 +125,17 @@ def _add_run(sub: Subparsers) -> None:
     run.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario file stem>/)")
     run.add_argument("--seed", type=_nonneg_int, metavar="N", help="random seed (default: the scenario's seed)")
     _svg_option(run)
+    run.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                     help="tables as CSV (always written) or also as Parquet files, typed, time zones kept "
+                     "(needs: pip install 'sim[analysis]')")
+    run.add_argument("--xlsx", action="store_true",
+                     help="also write workbook.xlsx: Lines, Sorties, Airfields, In theatre and Scenario sheets "
+                     "(needs: pip install 'sim[analysis]')")
     run.add_argument("--timings", action="store_true", help="print how long each stage took")
     quiet = run.add_mutually_exclusive_group()
     quiet.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
+    quiet.add_argument("-v", "--verbose", action="store_true",
+                       help="also print the run's notes, every file written with its size, and the stage timings")
     quiet.add_argument("--json", action="store_true",
                        help="print summary.json to standard output instead of the table (for scripts)")
 
@@ -215,6 +223,11 @@ def _add_view(sub: Subparsers) -> None:
     view.add_argument("--serve", nargs="?", const=8000, type=int, metavar="PORT",
                       help="serve the folder at http://127.0.0.1:PORT/ (default port 8000; 0 picks a free one)")
 
+def _add_import(sub: Subparsers) -> None:
+    imp = sub.add_parser("import", help=tableimport.HELP, description=tableimport.DESCRIPTION)
+    tableimport.configure_parser(imp)
+
+
 def _add_schema(sub: Subparsers) -> None:
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format",
                          description="Print the JSON Schema of the scenario format (for editors).")
@@ -275,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INVALID
         commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "montecarlo": cmd_montecarlo,
                     "sweep": cmd_sweep, "size-fleet": cmd_size_fleet, "view": cmd_view, "schema": cmd_schema,
-                    "completion": cmd_completion}
+                    "completion": cmd_completion, "import": tableimport.cmd_import}
         return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -320,15 +333,29 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(w, file=sys.stderr)
         out = Path(args.out) if args.out else Path("outputs") / path.stem
         check_output_folder(out)
+        _check_analysis_extra(args)
         from sim import api
 
         result = api.run(scenario, args.seed, timer=timer)
         result.warnings = warnings
         if not (args.quiet or args.json):
             print(highlight_late(format_run(result.results), colour_wanted(sys.stdout)), flush=True)
-        result.write(out, svg=args.svg, chart_pool=pool, timer=timer)
+        result.write(out, svg=args.svg, chart_pool=pool, timer=timer, parquet=args.format == "parquet",
+                     xlsx=args.xlsx)
     _after_run(args, result, out, timer)
     return EXIT_OK
+
+
+def _check_analysis_extra(args: argparse.Namespace) -> None:
+    """--format parquet and --xlsx need the analysis extra: say so before anything runs."""
+    import importlib.util
+
+    needed = (["pandas", "pyarrow"] if args.format == "parquet" else []) + (["openpyxl"] if args.xlsx else [])
+    missing = [m for m in needed if importlib.util.find_spec(m) is None]
+    if missing:
+        option = "--format parquet" if args.format == "parquet" else "--xlsx"
+        raise UsageError(f"sim run {option} needs {' and '.join(missing)}: pip install 'sim[analysis]' "
+                         "(in a clone: pip install -e '.[analysis]')")
 
 
 def _after_run(args: argparse.Namespace, result: RunResult, out: Path, timer: Timer) -> None:
@@ -337,13 +364,26 @@ def _after_run(args: argparse.Namespace, result: RunResult, out: Path, timer: Ti
         from sim.report import summary_dict
 
         print(json.dumps(summary_dict(result.results, [str(w) for w in result.warnings]), indent=2))
+    elif args.verbose:
+        _print_verbose(result, out)
     elif not args.quiet:
         print(f"\nwrote {out}/ (report.html, sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, "
               "charts)")
         print(f"open the report: sim view {out}")
-    if args.timings:
+    if args.timings or args.verbose:
         print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in timer.stages.items()),
               file=sys.stderr if args.json else sys.stdout)
+
+
+def _print_verbose(result: RunResult, out: Path) -> None:
+    """-v: the run's notes, then every file written with its size."""
+    for note in result.results.notes:
+        print(f"note: {note}")
+    files = sorted(p for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+    print(f"\nwrote {out}/, {len(files)} files:")
+    for p in files:
+        print(f"  {p.name:28s} {p.stat().st_size / 1024:8.1f} KiB")
+    print(f"open the report: sim view {out}")
 
 
 RED, RESET = "\033[1;31m", "\033[0m"
@@ -416,160 +456,78 @@ def format_run(res: Results) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """`sim compare`: run (or read) every input, print the comparison with the first, write its folder; exit code."""
-    from sim import compare
+    from sim import comparison
 
     if len(args.inputs) < 2:
         raise UsageError("sim compare: give at least two scenarios or run folders (the first is the baseline)")
     if args.out:
         check_output_folder(Path(args.out))
-    loaded = _load_compare_inputs(args)  # every input checked before anything runs
-    digests = _compare_digests(loaded, args)
-    labels = [d.label for d in digests]
-    base = digests[0]
-    for d in digests[1:]:
-        d.changes = compare.scenario_diff(base.resolved, d.resolved)
-    paired = None
-    if args.replications:
-        if any(kind == "folder" for kind, _ in loaded):
-            raise UsageError("sim compare --replications: give scenario files, not run folders (they are re-run)")
-        paired = paired_replications([item[0] for _, item in loaded], labels, args, args.phase)
-    _print_comparison(digests, args.phase, paired)
+    bars = _Bars(args.replications or 0)
+    try:
+        result = comparison.compare(args.inputs, phase=args.phase, seed=args.seed, replications=args.replications,
+                                    workers=args.workers, on_progress=bars.update)
+    except ValueError as exc:
+        raise UsageError(f"sim compare: {exc}") from None
+    finally:
+        bars.close()
+    _print_comparison(result)
     out = Path(args.out) if args.out else Path("outputs") / ("compare-" + "-".join(
-        compare.short_labels([d.label for d in digests])))[:120]
-    write_comparison(digests, args.phase, out, args.svg, paired)
+        comparison.short_labels(result.labels)))[:120]
+    result.write(out, args.svg)
     print(f"\nwrote {out}/ (report.html, comparison.csv, comparison.json, compare_*.png)")
     print(f"open the report: sim view {out}")
     return EXIT_OK
 
 
-def _load_compare_inputs(args: argparse.Namespace) -> list[tuple[str, Any]]:
-    """("folder", digest) or ("scenario", job) per input; every problem of every file raised together."""
-    from sim import compare
-    from sim.errors import Problem
-    from sim.loading import load
-
-    problems: list[Problem] = []
-    loaded: list[tuple[str, Any]] = []
-    for src in args.inputs:
-        p = Path(src)
-        try:
-            if p.is_dir():
-                loaded.append(("folder", compare.digest_from_folder(p)))
-            else:
-                scenario, warnings = load(p)
-                loaded.append(("scenario", (scenario, p.stem, str(p), [str(w) for w in warnings], args.seed)))
-        except ScenarioError as exc:
-            problems += exc.problems
-    if problems:
-        raise ScenarioError(problems)
-    return loaded
-
-
-def _compare_digests(loaded: list[tuple[str, Any]], args: argparse.Namespace) -> list[Digest]:
-    """Run the scenarios (in parallel when there are cores to spare); labels made unique."""
-    from sim import compare
-    from sim.parallel import run_many
-
-    jobs = [item for kind, item in loaded if kind == "scenario"]
-    outcomes = iter(run_many(compare.run_scenario_digest, jobs, workers=args.workers))
-    digests = []
-    for kind, item in loaded:
-        if kind == "folder":
-            digests.append(item)
-            continue
-        out = next(outcomes)
-        if not out.ok:
-            raise RuntimeError(f"running {item[2]} failed: {out.error}")
-        digests.append(out.value)
-    labels = [d.label for d in digests]
-    for i, lab in enumerate(labels):
-        if labels.count(lab) > 1:
-            digests[i].label = f"{lab}-{i + 1}"
-    return digests
-
-
-def _print_comparison(digests: list, phase: str, paired: dict | None) -> None:
+def _print_comparison(result: ComparisonResult) -> None:
     """The side-by-side table, what each variant changes, and the paired replications."""
-    from sim import compare
+    from sim.comparison import short_labels
     from sim.tables import render
+    from sim.timeparse import format_duration_h
 
-    base = digests[0]
-    headers, rows = compare.table(digests, phase)
+    digests, base = result.digests, result.digests[0]
+    headers, rows = result.table()
     print(f"baseline: {base.label} ({base.summary['scenario']['name']}); other columns: difference to it\n")
     print(render(headers, rows, "l" * len(headers), header_width=20))
-    if phase != "all":
-        print(f"(rows are for the {phase} phase; peak/MOG is over the whole run)")
+    if result.phase != "all":
+        print(f"(rows are for the {result.phase} phase; peak/MOG is over the whole run)")
     print()
-    for d, short in zip(digests[1:], compare.short_labels([d.label for d in digests])[1:]):
+    for d, short in zip(digests[1:], short_labels(result.labels)[1:]):
         print(f"{short}: what differs from {base.label}")
         for line in d.changes[:25] or ["(nothing in the resolved scenario)"]:
             print(f"  {line}")
         if len(d.changes) > 25:
             print(f"  ... and {len(d.changes) - 25} more (comparison.json has them all)")
-    if paired:
-        print(f"\npaired over {paired['replications']} replications with common random numbers "
-              f"(seed {paired['base_seed']}):")
+    if result.paired:
+        p = result.paired
+        print(f"\npaired over {p.replications} replications with common random numbers (seed {p.base_seed}):")
         print(render(["scenario", "phase", "median difference", "90% interval", "P(closes before baseline)"],
-                     [[r["label"], r["phase"], compare.format_duration_h(r["median_h"]),
-                       f"{compare.format_duration_h(r['p5_h'])} to {compare.format_duration_h(r['p95_h'])}",
-                       f"{r['p_earlier']:.1%}"] for r in paired["rows"]]))
+                     [[r.label, r.phase, format_duration_h(r.median_h),
+                       f"{format_duration_h(r.p5_h)} to {format_duration_h(r.p95_h)}",
+                       f"{r.p_earlier:.1%}"] for r in p.rows]))
 
 
-def paired_replications(scenarios: list[Scenario], labels: list[str], args: argparse.Namespace,
-                        phase: str) -> dict[str, Any]:
-    """Every scenario run with the same replication seeds; differences to the baseline, pair by pair."""
-    import numpy as np
+class _Bars:
+    """One progress bar per label, on a terminal only, for batches of `total` replications each."""
 
-    base_seed = scenarios[0].seed if args.seed is None else args.seed
-    results = []
-    for scenario, label in zip(scenarios, labels):
-        replicas, interrupted = run_replications(scenario, args.replications, base_seed, args.workers, None, label)
-        if interrupted:
-            raise KeyboardInterrupt
-        results.append({r.index: r for r in replicas if r.error is None})
-    phases = phases_for(phase)
-    rows = []
-    for label, res in zip(labels[1:], results[1:]):
-        for ph in phases:
-            common = sorted(set(res) & set(results[0]))
-            a = np.array([results[0][i].phases.get(ph, np.inf) for i in common], dtype=float)
-            b = np.array([res[i].phases.get(ph, np.inf) for i in common], dtype=float)
-            a[np.isnan(a)] = np.inf
-            b[np.isnan(b)] = np.inf
-            ok = np.isfinite(a) & np.isfinite(b)
-            d = b[ok] - a[ok]
-            if not len(d):
-                continue
-            rows.append({"label": label, "phase": ph, "pairs": int(ok.sum()), "median_h": float(np.median(d)),
-                         "p5_h": float(np.percentile(d, 5)), "p95_h": float(np.percentile(d, 95)),
-                         "p_earlier": float(np.mean(b < a))})
-    return {"replications": args.replications, "base_seed": base_seed, "baseline": labels[0], "rows": rows}
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bars: dict[str, tqdm | None] = {}
 
+    def update(self, label: str, k: int) -> None:
+        """k more replications of `label` finished."""
+        if label not in self.bars:
+            self.close()
+            self.bars[label] = _progress(self.total, label)
+        bar = self.bars[label]
+        if bar is not None:
+            bar.update(k)
 
-def write_comparison(digests: list[Digest], phase: str, out: Path, svg: bool = False,
-                     paired: dict | None = None) -> Path:
-    """Write comparison.csv, comparison.json, the charts and report.html into `out` in one rename; returns `out`."""
-    import json
-
-    from sim import compare
-    from sim.report import atomic_dir
-
-    labels = compare.short_labels([d.label for d in digests])
-    with atomic_dir(out) as tmp:
-        (tmp / "comparison.csv").write_text(compare.comparison_csv(digests, phase), encoding="utf-8")
-        data = compare.comparison_dict(digests, phase)
-        if paired:
-            data["paired_replications"] = paired
-        (tmp / "comparison.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        from sim import charts
-
-        phases = phases_for(phase)
-        charts.draw_compare_charts(digests, labels, phases, tmp, svg=svg)
-        from sim.htmlreport import compare_report
-
-        headers, rows = compare.table(digests, phase)
-        (tmp / "report.html").write_text(compare_report(digests, phase, headers, rows, tmp), encoding="utf-8")
-    return out
+    def close(self) -> None:
+        """Close every bar shown."""
+        for bar in self.bars.values():
+            if bar is not None:
+                bar.close()
 
 
 # ------------------------------------------------------------------ Monte Carlo
@@ -584,31 +542,11 @@ def _progress(total: int, desc: str, unit: str = "rep") -> tqdm | None:
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
 
 
-def run_replications(scenario: Scenario, n: int, base_seed: int, workers: int | None, dask: str | None,
-                     desc: str) -> tuple[list[Replica], bool]:
-    """sim.montecarlo.run_batch with a progress bar on a terminal; usage errors as UsageError."""
-    from sim import montecarlo
-    from sim.parallel import DaskUnavailable
-
-    bar = _progress(n, desc)
-    try:
-        batch = montecarlo.run_batch(scenario, n, seed=base_seed, workers=workers, dask=dask,
-                                     on_progress=bar.update if bar is not None else None)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    except DaskUnavailable as exc:
-        raise UsageError(f"sim: {exc}") from None
-    finally:
-        if bar is not None:
-            bar.close()
-    return batch.replicas, batch.interrupted
-
-
 def cmd_montecarlo(args: argparse.Namespace) -> int:
     """`sim montecarlo`: run replications, print a summary, write the folder; exit 3: some failed, 130: interrupted."""
-    from sim import montecarlo
     from sim.loading import load
-    from sim.report import write_montecarlo
+    from sim.parallel import DaskUnavailable
+    from sim.replications import montecarlo
 
     path = Path(args.scenario)
     scenario, warnings = load(path)
@@ -616,20 +554,26 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         print(w, file=sys.stderr)
     if scenario.uncertainty is None or not scenario.uncertainty.active():
         print(f"note: {path} has no uncertainty section; every replication will be the same", file=sys.stderr)
-    base = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-mc"
     check_output_folder(out)
     t0 = time.perf_counter()
-    replicas, interrupted = run_replications(scenario, args.replications, base, args.workers, args.dask,
-                                             f"{path.stem}")
-    wall = time.perf_counter() - t0
-    summary = montecarlo.summarise(scenario, replicas)
-    executor = f"dask {args.dask}" if args.dask else f"{args.workers or 'all'} local worker(s)"
-    print(format_montecarlo(scenario, summary, len(replicas), args.replications, wall))
-    write_montecarlo(scenario, replicas, summary, out, base, args.replications, interrupted, executor, svg=args.svg)
+    bar = _progress(args.replications, path.stem)
+    try:
+        result = montecarlo(scenario, args.replications, seed=args.seed, workers=args.workers, dask=args.dask,
+                            on_progress=bar.update if bar is not None else None)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except DaskUnavailable as exc:
+        raise UsageError(f"sim: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = result.summary
+    print(format_montecarlo(scenario, summary, len(result.replicas), args.replications, time.perf_counter() - t0))
+    result.write(out, svg=args.svg)
     print(f"\nwrote {out}/ (report.html, replications.csv, summary.json, charts)")
-    if interrupted:
-        print(f"interrupted: kept the {len(replicas)} completed replications", file=sys.stderr)
+    if result.interrupted:
+        print(f"interrupted: kept the {len(result.replicas)} completed replications", file=sys.stderr)
         return 130
     if summary.failed:
         print(f"{len(summary.failed)} replications failed; see summary.json 'failures' (seed and error)",
@@ -669,121 +613,39 @@ def format_montecarlo(scenario: Scenario, summary: Summary, done: int, requested
 # ------------------------------------------------------------------ sweep and size-fleet
 
 
-def _when(scenario: Scenario, h: float | None) -> str:
-    return scenario.short(h, missing="not closed")
-
-
 def cmd_sweep(args: argparse.Namespace) -> int:
     """`sim sweep`: validate every grid point, run each, print the table, write sweep.csv and sweep.png; exit code."""
-    from sim import sweep
+    from sim import grid
     from sim.loading import load
-    from sim.parallel import run_many
+    from sim.tables import render
 
     path = Path(args.scenario)
     scenario, _warnings = load(path)
-    resolved = scenario.resolved()
     out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-sweep"
     check_output_folder(out_dir)
-    varies, points = _sweep_grid(args.vary, resolved)
-    problems = []
-    built = []
-    for pt in points:  # validate every point before running any
-        try:
-            built.append(sweep.build_point(pt, path.name))
-        except ScenarioError as exc:
-            problems += exc.problems
-    if problems:
-        raise ScenarioError(problems)
-    base = scenario.seed if args.seed is None else args.seed
-    bar = _progress(len(built), f"{path.stem} sweep", unit="point")
+    bar: tqdm | None = None
     try:
-        outcomes = run_many(sweep.evaluate, [(s, args.replications or 0, base) for s in built], workers=args.workers,
-                            on_done=(lambda _out: bar.update(1)) if bar is not None else None)
+        varies = grid.parse_varies(args.vary, scenario.resolved())
+        n_points = math.prod(len(v) for _, v in varies)
+        bar = _progress(n_points, f"{path.stem} sweep", unit="point")
+        result = grid.sweep(scenario, args.vary, replications=args.replications or 0, seed=args.seed,
+                            workers=args.workers, label=path.name,
+                            on_progress=bar.update if bar is not None else None)
+    except grid.PathError as exc:
+        raise UsageError(f"sim sweep: {exc}") from None
     finally:
         if bar is not None:
             bar.close()
-    rows = []
-    for pt, out in zip(points, outcomes):
-        if not out.ok:
-            raise RuntimeError(f"sweep point {pt.values} failed: {out.error}")
-        rows.append((pt, out.value))
-    phases = scenario.phases()
-    if args.replications:
-        cols = [f"{p}_{k}" for p in phases for k in ("p50_h", "p90_h", "p_met")] + ["p_all_met", "sorties"]
-    else:
-        cols = [f"{p}_closed_h" for p in phases] + ["lines_late", "worst_lateness_h", "sorties", "flying_h"]
-    _print_sweep(scenario, varies, rows, cols)
-    from sim import charts
-    from sim.report import atomic_dir
-
-    with atomic_dir(out_dir) as tmp:
-        (tmp / "sweep.csv").write_text(_sweep_csv(scenario, varies, rows, cols), encoding="utf-8")
-        charts.sweep_chart(scenario, varies, rows, phases, bool(args.replications), tmp)
-    print(f"\nwrote {out_dir}/ (sweep.csv, sweep.png)")
+    headers, rows = result.table()
+    print(render(headers, rows, header_width=18))
+    result.write(out_dir)
+    print(f"\nwrote {out_dir}/ (sweep.csv, sweep.json, sweep.png)")
     return EXIT_OK
-
-
-def _sweep_grid(specs: list[str], resolved: dict) -> tuple[list, list]:
-    """The varied fields with their values, and every point of the grid (usage errors refused)."""
-    from sim import sweep
-
-    if len(specs) > 3:
-        raise UsageError("sim sweep: at most 3 --vary options (the grid grows fast)")
-    varies = []
-    try:
-        for spec in specs:
-            if "=" not in spec:
-                raise sweep.PathError(f"--vary {spec!r}: write PATH=VALUES, e.g. airfields[almaty].mog=2,4,6")
-            p, vals = spec.split("=", 1)
-            sweep.locate_field(resolved, p.strip())
-            varies.append((p.strip(), sweep.parse_values(vals)))
-        points = sweep.grid(resolved, varies)
-    except sweep.PathError as exc:
-        raise UsageError(f"sim sweep: {exc}") from None
-    if len(points) > 5000:
-        raise UsageError(f"sim sweep: the grid has {len(points)} points; at most 5000")
-    return varies, points
-
-
-def _print_sweep(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: list[tuple[Point, PointMetrics]],
-                 cols: list[str]) -> None:
-    from sim.tables import render
-
-    def show(key: str, v: Any) -> str:
-        if key.endswith(("_closed_h", "_p50_h", "_p90_h")):
-            return _when(scenario, v)
-        if "p_met" in key or key == "p_all_met":
-            return f"{v:.1%}"
-        if isinstance(v, float):
-            return f"{v:.1f}"
-        return str(v)
-
-    headers = [p for p, _ in varies] + [c.replace("_closed_h", " closed").replace("_h", "") for c in cols]
-    table = [[pt.values[p] for p, _ in varies] + [show(c, m.columns().get(c)) for c in cols] for pt, m in rows]
-    print(render(headers, table, header_width=18))
-
-
-def _sweep_csv(scenario: Scenario, varies: list[tuple[str, list[Any]]], rows: list[tuple[Point, PointMetrics]],
-               cols: list[str]) -> str:
-    """sweep.csv: one row per grid point, the varied values then the metrics."""
-    from sim.tables import csv_text
-
-    header = [p for p, _ in varies] + [c.replace("_closed_h", "_closed").replace("_p50_h", "_p50")
-                                       .replace("_p90_h", "_p90") for c in cols]
-    return csv_text(header, [[pt.values[p] for p, _ in varies] + [_sweep_cell(scenario, c, m.columns().get(c))
-                                                                    for c in cols] for pt, m in rows])
-
-
-def _sweep_cell(scenario: Scenario, key: str, value: Any) -> Any:
-    """A sweep metric as sweep.csv writes it: times as ISO 8601 ('' for never), floats to 4 places."""
-    if key.endswith(("_closed_h", "_p50_h", "_p90_h")):
-        return scenario.iso(value)
-    return f"{value:.4f}" if isinstance(value, float) else value
 
 
 def cmd_size_fleet(args: argparse.Namespace) -> int:
     """`sim size-fleet`: the smallest fleet of a type that meets a phase's deadlines, searched by bisection."""
-    from sim import sizing, sweep
+    from sim import grid, sizing
     from sim.loading import load
 
     path = Path(args.scenario)
@@ -795,7 +657,7 @@ def cmd_size_fleet(args: argparse.Namespace) -> int:
     bars = _SizingBars(args.type, args.replications)
     try:
         result = sizing.size_fleet(scenario, question, on_progress=bars.update if args.replications else None)
-    except (ValueError, sweep.PathError) as exc:
+    except (ValueError, grid.PathError) as exc:
         raise UsageError(f"sim size-fleet: {exc}") from None
     finally:
         bars.close()
@@ -857,7 +719,7 @@ def format_trials(result: SizingResult) -> str:
     q, rows = result.question, []
     for n in sorted(result.trials):
         t = result.trials[n]
-        rows.append([str(n), _when(result.scenario, t.closed_h),
+        rows.append([str(n), result.scenario.short(t.closed_h, missing="not closed"),
                      f"{t.p_met:.1%}" if t.p_met is not None
                      else str(t.lines_late if t.lines_late is not None else "-"),
                      "yes" if t.ok else "no", t.error or t.bound_by])

@@ -13,10 +13,11 @@ import io
 import json
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import yaml
 
@@ -307,3 +308,240 @@ def comparison_dict(digests: list[Digest], phase: str = "all") -> dict[str, Any]
             for i, d in enumerate(digests)
         ],
     }
+
+
+# ------------------------------------------------------------------ paired replications
+
+
+class PairedRow(NamedTuple):
+    """One variant against the baseline in one phase, over replications run with the same seeds:
+    the distribution of (variant's closure - baseline's) in hours and P(variant closes earlier)."""
+
+    label: str
+    phase: str
+    pairs: int
+    median_h: float
+    p5_h: float
+    p95_h: float
+    p_earlier: float
+
+
+@dataclass
+class Paired:
+    """Paired replications with common random numbers: every scenario run with replication seeds
+    drawn from one base seed, compared pair by pair with the baseline."""
+
+    replications: int
+    base_seed: int
+    baseline: str
+    rows: list[PairedRow]
+
+    def as_dict(self) -> dict[str, Any]:
+        """As comparison.json holds it (`paired_replications`)."""
+        return {"replications": self.replications, "base_seed": self.base_seed, "baseline": self.baseline,
+                "rows": [r._asdict() for r in self.rows]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Paired:
+        """Read back what as_dict wrote."""
+        return cls(data["replications"], data["base_seed"], data["baseline"], [PairedRow(**r) for r in data["rows"]])
+
+
+def _closures(replicas: list[Any], phase: str) -> dict[int, float]:
+    """Replication index -> the phase's closure (inf when it never closed) of the replications that ran."""
+    out = {}
+    for r in replicas:
+        if r.error is None:
+            h = r.phases.get(phase, math.inf)
+            out[r.index] = math.inf if math.isnan(h) else h
+    return out
+
+
+def paired_rows(label: str, base: list[Any], other: list[Any], phases: tuple[str, ...]) -> list[PairedRow]:
+    """Per phase, the differences other - base over the replications both closed (same index, same seed)."""
+    import numpy as np
+
+    rows = []
+    for ph in phases:
+        a_by, b_by = _closures(base, ph), _closures(other, ph)
+        common = sorted(set(a_by) & set(b_by))
+        a = np.array([a_by[i] for i in common], dtype=float)
+        b = np.array([b_by[i] for i in common], dtype=float)
+        ok = np.isfinite(a) & np.isfinite(b)
+        d = b[ok] - a[ok]
+        if len(d):
+            rows.append(PairedRow(label, ph, int(ok.sum()), float(np.median(d)), float(np.percentile(d, 5)),
+                                  float(np.percentile(d, 95)), float(np.mean(b < a))))
+    return rows
+
+
+def paired_replications(scenarios: list[Scenario], labels: list[str], n: int, base_seed: int, phase: str,
+                        workers: int | None = None,
+                        on_progress: Callable[[str, int], None] | None = None) -> Paired:
+    """Every scenario run n times with the same replication seeds; differences to the baseline, pair by
+    pair. `on_progress(label, k)` as k more replications of that scenario finish; KeyboardInterrupt
+    when Ctrl-C stopped a batch."""
+    from sim.replications import run_batch
+
+    batches = []
+    for scenario, label in zip(scenarios, labels):
+        progress = (lambda k, label=label: on_progress(label, k)) if on_progress is not None else None
+        batch = run_batch(scenario, n, seed=base_seed, workers=workers, on_progress=progress)
+        if batch.interrupted:
+            raise KeyboardInterrupt
+        batches.append(batch.replicas)
+    rows = [row for label, reps in zip(labels[1:], batches[1:])
+            for row in paired_rows(label, batches[0], reps, phases_for(phase))]
+    return Paired(n, base_seed, labels[0], rows)
+
+
+# ------------------------------------------------------------------ the API: a comparison as a result object
+
+
+@dataclass
+class ComparisonResult:
+    """Several runs side by side against the first (the baseline): their digests, the phase compared,
+    and paired replications when asked for; `write` gives the folder `sim compare` writes."""
+
+    digests: list[Digest]
+    phase: str = "all"
+    paired: Paired | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        """The runs' labels, baseline first (unique)."""
+        return [d.label for d in self.digests]
+
+    def table(self) -> tuple[list[str], list[list[str]]]:
+        """Headers and rows as the terminal shows them: the baseline's value, then each difference to it."""
+        return table(self.digests, self.phase)
+
+    @property
+    def frame(self) -> Any:
+        """One row per metric (index: its key), one column per run with its value: a pandas DataFrame."""
+        from sim.frames import comparison_frame
+
+        return comparison_frame(self)
+
+    def write(self, folder: str | Path, svg: bool = True) -> Path:
+        """Write comparison.csv, comparison.json, digests.json, the charts and report.html in one rename."""
+        from sim import charts
+        from sim.htmlreport import compare_report
+        from sim.report import atomic_dir
+
+        out = Path(folder)
+        with atomic_dir(out) as tmp:
+            (tmp / "comparison.csv").write_text(comparison_csv(self.digests, self.phase), encoding="utf-8")
+            data = comparison_dict(self.digests, self.phase)
+            if self.paired is not None:
+                data["paired_replications"] = self.paired.as_dict()
+            (tmp / "comparison.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            (tmp / DIGESTS_FILE).write_text(json.dumps([asdict(d) for d in self.digests], indent=1) + "\n",
+                                            encoding="utf-8")
+            charts.draw_compare_charts(self.digests, short_labels(self.labels), phases_for(self.phase), tmp, svg=svg)
+            headers, rows = self.table()
+            (tmp / "report.html").write_text(compare_report(self.digests, self.phase, headers, rows, tmp),
+                                             encoding="utf-8")
+        return out
+
+    def _repr_html_(self) -> str:
+        from sim.notebook import comparison_html
+
+        return comparison_html(self)
+
+
+DIGESTS_FILE = "digests.json"  # every compared run's figures, so that sim.open reads the comparison back
+
+
+def open_comparison(folder: Path) -> ComparisonResult:
+    """A comparison folder written by ComparisonResult.write, read back."""
+    data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+    raw = json.loads((folder / DIGESTS_FILE).read_text(encoding="utf-8"))
+    digests = [Digest(**{**d, "in_theatre": [tuple(p) for p in d["in_theatre"]]}) for d in raw]
+    paired = data.get("paired_replications")
+    return ComparisonResult(digests, data["phase"], Paired.from_dict(paired) if paired else None)
+
+
+def _label_of(name: str) -> str:
+    """A label for a scenario given as an object: its name, lower case, words joined by '_'."""
+    return "_".join("".join(c if c.isalnum() else " " for c in name.lower()).split())[:60] or "scenario"
+
+
+def _read_inputs(inputs: list[Any], seed: int | None) -> list[Digest | ScenarioJob]:
+    """A Digest (a run folder or a run in memory) or a job to run (a scenario or its file) per input;
+    every problem of every file raised together."""
+    from sim.api import RunResult
+    from sim.loading import load
+    from sim.scenario import Scenario
+
+    problems: list[Problem] = []
+    out: list[Digest | ScenarioJob] = []
+    for item in inputs:
+        try:
+            if isinstance(item, RunResult):
+                out.append(digest_from_results(item.results, _label_of(item.scenario.name), "(in memory)",
+                                               [str(w) for w in item.warnings]))
+            elif isinstance(item, Scenario):
+                out.append((item, _label_of(item.name), "(in memory)", None, seed))
+            elif Path(item).is_dir():
+                out.append(digest_from_folder(Path(item)))
+            else:
+                scenario, warnings = load(item)
+                out.append((scenario, Path(item).stem, str(item), [str(w) for w in warnings], seed))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _digests(read: list[Digest | ScenarioJob], workers: int | None) -> list[Digest]:
+    """Run the scenarios (in parallel when there are cores to spare); labels made unique."""
+    from sim.parallel import run_many
+
+    jobs = [item for item in read if not isinstance(item, Digest)]
+    outcomes = iter(run_many(run_scenario_digest, jobs, workers=workers))
+    digests = []
+    for item in read:
+        if isinstance(item, Digest):
+            digests.append(item)
+            continue
+        out = next(outcomes)
+        if not out.ok:
+            raise RuntimeError(f"running {item[2]} failed: {out.error}")
+        digests.append(out.value)
+    labels = [d.label for d in digests]
+    for i, lab in enumerate(labels):
+        if labels.count(lab) > 1:
+            digests[i].label = f"{lab}-{i + 1}"
+    return digests
+
+
+def compare(inputs: list[Any], *, phase: str = "all", seed: int | None = None, replications: int | None = None,
+            workers: int | None = None, labels: list[str] | None = None,
+            on_progress: Callable[[str, int], None] | None = None) -> ComparisonResult:
+    """Compare runs against the first (the baseline).
+
+    Each input is a scenario file, a run folder, a Scenario or a RunResult; scenarios are run (with
+    `seed` if given). `labels` name the inputs (default: file stems, folder names, scenario names).
+    With `replications`, every scenario is also run that many times with common random numbers and
+    compared pair by pair (scenarios only; ValueError for folders). ScenarioError lists every
+    problem of every input.
+    """
+    if len(inputs) < 2:
+        raise ValueError("give at least two scenarios or run folders (the first is the baseline)")
+    read = _read_inputs(list(inputs), seed)
+    if replications and any(isinstance(item, Digest) for item in read):
+        raise ValueError("paired replications re-run scenarios: give scenario files or Scenarios, not run folders")
+    digests = _digests(read, workers)
+    for d, label in zip(digests, labels or []):
+        d.label = label
+    for d in digests[1:]:
+        d.changes = scenario_diff(digests[0].resolved, d.resolved)
+    paired = None
+    if replications:
+        scenarios = [item[0] for item in read if not isinstance(item, Digest)]
+        base = scenarios[0].seed if seed is None else seed
+        paired = paired_replications(scenarios, [d.label for d in digests], replications, base, phase, workers,
+                                     on_progress)
+    return ComparisonResult(digests, phase, paired)

@@ -40,6 +40,7 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("fleet[].crew_stage[]", scenario.CrewStage, "crew_stage:"),
     ("equipment[]", scenario.Equipment, "equipment:"),
     ("contingents[]", scenario.Contingent, "contingents:"),
+    ("movements_file, contingents_file (as a mapping)", scenario.TableFile, "movements_file:"),
     ("movements[]", scenario.Movement, "movements:"),
     ("movements[].legs[]", scenario.Leg, "legs:"),
     ("movements[].inflow", scenario.Inflow, "inflow:"),
@@ -141,6 +142,8 @@ def reference_markdown() -> str:
         "Editors: `sim schema` prints the JSON Schema; the shipped scenarios point at docs/scenario.schema.json, and",
         "files that `extends` another at docs/scenario-variant.schema.json (`sim schema --variant`), where nothing is",
         "required and list items may carry `remove: true`.",
+        "Movement lines and contingents may also come from a CSV or XLSX table, one a row (`movements_file`,",
+        "`contingents_file`; see [the how-to guide](how-to/spreadsheets.md)).",
         "",
     ]
     for title, model, _ in SECTIONS:
@@ -200,8 +203,14 @@ def cli_markdown() -> str:
 
 def outputs() -> dict[Path, str]:
     """Every generated reference file and the text it should hold."""
+    from sim.apidoc import api_markdown
+    from sim.notebookgen import notebook_json
+
+    tutorial = DOCS / "tutorials" / "notebook.md"
     return {DOCS / "scenario-reference.md": reference_markdown(), DOCS / "scenario.schema.json": schema_json(),
-            DOCS / "scenario-variant.schema.json": schema_json(variant=True), DOCS / "cli.md": cli_markdown()}
+            DOCS / "scenario-variant.schema.json": schema_json(variant=True), DOCS / "cli.md": cli_markdown(),
+            DOCS / "api.md": api_markdown(),
+            tutorial.with_suffix(".ipynb"): notebook_json(tutorial.read_text(encoding="utf-8"))}
 
 
 IMAGE_RUN = ["run", "scenarios/csto_kazakhstan_2022.yaml"]

@@ -15,8 +15,10 @@ import difflib
 import itertools
 import math
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import Problem, ScenarioError
@@ -381,3 +383,193 @@ def phase_ok(metrics: PointMetrics, phase: str, confidence: float | None) -> boo
     if confidence is None:
         return all(ph.met for ph in present)
     return all(ph.p_met >= confidence - 1e-12 for ph in present)
+
+
+# ------------------------------------------------------------------ the API: a sweep as a result object
+
+MAX_VARIES, MAX_POINTS = 3, 5000
+SWEEP_FILE = "sweep.json"  # the question and every point's metrics at full precision (read back by sim.open)
+_TIME_METRICS = ("_closed_h", "_p50_h", "_p90_h")
+
+
+def parse_varies(vary: Sequence[str] | Mapping[str, Any], resolved: dict) -> list[tuple[str, list[str]]]:
+    """The varied fields and their values, from "PATH=VALUES" texts or a {path: values} mapping (values
+    as a VALUES text or a list); PathError for an unknown field, a bad spec or too many of them."""
+    specs = [f"{k}={v if isinstance(v, str) else ','.join(str(x) for x in v)}" for k, v in vary.items()] \
+        if isinstance(vary, Mapping) else list(vary)
+    if len(specs) > MAX_VARIES:
+        raise PathError(f"at most {MAX_VARIES} --vary options (the grid grows fast)")
+    varies = []
+    for spec in specs:
+        if "=" not in spec:
+            raise PathError(f"--vary {spec!r}: write PATH=VALUES, e.g. airfields[almaty].mog=2,4,6")
+        p, vals = spec.split("=", 1)
+        locate_field(resolved, p.strip())
+        varies.append((p.strip(), parse_values(vals)))
+    return varies
+
+
+def _scenarios(points: list[Point], label: str) -> list[Scenario]:
+    """Every point validated before any runs; ScenarioError lists the problems of all of them."""
+    problems, built = [], []
+    for pt in points:
+        try:
+            built.append(build_point(pt, label))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return built
+
+
+def sweep(scenario: Scenario | str | Path, vary: Sequence[str] | Mapping[str, Any], *, replications: int = 0,
+          seed: int | None = None, workers: int | None = None, label: str | None = None,
+          on_progress: Callable[[int], None] | None = None) -> SweepResult:
+    """Run every point of a grid of variants of one scenario (or scenario file).
+
+    `vary`: ["airfields[almaty].mog=2,4,6", ...] or {"airfields[almaty].mog": [2, 4, 6]}, at most 3
+    fields and 5000 points (PathError otherwise; every point is validated first, ScenarioError).
+    Each point runs once, or `replications` times from base `seed` for P50/P90/P(met).
+    `on_progress(1)` as each point finishes. `label` names the scenario in problems (default: the
+    file's name, or the scenario's).
+    """
+    from sim.loading import load
+    from sim.parallel import run_many
+    from sim.scenario import Scenario
+
+    if not isinstance(scenario, Scenario):
+        label = label or Path(scenario).name
+        scenario = load(scenario)[0]
+    resolved = scenario.resolved()
+    varies = parse_varies(vary, resolved)
+    points = grid(resolved, varies)
+    if len(points) > MAX_POINTS:
+        raise PathError(f"the grid has {len(points)} points; at most {MAX_POINTS}")
+    built = _scenarios(points, label or scenario.name)
+    base = scenario.seed if seed is None else seed
+    outcomes = run_many(evaluate, [(s, replications, base) for s in built], workers=workers,
+                        on_done=(lambda _out: on_progress(1)) if on_progress is not None else None)
+    rows = []
+    for pt, out in zip(points, outcomes):
+        if not out.ok:
+            raise RuntimeError(f"sweep point {pt.values} failed: {out.error}")
+        rows.append((pt, out.value))
+    return SweepResult(scenario, varies, rows, replications, base)
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep: the scenario, the varied fields with their values, and each point with its
+    metrics; `write` gives the folder `sim sweep` writes."""
+
+    scenario: Scenario
+    varies: list[tuple[str, list[str]]]
+    rows: list[tuple[Point, PointMetrics]]
+    replications: int = 0  # 0: one deterministic run per point
+    seed: int = 0  # the base seed of the replications
+
+    def metric_columns(self) -> list[str]:
+        """The metrics shown per point (PointMetrics.columns keys)."""
+        phases = self.scenario.phases()
+        if self.replications:
+            return [f"{p}_{k}" for p in phases for k in ("p50_h", "p90_h", "p_met")] + ["p_all_met", "sorties"]
+        return [f"{p}_closed_h" for p in phases] + ["lines_late", "worst_lateness_h", "sorties", "flying_h"]
+
+    def table(self) -> tuple[list[str], list[list[str]]]:
+        """Headers and rows as the terminal shows them (times local and short, probabilities in %)."""
+        cols = self.metric_columns()
+        headers = [p for p, _ in self.varies] + [c.replace("_closed_h", " closed").replace("_h", "") for c in cols]
+        return headers, [[pt.values[p] for p, _ in self.varies] + [self._shown(c, m.columns().get(c)) for c in cols]
+                         for pt, m in self.rows]
+
+    def _shown(self, key: str, v: Any) -> str:
+        if key.endswith(_TIME_METRICS):
+            return self.scenario.short(v, missing="not closed")
+        if "p_met" in key or key == "p_all_met":
+            return f"{v:.1%}"
+        return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+    def csv(self) -> str:
+        """sweep.csv: one row per grid point, the varied values then the metrics (times ISO 8601, '' for never)."""
+        from sim.tables import csv_text
+
+        cols = self.metric_columns()
+        header = [p for p, _ in self.varies] + [c.replace("_closed_h", "_closed").replace("_p50_h", "_p50")
+                                                .replace("_p90_h", "_p90") for c in cols]
+        return csv_text(header, [[pt.values[p] for p, _ in self.varies] + [self._cell(c, m.columns().get(c))
+                                                                            for c in cols] for pt, m in self.rows])
+
+    def _cell(self, key: str, value: Any) -> Any:
+        if key.endswith(_TIME_METRICS):
+            return self.scenario.iso(value)
+        return f"{value:.4f}" if isinstance(value, float) else value
+
+    @property
+    def frame(self) -> Any:
+        """One row per grid point: the varied values, then every metric (times time-zone aware): a pandas DataFrame."""
+        from sim.frames import sweep_frame
+
+        return sweep_frame(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        """sweep.json's content: the question, and every point's values and metrics at full precision."""
+        return {"scenario": self.scenario.name, "vary": [[p, v] for p, v in self.varies],
+                "replications": self.replications, "seed": self.seed,
+                "points": [{"values": pt.values, "metrics": _finite(dataclasses.asdict(m))} for pt, m in self.rows]}
+
+    def write(self, folder: str | Path) -> Path:
+        """Write sweep.csv, sweep.json, scenario.resolved.yaml and sweep.png into `folder` in one rename."""
+        import json
+
+        from sim import charts
+        from sim.report import atomic_dir
+
+        out = Path(folder)
+        with atomic_dir(out) as tmp:
+            (tmp / "sweep.csv").write_text(self.csv(), encoding="utf-8")
+            (tmp / SWEEP_FILE).write_text(json.dumps(self.as_dict(), indent=1) + "\n", encoding="utf-8")
+            (tmp / "scenario.resolved.yaml").write_text(self.scenario.resolved_yaml(), encoding="utf-8")
+            charts.sweep_chart(self.scenario, self.varies, self.rows, self.scenario.phases(), bool(self.replications),
+                               tmp)
+        return out
+
+    def _repr_html_(self) -> str:
+        from sim.notebook import sweep_html
+
+        return sweep_html(self)
+
+
+def _finite(data: Any) -> Any:
+    """JSON-safe: NaN as None, infinities as "inf"/"-inf" (read back by _float_fields)."""
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, float) and not math.isfinite(data):
+        return None if math.isnan(data) else ("inf" if data > 0 else "-inf")
+    return data
+
+
+def _metrics_from(data: dict[str, Any]) -> PointMetrics:
+    """A PointMetrics from sweep.json (the inverse of _finite: None is NaN, "inf"/"-inf" infinities)."""
+    def unfloat(v: Any) -> Any:
+        return math.nan if v is None else float(v) if v in ("inf", "-inf") else v
+
+    phases = {ph: PhaseMetrics(**{k: unfloat(v) for k, v in pm.items()}) for ph, pm in data.pop("phases").items()}
+    return PointMetrics(phases=phases, **{k: unfloat(v) for k, v in data.items()})
+
+
+def open_sweep(folder: Path) -> SweepResult:
+    """A sweep folder written by SweepResult.write, read back: the scenario from its resolved file, the
+    grid rebuilt from the varied values, every point's metrics from sweep.json."""
+    import json
+
+    import yaml
+
+    from sim.loading import validate
+
+    data = json.loads((folder / SWEEP_FILE).read_text(encoding="utf-8"))
+    resolved = yaml.safe_load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    scenario = validate(resolved, str(folder / "scenario.resolved.yaml"))[0]
+    varies = [(p, list(v)) for p, v in data["vary"]]
+    points = grid(scenario.resolved(), varies)
+    rows = [(pt, _metrics_from(dict(row["metrics"]))) for pt, row in zip(points, data["points"])]
+    return SweepResult(scenario, varies, rows, data["replications"], data["seed"])

@@ -19,7 +19,7 @@ from sim import results
 from sim.vocabulary import format_datetime, utc_label, versions_text
 
 if TYPE_CHECKING:
-    from sim.compare import Digest
+    from sim.comparison import Digest
     from sim.scenario import Scenario
 
 TimeText = Callable[[float | None], str]  # a model time as local text ('' when missing)
@@ -74,7 +74,7 @@ def _img(path: Path, alt: str, caption: str) -> str:
             f"<figcaption>{esc(caption)}{link}</figcaption></figure>")
 
 
-def _table(headers: list[str], rows: Sequence[Sequence[object]], num_cols: AbstractSet[int] = frozenset(),
+def table(headers: list[str], rows: Sequence[Sequence[object]], num_cols: AbstractSet[int] = frozenset(),
            row_class: Callable[[int], str] | None = None,
            cell_class: dict[int, str] | None = None) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
@@ -129,7 +129,7 @@ def run_report(res: results.Results, folder: Path, warnings: list[str], resolved
         """A model time as local short text ('' when missing)."""
         return s.short(h, missing="")
 
-    parts = _run_header(res, t) + _run_lines(res, t, warnings) + _run_charts(folder) + _run_inputs(res, t) \
+    parts = run_header(res, t) + run_lines(res, t, warnings) + _run_charts(folder) + _run_inputs(res, t) \
         + _run_sorties(res, t)
     parts.append("<h2>Scenario as run</h2><details><summary>Show the resolved scenario (every default filled in)"
                  f"</summary><pre>{esc(resolved_yaml)}</pre></details>")
@@ -140,7 +140,7 @@ def _utc(s: Scenario) -> str:
     return utc_label(s.start.tzinfo)
 
 
-def _run_header(res: results.Results, t: TimeText) -> list[str]:
+def run_header(res: results.Results, t: TimeText) -> list[str]:
     """Title, when and how it ran, the description, and the headline cards."""
     run, s = res.run, res.run.scenario
     parts = [f"<h1>{esc(s.name)}</h1>",
@@ -161,7 +161,7 @@ def _run_header(res: results.Results, t: TimeText) -> list[str]:
     return parts
 
 
-def _run_lines(res: results.Results, t: TimeText, warnings: list[str]) -> list[str]:
+def run_lines(res: results.Results, t: TimeText, warnings: list[str]) -> list[str]:
     """The movement table, then validation warnings and the run's notes."""
     s = res.run.scenario
     rows = [[r.id, r.contingent, r.phase,
@@ -175,7 +175,7 @@ def _run_lines(res: results.Results, t: TimeText, warnings: list[str]) -> list[s
     parts = ["<h2>Movement lines</h2>",
              f'<p class="small">Times are local ({esc(_utc(s))}), {esc(s.start.year)}. Slack = deadline \u2212 closed; '
              "the parts of each line's time are in movements.csv and the chart below.</p>",
-             _table(headers, rows, num_cols={4, 5, 6, 10}, row_class=lambda k: res.lines[k].status,
+             table(headers, rows, num_cols={4, 5, 6, 10}, row_class=lambda k: res.lines[k].status,
                     cell_class={11: "status", 12: "why wrap"})]
     if warnings:
         parts.append("<h3>Warnings from validation</h3>")
@@ -199,22 +199,22 @@ def _run_inputs(res: results.Results, t: TimeText) -> list[str]:
     s, fleet, af = res.run.scenario, res.fleet, res.airfields
     return [
         "<h2>Inputs</h2><h3>Contingents</h3>",
-        _table(["id", "nation", "troops", "vehicles", "cargo t", "home"],
+        table(["id", "nation", "troops", "vehicles", "cargo t", "home"],
                [[c.id, c.nation, c.troops, ", ".join(f"{k} {n}" for k, n in c.equipment.items() if n) or "-",
                  f"{c.cargo_t:g}", c.home] for c in s.contingents], num_cols={2, 4}),
         "<h3>Fleet</h3>",
-        _table(["fleet", "type", "tails", "base", "available", "tails used", "sorties", "flying h"],
+        table(["fleet", "type", "tails", "base", "available", "tails used", "sorties", "flying h"],
                [[f.id, f.type, f.count, f.base, t(s.hours_of(f.available)) or t(0.0), fleet[f.id].tails_used,
                  fleet[f.id].sorties, f"{fleet[f.id].flying_h:.0f}"] for f in s.fleet], num_cols={2, 5, 6, 7}),
         "<h3>Aircraft types</h3>",
-        _table(["type", "seats", "payload t", "floor m", "cruise km/h", "range km", "load h", "unload h", "spots",
+        table(["type", "seats", "payload t", "floor m", "cruise km/h", "range km", "load h", "unload h", "spots",
                 "crews/tail", "duty h", "rest h", "UTE h/day", "MC rate"],
                [[a.id, a.seats, f"{a.payload_t:g}", f"{a.floor_m:g}", f"{a.cruise_kmh:g}", f"{a.range_km:g}",
                  f"{a.load_h:g}", f"{a.unload_h:g}", f"{a.spots:g}", f"{a.crew_ratio:g}", f"{a.duty_h():g}",
                  f"{a.crew_rest_h:g}", f"{a.ute_h_per_day:g}", f"{a.mc_rate:g}"] for a in s.aircraft],
                num_cols=set(range(1, 14))),
         "<h3>Airfields</h3>",
-        _table(["airfield", "name", "MOG", "peak spots in use", "hours", "departures", "arrivals"],
+        table(["airfield", "name", "MOG", "peak spots in use", "hours", "departures", "arrivals"],
                [[a.id, a.name, a.mog, af[a.id].peak_on_ground, a.hours, af[a.id].departures,
                  af[a.id].arrivals] for a in s.airfields], num_cols={2, 3, 5, 6}),
     ]
@@ -229,7 +229,7 @@ def _run_sorties(res: results.Results, t: TimeText) -> list[str]:
             for k, r in enumerate(run.sorties[:SORTIE_ROWS_SHOWN])]
     return [f"<h2>Sorties</h2><p class=\"small\">The first {min(n, SORTIE_ROWS_SHOWN)} of {n} flights, by take-off; "
             "all of them are in sorties.csv beside this report.</p>",
-            _table(["#", "tail", "phase", "line", "contingent", "route", "troops", "vehicles", "cargo t",
+            table(["#", "tail", "phase", "line", "contingent", "route", "troops", "vehicles", "cargo t",
                     "take-off", "on blocks", "crew wait min", "MOG wait min", "hours wait min"], rows,
                    num_cols={0, 6, 7, 8, 11, 12, 13})]
 
@@ -249,9 +249,9 @@ def compare_report(digests: list[Digest], phase: str, headers: list[str], rows: 
              f"Baseline: <b>{esc(base.label)}</b> ({esc(base.summary['scenario']['name'])}); the other columns show "
              "their difference to it.</p>"]
     parts.append("<h2>Side by side</h2>")
-    parts.append(_table(headers, rows))
+    parts.append(table(headers, rows))
     parts.append("<h2>Scenarios</h2>")
-    parts.append(_table(["label", "name", "source", "seed"],
+    parts.append(table(["label", "name", "source", "seed"],
                         [[d.label, d.summary["scenario"]["name"], d.source, d.summary["scenario"]["seed"]]
                          for d in digests]))
     parts.append("<h2>What differs from the baseline</h2>")
@@ -310,12 +310,12 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
     parts.append("<h2>Completion by line</h2>")
     rows = [[ln["id"], short(ln["deadline"]), short(ln["p5"]), short(ln["p50"]), short(ln["p95"]), pct(ln["p_met"]),
              ci(ln["p_met_ci95"]), ln["not_closed"]] for ln in summary["lines"]]
-    parts.append(_table(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI", "not closed"], rows,
+    parts.append(table(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI", "not closed"], rows,
                         num_cols={5, 7}))
     parts.append("<h2>What drives lateness</h2>")
     d = summary["drivers"]
     if d["late_line_replications"]:
-        parts.append(_table(["largest wait of a late line", "late line-replications", "share"],
+        parts.append(table(["largest wait of a late line", "late line-replications", "share"],
                             [[x["wait"], x["count"], pct(x["share"])] for x in d["bound_by"]], num_cols={1, 2}))
     else:
         parts.append("<p>No line was late in any replication.</p>")
@@ -325,7 +325,7 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
                  + ", ".join(f"{esc(k)} {v:.0f} h" for k, v in mw.items() if k != "force") + ".</p>")
     if summary["failures"]:
         parts.append("<h3>Failed replications</h3>")
-        parts.append(_table(["replication", "seed", "error"],
+        parts.append(table(["replication", "seed", "error"],
                             [[f["replication"], f["seed"], f["error"]] for f in summary["failures"][:50]]))
     parts.append("<h2>Charts</h2>")
     for name, caption in MC_CHART_CAPTIONS:

@@ -377,3 +377,23 @@ def montecarlo(scenario: Scenario | str | Path, n: int = 200, *, seed: int | Non
     executor = f"dask {dask}" if dask is not None else f"{workers or 'all'} local worker(s)"
     return MonteCarloResult(scenario, batch.replicas, summarise(scenario, batch.replicas), base, n,
                             batch.interrupted, executor, warnings)
+
+
+def open_montecarlo(folder: Path, scenario: Scenario, workers: int | None = None) -> MonteCarloResult:
+    """A Monte Carlo folder, read back by running its batch again (each replication's seed is fixed by
+    the base seed and its index) and checking the replay against replications.csv byte for byte."""
+    import json
+
+    from sim.errors import ScenarioError
+    from sim.report import replications_csv
+
+    batch = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["batch"]
+    if batch["interrupted"]:
+        raise ScenarioError([Problem(str(folder), 0, 0, "", "an interrupted batch cannot be replayed exactly; "
+                                                            "run sim montecarlo again")])
+    result = montecarlo(scenario, batch["requested"], seed=batch["base_seed"], workers=workers)
+    result.executor = batch["executor"]
+    if replications_csv(scenario, result.replicas) != (folder / "replications.csv").read_text(encoding="utf-8"):
+        raise ScenarioError([Problem(str(folder), 0, 0, "", "replications.csv differs from a new run of its batch: "
+                                                            "the folder was written by another sim or changed")])
+    return result

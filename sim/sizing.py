@@ -1,6 +1,6 @@
 """The smallest fleet of a type that meets a phase's deadlines (`sim size-fleet`, `sim.size_fleet`).
 
-The fleets of the type are scaled together, in proportion to their counts (sim.sweep.scale_fleet);
+The fleets of the type are scaled together, in proportion to their counts (sim.grid.scale_fleet);
 each size is run once, deterministically or over replications. The search tries the upper bound,
 bisects below it, then checks the three sizes below the answer, because completion need not be
 monotone in the fleet size; the smallest size that passed is the answer.
@@ -18,8 +18,8 @@ from sim.errors import ScenarioError
 from sim.vocabulary import phases_for
 
 if TYPE_CHECKING:
+    from sim.grid import Trial
     from sim.scenario import Scenario
-    from sim.sweep import Trial
 
 Progress = Callable[[int, int], None]  # (fleet size being tried, replications of it finished so far)
 
@@ -70,16 +70,16 @@ class SizingResult:
 def size_fleet(scenario: Scenario, question: Question, on_progress: Progress | None = None) -> SizingResult:
     """Search the smallest fleet of `question.aircraft_type` that meets the phase's deadlines.
 
-    ValueError for options that do not go together; sim.sweep.PathError for an unknown type or fleet.
+    ValueError for options that do not go together; sim.grid.PathError for an unknown type or fleet.
     """
-    from sim import sweep
+    from sim import grid
 
     _check(question)
     if question.fleets is None:
         question = replace(question, fleets=phase_fleets(scenario, question.aircraft_type, question.phase))
     resolved = scenario.resolved()
-    current = sum(f["count"] for f in sweep.fleets_of_type(resolved, question.aircraft_type, question.fleets))
-    sweep.scale_fleet(resolved, question.aircraft_type, max(current, 1), question.fleets)  # refuses what is unknown
+    current = sum(f["count"] for f in grid.fleets_of_type(resolved, question.aircraft_type, question.fleets))
+    grid.scale_fleet(resolved, question.aircraft_type, max(current, 1), question.fleets)  # refuses what is unknown
     trial = _Trials(scenario, resolved, question, on_progress)
     answer, top, non_monotone = _search(trial, question.max_tails or max(16, 4 * current))
     return SizingResult(scenario, question, current, trial.trials, answer, top, non_monotone)
@@ -132,22 +132,22 @@ class _Trials:
 
     def __call__(self, n: int) -> Trial:
         """The trial of n tails (run once; later calls return it)."""
-        from sim import sweep
+        from sim import grid
 
         if n not in self.trials:
             q = self.q
-            data, split = sweep.scale_fleet(self.resolved, q.aircraft_type, n, q.fleets)
+            data, split = grid.scale_fleet(self.resolved, q.aircraft_type, n, q.fleets)
             try:
-                s = sweep.build_point(sweep.Point({"count": str(n)}, data), self.scenario.name)
+                s = grid.build_point(grid.Point({"count": str(n)}, data), self.scenario.name)
             except ScenarioError as exc:
-                self.trials[n] = sweep.Trial(n, split, False, math.nan, None, None, "", error=exc.problems[0].message)
+                self.trials[n] = grid.Trial(n, split, False, math.nan, None, None, "", error=exc.problems[0].message)
                 return self.trials[n]
             self.trials[n] = self._replicated(s, n, split) if q.replications else self._single(s, n, split)
         return self.trials[n]
 
     def _replicated(self, s: Scenario, n: int, split: dict[str, int]) -> Trial:
         """n tails over the replications: P(met) of the phases, their P50 completion, the top driver."""
-        from sim import montecarlo, sweep
+        from sim import grid, replications
 
         q = self.q
         assert q.replications is not None
@@ -158,23 +158,23 @@ class _Trials:
             if self.on_progress is not None:
                 self.on_progress(n, done[0])
 
-        batch = montecarlo.run_batch(s, q.replications, seed=self.base, workers=q.workers, on_progress=progress)
-        sm = montecarlo.summarise(s, batch.replicas)
+        batch = replications.run_batch(s, q.replications, seed=self.base, workers=q.workers, on_progress=progress)
+        sm = replications.summarise(s, batch.replicas)
         p = min(sm.phases[ph].p_met for ph in self.phases if ph in sm.phases)
         closed = max(sm.phases[ph].p50_h for ph in self.phases if ph in sm.phases)
-        metrics = sweep.PointMetrics(sorties=math.nan,
-                                     phases={ph: sweep.PhaseMetrics(p_met=st.p_met) for ph, st in sm.phases.items()})
+        metrics = grid.PointMetrics(sorties=math.nan,
+                                     phases={ph: grid.PhaseMetrics(p_met=st.p_met) for ph, st in sm.phases.items()})
         top = sm.drivers.bound_by[0] if sm.drivers.bound_by else None
         binding = f"{top.wait} ({top.share:.0%} of late lines)" if top else ""
-        return sweep.Trial(n, split, sweep.phase_ok(metrics, q.phase, q.confidence), closed, p, None, binding)
+        return grid.Trial(n, split, grid.phase_ok(metrics, q.phase, q.confidence), closed, p, None, binding)
 
     def _single(self, s: Scenario, n: int, split: dict[str, int]) -> Trial:
         """n tails in one deterministic run: the phases' completion, late lines and what binds."""
-        from sim import sweep
+        from sim import grid
 
-        m = sweep.evaluate((s, 0, self.base))
+        m = grid.evaluate((s, 0, self.base))
         mine = [m.phases[ph] for ph in self.phases if ph in m.phases]
         closed = max(m.phases[ph].closed_h if ph in m.phases else math.nan for ph in self.phases)
         late = sum(ph.lines_late for ph in mine)
         binding = "; ".join(ph.bound_by for ph in mine if ph.bound_by)
-        return sweep.Trial(n, split, sweep.phase_ok(m, self.q.phase, None), closed, None, late, binding)
+        return grid.Trial(n, split, grid.phase_ok(m, self.q.phase, None), closed, None, late, binding)

@@ -69,15 +69,15 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 def test_a_batch_reports_its_progress_and_keeps_replication_order() -> None:
     """on_progress is told of every replication once; replications come back in index order."""
-    from sim import montecarlo
+    from sim import replications
 
     scenario, _ = sim.load(TINY_SCENARIO)
     seen: list[int] = []
-    batch = montecarlo.run_batch(scenario, 10, seed=4, workers=1, on_progress=seen.append)
+    batch = replications.run_batch(scenario, 10, seed=4, workers=1, on_progress=seen.append)
     assert sum(seen) == 10 and not batch.interrupted
     assert [r.index for r in batch.replicas] == list(range(10))
     with pytest.raises(ValueError, match="at least 1"):
-        montecarlo.run_batch(scenario, 0, seed=4, workers=1)
+        replications.run_batch(scenario, 0, seed=4, workers=1)
 
 
 def test_summary_records_the_versions_behind_the_results(tmp_path: Path) -> None:
@@ -108,3 +108,174 @@ def test_size_fleet_from_python_writes_what_the_command_line_writes(tmp_path: Pa
     assert (tmp_path / "api" / "size_fleet.csv").read_bytes() == (tmp_path / "cli" / "size_fleet.csv").read_bytes()
     with pytest.raises(ValueError, match="go together"):
         sim.size_fleet(scenario, sim.Question("il-76md", confidence=0.9))
+
+
+# ------------------------------------------------------------------ Monte Carlo, compare, sweep, open
+
+UNCERTAIN = ROOT / "scenarios" / "csto_kazakhstan_2022_uncertain.yaml"
+RUSSIA_FIRST = ROOT / "scenarios" / "csto_russia_first.yaml"
+
+
+def _same_files(a: Path, b: Path, suffixes: tuple[str, ...] = (".csv", ".json", ".yaml")) -> list[str]:
+    """The data files of folder a, after checking each is byte-identical in folder b."""
+    names = sorted(p.name for p in a.iterdir() if p.suffix in suffixes)
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    return names
+
+
+def test_montecarlo_from_python_writes_what_the_command_line_writes(tmp_path: Path) -> None:
+    """sim.montecarlo counts its progress and writes the folder `sim montecarlo` writes (executor aside)."""
+    seen: list[int] = []
+    result = sim.montecarlo(UNCERTAIN, 6, seed=3, workers=1, on_progress=seen.append)
+    assert sum(seen) == 6 and result.summary.n == 6 and result.seed == 3 and not result.interrupted
+    assert [r.index for r in result.replicas] == list(range(6))
+    result.write(tmp_path / "api")
+    assert main(["montecarlo", str(UNCERTAIN), "-n", "6", "--seed", "3", "--workers", "1",
+                 "-o", str(tmp_path / "cli")]) == 0
+    assert _same_files(tmp_path / "api", tmp_path / "cli") == ["replications.csv", "scenario.resolved.yaml",
+                                                                  "summary.json"]
+    with pytest.raises(ValueError, match="at least 1"):
+        sim.montecarlo(UNCERTAIN, 0)
+
+
+def test_compare_from_python_takes_files_scenarios_results_and_folders(tmp_path: Path) -> None:
+    """One run given four ways compares equal to itself; the CLI's comparison folder is the API's."""
+    base = sim.run(REFERENCE_SCENARIO)
+    base.write(tmp_path / "run")
+    scenario, _ = sim.load(REFERENCE_SCENARIO)
+    result = sim.compare([REFERENCE_SCENARIO, scenario, base, tmp_path / "run"], workers=1)
+    assert len(result.labels) == len(set(result.labels)) == 4
+    values = {m: row[1:] for m, *row in [[r[0], *r[1:]] for r in result.table()[1]]}
+    assert all(all(v == "=" for v in diffs[1:]) for diffs in values.values()), values
+    assert all(d.changes == [] for d in result.digests[1:])
+    result = sim.compare([REFERENCE_SCENARIO, RUSSIA_FIRST], workers=1)
+    result.write(tmp_path / "api")
+    assert main(["compare", str(REFERENCE_SCENARIO), str(RUSSIA_FIRST), "--workers", "1",
+                 "-o", str(tmp_path / "cli")]) == 0
+    assert "comparison.csv" in _same_files(tmp_path / "api", tmp_path / "cli")
+    with pytest.raises(ValueError, match="at least two"):
+        sim.compare([REFERENCE_SCENARIO])
+    with pytest.raises(ValueError, match="not run folders"):
+        sim.compare([REFERENCE_SCENARIO, tmp_path / "run"], replications=2)
+
+
+def test_paired_replications_of_a_scenario_with_itself_differ_by_nothing() -> None:
+    """Common random numbers: the same scenario twice gives zero difference in every pair."""
+    seen: dict[str, int] = {}
+    result = sim.compare([UNCERTAIN, UNCERTAIN], replications=4, workers=1,
+                         on_progress=lambda label, k: seen.__setitem__(label, seen.get(label, 0) + k))
+    assert result.paired is not None and result.paired.replications == 4
+    assert sorted(seen.values()) == [4, 4]
+    for row in result.paired.rows:
+        assert row.pairs == 4 and row.median_h == row.p5_h == row.p95_h == 0.0 and row.p_earlier == 0.0
+
+
+def test_sweep_from_python_writes_what_the_command_line_writes(tmp_path: Path) -> None:
+    """A {path: values} mapping and the CLI's PATH=VALUES give the same grid and the same sweep.csv."""
+    seen: list[int] = []
+    result = sim.sweep(TINY_SCENARIO, {"airfields[b].mog": [2, 4]}, workers=1, on_progress=seen.append)
+    assert sum(seen) == 2 and [pt.values for pt, _ in result.rows] == [{"airfields[b].mog": "2"},
+                                                                         {"airfields[b].mog": "4"}]
+    result.write(tmp_path / "api")
+    assert main(["sweep", str(TINY_SCENARIO), "--vary", "airfields[b].mog=2,4", "--workers", "1",
+                 "-o", str(tmp_path / "cli")]) == 0
+    assert _same_files(tmp_path / "api", tmp_path / "cli") == ["scenario.resolved.yaml", "sweep.csv", "sweep.json"]
+    from sim.grid import PathError
+
+    with pytest.raises(PathError, match="at most 3"):
+        sim.sweep(TINY_SCENARIO, [f"airfields[b].mog={k}" for k in range(4)])
+
+
+@pytest.mark.parametrize("kind", ["run", "montecarlo", "compare", "sweep"])
+def test_open_reads_every_kind_of_folder_back_equal(tmp_path: Path, kind: str) -> None:
+    """sim.open gives back a result equal to the one that wrote the folder, and writing it again
+    gives the same data files byte for byte."""
+    made = {
+        "run": lambda: sim.run(REFERENCE_SCENARIO),
+        "montecarlo": lambda: sim.montecarlo(UNCERTAIN, 5, workers=1),
+        "compare": lambda: sim.compare([REFERENCE_SCENARIO, RUSSIA_FIRST], workers=1),
+        "sweep": lambda: sim.sweep(TINY_SCENARIO, ["airfields[b].mog=2,4"], workers=1),
+    }[kind]()
+    made.write(tmp_path / "first")
+    opened = sim.open(tmp_path / "first", workers=1)
+    assert type(opened) is type(made)
+    if kind == "run":
+        assert opened.results.lines == made.results.lines and opened.run.sorties == made.run.sorties
+    elif kind == "montecarlo":
+        assert opened.summary == made.summary and opened.seed == made.seed
+    elif kind == "compare":
+        assert opened.digests == made.digests and opened.phase == made.phase
+    else:
+        assert [(p.values, m.columns()) for p, m in opened.rows] == [(p.values, m.columns()) for p, m in made.rows]
+    opened.write(tmp_path / "again")
+    _same_files(tmp_path / "first", tmp_path / "again")
+
+
+def test_open_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    """A folder sim did not write, and a run folder whose table was edited, are refused with the reason."""
+    with pytest.raises(ScenarioError, match="not an output folder"):
+        sim.open(tmp_path)
+    sim.run(TINY_SCENARIO).write(tmp_path / "run", svg=False)
+    sorties = tmp_path / "run" / "sorties.csv"
+    sorties.write_text(sorties.read_text(encoding="utf-8").replace(",1,", ",2,", 1), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"sorties\.csv differs"):
+        sim.open(tmp_path / "run")
+
+
+# ------------------------------------------------------------------ notebooks: HTML, figures; files for analysts
+
+
+def test_a_result_shows_itself_in_a_notebook_and_plots_its_charts() -> None:
+    """_repr_html_ holds the headline cards and every line; each chart is a Figure drawn outside pyplot."""
+    from matplotlib.figure import Figure
+
+    result = sim.run(REFERENCE_SCENARIO)
+    html = result._repr_html_()
+    assert 'class="sim-result"' in html and "withdraw closed" in html
+    assert all(f">{r.id}<" in html for r in result.results.lines)
+    names = [n for n in dir(result.plot) if not n.startswith("_")]
+    assert sorted(names) == sorted(["in_theatre", "closure", "gantt", "airfields", "network", "sorties_per_day",
+                                    "why_late", "journey"])
+    for name in names:
+        fig = getattr(result.plot, name)()
+        assert isinstance(fig, Figure) and fig.axes, name
+        png = fig._repr_png_()  # what Jupyter shows, without pyplot
+        assert png.startswith(b"\x89PNG"), name
+    assert "matplotlib.pyplot" not in sys.modules or not __import__("matplotlib.pyplot").get_fignums()
+
+
+def test_run_writes_parquet_and_a_workbook_on_request(tmp_path: Path) -> None:
+    """--format parquet and --xlsx add typed tables beside the CSVs, read back with pandas and openpyxl."""
+    pd = pytest.importorskip("pandas")
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "run"
+    assert main(["run", str(TINY_SCENARIO), "-o", str(out), "--format", "parquet", "--xlsx", "--no-svg", "-q"]) == 0
+    sorties = pd.read_parquet(out / "sorties.parquet")
+    assert str(sorties["takeoff"].dt.tz) == "UTC+06:00" and len(sorties) == len(sim.run(TINY_SCENARIO).run.sorties)
+    assert list(pd.read_parquet(out / "movements.parquet").columns) == \
+        (out / "movements.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    book = openpyxl.load_workbook(out / "workbook.xlsx")
+    assert book.sheetnames == ["Lines", "Sorties", "Airfields", "In theatre", "Scenario"]
+    assert book["Sorties"].freeze_panes == "A2"
+
+
+def test_a_missing_analysis_extra_is_a_usage_error_before_anything_runs(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "openpyxl" else real(name, *a))
+    assert main(["run", str(TINY_SCENARIO), "-o", str(tmp_path / "x"), "--xlsx"]) == 2
+    assert "--xlsx needs openpyxl: pip install 'sim[analysis]'" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_verbose_lists_every_file_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(TINY_SCENARIO), "-o", str(tmp_path / "v"), "-v", "--no-svg"]) == 0
+    out = capsys.readouterr().out
+    for p in (tmp_path / "v").iterdir():
+        if not p.name.startswith("."):
+            assert f"  {p.name} " in out, p.name
+    assert "timings: load" in out

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sim import compare
+from sim import comparison
 from sim.cli import main
 from tests.conftest import SCENARIOS_DIR
 
@@ -97,9 +97,9 @@ def test_not_a_run_folder_is_refused(tmp_path, capsys):
 
 
 def test_diff_formatting():
-    assert compare.diff_value("time", "2022-01-19T18:51+06:00", "2022-01-20T22:51+06:00") == "+1d 4h"
-    assert compare.diff_value("count", 84, 84) == "="
-    assert compare.diff_value("count", 84, 92) == "+8"
-    assert compare.short_labels(["csto_a", "csto_b_c"]) == ["csto_a", "b_c"]
-    assert compare.scenario_diff({"airfields": [{"id": "a", "mog": 4}]}, {"airfields": [{"id": "a", "mog": 2}]}) == [
+    assert comparison.diff_value("time", "2022-01-19T18:51+06:00", "2022-01-20T22:51+06:00") == "+1d 4h"
+    assert comparison.diff_value("count", 84, 84) == "="
+    assert comparison.diff_value("count", 84, 92) == "+8"
+    assert comparison.short_labels(["csto_a", "csto_b_c"]) == ["csto_a", "b_c"]
+    assert comparison.scenario_diff({"airfields": [{"id": "a", "mog": 4}]}, {"airfields": [{"id": "a", "mog": 2}]}) == [
         "airfields[a].mog: 4 -> 2"]

@@ -8,7 +8,8 @@ Conventions in the Markdown (HTML comments, invisible on the rendered page):
   previous ```sh block printed. Lines are compared after masking run times, dates of the run and
   temporary paths; a line `...` stands for any number of lines.
 - `<!-- file: PATH -->` right before a block writes the block to PATH in the scratch copy.
-- ```python blocks are executed in the scratch copy.
+- ```python blocks are executed in the scratch copy, each in a fresh namespace; on a page that
+  starts with `<!-- notebook` they share one, in order, like the cells of a notebook.
 
 After an intended change in what a command prints, `SIM_DOCS_UPDATE=1 python -m pytest tests/test_docs.py`
 rewrites the output blocks that no longer match (blocks with a `...` line are left for a person);
@@ -133,6 +134,8 @@ def test_doc_commands_run_and_print_what_the_doc_shows(doc: Path, tmp_path: Path
     last_output = None
     ran = 0
     where = f"{doc.relative_to(ROOT)}"
+    shared: dict | None = {"__name__": "__doc__"} if doc.read_text(encoding="utf-8").startswith("<!-- notebook") \
+        else None
     for b in blocks(doc):
         kind = b.directive[0] if b.directive else None
         if kind == "not run":
@@ -167,7 +170,7 @@ def test_doc_commands_run_and_print_what_the_doc_shows(doc: Path, tmp_path: Path
             cwd = os.getcwd()
             os.chdir(work)
             try:
-                exec(code, {"__name__": "__doc__"})
+                exec(code, shared if shared is not None else {"__name__": "__doc__"})
             finally:
                 os.chdir(cwd)
             ran += 1

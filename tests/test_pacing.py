@@ -141,7 +141,7 @@ def test_a_crew_staged_at_the_destination_keeps_the_tail_moving():
 def test_sweep_sets_a_factor_the_scenario_leaves_unset():
     """A fleet or line factor left to its default (null in the resolved scenario) can be swept: the
     text is read as YAML reads it (a number stays a number)."""
-    from sim.sweep import apply_value
+    from sim.grid import apply_value
 
     resolved = {"fleet": [{"id": "f", "crew_ratio": None, "ute_h_per_day": None}],
                 "movements": [{"id": "m", "load_factor": None}]}

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from sim import montecarlo
+from sim import replications
 from sim.cli import main
 from sim.engine import simulate
 from sim.errors import ScenarioError
@@ -77,8 +77,8 @@ def test_common_random_numbers_same_aircraft_same_breakdowns():
 
 def test_replications_do_not_depend_on_workers(tmp_path):
     s = build(small())
-    one = montecarlo.run_batch(s, 12, seed=99, workers=1, dask=None).replicas
-    two = montecarlo.run_batch(s, 12, seed=99, workers=2, dask=None).replicas
+    one = replications.run_batch(s, 12, seed=99, workers=1, dask=None).replicas
+    two = replications.run_batch(s, 12, seed=99, workers=2, dask=None).replicas
     key = [(r.index, r.seed, r.lines, r.sorties) for r in sorted(one, key=lambda r: r.index)]
     assert key == [(r.index, r.seed, r.lines, r.sorties) for r in sorted(two, key=lambda r: r.index)]
     assert [r.seed for r in sorted(one, key=lambda r: r.index)] == [replication_seed(99, i) for i in range(12)]
@@ -87,10 +87,10 @@ def test_replications_do_not_depend_on_workers(tmp_path):
 def test_dask_local_cluster_gives_the_local_results():
     distributed = pytest.importorskip("dask.distributed")
     s = build(small())
-    local = montecarlo.run_batch(s, 8, seed=3, workers=1, dask=None).replicas
+    local = replications.run_batch(s, 8, seed=3, workers=1, dask=None).replicas
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
     with cluster, distributed.Client(cluster) as client:
-        remote = montecarlo.run_batch(s, 8, seed=3, workers=None, dask=client).replicas
+        remote = replications.run_batch(s, 8, seed=3, workers=None, dask=client).replicas
     assert [(r.index, r.lines) for r in local] == [(r.index, r.lines) for r in sorted(remote, key=lambda r: r.index)]
 
 
@@ -120,7 +120,7 @@ def test_a_failing_replication_is_recorded_and_the_batch_goes_on(tmp_path, monke
 
 def test_interrupt_keeps_completed_replications(tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = montecarlo.replicate
+    real = replications.replicate
 
     def interrupting(args):
         calls["n"] += 1
@@ -128,7 +128,7 @@ def test_interrupt_keeps_completed_replications(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(args)
 
-    monkeypatch.setattr(montecarlo, "replicate", interrupting)
+    monkeypatch.setattr(replications, "replicate", interrupting)
     scen = tmp_path / "s.yaml"
     scen.write_text(json.dumps(small()))
     out = tmp_path / "mc"
@@ -152,9 +152,9 @@ def test_montecarlo_outputs_are_deterministic(tmp_path):
 
 
 def test_wilson_interval():
-    lo, hi = montecarlo.wilson(90, 100)
+    lo, hi = replications.wilson(90, 100)
     assert 0.82 < lo < 0.83 and 0.94 < hi < 0.95
-    assert montecarlo.wilson(0, 10)[0] == 0.0 and montecarlo.wilson(10, 10)[1] == pytest.approx(1.0)
+    assert replications.wilson(0, 10)[0] == 0.0 and replications.wilson(10, 10)[1] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("dist,fragment", [
@@ -175,6 +175,6 @@ def test_bad_distributions_are_refused_with_their_line(tmp_path, dist, fragment)
 
 def test_shipped_uncertain_scenario_runs_a_small_batch(tmp_path):
     s = load_scenario(UNCERTAIN)
-    reps = montecarlo.run_batch(s, 4, seed=s.seed, workers=1, dask=None).replicas
-    sm = montecarlo.summarise(s, reps)
+    reps = replications.run_batch(s, 4, seed=s.seed, workers=1, dask=None).replicas
+    sm = replications.summarise(s, reps)
     assert sm.n == 4 and "withdraw" in sm.phases

@@ -94,10 +94,10 @@ def test_sweep_refuses_an_invalid_value_before_running(tmp_path, capsys):
 
 
 def test_sweep_shifts_a_time_field(tmp_path):
-    from sim import sweep
+    from sim import grid
 
     resolved = scenario().resolved()
-    data = sweep.apply_value(resolved, "movements[x-in].ready", "+24h")
+    data = grid.apply_value(resolved, "movements[x-in].ready", "+24h")
     assert data["movements"][0]["ready"] == "2022-01-07T00:00+06:00"
 
 
