@@ -34,13 +34,23 @@ __all__ = ["RunResult", "load", "open", "run"]
 Timer = Callable[[str], contextlib.AbstractContextManager[object]]  # entered around a named step
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
     """One simulated run: the scenario as run, its warnings, and everything derived from the engine's record."""
 
     scenario: Scenario
     results: Results
     warnings: list[Problem] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        """One line: the scenario, the seed, the sorties and each phase's closure against its deadline."""
+        s = self.scenario
+        parts = []
+        for name, ph in self.phases.items():
+            late = ph.lines_late + ph.lines_open
+            parts.append(f"{name} closed {s.short(ph.closed_h, missing='never')} (deadline {s.short(ph.deadline_h)}"
+                         + (f", {late} lines late or open)" if late else ")"))
+        return f"<RunResult {s.name!r}: seed {self.run.seed}, {self.totals.sorties} sorties; {'; '.join(parts)}>"
 
     @property
     def run(self) -> Run:
@@ -79,6 +89,13 @@ class RunResult:
         from sim.frames import legs_frame
 
         return legs_frame(self.results)
+
+    @property
+    def surface(self) -> Any:
+        """One row per road serial and train (no rows when nothing moved by road or rail): surface.csv as a DataFrame."""
+        from sim.frames import surface_frame
+
+        return surface_frame(self.results)
 
     @property
     def in_theatre(self) -> Any:
@@ -180,20 +197,27 @@ def open_run(folder: Path) -> RunResult:
     deterministic) and checking that the replay gives the folder's tables byte for byte; so the
     result has the full record (every time to the second), not the rounded CSV. ScenarioError when
     the replay differs (the folder was written by another version of sim, or edited)."""
-    import json
-
     from sim import report
+    from sim.errors import read_json_file
 
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary = read_json_file(folder / "summary.json")
     result = run(_resolved(folder), seed=summary["scenario"]["seed"])
     result.warnings = [Problem("", 0, 0, "", w) for w in summary.get("warnings", [])]
     for name, writer in RUN_TABLES.items():
         path = folder / name
         if path.is_file() and path.read_text(encoding="utf-8") != getattr(report, writer)(result.results):
-            written = summary.get("tool", {}).get("version", "an unknown version")
-            raise _folder_problem(folder, f"{name} differs from a new run of its scenario: the folder was "
-                                          f"written by sim {written} or changed since")
+            raise _folder_problem(folder, f"{name} differs from a new run of its scenario: "
+                                          f"{_why_different(summary.get('tool', {}))}")
     return result
+
+
+def _why_different(tool: dict[str, Any]) -> str:
+    """Why a replay may differ: another version wrote the folder, or the folder was edited."""
+    from sim.vocabulary import tool_versions
+
+    now = tool_versions()
+    changed = [f"{k} {tool.get(k)} (now {v})" for k, v in now.items() if tool.get(k) != v]
+    return ("it was written with " + ", ".join(changed)) if changed else "the folder was changed since it was written"
 
 
 def open(folder: str | Path, workers: int | None = None) -> Any:
@@ -206,13 +230,24 @@ def open(folder: str | Path, workers: int | None = None) -> Any:
     batch took to run (on `workers` processes). ScenarioError for a folder sim did not write, or one
     a replay does not reproduce.
     """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise _folder_problem(folder, "no such folder")
+    import yaml
+
+    try:
+        return _open_kind(folder, workers)
+    except (KeyError, TypeError, ValueError, AttributeError, OSError, yaml.YAMLError) as exc:  # missing or damaged
+        raise _folder_problem(folder, f"damaged or incomplete output folder ({type(exc).__name__}: {exc}); "
+                                      "write it again") from None
+
+
+def _open_kind(folder: Path, workers: int | None) -> Any:
+    """The reader of the folder's kind, told apart by the files it holds."""
     from sim.comparison import DIGESTS_FILE, open_comparison
     from sim.grid import SWEEP_FILE, open_sweep
     from sim.replications import open_montecarlo
 
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise _folder_problem(folder, "no such folder")
     if (folder / "comparison.json").is_file():
         if not (folder / DIGESTS_FILE).is_file():
             raise _folder_problem(folder, f"a comparison without {DIGESTS_FILE}: written by an older sim; run "

@@ -129,13 +129,13 @@ def _check_duplicates(s: Scenario, r: _Report, raw: Any) -> None:
         for i, item in enumerate(getattr(s, section)):
             if item.id in seen:
                 first = locate(raw, (section, seen[item.id]))
-                at = first[1] if first else "?"
+                at = "line ?" if not first else f"{'row' if isinstance(first.file, TableName) else 'line'} {first[1]}"
                 raw_item = raw[section][i] if isinstance(raw.get(section), list) else None
                 if "id" in getattr(raw_item, "defaulted", ()):
                     r.error((section, i), f"duplicate default id: this entry gets the same id {item.id!r} "
-                            f"as the one at line {at}; merge them, or give each an explicit 'id:'")
+                            f"as the one at {at}; merge them, or give each an explicit 'id:'")
                 else:
-                    r.error((section, i, "id"), f"duplicate id {item.id!r} (first at line {at}); ids must be unique")
+                    r.error((section, i, "id"), f"duplicate id {item.id!r} (first at {at}); ids must be unique")
             else:
                 seen[item.id] = i
 

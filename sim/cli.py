@@ -127,10 +127,10 @@ def _add_run(sub: Subparsers) -> None:
     _svg_option(run)
     run.add_argument("--format", choices=("csv", "parquet"), default="csv",
                      help="tables as CSV (always written) or also as Parquet files, typed, time zones kept "
-                     "(needs: pip install 'sim[analysis]')")
+                     "(needs the analysis extra: pip install -e '.[analysis]' in the clone)")
     run.add_argument("--xlsx", action="store_true",
                      help="also write workbook.xlsx: Lines, Sorties, Airfields, In theatre and Scenario sheets "
-                     "(needs: pip install 'sim[analysis]')")
+                     "(needs the analysis extra: pip install -e '.[analysis]' in the clone)")
     run.add_argument("--timings", action="store_true", help="print how long each stage took")
     quiet = run.add_mutually_exclusive_group()
     quiet.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
@@ -354,8 +354,9 @@ def _check_analysis_extra(args: argparse.Namespace) -> None:
     missing = [m for m in needed if importlib.util.find_spec(m) is None]
     if missing:
         option = "--format parquet" if args.format == "parquet" else "--xlsx"
-        raise UsageError(f"sim run {option} needs {' and '.join(missing)}: pip install 'sim[analysis]' "
-                         "(in a clone: pip install -e '.[analysis]')")
+        from sim.extras import INSTALL_HINT
+
+        raise UsageError(f"sim run {option} needs {' and '.join(missing)}: {INSTALL_HINT}")
 
 
 def _after_run(args: argparse.Namespace, result: RunResult, out: Path, timer: Timer) -> None:

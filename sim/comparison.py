@@ -13,7 +13,7 @@ import io
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,14 +21,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import yaml
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, read_json_file
 from sim.tables import csv_text
 from sim.timeparse import format_duration_h  # used by the CLI through this module
 from sim.vocabulary import PHASES, format_datetime, phases_for
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sim.api import RunResult
     from sim.results import Results
     from sim.scenario import Scenario
+
+    CompareInput: TypeAlias = Scenario | RunResult | str | Path  # a scenario (object or file), a run, a run folder
 
 RUN_FOLDER_FILES = ("summary.json", "scenario.resolved.yaml", "in_theatre.csv", "sorties.csv")
 
@@ -85,7 +90,7 @@ def digest_from_folder(folder: Path) -> Digest:
         raise ScenarioError([Problem(str(folder), 0, 0, "",
                                      f"not a run folder: missing {', '.join(missing)} "
                                      "(give a scenario .yaml or a folder written by 'sim run')")])
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary = read_json_file(folder / "summary.json")
     resolved = yaml.safe_load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
     resolved = json.loads(json.dumps(resolved, default=str))
     with open(folder / "in_theatre.csv", encoding="utf-8") as fh:
@@ -398,7 +403,7 @@ def paired_replications(scenarios: list[Scenario], labels: list[str], n: int, ba
 # ------------------------------------------------------------------ the API: a comparison as a result object
 
 
-@dataclass
+@dataclass(repr=False)
 class ComparisonResult:
     """Several runs side by side against the first (the baseline): their digests, the phase compared,
     and paired replications when asked for; `write` gives the folder `sim compare` writes."""
@@ -406,6 +411,10 @@ class ComparisonResult:
     digests: list[Digest]
     phase: str = "all"
     paired: Paired | None = None
+
+    def __repr__(self) -> str:
+        paired = f", paired over {self.paired.replications} replications" if self.paired else ""
+        return f"<ComparisonResult of {', '.join(self.labels)} (baseline first), phase {self.phase}{paired}>"
 
     @property
     def labels(self) -> list[str]:
@@ -455,8 +464,8 @@ DIGESTS_FILE = "digests.json"  # every compared run's figures, so that sim.open 
 
 def open_comparison(folder: Path) -> ComparisonResult:
     """A comparison folder written by ComparisonResult.write, read back."""
-    data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
-    raw = json.loads((folder / DIGESTS_FILE).read_text(encoding="utf-8"))
+    data = read_json_file(folder / "comparison.json")
+    raw = read_json_file(folder / DIGESTS_FILE)
     digests = [Digest(**{**d, "in_theatre": [tuple(p) for p in d["in_theatre"]]}) for d in raw]
     paired = data.get("paired_replications")
     return ComparisonResult(digests, data["phase"], Paired.from_dict(paired) if paired else None)
@@ -467,7 +476,7 @@ def _label_of(name: str) -> str:
     return "_".join("".join(c if c.isalnum() else " " for c in name.lower()).split())[:60] or "scenario"
 
 
-def _read_inputs(inputs: list[Any], seed: int | None) -> list[Digest | ScenarioJob]:
+def _read_inputs(inputs: list[CompareInput], seed: int | None) -> list[Digest | ScenarioJob]:
     """A Digest (a run folder or a run in memory) or a job to run (a scenario or its file) per input;
     every problem of every file raised together."""
     from sim.api import RunResult
@@ -483,6 +492,9 @@ def _read_inputs(inputs: list[Any], seed: int | None) -> list[Digest | ScenarioJ
                                                [str(w) for w in item.warnings]))
             elif isinstance(item, Scenario):
                 out.append((item, _label_of(item.name), "(in memory)", None, seed))
+            elif not isinstance(item, (str, Path)):
+                raise TypeError(f"cannot compare a {type(item).__name__}: give scenario files, run folders, "
+                                "Scenarios or RunResults")
             elif Path(item).is_dir():
                 out.append(digest_from_folder(Path(item)))
             else:
@@ -517,8 +529,20 @@ def _digests(read: list[Digest | ScenarioJob], workers: int | None) -> list[Dige
     return digests
 
 
-def compare(inputs: list[Any], *, phase: str = "all", seed: int | None = None, replications: int | None = None,
-            workers: int | None = None, labels: list[str] | None = None,
+def _check_question(inputs: Sequence[CompareInput], phase: str, labels: list[str] | None) -> None:
+    """A list of at least two inputs, a phase that exists, and one unique label per input."""
+    if isinstance(inputs, (str, Path)):
+        raise ValueError("give a list of inputs, e.g. [baseline.yaml, variant.yaml], not one path")
+    if len(inputs) < 2:
+        raise ValueError("give at least two scenarios or run folders (the first is the baseline)")
+    if phase not in ("all", *PHASES):
+        raise ValueError(f"phase {phase!r}: give one of {', '.join(PHASES)} or all")
+    if labels is not None and (len(labels) != len(inputs) or len(set(labels)) != len(labels)):
+        raise ValueError(f"give one unique label per input: {len(inputs)} inputs, labels {labels}")
+
+
+def compare(inputs: Sequence[CompareInput], *, phase: str = "all", seed: int | None = None,
+            replications: int | None = None, workers: int | None = None, labels: list[str] | None = None,
             on_progress: Callable[[str, int], None] | None = None) -> ComparisonResult:
     """Compare runs against the first (the baseline).
 
@@ -528,8 +552,7 @@ def compare(inputs: list[Any], *, phase: str = "all", seed: int | None = None, r
     compared pair by pair (scenarios only; ValueError for folders). ScenarioError lists every
     problem of every input.
     """
-    if len(inputs) < 2:
-        raise ValueError("give at least two scenarios or run folders (the first is the baseline)")
+    _check_question(inputs, phase, labels)
     read = _read_inputs(list(inputs), seed)
     if replications and any(isinstance(item, Digest) for item in read):
         raise ValueError("paired replications re-run scenarios: give scenario files or Scenarios, not run folders")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 _ITEM_PREFIX = re.compile(r"^[A-Za-z_]+\[\d+\]\.?")  # 'movements[3].' in 'movements[3].deadline'
 
@@ -70,3 +72,17 @@ class ScenarioError(Exception):
 
 class OutputFolderError(Exception):
     """The output folder cannot be used (it would replace something sim did not write)."""
+
+
+def read_json_file(path: Path) -> Any:
+    """A JSON file that sim wrote, read back; ScenarioError naming the file (and the line) when it is
+    missing or damaged."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(path), 0, 0, "", "missing: the folder is incomplete")]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line, col = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else (0, 0)
+        raise ScenarioError([Problem(str(path), line, col, "", f"damaged JSON: {exc}")]) from None

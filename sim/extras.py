@@ -13,7 +13,9 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-EXTRA = "analysis"  # pip install 'sim[analysis]' brings pandas, pyarrow and openpyxl
+EXTRA = "analysis"  # the extra that brings pandas, pyarrow and openpyxl
+# sim is installed from its clone (a package named "sim" on PyPI is another project)
+INSTALL_HINT = "pip install -c .ci/constraints.txt -e '.[analysis]' in the clone"
 
 
 class MissingDependency(ImportError):
@@ -22,11 +24,11 @@ class MissingDependency(ImportError):
 
 def require(module: str, feature: str) -> ModuleType:
     """Import an optional library, or raise MissingDependency, e.g.
-    "DataFrames need pandas: pip install 'sim[analysis]'"."""
+    "DataFrames need pandas: pip install -c .ci/constraints.txt -e '.[analysis]' in the clone"."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise MissingDependency(f"{feature} need {module}: pip install 'sim[{EXTRA}]'", name=module) from exc
+        raise MissingDependency(f"{feature} need {module}: {INSTALL_HINT}", name=module) from exc
 
 
 def write_atomic(path: Path, data: bytes) -> Path:

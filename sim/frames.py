@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,16 +164,37 @@ def sweep_frame(result: SweepResult) -> pd.DataFrame:
     for never); RangeIndex."""
     metrics = result.metric_columns()
     first = result.rows[0][1].columns() if result.rows else {}
-    columns = [Column(p) for p, _ in result.varies]
+    columns = [Column(p, _kind_of(values), None) for p, values in result.varies]
     for key in metrics:
         name = key.replace("_closed_h", "_closed").replace("_p50_h", "_p50").replace("_p90_h", "_p90")
         sample = first.get(key)
         kind: Kind = "time" if key.endswith(_SWEEP_TIMES) else \
             "int" if isinstance(sample, int) and not isinstance(sample, bool) else "float"
         columns.append(Column(name, kind, None))
-    rows: list[list[Cell]] = [[pt.values[p] for p, _ in result.varies] + [m.columns().get(k) for k in metrics]
-                              for pt, m in result.rows]
+    kinds = [c.kind for c in columns]
+    rows: list[list[Cell]] = [[_typed(pt.values[p], kind) for (p, _), kind in zip(result.varies, kinds)]
+                              + [m.columns().get(k) for k in metrics] for pt, m in result.rows]
     return table_frame(Table(columns, rows), result.scenario.start)
+
+
+def _kind_of(values: list[str]) -> Kind:
+    """A varied field's column kind: int or float when every value is one (so it sorts as a number), else text."""
+    if _all_parse(values, int):
+        return "int"
+    return "float" if _all_parse(values, float) else "text"
+
+
+def _all_parse(values: list[str], parse: Callable[[str], object]) -> bool:
+    try:
+        for v in values:
+            parse(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _typed(value: str, kind: Kind) -> Cell:
+    return int(value) if kind == "int" else float(value) if kind == "float" else value
 
 
 def comparison_frame(result: ComparisonResult) -> pd.DataFrame:

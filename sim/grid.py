@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, read_json_file
 from sim.timeparse import parse_duration_h
 from sim.vocabulary import phases_for
 
@@ -171,7 +171,7 @@ class Point:
     """One point of a grid: the text of each varied value by path, and the resolved data with them applied."""
 
     values: dict[str, str]  # path -> value text
-    resolved: dict
+    resolved: dict = field(repr=False)
 
 
 def grid(resolved: dict, varies: list[tuple[str, list[str]]]) -> list[Point]:
@@ -392,11 +392,14 @@ SWEEP_FILE = "sweep.json"  # the question and every point's metrics at full prec
 _TIME_METRICS = ("_closed_h", "_p50_h", "_p90_h")
 
 
-def parse_varies(vary: Sequence[str] | Mapping[str, Any], resolved: dict) -> list[tuple[str, list[str]]]:
+def parse_varies(vary: str | Sequence[str] | Mapping[str, Any], resolved: dict) -> list[tuple[str, list[str]]]:
     """The varied fields and their values, from "PATH=VALUES" texts or a {path: values} mapping (values
     as a VALUES text or a list); PathError for an unknown field, a bad spec or too many of them."""
-    specs = [f"{k}={v if isinstance(v, str) else ','.join(str(x) for x in v)}" for k, v in vary.items()] \
-        if isinstance(vary, Mapping) else list(vary)
+    if isinstance(vary, str):
+        vary = [vary]
+    specs = [f"{k}={_values_text(v)}" for k, v in vary.items()] if isinstance(vary, Mapping) else list(vary)
+    if not specs:
+        raise PathError("nothing to vary: give at least one field and its values")
     if len(specs) > MAX_VARIES:
         raise PathError(f"at most {MAX_VARIES} --vary options (the grid grows fast)")
     varies = []
@@ -407,6 +410,15 @@ def parse_varies(vary: Sequence[str] | Mapping[str, Any], resolved: dict) -> lis
         locate_field(resolved, p.strip())
         varies.append((p.strip(), parse_values(vals)))
     return varies
+
+
+def _values_text(values: Any) -> str:
+    """A mapping's values as --vary writes them: a VALUES text as it is, one value, or a list joined by commas."""
+    if isinstance(values, str):
+        return values
+    if isinstance(values, (list, tuple, range)):
+        return ",".join(str(x) for x in values)
+    return str(values)
 
 
 def _scenarios(points: list[Point], label: str) -> list[Scenario]:
@@ -422,7 +434,7 @@ def _scenarios(points: list[Point], label: str) -> list[Scenario]:
     return built
 
 
-def sweep(scenario: Scenario | str | Path, vary: Sequence[str] | Mapping[str, Any], *, replications: int = 0,
+def sweep(scenario: Scenario | str | Path, vary: str | Sequence[str] | Mapping[str, Any], *, replications: int = 0,
           seed: int | None = None, workers: int | None = None, label: str | None = None,
           on_progress: Callable[[int], None] | None = None) -> SweepResult:
     """Run every point of a grid of variants of one scenario (or scenario file).
@@ -457,7 +469,7 @@ def sweep(scenario: Scenario | str | Path, vary: Sequence[str] | Mapping[str, An
     return SweepResult(scenario, varies, rows, replications, base)
 
 
-@dataclass
+@dataclass(repr=False)
 class SweepResult:
     """A finished sweep: the scenario, the varied fields with their values, and each point with its
     metrics; `write` gives the folder `sim sweep` writes."""
@@ -467,6 +479,11 @@ class SweepResult:
     rows: list[tuple[Point, PointMetrics]]
     replications: int = 0  # 0: one deterministic run per point
     seed: int = 0  # the base seed of the replications
+
+    def __repr__(self) -> str:
+        reps = f", {self.replications} replications each" if self.replications else ""
+        return (f"<SweepResult {self.scenario.name!r}: {len(self.rows)} points over "
+                f"{', '.join(p for p, _ in self.varies)}{reps}>")
 
     def metric_columns(self) -> list[str]:
         """The metrics shown per point (PointMetrics.columns keys)."""
@@ -560,13 +577,12 @@ def _metrics_from(data: dict[str, Any]) -> PointMetrics:
 def open_sweep(folder: Path) -> SweepResult:
     """A sweep folder written by SweepResult.write, read back: the scenario from its resolved file, the
     grid rebuilt from the varied values, every point's metrics from sweep.json."""
-    import json
 
     import yaml
 
     from sim.loading import validate
 
-    data = json.loads((folder / SWEEP_FILE).read_text(encoding="utf-8"))
+    data = read_json_file(folder / SWEEP_FILE)
     resolved = yaml.safe_load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
     scenario = validate(resolved, str(folder / "scenario.resolved.yaml"))[0]
     varies = [(p, list(v)) for p, v in data["vary"]]

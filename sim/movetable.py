@@ -33,6 +33,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.errors import Problem, ScenarioError, TableName, column_letters
+from sim.extras import INSTALL_HINT
 from sim.scenario import Contingent, Movement, did_you_mean
 from sim.timeparse import parse_time
 from sim.yamlsrc import Loc, LocDict, LocList, kind_of
@@ -40,7 +41,7 @@ from sim.yamlsrc import Loc, LocDict, LocList, kind_of
 TABLE_KEYS: dict[str, str] = {"contingents_file": "contingents", "movements_file": "movements"}
 """The scenario keys that name a table, and the list each one's rows are added to."""
 MAX_TABLE_BYTES = 20 * 1024 * 1024
-OPENPYXL_MISSING = "reading .xlsx needs openpyxl: pip install 'sim[analysis]'"
+OPENPYXL_MISSING = f"reading .xlsx needs openpyxl: {INSTALL_HINT}"
 _EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")

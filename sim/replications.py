@@ -321,7 +321,7 @@ def fan(replicas: list[Replica]) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------ the API: one batch as a result object
 
 
-@dataclass
+@dataclass(repr=False)
 class MonteCarloResult:
     """A Monte Carlo batch: the scenario, every replication (failed ones with their seed and error),
     their statistics, and how the batch was run; `write` gives the folder `sim montecarlo` writes."""
@@ -334,6 +334,12 @@ class MonteCarloResult:
     interrupted: bool = False
     executor: str = "1 local worker(s)"  # as summary.json records it
     warnings: list[Problem] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        sm = self.summary
+        return (f"<MonteCarloResult {self.scenario.name!r}: {sm.n} replications ({len(sm.failed)} failed"
+                f"{', interrupted' if self.interrupted else ''}) from seed {self.seed}; "
+                f"P(every line on time) {sm.all_met.p:.1%}>")
 
     @property
     def replications(self) -> Any:
@@ -382,12 +388,10 @@ def montecarlo(scenario: Scenario | str | Path, n: int = 200, *, seed: int | Non
 def open_montecarlo(folder: Path, scenario: Scenario, workers: int | None = None) -> MonteCarloResult:
     """A Monte Carlo folder, read back by running its batch again (each replication's seed is fixed by
     the base seed and its index) and checking the replay against replications.csv byte for byte."""
-    import json
-
-    from sim.errors import ScenarioError
+    from sim.errors import ScenarioError, read_json_file
     from sim.report import replications_csv
 
-    batch = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["batch"]
+    batch = read_json_file(folder / "summary.json")["batch"]
     if batch["interrupted"]:
         raise ScenarioError([Problem(str(folder), 0, 0, "", "an interrupted batch cannot be replayed exactly; "
                                                             "run sim montecarlo again")])

@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from sim import results, tablerows
 from sim.errors import OutputFolderError
 from sim.tables import csv_text
@@ -136,8 +134,7 @@ def _leg_dict(run: Run, g: results.LegRow) -> dict[str, Any]:
 
 def resolved_yaml(res: results.Results) -> str:
     """scenario.resolved.yaml: the scenario as run, every default filled in."""
-    header = "# The scenario as the engine saw it: extends merged, every default filled in.\n"
-    return header + yaml.safe_dump(res.run.scenario.resolved(), sort_keys=False, allow_unicode=True, width=110)
+    return res.run.scenario.resolved_yaml()
 
 
 MARKER = ".sim-output"  # in every folder sim writes: only such a folder may be replaced
@@ -287,9 +284,7 @@ def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summa
         (tmp / "replications.csv").write_text(replications_csv(scenario, replicas), encoding="utf-8")
         summary_data = mc_summary_dict(scenario, summary, base_seed, requested, interrupted, executor)
         (tmp / "summary.json").write_text(json.dumps(summary_data, indent=2) + "\n", encoding="utf-8")
-        (tmp / "scenario.resolved.yaml").write_text(
-            "# The scenario as the engine saw it: extends merged, every default filled in.\n"
-            + yaml.safe_dump(scenario.resolved(), sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+        (tmp / "scenario.resolved.yaml").write_text(scenario.resolved_yaml(), encoding="utf-8")
         if summary.n:
             from sim import charts
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.errors import ScenarioError
-from sim.vocabulary import phases_for
+from sim.vocabulary import PHASES, phases_for
 
 if TYPE_CHECKING:
     from sim.grid import Trial
@@ -38,7 +38,7 @@ class Question:
     workers: int | None = None
 
 
-@dataclass
+@dataclass(repr=False)
 class SizingResult:
     """Every size tried, the answer (None when even the largest fails) and whether smaller sizes passed too."""
 
@@ -49,6 +49,11 @@ class SizingResult:
     answer: int | None = None
     top: Trial | None = None  # the largest size tried
     non_monotone: bool = False
+
+    def __repr__(self) -> str:
+        q = self.question
+        return (f"<SizingResult {q.aircraft_type} for {q.phase}: answer {self.answer} (scenario has {self.current}), "
+                f"{len(self.trials)} sizes tried>")
 
     def write(self, folder: str | Path) -> Path:
         """size_fleet.csv and size_fleet.png, written to the folder at once; its path."""
@@ -67,13 +72,22 @@ class SizingResult:
         return Path(folder)
 
 
-def size_fleet(scenario: Scenario, question: Question, on_progress: Progress | None = None) -> SizingResult:
+def size_fleet(scenario: Scenario | str | Path, question: Question | str,
+               on_progress: Progress | None = None) -> SizingResult:
     """Search the smallest fleet of `question.aircraft_type` that meets the phase's deadlines.
 
-    ValueError for options that do not go together; sim.grid.PathError for an unknown type or fleet.
+    `scenario` may be a scenario file; `question` an aircraft type alone (the withdrawal, one run
+    per size). ValueError for options that do not go together or an unknown phase;
+    sim.grid.PathError for an unknown type or fleet.
     """
     from sim import grid
+    from sim.loading import load
+    from sim.scenario import Scenario
 
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)[0]
+    if isinstance(question, str):
+        question = Question(question)
     _check(question)
     if question.fleets is None:
         question = replace(question, fleets=phase_fleets(scenario, question.aircraft_type, question.phase))
@@ -86,11 +100,16 @@ def size_fleet(scenario: Scenario, question: Question, on_progress: Progress | N
 
 
 def _check(q: Question) -> None:
-    """--confidence and --replications go together, and a confidence is a probability."""
+    """A phase that exists, confidence and replications together, a confidence that is a probability,
+    and a largest size of at least one."""
+    if q.phase not in ("all", *PHASES):
+        raise ValueError(f"phase {q.phase!r}: give one of {', '.join(PHASES)} or all")
     if (q.confidence is None) != (q.replications is None):
-        raise ValueError("--confidence and --replications go together")
+        raise ValueError("confidence and replications (--confidence, --replications) go together")
     if q.confidence is not None and not 0 < q.confidence < 1:
-        raise ValueError("--confidence must be between 0 and 1, e.g. 0.9")
+        raise ValueError("confidence (--confidence) must be between 0 and 1, e.g. 0.9")
+    if q.max_tails is not None and q.max_tails < 1:
+        raise ValueError("max_tails (--max) must be at least 1")
 
 
 def phase_fleets(scenario: Scenario, type_id: str, phase: str) -> list[str] | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -268,7 +270,9 @@ def test_a_missing_analysis_extra_is_a_usage_error_before_anything_runs(tmp_path
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "openpyxl" else real(name, *a))
     assert main(["run", str(TINY_SCENARIO), "-o", str(tmp_path / "x"), "--xlsx"]) == 2
-    assert "--xlsx needs openpyxl: pip install 'sim[analysis]'" in capsys.readouterr().err
+    from sim.extras import INSTALL_HINT
+
+    assert f"--xlsx needs openpyxl: {INSTALL_HINT}" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
 
@@ -279,3 +283,48 @@ def test_verbose_lists_every_file_written(tmp_path: Path, capsys: pytest.Capture
         if not p.name.startswith("."):
             assert f"  {p.name} " in out, p.name
     assert "timings: load" in out
+
+
+# ------------------------------------------------------------------ misuse: clear errors, never a wrong answer
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda: sim.compare(str(TINY_SCENARIO)), ValueError, "a list of inputs"),
+    (lambda: sim.compare([TINY_SCENARIO, TINY_SCENARIO], phase="withdrawal"), ValueError, "phase 'withdrawal'"),
+    (lambda: sim.compare([TINY_SCENARIO, TINY_SCENARIO], labels=["a", "a"]), ValueError, "one unique label"),
+    (lambda: sim.compare([TINY_SCENARIO, TINY_SCENARIO], labels=["a"]), ValueError, "one unique label"),
+    (lambda: sim.compare([TINY_SCENARIO, 5]), TypeError, "cannot compare a int"),
+    (lambda: sim.sweep(TINY_SCENARIO, {}), ValueError, "nothing to vary"),
+    (lambda: sim.size_fleet(TINY_SCENARIO, sim.Question("il-76md", phase="withdrawal")), ValueError,
+     "phase 'withdrawal'"),
+    (lambda: sim.size_fleet(TINY_SCENARIO, sim.Question("il-76md", max_tails=0)), ValueError, "at least 1"),
+])
+def test_api_misuse_is_refused_with_what_to_do(call: Any, error: type[Exception], words: str) -> None:
+    with pytest.raises(error, match=re.escape(words)):
+        call()
+
+
+def test_api_takes_the_short_forms_a_user_tries() -> None:
+    """A path for size_fleet, a type alone for its question, one VALUES text or one value for sweep."""
+    assert sim.size_fleet(TINY_SCENARIO, "il-76md").question.aircraft_type == "il-76md"
+    one = sim.sweep(TINY_SCENARIO, "airfields[b].mog=2,4", workers=1)
+    assert [p.values["airfields[b].mog"] for p, _ in one.rows] == ["2", "4"]
+    assert list(one.frame["airfields[b].mog"]) == [2, 4]  # numbers, so they sort as numbers
+    assert len(sim.sweep(TINY_SCENARIO, {"airfields[b].mog": 4}, workers=1).rows) == 1
+
+
+def test_a_result_prints_as_one_line() -> None:
+    text = repr(sim.run(REFERENCE_SCENARIO))
+    assert "\n" not in text and len(text) < 300
+    assert text.startswith("<RunResult 'CSTO") and "withdraw closed 19 Jan 18:51" in text
+
+
+@pytest.mark.parametrize(("damage", "words"), [
+    ("summary.json", "summary.json:1:2: damaged JSON"),
+    ("scenario.resolved.yaml", "damaged or incomplete output folder"),
+])
+def test_open_names_a_damaged_file(tmp_path: Path, damage: str, words: str) -> None:
+    sim.run(TINY_SCENARIO).write(tmp_path / "run", svg=False)
+    (tmp_path / "run" / damage).write_text("{bad" if damage.endswith(".json") else "a: [", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=re.escape(words)):
+        sim.open(tmp_path / "run")

@@ -24,7 +24,7 @@ import pytest
 import sim
 from sim import frames, report, tablerows, workbook
 from sim.api import RunResult
-from sim.extras import MissingDependency
+from sim.extras import INSTALL_HINT, MissingDependency
 from sim.replications import WAIT_KINDS, Replica
 from tests.conftest import REFERENCE_SCENARIO, ROOT
 
@@ -272,9 +272,9 @@ def test_workbook_text_is_never_a_formula() -> None:
 
 
 @pytest.mark.parametrize(("module", "call", "message"), [
-    ("pandas", lambda res, path: frames.sorties_frame(res), "DataFrames need pandas: pip install 'sim[analysis]'"),
-    ("pyarrow", frames.write_parquet, "Parquet files need pyarrow: pip install 'sim[analysis]'"),
-    ("openpyxl", workbook.write_xlsx, "Excel workbooks need openpyxl: pip install 'sim[analysis]'"),
+    ("pandas", lambda res, path: frames.sorties_frame(res), "DataFrames need pandas: " + INSTALL_HINT),
+    ("pyarrow", frames.write_parquet, "Parquet files need pyarrow: " + INSTALL_HINT),
+    ("openpyxl", workbook.write_xlsx, "Excel workbooks need openpyxl: " + INSTALL_HINT),
 ])
 def test_a_missing_library_says_what_to_install(result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                 module: str, call: Any, message: str) -> None:
