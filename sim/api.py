@@ -92,7 +92,7 @@ class RunResult:
 
     @property
     def surface(self) -> Any:
-        """One row per road serial and train (no rows when nothing moved by road or rail): surface.csv as a DataFrame."""
+        """One row per road serial and train (none when nothing moved by road or rail): surface.csv as a DataFrame."""
         from sim.frames import surface_frame
 
         return surface_frame(self.results)
