@@ -109,3 +109,33 @@ def joint_departure(t: float, dep: OpeningTimes, arr: OpeningTimes, airborne_h: 
         if t <= t_off:  # cannot happen for a consistent schedule; guard against a stall
             t = t_off + 1.0 / 60.0
     return math.inf
+
+
+def great_circle_path(lat1: float, lon1: float, lat2: float, lon2: float,
+                      step_km: float = 100.0) -> list[tuple[float, float]]:
+    """Points (lat, lon) along the great circle from point 1 to point 2, both ends included, at most
+    `step_km` apart and evenly spaced (spherical interpolation of the two unit vectors).
+
+    For drawing an air route as an arc on a map. Longitudes are in [-180, 180]; the path takes the
+    shorter way round, across the antimeridian if that is shorter. Two points that coincide or are
+    antipodal (no single great circle) give just the two ends."""
+    d = great_circle_km(lat1, lon1, lat2, lon2)
+    omega = d / EARTH_RADIUS_KM
+    if math.sin(omega) < 1e-9:
+        return [(lat1, lon1), (lat2, lon2)]
+    p, q = _unit_vector(lat1, lon1), _unit_vector(lat2, lon2)
+    n = max(1, math.ceil(d / step_km))
+    points = [(lat1, lon1)]
+    for i in range(1, n):
+        f = i / n
+        a, b = math.sin((1 - f) * omega) / math.sin(omega), math.sin(f * omega) / math.sin(omega)
+        x, y, z = (a * u + b * v for u, v in zip(p, q, strict=True))
+        points.append((math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x))))
+    points.append((lat2, lon2))
+    return points
+
+
+def _unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
+    """The point's direction from the Earth's centre (x towards 0°E on the equator, z to the North Pole)."""
+    phi, lam = math.radians(lat), math.radians(lon)
+    return math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)
