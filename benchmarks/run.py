@@ -10,7 +10,9 @@ Sections (see each module's docstring for exactly what is measured):
       one fresh subprocess per repeat (scale.py): time, peak memory, fitted growth exponent;
  4.   cli:      `python -m sim run` of the reference scenario split into stages, against the bare
       import time of its dependencies (cli_bench.py);
- 5.   montecarlo: replications per second at 1 and 2 workers once sim.replications exists (montecarlo.py).
+ 5.   montecarlo: replications per second at 1 and 2 workers once sim.replications exists (montecarlo.py);
+ 6.   report:   the reference report.html's size and its time to interactive in headless Chromium
+      (report_bench.py; a fresh browser per repeat, the first load cold).
 
 Every figure is the median of several repeats. Targets are reported, never asserted: the exit code
 is 0 whatever the timings, 1 only when a section could not run at all (so CI notices a benchmark
@@ -46,12 +48,14 @@ TARGETS = {
     "maxrss_1e5_mb": ("<", 1024.0, "peak resident memory of that process, MB"),
     "cli_ratio_to_bare_import": ("<=", 2.5, "`sim run` reference wall time / bare dependency import time"),
     "import_sim_s": ("<", 0.3, "`python -c \"import sim\"` wall time, interpreter start-up included, s"),
+    "report_mb": ("<", 5.0, "reference report.html size, MB"),
+    "report_interactive_s": ("<", 2.0, "reference report.html interactive in headless Chromium (cold load), s"),
 }
 
 FULL = {"shuttle_loads": 20_000, "shuttle_repeats": 5, "scale": [(100, 5), (1_000, 5), (10_000, 3), (100_000, 3)],
-        "cli_repeats": 5, "import_repeats": 7, "mc_replications": 200, "mc_repeats": 3}
+        "cli_repeats": 5, "import_repeats": 7, "mc_replications": 200, "mc_repeats": 3, "report_repeats": 5}
 QUICK = {"shuttle_loads": 2_000, "shuttle_repeats": 3, "scale": [(100, 2), (1_000, 2), (10_000, 1)],
-         "cli_repeats": 2, "import_repeats": 3, "mc_replications": 20, "mc_repeats": 1}
+         "cli_repeats": 2, "import_repeats": 3, "mc_replications": 20, "mc_repeats": 1, "report_repeats": 1}
 
 
 # ------------------------------------------------------------------ machine
@@ -179,6 +183,12 @@ def section_montecarlo(cfg: dict) -> dict:
     return montecarlo.bench_montecarlo(cfg["mc_replications"], cfg["mc_repeats"])
 
 
+def section_report(cfg: dict) -> dict:
+    import report_bench
+
+    return report_bench.bench_report(cfg["report_repeats"])
+
+
 # ------------------------------------------------------------------ printing
 
 
@@ -234,11 +244,22 @@ def _print_mc(r: dict) -> None:
         print(f"  speed-up 2 over 1 worker: {r['speedup_2_over_1']:.2f}")
 
 
+def _print_report(r: dict) -> None:
+    print(f"  {r['scenario']}: report.html {r['report_mb']:.2f} MB")
+    if "interactive_cold_s" not in r:
+        print(f"  time to interactive not measured: {r['browser']}")
+        return
+    print(f"  interactive after {r['interactive_cold_s']:.2f} s cold ({r['interactive_warm_s']:.2f} s reloaded; "
+          f"DOMContentLoaded {r['dom_content_loaded_s']:.2f} s), median of {r['repeats']} fresh browsers")
+
+
 SECTIONS = [
     ("shuttle", "1-2. bare SimPy floor vs sim engine", section_shuttle, _print_shuttle),
     ("scale", "3. scale series (fresh subprocess per repeat)", section_scale, _print_scale),
     ("cli", "4. sim run of the reference scenario vs bare dependency imports", section_cli, _print_cli),
     ("montecarlo", "5. Monte Carlo replications per second", section_montecarlo, _print_mc),
+    ("report", "6. report.html of the reference scenario: size and time to interactive", section_report,
+     _print_report),
 ]
 
 
@@ -250,6 +271,8 @@ def _targets(results: dict) -> dict:
         "maxrss_1e5_mb": results.get("scale", {}).get("maxrss_1e5_mb"),
         "cli_ratio_to_bare_import": results.get("cli", {}).get("ratio_to_bare_import"),
         "import_sim_s": results.get("cli", {}).get("import_sim_s"),
+        "report_mb": results.get("report", {}).get("report_mb"),
+        "report_interactive_s": results.get("report", {}).get("interactive_cold_s"),
     }
     out = {}
     for k, (op, limit, what) in TARGETS.items():
@@ -274,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats:
         cfg["scale"] = [(n, args.repeats) for n, _ in cfg["scale"]]
         cfg.update(shuttle_repeats=args.repeats, cli_repeats=args.repeats, import_repeats=max(3, args.repeats),
-                   mc_repeats=args.repeats)
+                   mc_repeats=args.repeats, report_repeats=args.repeats)
     only = set(args.only.split(",")) if args.only else {s[0] for s in SECTIONS}
     t_all = time.perf_counter()
     results: dict = {"mode": "quick" if args.quick else "full", "machine": machine(), "config": cfg}

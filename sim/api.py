@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sim.errors import Problem, ScenarioError
 from sim.loading import load, validate
 from sim.scenario import Scenario
+from sim.vocabulary import CHART_DPI
 
 if TYPE_CHECKING:
     from sim.chartpool import ChartPool
@@ -125,9 +126,9 @@ class RunResult:
         return run_html(self)
 
     def write(self, folder: str | Path, svg: bool = True, chart_pool: ChartPool | None = None,
-              timer: Timer | None = None, parquet: bool = False, xlsx: bool = False) -> Path:
-        """Write the run's output folder (CSV, JSON, charts as PNG and, with `svg`, SVG, report.html)
-        atomically, as `sim run` does; return its path.
+              timer: Timer | None = None, parquet: bool = False, xlsx: bool = False, dpi: int = CHART_DPI) -> Path:
+        """Write the run's output folder (CSV, JSON, charts as PNG at `dpi` dots per inch and, with `svg`, SVG,
+        report.html) atomically, as `sim run` does; return its path.
 
         `chart_pool` draws the charts in worker processes started earlier (the command line's way
         of hiding matplotlib's import); without it they are drawn here. `parquet` adds every table
@@ -135,7 +136,7 @@ class RunResult:
         from sim.report import write_run
 
         return write_run(self.results, Path(folder), [str(w) for w in self.warnings], svg=svg, timer=timer,
-                         chart_pool=chart_pool, parquet=parquet, xlsx=xlsx)
+                         chart_pool=chart_pool, parquet=parquet, xlsx=xlsx, dpi=dpi)
 
 
 def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Mapping[str, object] | None = None,

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.vocabulary import CHART_DPI
+
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
 
@@ -36,11 +38,12 @@ def _warm() -> None:
     FigureCanvasAgg(fig).draw()
 
 
-def _draw(args: tuple[Results, str, bool, tuple[str, ...]]) -> list[str]:
+def _draw(args: tuple[Results, str, bool, int, tuple[str, ...]]) -> list[str]:
     from sim import charts
 
-    res, out, svg, names = args
-    return [str(p) for name in names for p in getattr(charts, name)(res, Path(out), svg)]
+    res, out, svg, dpi, names = args
+    with charts.resolution(dpi):
+        return [str(p) for name in names for p in getattr(charts, name)(res, Path(out), svg)]
 
 
 def usable_cores() -> int:
@@ -57,13 +60,13 @@ class ChartPool:
         if workers >= 2 and "fork" in mp.get_all_start_methods():
             self.pool = mp.get_context("fork").Pool(2, initializer=_warm)
 
-    def draw_run(self, res: Results, out: Path, svg: bool = False) -> list[Path]:
-        """Draw the run's charts into `out` (in the workers when there are any); the files written."""
+    def draw_run(self, res: Results, out: Path, svg: bool = False, dpi: int = CHART_DPI) -> list[Path]:
+        """Draw the run's charts into `out`, PNG at `dpi` (in the workers when there are any); the files written."""
         if self.pool is None:
             from sim import charts
 
-            return charts.draw_run_charts(res, out, svg)
-        done = self.pool.map(_draw, [(res, str(out), svg, names) for names in GROUPS])
+            return charts.draw_run_charts(res, out, svg, dpi)
+        done = self.pool.map(_draw, [(res, str(out), svg, dpi, names) for names in GROUPS])
         return [Path(p) for group in done for p in group]
 
     def close(self) -> None:

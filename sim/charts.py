@@ -10,9 +10,12 @@ Time axes hold matplotlib date numbers: a chart makes its x axis a date axis in 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-from collections.abc import Callable, Sequence
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -22,17 +25,19 @@ import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import numpy.typing as npt
+from matplotlib import patheffects
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
-from sim import results
+from sim import mapchart, results
 from sim.scenario import Airfield
-from sim.vocabulary import format_datetime, phases_for, utc_label
+from sim.vocabulary import CHART_DPI, format_datetime, phases_for, utc_label
 
 if TYPE_CHECKING:
     from sim.comparison import Digest
@@ -48,6 +53,10 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
            "#8c564b", "#7f7f7f", "#bcbd22", "#17becf"]
 REPOSITION_COLOUR = "#c8c8c8"
 PHASE_COLOURS = {"deploy": "#0072B2", "withdraw": "#D55E00"}  # loaded sorties by phase
+# the one colour of every deadline on every chart; two phases' deadlines differ by label and line style
+DEADLINE_COLOUR = "#b00020"
+DEADLINE_STYLES = {"deploy": "--", "withdraw": "-."}
+HALO = [patheffects.withStroke(linewidth=4.5, foreground="white")]  # keeps a deadline marker clear of a bar under it
 
 # applied around each figure (rc_context), so that a notebook's own matplotlib settings stay untouched
 STYLE: dict[Any, Any] = {
@@ -152,11 +161,26 @@ def _date_axis(ax: Axes, run: Run, span_h: float, max_ticks: int = 14, label: bo
     _time_axis(ax, _start(run.scenario).tzinfo, span_h, max_ticks, label)
 
 
+_DPI: ContextVar[int] = ContextVar("sim_chart_dpi", default=CHART_DPI)
+
+
+@contextlib.contextmanager
+def resolution(dpi: int) -> Iterator[None]:
+    """Save the charts written inside at `dpi` dots per inch as PNG (CHART_DPI outside): `with resolution(300): ...`."""
+    if dpi <= 0:
+        raise ValueError(f"dpi must be a positive number of dots per inch, not {dpi}")
+    token = _DPI.set(dpi)
+    try:
+        yield
+    finally:
+        _DPI.reset(token)
+
+
 def _save(fig: Figure, out: Path, stem: str, svg: bool) -> list[Path]:
-    """Write the figure as `<stem>.png` (and `<stem>.svg`) without volatile metadata."""
+    """Write the figure as `<stem>.png` at the current `resolution` (and `<stem>.svg`) without volatile metadata."""
     paths = [out / f"{stem}.png"]
     with matplotlib.rc_context(STYLE):
-        fig.savefig(paths[0], metadata={"Software": None})
+        fig.savefig(paths[0], dpi=_DPI.get(), metadata={"Software": None})
         if svg:
             paths.append(out / f"{stem}.svg")
             fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
@@ -183,22 +207,21 @@ def in_theatre_figure(res: results.Results) -> Figure:
     ax.xaxis_date(_start(run.scenario).tzinfo)
     colours = colour_map(nations)
     x = _hours_x(run, times)
-    ax.stackplot(x, counts, labels=nations, colors=[colours[n] for n in nations], step="post", alpha=0.9)
+    # white edges between the layers, and the legend in the layers' order (top first): nations told apart
+    # by position too, not by colour alone
+    ax.stackplot(x, counts, labels=nations, colors=[colours[n] for n in nations], step="post", alpha=0.9,
+                 edgecolor="white", linewidth=0.6)
     ymax = max(1.0, counts.sum(axis=0).max())
-    for phase, colour in (("deploy", "#444444"), ("withdraw", "#b00020")):
-        ph = res.phases.get(phase)
-        if not ph:
-            continue
+    for phase, ph in res.phases.items():
         d = _dates(run, [ph.deadline_h])[0]
-        ax.axvline(_datenum(d), color=colour, ls="--", lw=1.2)
-        ax.annotate(f"{phase} deadline\n{format_datetime(d, 'short')}", (_datenum(d), ymax * 1.02), fontsize=8,
-                    color=colour, ha="right", va="bottom", xytext=(-3, 0), textcoords="offset points")
+        _deadline_line(ax, _datenum(d), phase, f"{phase} deadline\n{format_datetime(d, 'short')}", ymax * 1.02)
     lo, hi = _span(res)
     ax.set_xlim(*_hours_x(run, [lo, hi]))
     ax.set_ylim(0, ymax * 1.18)
     ax.set_ylabel("personnel in theatre")
     ax.set_title(f"{run.scenario.name}: personnel in theatre by nation")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="nation")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0), title="nation (top first)")
     _date_axis(ax, run, hi - lo)
     return fig
 
@@ -208,31 +231,43 @@ def in_theatre_chart(res: results.Results, out: Path, svg: bool = False) -> list
     return _save(in_theatre_figure(res), out, "in_theatre", svg)
 
 
+def _deadline_line(ax: Axes, x: float, phase: str, label: str, label_y: float | None = None,
+                   side: str = "left") -> None:
+    """A phase's deadline as a vertical line in DEADLINE_COLOUR (the phase's line style), labelled on its
+    `side` at `label_y` in data units (at the top of the axes, turned upright, when None)."""
+    ax.axvline(x, color=DEADLINE_COLOUR, ls=DEADLINE_STYLES.get(phase, "--"), lw=1.2)
+    if label_y is None:
+        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=8, color=DEADLINE_COLOUR,
+                    ha="right", va="top", rotation=90, xytext=(-2, -2), textcoords="offset points")
+    else:
+        ax.annotate(label, (x, label_y), fontsize=8, color=DEADLINE_COLOUR, ha="right" if side == "left" else "left",
+                    va="bottom", xytext=(-3 if side == "left" else 3, 0), textcoords="offset points")
+
+
+# how a line's closure bar shows its status without colour: (colour, hatch)
+CLOSURE_STYLES = {"MET": ("#0072B2", ""), "LATE": ("#E69F00", "////"), "OPEN": ("#999999", "...")}
+
+
 @_styled
 def closure_figure(res: results.Results) -> Figure:
-    """Per phase, the share of each line delivered over time, with each line's deadline."""
+    """Per phase, a bar per line from its ready time to its closure, against its deadline.
+
+    Lines are sorted by ready time (the scenario's order among equals). A bar is pale until the line's first
+    element arrived and solid from then to its last; a late line's bar is hatched, an open line's runs dotted to
+    the end of the run. The deadline is a bar across the row; each line says how early, late or open it is.
+    """
     run = res.run
     curves = results.closure_curves(run)
-    rows = res.lines
-    fig, axes = _subplots(1, 2, figsize=(12, max(4.2, 0.28 * len(rows) + 1.5)), sharey=False)
-    colours = colour_map([r.id for r in rows])
-    for ax, phase in zip(axes, results.PHASES):
-        mine = [r for r in rows if r.phase == phase]
-        if not mine:
-            ax.set_visible(False)
-            continue
-        ax.xaxis_date(_start(run.scenario).tzinfo)
-        lo = min(r.ready_h for r in mine) - 3
-        hi = max([r.deadline_h for r in mine] + [r.closed_h for r in mine if not math.isnan(r.closed_h)]) + 6
-        for r in mine:
-            _closure_line(ax, run, r, curves[r.id], colours[r.id])
-        ax.set_xlim(*_hours_x(run, [lo, hi]))
-        ax.set_ylim(0, 108)
-        ax.set_ylabel("share of line delivered (%)")
-        ax.set_title(f"{phase}: closure by line (\u25bc = deadline)")
-        _date_axis(ax, run, hi - lo)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=7.5)
-    fig.suptitle(run.scenario.name, fontsize=10)
+    panels = [(ph, sorted((r for r in res.lines if r.phase == ph), key=lambda r: r.ready_h))
+              for ph in results.PHASES]
+    panels = [(ph, rows) for ph, rows in panels if rows]
+    heights = [len(rows) + 2.5 for _, rows in panels]
+    fig, axes = _subplots(len(panels), 1, figsize=(11, 0.26 * sum(heights) + 1.6), squeeze=False,
+                          gridspec_kw={"height_ratios": heights})
+    for ax, (phase, rows) in zip(axes[:, 0], panels):
+        _closure_panel(ax, run, phase, rows, curves)
+    fig.legend(handles=_closure_legend(), loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    fig.suptitle(f"{run.scenario.name}: closure by line", fontsize=11, fontweight="bold")
     return fig
 
 
@@ -241,16 +276,74 @@ def closure_chart(res: results.Results, out: Path, svg: bool = False) -> list[Pa
     return _save(closure_figure(res), out, "closure", svg)
 
 
-def _closure_line(ax: Axes, run: Run, r: results.LineRow, curve: tuple[np.ndarray, np.ndarray], colour: str) -> None:
-    """One line's delivered share as a step from its ready time, and its deadline as a marker on top."""
-    t, share = curve
-    if len(t):
-        tt = np.concatenate([[r.ready_h], t])
-        ss = np.concatenate([[0.0], share])
-        ax.step(_hours_x(run, tt), ss * 100, where="post", color=colour, lw=1.6, label=f"{r.id} ({r.status})")
-    else:
-        ax.plot([], [], color=colour, label=f"{r.id} ({r.status})")
-    ax.plot(_hours_x(run, [r.deadline_h]), [103], marker="v", color=colour, ms=7, ls="none", clip_on=False)
+def _closure_panel(ax: Axes, run: Run, phase: str, rows: list[results.LineRow],
+                   curves: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """One phase's lines, a row each, the first ready at the top, on the phase's own time axis."""
+    ax.xaxis_date(_start(run.scenario).tzinfo)
+    lo = min(r.ready_h for r in rows)
+    hi = max(max(r.deadline_h, _row_end(run, r)) for r in rows)
+    pad = 0.03 * (hi - lo) + 1
+    for y, r in enumerate(rows):
+        _closure_bar(ax, run, y, r, curves[r.id], 0.006 * (hi - lo))
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r.id for r in rows], fontsize=8)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(*_hours_x(run, [lo - pad, hi + 6 * pad]))  # room on the right for the tags
+    _date_axis(ax, run, hi - lo)
+    counts = {s: sum(1 for r in rows if r.status == s) for s in CLOSURE_STYLES}
+    ax.set_title(f"{phase}: {len(rows)} lines, {counts['MET']} met, {counts['LATE']} late, {counts['OPEN']} open",
+                 loc="left")
+
+
+def _closure_bar(ax: Axes, run: Run, y: int, r: results.LineRow, curve: tuple[np.ndarray, np.ndarray],
+                 min_h: float) -> None:
+    """One line: pale from ready to its first arrival, solid to its closure (or the end of the run; at least
+    `min_h` hours wide, so a line that arrived at once shows it), its deadline across the row and a tag."""
+    colour, hatch = CLOSURE_STYLES.get(r.status, CLOSURE_STYLES["OPEN"])
+    times, share = curve
+    end = _row_end(run, r)
+    first = min(max(float(times[0]), r.ready_h), end) if len(times) else end
+    if r.status != "OPEN":
+        first = max(r.ready_h, min(first, end - min_h))
+    x0, x1, x2 = _hours_x(run, [r.ready_h, first, end])
+    edge = "#333333" if hatch else colour
+    if x1 > x0:
+        ax.barh(y, x1 - x0, left=x0, height=0.62, color=colour, alpha=0.3, hatch=hatch, edgecolor=edge, lw=0)
+    if x2 > x1:
+        ax.barh(y, x2 - x1, left=x1, height=0.62, color=colour, hatch=hatch, edgecolor=edge, lw=0)
+    if r.status == "OPEN":
+        ax.plot([x2], [y], marker=">", ms=6, color="#333333", zorder=4)
+    dx = _hours_x(run, [r.deadline_h])[0]
+    ax.plot([dx], [y], marker="|", ms=13, mew=2.5, color=DEADLINE_COLOUR, zorder=5, path_effects=HALO)
+    ax.annotate(_closure_tag(r, share), (max(x2, dx), y), xytext=(6, 0), textcoords="offset points", va="center",
+                fontsize=7.5, color="#222222", fontweight="normal" if r.status == "MET" else "bold")
+
+
+def _closure_tag(r: results.LineRow, share: np.ndarray) -> str:
+    """'MET, 12 h early', 'LATE by 5 h' or 'OPEN, 60% delivered': a line's status in words."""
+    if r.status == "OPEN":
+        return f"OPEN, {float(share[-1]) if len(share) else 0.0:.0%} delivered"
+    if r.status == "LATE":
+        return f"LATE by {_hours_text(-r.slack_h)}" if r.slack_h < 0 else "LATE (a milestone)"
+    return f"MET, {_hours_text(r.slack_h)} early"
+
+
+def _hours_text(h: float) -> str:
+    """'12 h', or '0.4 h' below ten hours."""
+    return f"{h:.0f} h" if abs(h) >= 10 else f"{h:.1f} h"
+
+
+def _closure_legend() -> list[Artist]:
+    """What the closure bars, their hatches and the deadline bar mean."""
+    handles: list[Artist] = [Patch(facecolor=CLOSURE_STYLES["MET"][0], alpha=0.3,
+                                   label="ready, nothing arrived yet (pale)"),
+                             Patch(facecolor=CLOSURE_STYLES["MET"][0], label="arriving: first to last element")]
+    words = {"LATE": "late (hatched)", "OPEN": "open at the end of the run (dotted, >)"}
+    handles += [Patch(facecolor=c, hatch=h, edgecolor="#333333" if h else c, lw=0, label=words[s])
+                for s, (c, h) in CLOSURE_STYLES.items() if s in words]
+    handles.append(Line2D([], [], marker="|", ms=12, mew=2.5, ls="", color=DEADLINE_COLOUR, label="deadline"))
+    return handles
 
 
 @_styled
@@ -294,7 +387,8 @@ def _flights_by_tail(run: Run) -> dict[str, list[Sortie]]:
 
 def _gantt_flights(ax: Axes, tails: list[str], by_tail: dict[str, list[Sortie]], colours: dict[str, str],
                    base: float) -> None:
-    """Every flight as a box on its tail's row, coloured by contingent (grey when empty).
+    """Every flight as a box on its tail's row, coloured by contingent; an empty leg is a thinner grey box
+    (told apart from a loaded flight by its shape too, not by its colour alone).
 
     One collection per colour for all tails (not one per tail and colour): a few artists to draw, not hundreds.
     """
@@ -304,7 +398,8 @@ def _gantt_flights(ax: Axes, tails: list[str], by_tail: dict[str, list[Sortie]],
             key = r.contingent if r.phase != "reposition" else ""
             x0 = base + r.off_blocks / 24.0
             w = max(r.on_blocks / 24.0 - r.off_blocks / 24.0, 1e-4)
-            y0, y1 = y - 0.38, y + 0.38
+            half = 0.38 if key else 0.16
+            y0, y1 = y - half, y + half
             verts.setdefault(key, []).append([(x0, y0), (x0, y1), (x0 + w, y1), (x0 + w, y0)])
     for key, vs in verts.items():
         ax.add_collection(PolyCollection(vs, facecolors=colours.get(key, REPOSITION_COLOUR), linewidths=0))
@@ -325,8 +420,8 @@ def _gantt_legend(ax: Axes, run: Run, conts: list[str], colours: dict[str, str],
     """The legend: each contingent with its nation, empty legs, then each kind of downtime drawn."""
     nation = {c.id: c.nation for c in run.scenario.contingents}
     handles: list[Artist] = [Rectangle((0, 0), 1, 1, color=colours[c]) for c in conts]
-    handles.append(Rectangle((0, 0), 1, 1, color=REPOSITION_COLOUR))
-    labels = [f"{c} ({nation[c]})" for c in conts] + ["empty (reposition)"]
+    handles.append(Line2D([], [], color=REPOSITION_COLOUR, lw=4))
+    labels = [f"{c} ({nation[c]})" for c in conts] + ["empty (reposition), thin"]
     handles += [h for h, _ in down_handles]
     labels += [label for _, label in down_handles]
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="flight / on the ground",
@@ -369,34 +464,53 @@ def _gantt_downtime(ax: Axes, run: Run, rows: dict[str, int], base: float) -> li
     return out
 
 
+# an airfield's row: the spots in use rise from its base line (at MOG_LINE the apron is full), the flights
+# waiting for a spot hang below it (QUEUE_DEPTH for the longest queue of the chart)
+BASE_LINE, MOG_LINE, QUEUE_DEPTH = 0.36, 0.92, 0.32
+SPOTS_COLOUR, QUEUE_COLOUR, FULL_COLOUR = "#0072B2", "#D55E00", "#000000"
+
+
 @_styled
 def airfields_figure(res: results.Results) -> Figure:
-    """One row per airfield: working spots in use over time, scaled so that the row's height is its MOG.
+    """One row per airfield: working spots in use over time, the flights waiting for a spot, the time at capacity.
 
-    An aircraft takes its type's spots from on-blocks to the end of its ground task; the MOG is the dashed
-    line, so a band touching the line is a full apron.
+    The spots in use (an aircraft takes its type's spots from on-blocks to the end of its ground task) rise from
+    the row's base line to its dashed MOG line; the hours with every spot taken are black on that line. The
+    flights held for a spot there hang below the base line, on one scale for every row (sim.results.spot_waits).
     """
     run = res.run
     counts = results.ground_counts(run)
-    used = [a for a in run.scenario.airfields if a.id in counts]
-    fig, ax = _subplots(figsize=(12, 0.62 * max(1, len(used)) + 1.4))
+    waits = results.spot_waits(run)
+    full_h = results.hours_at_capacity(run)
+    used = [a for a in run.scenario.airfields if a.id in counts or a.id in waits]
+    queues = {a.id: results.queue_counts(waits.get(a.id, [])) for a in used}
+    deepest = max([1] + [int(n.max()) for _, n in queues.values() if len(n)])
+    fig, ax = _subplots(figsize=(12, 0.78 * max(1, len(used)) + 1.6))
     ax.xaxis_date(_start(run.scenario).tzinfo)
-    lo = min((g.start for g in run.ground), default=0.0) - 3
+    lo = min([g.start for g in run.ground] + [w[0] for ws in waits.values() for w in ws], default=0.0) - 3
     hi = max((g.end for g in run.ground), default=1.0) + 3
     labels = []
     for k, a in enumerate(used):
-        labels.append(_airfield_row(ax, run, a, counts[a.id], len(used) - 1 - k, lo, hi))
-    ax.set_yticks([len(used) - 1 - k + 0.4 for k in range(len(used))])
-    ax.set_yticklabels(labels, fontsize=8)
-    ax.set_ylim(-0.15, len(used) + 0.05)
+        base = len(used) - 1 - k
+        empty = (np.array([]), np.array([]))
+        _airfield_row(ax, run, a, counts.get(a.id, empty), base, lo, hi)
+        _queue_band(ax, run, queues[a.id], base, deepest, hi)
+        labels.append(_airfield_label(a, counts.get(a.id, empty), full_h.get(a.id, 0.0), waits.get(a.id, []),
+                                      queues[a.id]))
+    ax.set_yticks([len(used) - 1 - k + BASE_LINE for k in range(len(used))])
+    ax.set_yticklabels(labels, fontsize=7.5)
+    ax.set_ylim(-0.05, len(used))
     ax.grid(axis="y", visible=False)
     ax.set_xlim(*_hours_x(run, [lo, hi]))
     _date_axis(ax, run, hi - lo)
-    ax.legend([Patch(color="#0072B2", alpha=0.55), Patch(color="#D55E00", alpha=0.55),
-               Line2D([], [], color="#b00020", ls="--", lw=0.8)],
-              ["working spots in use", "... at an airfield that filled up", "MOG (row height)"],
-              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-    ax.set_title(f"{run.scenario.name}: working spots in use against MOG")
+    fig.legend([Patch(color=SPOTS_COLOUR, alpha=0.6), Line2D([], [], color="#333333", ls="--", lw=0.8),
+                Line2D([], [], color=FULL_COLOUR, lw=3.5), Patch(facecolor=QUEUE_COLOUR, hatch="////",
+                                                                edgecolor="#333333", lw=0)],
+               ["working spots in use (up from the grey base line)", "MOG: every spot taken",
+                "at capacity (every spot taken)",
+                f"flights waiting for a spot (down; a queue of {deepest} fills the lane)"],
+               loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    ax.set_title(f"{run.scenario.name}: working spots in use, time at capacity and the queue for a spot")
     return fig
 
 
@@ -406,17 +520,44 @@ def airfields_chart(res: results.Results, out: Path, svg: bool = False) -> list[
 
 
 def _airfield_row(ax: Axes, run: Run, a: Airfield, count: tuple[np.ndarray, np.ndarray], base: int, lo: float,
-                  hi: float) -> str:
-    """One airfield's spots in use as a band on row `base` (orange if it filled up); returns the row's label."""
+                  hi: float) -> None:
+    """One airfield's spots in use as a band above its base line, its MOG line and the spans at capacity."""
     t, c = count
     xs = _hours_x(run, np.concatenate([[lo], t, [hi]]))
-    ys = np.concatenate([[0], c, [c[-1] if len(c) else 0]]) / a.mog * 0.8
-    peak = results.spots_value(c.max()) if len(c) else 0
-    full = peak >= a.mog - 1e-9
-    ax.fill_between(xs, base, base + ys, step="post", color="#D55E00" if full else "#0072B2", alpha=0.55, lw=0)
-    ax.hlines(base + 0.8, xs[0], xs[-1], colors="#b00020", linestyles="--", lw=0.8)
-    ax.hlines(base, xs[0], xs[-1], colors="#bbbbbb", lw=0.6)
-    return f"{a.name or a.id}\nMOG {a.mog}, peak {peak}"
+    ys = np.concatenate([[0], c, [c[-1] if len(c) else 0]]) / a.mog * (MOG_LINE - BASE_LINE)
+    y0 = base + BASE_LINE
+    ax.fill_between(xs, y0, y0 + ys, step="post", color=SPOTS_COLOUR, alpha=0.6, lw=0)
+    ax.hlines(base + MOG_LINE, xs[0], xs[-1], colors="#333333", linestyles="--", lw=0.8)
+    ax.hlines(y0, xs[0], xs[-1], colors="#bbbbbb", lw=0.6)
+    full = [(xs[i + 1], xs[i + 2]) for i in range(len(c) - 1) if c[i] >= a.mog - 1e-9]
+    if full:
+        ax.hlines([base + MOG_LINE] * len(full), [f[0] for f in full], [f[1] for f in full], colors=FULL_COLOUR,
+                  lw=3.5)
+
+
+def _queue_band(ax: Axes, run: Run, queue: tuple[np.ndarray, np.ndarray], base: int, deepest: int,
+                hi: float) -> None:
+    """The flights waiting for a spot at one airfield, hanging below its base line (`deepest` fills the lane)."""
+    t, n = queue
+    if not len(t):
+        return
+    xs = _hours_x(run, np.concatenate([t, [hi]]))
+    depth = np.concatenate([n, [0]]) / deepest * QUEUE_DEPTH
+    y0 = base + BASE_LINE
+    ax.fill_between(xs, y0 - depth, y0, step="post", facecolor=QUEUE_COLOUR, hatch="////", edgecolor="#333333",
+                    lw=0, alpha=0.85)
+
+
+def _airfield_label(a: Airfield, count: tuple[np.ndarray, np.ndarray], full_h: float,
+                    waits: list[tuple[float, float]], queue: tuple[np.ndarray, np.ndarray]) -> str:
+    """A row's label: the airfield, its MOG and peak, the hours at capacity, and who waited how long."""
+    peak = results.spots_value(count[1].max()) if len(count[1]) else 0
+    full = f"at capacity {full_h:.1f} h" if full_h > 0 else "never full"
+    text = f"{a.name or a.id}\nMOG {a.mog}, peak {peak}, {full}"
+    if waits:
+        waited = sum(b - s for s, b in waits)
+        text += f"\n{len(waits)} waited {waited:.0f} h, queue \u2264 {int(queue[1].max())}"
+    return text
 
 
 # ------------------------------------------------------------------ comparison charts
@@ -465,15 +606,13 @@ def compare_in_theatre_chart(digests: list[Digest], labels: list[str], out: Path
 
 
 def _compare_deadlines(ax: Axes, baseline: Digest) -> list[datetime]:
-    """A dashed line at the baseline's last deadline of each phase; returns the deadlines drawn."""
+    """A line at the baseline's last deadline of each phase; returns the deadlines drawn."""
     drawn = []
-    for ph, colour in (("deploy", "#444444"), ("withdraw", "#b00020")):
+    for ph in ("deploy", "withdraw"):
         dl = max((ln["deadline"] for ln in baseline.summary["lines"] if ln["phase"] == ph), default=None)
         if dl:
             x = datetime.fromisoformat(dl)
-            ax.axvline(_datenum(x), color=colour, ls="--", lw=1.1)
-            ax.annotate(f"{ph} deadline", (_datenum(x), 1.0), xycoords=("data", "axes fraction"), fontsize=8,
-                        color=colour, ha="right", va="top", rotation=90, xytext=(-2, -2), textcoords="offset points")
+            _deadline_line(ax, _datenum(x), ph, f"{ph} deadline")
             drawn.append(x)
     return drawn
 
@@ -503,7 +642,7 @@ def compare_completion_figure(digests: list[Digest], labels: list[str], phases: 
         ax.set_title(f"{ph}: completion by contingent")
     handles = [Line2D([], [], marker=MARKERS[j % len(MARKERS)], color=colours[lab], ls="none", ms=6)
                for j, lab in enumerate(labels)]
-    handles.append(Line2D([], [], marker="|", color="black", ls="none", ms=12, mew=2))
+    handles.append(Line2D([], [], marker="|", color=DEADLINE_COLOUR, ls="none", ms=12, mew=2))
     # "outside" places the legend in a band that constrained layout reserves (below the axes)
     fig.legend(handles, [*labels, "deadline (baseline)"], loc="outside lower center",
                ncol=min(3, len(handles)), frameon=False)
@@ -553,7 +692,7 @@ def _deadline_markers(ax: Axes, baseline: Digest, phase: str, rows: list[str]) -
     for i, c in enumerate(rows):
         x = datetime.fromisoformat(_deadline_at(baseline, phase, c))
         drawn.append(x)
-        ax.plot([_datenum(x)], [i], marker="|", color="black", ms=18, mew=2, ls="none")
+        ax.plot([_datenum(x)], [i], marker="|", color=DEADLINE_COLOUR, ms=18, mew=2, ls="none")
     return drawn
 
 
@@ -595,46 +734,29 @@ def _departure_days(digests: list[Digest], phases: tuple[str, ...]) -> list[str]
 
 
 def draw_compare_charts(digests: list[Digest], labels: list[str], phases: tuple[str, ...], out: Path,
-                        svg: bool = False) -> list[Path]:
-    """Draw every comparison chart: personnel in theatre, completion and departures per day."""
-    return (compare_in_theatre_chart(digests, labels, out, svg)
-            + compare_completion_chart(digests, labels, phases, out, svg)
-            + compare_departures_chart(digests, labels, phases, out, svg))
+                        svg: bool = False, dpi: int = CHART_DPI) -> list[Path]:
+    """Draw every comparison chart (PNG at `dpi`): personnel in theatre, completion and departures per day."""
+    with resolution(dpi):
+        return (compare_in_theatre_chart(digests, labels, out, svg)
+                + compare_completion_chart(digests, labels, phases, out, svg)
+                + compare_departures_chart(digests, labels, phases, out, svg))
 
 
 # ------------------------------------------------------------------ network
 
-Position = tuple[float, float]  # (longitude, latitude), degrees
 SURFACE_STYLES = {"road": ("#009E73", ":"), "rail": ("#CC79A7", "--")}  # (colour, line style) by mode
 
 
 @_styled
 def network_figure(res: results.Results) -> Figure:
-    """Airfields placed by longitude and latitude; routes drawn with width by loaded sorties."""
-    run = res.run
-    s = run.scenario
-    pos = {a.id: (a.lon, a.lat) for a in s.nodes()}
-    routes = _air_routes(run)
-    surface = {(t.mode, t.origin, t.destination) for t in run.trips}
-    used = {a for k in routes for a in k[1:]} | {a for k in surface for a in k[1:]}
-    lats = [pos[a][1] for a in sorted(used)] or [a.lat for a in s.airfields]  # sorted: the same sum every run
-    mid_lat = sum(lats) / len(lats)
-    fig, ax = _subplots(figsize=(11, 6))
-    ax.set_aspect(1 / max(0.2, math.cos(math.radians(mid_lat))))
-    _draw_air_routes(ax, pos, routes)
-    for mode, a, b in sorted(surface):
-        (x1, y1), (x2, y2) = pos[a], pos[b]
-        colour, style = SURFACE_STYLES[mode]
-        ax.plot([x1, x2], [y1, y2], color=colour, lw=2.5, ls=style, label=None)
-    _draw_nodes(ax, s.nodes(), pos, used)
-    _network_legend(ax, {k[0] for k in surface})
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    ax.set_title(f"{s.name}: network (line width by sorties)")
-    xs = [pos[a.id][0] for a in s.airfields] + [pos[p][0] for p in used]
-    ys = [pos[a.id][1] for a in s.airfields] + [pos[p][1] for p in used]
-    ax.set_xlim(min(xs) - 3, max(xs) + 6)
-    ax.set_ylim(min(ys) - 2, max(ys) + 2)
+    """The route network on a map of its region (Natural Earth borders and coastlines, shipped with
+    the package): routes as great-circle arcs as wide as their loaded sorties, deploy solid and
+    withdraw dashed with arrowheads, road and rail moves, airfields and places, and labels that never
+    overlap (sim.mapchart draws it on sim.basemap)."""
+    net = _network_map(res.run)
+    frame = mapchart.frame_for(net)
+    fig, ax = _subplots(figsize=frame.figsize())
+    mapchart.draw_network(fig, ax, net, frame)
     return fig
 
 
@@ -643,69 +765,32 @@ def network_chart(res: results.Results, out: Path, svg: bool = False) -> list[Pa
     return _save(network_figure(res), out, "network", svg)
 
 
-def _air_routes(run: Run) -> dict[tuple[str, str, str], int]:
-    """Loaded sorties per (phase, airfield, airfield), the two airfields in name order (either direction)."""
-    routes: dict[tuple[str, str, str], int] = {}
+def _network_map(run: Run) -> mapchart.NetworkMap:
+    """What the network chart shows of a run: every node, the air routes flown loaded, the surface moves."""
+    s = run.scenario
+    routes = _air_routes(run)
+    moves = sorted({(t.mode, t.origin, t.destination) for t in run.trips})
+    used = {a for _, path in routes for a in path} | {a for m in moves for a in m[1:]}
+    nodes = tuple(mapchart.MapNode(a.id, _node_label(a), a.lon, a.lat, isinstance(a, Airfield), a.id in used)
+                  for a in s.nodes())
+    return mapchart.NetworkMap(f"{s.name}: route network", nodes,
+                               tuple(mapchart.MapRoute(phase, path, n) for (phase, path), n in sorted(routes.items())),
+                               tuple(moves), PHASE_COLOURS, SURFACE_STYLES)
+
+
+def _air_routes(run: Run) -> dict[tuple[str, tuple[str, ...]], int]:
+    """Loaded sorties per phase and path flown (origin, refuelling stops, destination), by direction."""
+    routes: dict[tuple[str, tuple[str, ...]], int] = {}
     for r in run.sorties:
         if r.phase != "reposition":
-            a, b = sorted((r.origin, r.destination))
-            routes[r.phase, a, b] = routes.get((r.phase, a, b), 0) + 1
+            key = (r.phase, (r.origin, *r.stops, r.destination))
+            routes[key] = routes.get(key, 0) + 1
     return routes
-
-
-def _draw_air_routes(ax: Axes, pos: dict[str, Position], routes: dict[tuple[str, str, str], int]) -> None:
-    """Each route as a line as wide as its share of the busiest, labelled with its sorties; busiest first."""
-    top = max(routes.values(), default=1)
-    for (phase, a, b), n in sorted(routes.items(), key=lambda kv: -kv[1]):
-        (x1, y1), (x2, y2) = pos[a], pos[b]
-        shift = 0.08 if phase == "deploy" else -0.08  # keep the two phases' lines apart
-        ax.plot([x1, x2], [y1 + shift, y2 + shift], color=PHASE_COLOURS[phase], lw=0.8 + 7 * n / top, alpha=0.55,
-                solid_capstyle="round")
-        ax.annotate(str(n), ((x1 + x2) / 2, (y1 + y2) / 2 + shift), fontsize=7.5, color=PHASE_COLOURS[phase],
-                    ha="center", va="bottom" if phase == "deploy" else "top")
-
-
-def _draw_nodes(ax: Axes, nodes: list[Airfield | Place], pos: dict[str, Position], used: set[str]) -> None:
-    """Every airfield and each place a leg used, north to south, with its label (grey when unused)."""
-    placed: list[Position] = []  # label anchors already used, in degrees
-    for a in sorted(nodes, key=lambda a: (-a.lat, a.lon)):
-        airfield = isinstance(a, Airfield)
-        if a.id not in used and not airfield:
-            continue  # places are drawn only when a leg used them
-        x, y = pos[a.id]
-        active = a.id in used
-        ax.plot([x], [y], marker="o" if airfield else "s", ms=7 if active else 4,
-                color="#222222" if active else "#aaaaaa", zorder=5)
-        ly = _label_latitude(x, y, placed)
-        placed.append((x, ly))
-        ax.annotate(_node_label(a), (x, y), xytext=(x + 0.6, ly + 0.25), textcoords="data",
-                    fontsize=8, color="#222222" if active else "#999999", zorder=6,
-                    arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.6} if ly != y else None)
-
-
-def _label_latitude(x: float, y: float, placed: list[Position]) -> float:
-    """Where a node's label goes: at its latitude, or stacked below the labels of nodes close to it."""
-    ly = y
-    while any(abs(ly - py) < 1.3 and abs(x - px) < 6 for px, py in placed):
-        ly -= 1.3  # airfields close together: stack their labels downwards
-    return ly
 
 
 def _node_label(a: Airfield | Place) -> str:
     """A node's name (or id), with the MOG of an airfield."""
     return f"{a.name or a.id}" + (f" (MOG {a.mog})" if isinstance(a, Airfield) else "")
-
-
-def _network_legend(ax: Axes, modes: set[str]) -> None:
-    """The legend: both phases' air routes, then each surface mode drawn."""
-    handles: list[Artist] = [Line2D([], [], color=PHASE_COLOURS["deploy"], lw=3),
-                             Line2D([], [], color=PHASE_COLOURS["withdraw"], lw=3)]
-    labels = ["deploy (number = loaded sorties)", "withdraw"]
-    for mode in sorted(modes):
-        colour, style = SURFACE_STYLES[mode]
-        handles.append(Line2D([], [], color=colour, lw=2.5, ls=style))
-        labels.append(f"{mode} move")
-    ax.legend(handles, labels, loc="lower left")
 
 
 # ------------------------------------------------------------------ sorties, waits and journeys
@@ -751,6 +836,13 @@ BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#
                      "road": "#009E73", "rail": "#882255", "route": "#44AA99", "node": "#DDCC77",
                      "transfer": "#AA4499"}
 MODE_HATCH = {"air": "", "road": "..", "rail": "//"}  # modes told apart without colour too
+# parts that a colour vision deficiency would confuse with their neighbours (MOG with loading and UTE)
+BREAKDOWN_HATCH = {"mog": "////", "ute": "...."}
+
+
+def _wrapped(tag: str, width: int = 64) -> str:
+    """A long tag beside a bar broken into lines, so that it stays inside the figure."""
+    return "\n".join(textwrap.wrap(tag, width)) or tag
 
 
 @_styled
@@ -763,10 +855,11 @@ def why_late_figure(res: results.Results) -> Figure:
     for part in results.WAIT_PARTS:
         w = np.array([r.breakdown_h[part] for r in rows])
         if w.sum() > 0:
-            ax.barh(y, w, left=left, color=BREAKDOWN_COLOURS[part], label=results.PART_LABELS[part], height=0.7)
+            ax.barh(y, w, left=left, color=BREAKDOWN_COLOURS[part], label=results.PART_LABELS[part], height=0.7,
+                    hatch=BREAKDOWN_HATCH.get(part), edgecolor="white", lw=0)
             left += w
     for yi, r in zip(y, rows):
-        tag = r.status + (f": {r.bound_by}" if r.bound_by else "")
+        tag = _wrapped(r.status + (f": {r.bound_by}" if r.bound_by else ""))
         ax.annotate(tag, (left[yi], yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
                     color="#b00020" if r.status != "MET" else "#333333")
     ax.set_yticks(y)
@@ -825,7 +918,7 @@ def _journey_legend(rows: list[results.LineRow]) -> list[Artist]:
                 for m in modes]
     if any(len(r.legs) > 1 for r in rows):
         handles.append(Patch(facecolor=BREAKDOWN_COLOURS["node"], label="reception and transfer at a node"))
-    handles.append(Line2D([], [], marker="|", ms=12, mew=2, ls="", color="#b00020", label="deadline"))
+    handles.append(Line2D([], [], marker="|", ms=12, mew=2, ls="", color=DEADLINE_COLOUR, label="deadline"))
     if any(g.deadline_h is not None for r in rows for g in r.legs):
         handles.append(Line2D([], [], marker="D", ls="", color="#333333", label="milestone"))
     return handles
@@ -859,8 +952,9 @@ def _journey_bar(ax: Axes, run: Run, y: int, r: results.LineRow) -> None:
         _journey_span(ax, run, y, g.closed_h, received, BREAKDOWN_COLOURS["node"])
         if g.deadline_h is not None:
             ax.plot(_hours_x(run, g.deadline_h), [y], marker="D", ms=5, color="#333333", zorder=5)
-    ax.plot(_hours_x(run, r.deadline_h), [y], marker="|", ms=12, mew=2, color="#b00020", zorder=5)
-    tag = r.status if r.status == "MET" else f"{r.status}: {r.bound_by}"
+    ax.plot(_hours_x(run, r.deadline_h), [y], marker="|", ms=12, mew=2, color=DEADLINE_COLOUR, zorder=5,
+            path_effects=HALO)
+    tag = r.status if r.status == "MET" else _wrapped(f"{r.status}: {r.bound_by}")
     ax.annotate(tag, (_hours_x(run, end)[0], y), xytext=(4, 0), textcoords="offset points",
                 va="center", fontsize=7, color="#b00020" if r.status != "MET" else "#333333")
 
@@ -870,9 +964,10 @@ RUN_CHARTS: tuple[RunChart, ...] = (in_theatre_chart, closure_chart, gantt_chart
                                     sorties_per_day_chart, why_late_chart, journey_chart)
 
 
-def draw_run_charts(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
-    """Draw every run chart in this process (sim.chartpool draws them in two workers)."""
-    return [p for draw in RUN_CHARTS for p in draw(res, out, svg)]
+def draw_run_charts(res: results.Results, out: Path, svg: bool = False, dpi: int = CHART_DPI) -> list[Path]:
+    """Draw every run chart in this process, PNG at `dpi` (sim.chartpool draws them in two workers)."""
+    with resolution(dpi):
+        return [p for draw in RUN_CHARTS for p in draw(res, out, svg)]
 
 
 # ------------------------------------------------------------------ Monte Carlo charts
@@ -891,13 +986,11 @@ def mc_fan_figure(scenario: Scenario, grid: np.ndarray, fan: dict[str, np.ndarra
                     label="50% band (P25-P75)")
     ax.step(x, fan["p50"], where="post", color="#003f6b", lw=1.8, label="median")
     top = float(np.max(fan["p95"])) if len(fan["p95"]) else 1.0
-    for phase, colour in (("deploy", "#444444"), ("withdraw", "#b00020")):
+    for phase in ("deploy", "withdraw"):
         mine = [m for m in scenario.movements if m.phase == phase]
         if mine:
             d = start + timedelta(hours=max(scenario.hours_of(m.deadline) for m in mine))
-            ax.axvline(_datenum(d), color=colour, ls="--", lw=1.1)
-            ax.annotate(f"{phase} deadline", (_datenum(d), top * 1.02), fontsize=8, color=colour, ha="right",
-                        va="bottom", xytext=(-3, 0), textcoords="offset points")
+            _deadline_line(ax, _datenum(d), phase, f"{phase} deadline", top * 1.02)
     ax.set_ylim(0, max(1.0, top) * 1.15)
     ax.set_xlim(x[0], x[-1])
     ax.set_ylabel("personnel in theatre")
@@ -915,32 +1008,42 @@ def mc_fan_chart(scenario: Scenario, grid: np.ndarray, fan: dict[str, np.ndarray
 
 @_styled
 def mc_completion_figure(scenario: Scenario, phase: str, closed_h: list[float], stats: Stats) -> Figure:
-    """A histogram of one phase's completion over the replications, with its deadline and P(met)."""
-    fig, ax = _subplots(figsize=(10, 4.2))
+    """One phase's completion over the replications as a cumulative curve: the share of replications closed by
+    each time, with P50, P90 and P95 marked, the deadline and P(met); one that never closed keeps it below 100%."""
+    fig, ax = _subplots(figsize=(10, 4.6))
     start = _start(scenario)
     ax.xaxis_date(start.tzinfo)
-    finite = np.array([v for v in closed_h if v is not None and not math.isnan(v)])
+    arr = np.array([math.inf if v is None or math.isnan(v) else v for v in closed_h], dtype=float)
+    finite = np.sort(arr[np.isfinite(arr)])
+    lo_h = min([stats.deadline_h, *finite[:1]])
+    hi_h = max([stats.deadline_h, *finite[-1:]])
+    pad = max(2.0, 0.05 * (hi_h - lo_h))
+
+    def at(h: float) -> float:
+        return _datenum(start + timedelta(hours=float(h)))
+
     if len(finite):
-        _completion_histogram(ax, start, finite)
+        shares = np.arange(1, len(finite) + 1) / len(arr) * 100
+        ax.step([at(lo_h - pad), *[at(h) for h in finite], at(hi_h + pad)], [0.0, *shares, shares[-1]],
+                where="post", color="#0072B2", lw=2)
+        _percentile_marks(ax, start, arr, stats, (at(lo_h - pad), at(hi_h + pad)))
     d = start + timedelta(hours=stats.deadline_h)
-    ax.axvline(_datenum(d), color="#b00020", ls="--", lw=1.5)
+    _deadline_line(ax, at(stats.deadline_h), phase, f"{phase} deadline {format_datetime(d, 'short')}", 101.0,
+                   side="right")
+    if stats.n:
+        ax.plot([at(stats.deadline_h)], [stats.p_met * 100], marker="o", ms=7, color=DEADLINE_COLOUR, zorder=5)
+        ax.annotate(f"P(met) {stats.p_met:.1%}: closed by the deadline", (at(stats.deadline_h), stats.p_met * 100),
+                    xytext=(8, -5), textcoords="offset points", ha="left", va="top", fontsize=8.5,
+                    color=DEADLINE_COLOUR, fontweight="bold")
+    ax.set_xlim(at(lo_h - pad), at(hi_h + pad))
+    ax.set_ylim(0, 109)
+    ax.set_yticks(range(0, 101, 20))
+    ax.set_ylabel("replications closed by then (%)")
     lo_ci, hi_ci = stats.p_met_ci95
-    ax.annotate(f"deadline {format_datetime(d, 'short')} (dashed)\n"
-                f"P(met) = {stats.p_met:.1%} (95% CI {lo_ci:.1%}-{hi_ci:.1%})",
-                (0.98, 0.96), xycoords="axes fraction", ha="right", va="top", fontsize=9, color="#b00020",
-                bbox={"boxstyle": "round", "fc": "white", "ec": "#dddddd"})
-    if len(finite):
-        lo_h = min(float(finite.min()), stats.deadline_h)
-        hi_h = max(float(finite.max()), stats.deadline_h)
-        pad = max(2.0, 0.05 * (hi_h - lo_h))
-        ax.set_xlim(_datenum(start + timedelta(hours=lo_h - pad)), _datenum(start + timedelta(hours=hi_h + pad)))
-    if stats.not_closed:
-        ax.annotate(f"{stats.not_closed} replications never closed", (0.01, 0.98), xycoords="axes fraction",
-                    va="top", fontsize=9)
-    ax.set_ylabel("replications")
-    ax.set_title(f"{scenario.name}: {phase} completion over {stats.n} replications")
-    span = (max(finite.max(), stats.deadline_h) - min(finite.min(), stats.deadline_h)) / 24 if len(finite) else 1
-    _time_axis(ax, start.tzinfo, 24 * span, max_ticks=12)
+    never = f"; {stats.not_closed} never closed" if stats.not_closed else ""
+    ax.set_title(f"{scenario.name}: {phase} completion over {stats.n} replications\n"
+                 f"P(met) = {stats.p_met:.1%} (95% CI {lo_ci:.1%}-{hi_ci:.1%}){never}", fontsize=10.5)
+    _time_axis(ax, start.tzinfo, hi_h - lo_h, max_ticks=12)
     return fig
 
 
@@ -950,41 +1053,65 @@ def mc_completion_chart(scenario: Scenario, phase: str, closed_h: list[float], s
     return _save(mc_completion_figure(scenario, phase, closed_h, stats), out, f"mc_{phase}_completion", svg)
 
 
-def _completion_histogram(ax: Axes, start: datetime, finite: np.ndarray) -> None:
-    """Completion times (hours since start) in 10 to 60 bins of whole hours."""
-    lo, hi = float(finite.min()), float(finite.max())
-    bins = max(10, min(60, int((hi - lo) / 2) + 1))
-    edges = np.linspace(lo - 0.5, hi + 0.5, bins + 1)
-    ax.hist(_datenums([start + timedelta(hours=float(v)) for v in finite]),
-            bins=_datenums([start + timedelta(hours=float(e)) for e in edges]).tolist(), color="#0072B2", alpha=0.85)
+def _percentile_marks(ax: Axes, start: datetime, arr: np.ndarray, stats: Stats, span: tuple[float, float]) -> None:
+    """P50, P90 and P95 of the completion times (never closed = +inf, as sim.replications.describe counts
+    them) as labelled points on the curve, each with a dotted guide from the y axis; one that is never
+    reached is named at the right edge of `span` (the x limits)."""
+    p90 = float(np.percentile(arr, 90, method="higher"))
+    right = span[1]
+    for q, h in ((50, stats.p50_h), (90, p90), (95, stats.p95_h)):
+        if math.isfinite(h):
+            x = _datenum(start + timedelta(hours=h))
+            ax.plot([x], [q], marker="D", ms=5, color="#222222", zorder=4)
+            ax.hlines(q, span[0], x, colors="#222222", lw=0.7, linestyles=":")
+            text = f"P{q} {format_datetime(start + timedelta(hours=h), 'short')}"
+        else:
+            x, text = right, f"P{q}: not closed"
+        ax.annotate(text, (x, q), xytext=(6, -2) if x != right else (-4, -2), textcoords="offset points",
+                    ha="left" if x != right else "right", va="top", fontsize=8, color="#222222")
 
 
 @_styled
 def mc_deadlines_figure(scenario: Scenario, line_stats: dict[str, Stats]) -> Figure:
-    """Per line, the probability of meeting its deadline with its 95% interval."""
-    ids = [m.id for m in scenario.movements]
-    fig, ax = _subplots(figsize=(10, max(3.0, 0.3 * len(ids) + 1.4)))
-    p = np.array([line_stats[i].p_met for i in ids])
-    lo = np.array([line_stats[i].p_met_ci95[0] for i in ids])
-    hi = np.array([line_stats[i].p_met_ci95[1] for i in ids])
-    y = np.arange(len(ids))
-    colours = ["#009E73" if v >= 0.9 else "#E69F00" if v >= 0.5 else "#D55E00" for v in p]
-    ax.barh(y, p * 100, color=colours, height=0.7)
-    ax.errorbar(p * 100, y, xerr=[np.maximum(p - lo, 0) * 100, np.maximum(hi - p, 0) * 100], fmt="none",
-                ecolor="#333333", capsize=2, lw=0.8)
-    for yi, v, h in zip(y, p, hi):
-        ax.annotate(f"{v:.0%}", (max(v, h) * 100, yi), xytext=(5, 0), textcoords="offset points", va="center",
-                    fontsize=7.5)
-    ax.set_yticks(y)
+    """Per line, the probability of meeting its deadline as a point with its 95% interval; the riskiest line
+    (lowest P(met), then lowest interval) at the top. Shapes tell the bands apart without colour."""
+    ids = [m.id for m in scenario.movements if m.id in line_stats]
+    ids.sort(key=lambda i: (line_stats[i].p_met, line_stats[i].p_met_ci95[0]))  # stable: scenario order in ties
+    fig, ax = _subplots(figsize=(10, max(3.2, 0.3 * len(ids) + 2.1)))
+    for y, i in enumerate(ids):
+        st = line_stats[i]
+        colour, marker, _ = _risk_band(st.p_met)
+        lo, hi = st.p_met_ci95
+        ax.hlines(y, lo * 100, hi * 100, colors=colour, lw=4, alpha=0.45)
+        ax.plot([st.p_met * 100], [y], marker=marker, ms=7, color=colour, mec="#222222", mew=0.6, ls="none")
+        ax.annotate(f"{st.p_met:.0%} ({lo:.0%}-{hi:.0%})", (hi * 100, y), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize=7.5)
+    ax.set_yticks(range(len(ids)))
     ax.set_yticklabels(ids, fontsize=8)
     ax.set_ylim(len(ids) - 0.5, -0.5)
-    ax.set_xlim(0, 112)
+    # from the tens below the lowest interval (less 10), so that the intervals near 100% can be told apart
+    left = max(0, math.floor(min([1.0] + [line_stats[i].p_met_ci95[0] for i in ids]) * 10) * 10 - 10)
+    ax.set_xlim(left - 2, 100 + 0.25 * (100 - left))
+    ax.set_xticks(range(left, 101, 10 if left < 50 else 5))
     ax.axvline(90, color="#777777", ls=":", lw=1)
-    ax.set_xlabel("probability of meeting the deadline (%), with 95% interval; "
-                  "green at least 90%, orange 50-90%, red below 50%; dotted line at 90%")
+    ax.set_xlabel("probability of meeting the deadline (%)" + (f", from {left}%" if left else ""))
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"{scenario.name}: probability of meeting each deadline")
+    handles: list[Artist] = [Line2D([], [], marker=m, color=c, mec="#222222", mew=0.6, ls="none", ms=7, label=lab)
+                             for c, m, lab in (_risk_band(0.95), _risk_band(0.7), _risk_band(0.2))]
+    handles += [Line2D([], [], color="#777777", lw=4, alpha=0.45, label="95% interval"),
+                Line2D([], [], color="#777777", ls=":", lw=1, label="90%")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=8, frameon=False)
+    ax.set_title(f"{scenario.name}\nprobability of meeting each line's deadline, the riskiest line first")
     return fig
+
+
+def _risk_band(p: float) -> tuple[str, str, str]:
+    """(colour, marker, label) of a probability of meeting a deadline: at least 90%, 50-90%, below 50%."""
+    if p >= 0.9:
+        return "#009E73", "o", "at least 90%"
+    if p >= 0.5:
+        return "#E69F00", "s", "50-90%"
+    return "#D55E00", "X", "below 50%"
 
 
 def mc_deadlines_chart(scenario: Scenario, line_stats: dict[str, Stats], out: Path,
@@ -1073,7 +1200,9 @@ def _sweep_lines(ax: Axes, sweep: _Sweep) -> None:
     second, series = sweep.second()
     xs = _numeric(vals1)
     xpos: list[float] | list[int] = xs if xs is not None else list(range(len(vals1)))
-    colours = colour_map([str(v) for v in series])
+    # the second field's values in order, dark to light (viridis: readable with a colour vision deficiency)
+    shades = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.8, max(1, len(series))))
+    colours = {str(v): matplotlib.colors.to_hex(c) for v, c in zip(series, shades)}
     for ph in sweep.phases:
         for v2 in series:
             ys = _after_deadline([sweep.value(m, ph) for m in sweep.points(second, v2)],
@@ -1081,8 +1210,9 @@ def _sweep_lines(ax: Axes, sweep: _Sweep) -> None:
             ls, mk = _SWEEP_MARKS.get(ph, ("-", "o"))
             ax.plot(xpos[: len(ys)], ys, marker=mk, ls=ls, color=colours[str(v2)],
                     label=ph + (f", {second} = {v2}" if second is not None else ""))
-    ax.axhline(0, color="#b00020", ls=":", lw=1.2)
-    ax.annotate("deadline", (0.01, 0), xycoords=("axes fraction", "data"), va="bottom", fontsize=8, color="#b00020")
+    ax.axhline(0, color=DEADLINE_COLOUR, ls="--", lw=1.2)
+    ax.annotate("deadline", (0.01, 0), xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
+                color=DEADLINE_COLOUR)
     if xs is None:
         ax.set_xticks(xpos)
         ax.set_xticklabels(vals1, rotation=30, ha="right")
@@ -1116,30 +1246,83 @@ def _worst_lateness(sweep: _Sweep, metrics: PointMetrics) -> float:
     return max(late) if len(late) == len(sweep.phases) else np.nan
 
 
+# the sweep heatmap's colours, both readable with a colour vision deficiency: lateness diverges from blue
+# (early) through white (on the deadline) to orange (late); P(all deadlines met) is cividis, dark to yellow
+LATENESS_CMAP = LinearSegmentedColormap.from_list("sim_early_late", ["#0072B2", "#f7f7f7", "#E69F00"])
+HEATMAP_TEXT_CELLS = 150  # values are written in the cells up to this many
+HEATMAP_TICKS = 12  # at most this many tick labels per axis
+
+
 def _sweep_heatmap(fig: Figure, hx: Axes, sweep: _Sweep) -> None:
-    """The two varied fields as a grid of P(all met) or of the worst phase's lateness."""
+    """The two varied fields as a grid of P(all met) or of the worst phase's lateness; late cells hatched,
+    cells that never closed crossed."""
     (first, vals1), (second, vals2) = sweep.varies[0], sweep.varies[1]
     grid = _sweep_grid(sweep)
     if sweep.replicated:
-        im = hx.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto", origin="lower")
-        label = "P(all deadlines met) %"
+        cmap, vmin, vmax = matplotlib.colormaps["cividis"].with_extremes(bad=OPEN_CELL), 0.0, 100.0
+        label = "P(all deadlines met), %"
     else:
         lim = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
-        im = hx.imshow(grid, cmap="RdYlGn_r", vmin=-lim, vmax=lim, aspect="auto", origin="lower")
+        cmap, vmin, vmax = LATENESS_CMAP.with_extremes(bad=OPEN_CELL), -lim, lim
         label = "hours after the deadline, worst phase (negative: early)"
-    for i in range(grid.shape[0]):
-        for j in range(grid.shape[1]):
-            text = "open" if np.isnan(grid[i, j]) else f"{grid[i, j]:.0f}"
-            hx.text(j, i, text, ha="center", va="center", fontsize=7.5)
-    hx.set_xticks(range(len(vals1)))
-    hx.set_xticklabels(vals1, rotation=30, ha="right")
-    hx.set_yticks(range(len(vals2)))
-    hx.set_yticklabels(vals2)
+    im = hx.imshow(grid, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
+    late = _sweep_late(sweep)
+    for (i, j), v in np.ndenumerate(grid):
+        if late[i, j]:
+            hx.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="xx" if np.isnan(v) else "///",
+                                   edgecolor="#222222" if _light_cell(im, v) else "#ffffff", lw=0, alpha=0.6))
+    if grid.size <= HEATMAP_TEXT_CELLS:
+        _heatmap_values(hx, im, grid, late, sweep.replicated)
+    _heatmap_ticks(hx, vals1, vals2)
     hx.set_xlabel(first)
     hx.set_ylabel(second)
     hx.grid(False)
     fig.colorbar(im, ax=hx, label=label)
-    hx.set_title(label)
+    what = "P(all deadlines met)" if sweep.replicated else "the worst phase against its deadline"
+    hx.set_title(f"{what}\nhatched: a phase late{' (its P50)' if sweep.replicated else ''}; crossed: never closed",
+                 fontsize=10)
+
+
+OPEN_CELL = "#d9d9d9"  # a heatmap cell whose metric is missing: a phase never closed
+
+
+def _light_cell(im: Any, v: float) -> bool:
+    """Whether a heatmap cell of value v is light (dark text and hatching read on it) or dark."""
+    r, g, b, _ = im.cmap(im.norm(v)) if not np.isnan(v) else matplotlib.colors.to_rgba(OPEN_CELL)
+    return bool(0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45)
+
+
+def _sweep_late(sweep: _Sweep) -> np.ndarray:
+    """Per (second, first) value: True where a phase completed after its deadline (or never did)."""
+    (first, vals1), (second, vals2) = sweep.varies[0], sweep.varies[1]
+    late = np.zeros((len(vals2), len(vals1)), dtype=bool)
+    for pt, m in sweep.rows:
+        if all(pt.values[p] == v for p, v in sweep.fixed.items()):
+            worst = _worst_lateness(sweep, m)
+            late[vals2.index(pt.values[second]), vals1.index(pt.values[first])] = not worst <= 0
+    return late
+
+
+def _heatmap_values(hx: Axes, im: Any, grid: np.ndarray, late: np.ndarray, replicated: bool) -> None:
+    """Each cell's value written in it, dark or light for contrast with its colour ('open' when never closed);
+    on a late cell, 'late' below it and a box to keep it clear of the hatching."""
+    for (i, j), v in np.ndenumerate(grid):
+        light = _light_cell(im, v)
+        text = "open" if np.isnan(v) else f"{v:.0f}%" if replicated else f"{v:+.0f} h"
+        box = {"boxstyle": "round,pad=0.15", "fc": "white" if light else "#333333", "ec": "none", "alpha": 0.75}
+        hx.text(j, i, text + ("\nlate" if late[i, j] and not np.isnan(v) else ""), ha="center", va="center",
+                fontsize=8, fontweight="bold", color="#111111" if light else "white", bbox=box if late[i, j] else None)
+
+
+def _heatmap_ticks(hx: Axes, vals1: list[str], vals2: list[str]) -> None:
+    """Tick labels for both fields: at most HEATMAP_TICKS each (every k-th), the x labels turned when long."""
+    for axis, vals in ((hx.xaxis, vals1), (hx.yaxis, vals2)):
+        step = math.ceil(len(vals) / HEATMAP_TICKS)
+        axis.set_ticks(range(0, len(vals), step))
+        axis.set_ticklabels(vals[::step])
+    if sum(len(v) for v in vals1[:: math.ceil(len(vals1) / HEATMAP_TICKS)]) > 40:
+        for label in hx.get_xticklabels():
+            label.set(rotation=30, ha="right")
 
 
 @_styled
@@ -1179,7 +1362,7 @@ def size_fleet_chart(scenario: Scenario, trials: dict[int, Trial], type_id: str,
 def _p_met_axis(ax: Axes, trials: dict[int, Trial], ns: list[int], phase: str, confidence: float) -> list[float]:
     """Each size's P(deadlines met) in % (nan without one), on an axis with the required confidence marked."""
     ys = [_percent(trials[n].p_met) for n in ns]
-    ax.axhline(confidence * 100, color="#b00020", ls="--", lw=1.2, label=f"required {confidence:.0%}")
+    ax.axhline(confidence * 100, color="#333333", ls=":", lw=1.2, label=f"required {confidence:.0%}")
     ax.set_ylabel(f"P({phase} deadlines met) %")
     ax.set_ylim(-3, 105)
     return ys
@@ -1195,7 +1378,7 @@ def _lateness_axis(ax: Axes, scenario: Scenario, trials: dict[int, Trial], ns: l
     phases = list(phases_for(phase))
     deadline = max(scenario.hours_of(m.deadline) for m in scenario.movements if m.phase in phases)
     ys = [trials[n].closed_h - deadline if not math.isnan(trials[n].closed_h) else np.nan for n in ns]
-    ax.axhline(0, color="#b00020", ls="--", lw=1.2, label=f"{phase} deadline")
+    ax.axhline(0, color=DEADLINE_COLOUR, ls=DEADLINE_STYLES.get(phase, "--"), lw=1.2, label=f"{phase} deadline")
     ax.set_ylabel(f"{phase} completion, hours after the deadline")
     return ys
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
 from sim import __version__, tableimport
 from sim.errors import OutputFolderError, ScenarioError
-from sim.vocabulary import PHASES, utc_label
+from sim.vocabulary import CHART_DPI, PHASES, utc_label
 
 if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
     from http.server import ThreadingHTTPServer
@@ -53,6 +53,16 @@ def _pos_int(text: str) -> int:
     value = _nonneg_int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+MAX_DPI = 1200  # a 12-inch chart is then 14400 pixels wide
+
+
+def _dpi(text: str) -> int:
+    value = _pos_int(text)
+    if value > MAX_DPI:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_DPI}, got {value}")
     return value
 
 
@@ -125,6 +135,7 @@ def _add_run(sub: Subparsers) -> None:
     run.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario file stem>/)")
     run.add_argument("--seed", type=_nonneg_int, metavar="N", help="random seed (default: the scenario's seed)")
     _svg_option(run)
+    _dpi_option(run)
     run.add_argument("--format", choices=("csv", "parquet"), default="csv",
                      help="tables as CSV (always written) or also as Parquet files, typed, time zones kept "
                      "(needs the analysis extra: pip install -e '.[analysis]' in the clone)")
@@ -161,6 +172,7 @@ def _add_compare(sub: Subparsers) -> None:
     cmp.add_argument("--workers", type=_pos_int, metavar="K",
                      help="parallel processes (default: one per core; 1 runs in-process)")
     _svg_option(cmp)
+    _dpi_option(cmp)
     cmp.add_argument("--replications", type=_pos_int, metavar="N",
                      help="also run N replications of every scenario with the same seeds and report the paired "
                      "difference in completion to the baseline")
@@ -181,6 +193,7 @@ def _add_montecarlo(sub: Subparsers) -> None:
                     "(needs the dask extra: pip install '.[dask]' in the clone)")
     mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
     _svg_option(mc)
+    _dpi_option(mc)
 
 def _add_sweep(sub: Subparsers) -> None:
     sw = sub.add_parser("sweep", help="run a grid of variants of one scenario",
@@ -194,6 +207,7 @@ def _add_sweep(sub: Subparsers) -> None:
     sw.add_argument("--replications", type=_pos_int, metavar="N",
                     help="run N replications per point (P50/P90, P(all met))")
     _batch_options(sw, "outputs/<stem>-sweep/")
+    _dpi_option(sw)
 
 def _add_size_fleet(sub: Subparsers) -> None:
     sf = sub.add_parser("size-fleet", help="find the smallest fleet of a type that meets every deadline",
@@ -213,6 +227,7 @@ def _add_size_fleet(sub: Subparsers) -> None:
     sf.add_argument("--max", type=_pos_int, metavar="N",
                     help="largest fleet to try (default: 4x the scenario's, at least 16)")
     _batch_options(sf, "outputs/<stem>-size-<type>/")
+    _dpi_option(sf)
 
 def _add_view(sub: Subparsers) -> None:
     view = sub.add_parser("view", help="open a run's or comparison's report.html",
@@ -245,6 +260,11 @@ def _add_completion(sub: Subparsers) -> None:
 def _svg_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--svg", action=argparse.BooleanOptionalAction, default=True,
                    help="also write each chart as SVG beside its PNG, for zooming (default: yes; --no-svg is faster)")
+
+
+def _dpi_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dpi", type=_dpi, default=CHART_DPI, metavar="N",
+                   help=f"resolution of the PNG charts in dots per inch (default: {CHART_DPI}; 300 for print)")
 
 
 def _batch_options(p: argparse.ArgumentParser, default_out: str) -> None:
@@ -341,7 +361,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not (args.quiet or args.json):
             print(highlight_late(format_run(result.results), colour_wanted(sys.stdout)), flush=True)
         result.write(out, svg=args.svg, chart_pool=pool, timer=timer, parquet=args.format == "parquet",
-                     xlsx=args.xlsx)
+                     xlsx=args.xlsx, dpi=args.dpi)
     _after_run(args, result, out, timer)
     return EXIT_OK
 
@@ -474,7 +494,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _print_comparison(result)
     out = Path(args.out) if args.out else Path("outputs") / ("compare-" + "-".join(
         comparison.short_labels(result.labels)))[:120]
-    result.write(out, args.svg)
+    result.write(out, args.svg, dpi=args.dpi)
     print(f"\nwrote {out}/ (report.html, comparison.csv, comparison.json, compare_*.png)")
     print(f"open the report: sim view {out}")
     return EXIT_OK
@@ -571,7 +591,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
             bar.close()
     summary = result.summary
     print(format_montecarlo(scenario, summary, len(result.replicas), args.replications, time.perf_counter() - t0))
-    result.write(out, svg=args.svg)
+    result.write(out, svg=args.svg, dpi=args.dpi)
     print(f"\nwrote {out}/ (report.html, replications.csv, summary.json, charts)")
     if result.interrupted:
         print(f"interrupted: kept the {len(result.replicas)} completed replications", file=sys.stderr)
@@ -639,7 +659,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             bar.close()
     headers, rows = result.table()
     print(render(headers, rows, header_width=18))
-    result.write(out_dir)
+    result.write(out_dir, dpi=args.dpi)
     print(f"\nwrote {out_dir}/ (sweep.csv, sweep.json, sweep.png)")
     return EXIT_OK
 
@@ -663,7 +683,7 @@ def cmd_size_fleet(args: argparse.Namespace) -> int:
     finally:
         bars.close()
     _print_sizing(result)
-    result.write(out_dir)
+    result.write(out_dir, dpi=args.dpi)
     print(f"wrote {out_dir}/ (size_fleet.csv, size_fleet.png)")
     return EXIT_OK
 

@@ -24,7 +24,7 @@ import yaml
 from sim.errors import Problem, ScenarioError, read_json_file
 from sim.tables import csv_text
 from sim.timeparse import format_duration_h  # used by the CLI through this module
-from sim.vocabulary import PHASES, format_datetime, phases_for
+from sim.vocabulary import CHART_DPI, PHASES, format_datetime, phases_for
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -432,8 +432,9 @@ class ComparisonResult:
 
         return comparison_frame(self)
 
-    def write(self, folder: str | Path, svg: bool = True) -> Path:
-        """Write comparison.csv, comparison.json, digests.json, the charts and report.html in one rename."""
+    def write(self, folder: str | Path, svg: bool = True, dpi: int = CHART_DPI) -> Path:
+        """Write comparison.csv, comparison.json, digests.json, the charts (PNG at `dpi` dots per inch) and
+        report.html in one rename."""
         from sim import charts
         from sim.htmlreport import compare_report
         from sim.report import atomic_dir
@@ -447,7 +448,8 @@ class ComparisonResult:
             (tmp / "comparison.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
             (tmp / DIGESTS_FILE).write_text(json.dumps([asdict(d) for d in self.digests], indent=1) + "\n",
                                             encoding="utf-8")
-            charts.draw_compare_charts(self.digests, short_labels(self.labels), phases_for(self.phase), tmp, svg=svg)
+            charts.draw_compare_charts(self.digests, short_labels(self.labels), phases_for(self.phase), tmp, svg=svg,
+                                       dpi=dpi)
             headers, rows = self.table()
             (tmp / "report.html").write_text(compare_report(self.digests, self.phase, headers, rows, tmp),
                                              encoding="utf-8")

@@ -50,6 +50,7 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("uncertainty.weather[]", scenario.WeatherRule, "weather:"),
     ("uncertainty.road[]", scenario.RoadRule, "road:"),
     ("uncertainty.availability[]", scenario.AvailabilityRule, "availability:"),
+    ("report", scenario.ReportOptions, "report:"),
     ("distribution (delay, repair, duration)", scenario.Dist, ""),
     ("lognormal", scenario.Lognormal, ""),
     ("triangular", scenario.Triangular, ""),

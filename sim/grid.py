@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.errors import Problem, ScenarioError, read_json_file
 from sim.timeparse import parse_duration_h
-from sim.vocabulary import phases_for
+from sim.vocabulary import CHART_DPI, phases_for
 
 if TYPE_CHECKING:
     from sim.results import Results
@@ -534,8 +534,9 @@ class SweepResult:
                 "replications": self.replications, "seed": self.seed,
                 "points": [{"values": pt.values, "metrics": _finite(dataclasses.asdict(m))} for pt, m in self.rows]}
 
-    def write(self, folder: str | Path) -> Path:
-        """Write sweep.csv, sweep.json, scenario.resolved.yaml and sweep.png into `folder` in one rename."""
+    def write(self, folder: str | Path, dpi: int = CHART_DPI) -> Path:
+        """Write sweep.csv, sweep.json, scenario.resolved.yaml and sweep.png (at `dpi` dots per inch) into
+        `folder` in one rename."""
         import json
 
         from sim import charts
@@ -546,8 +547,9 @@ class SweepResult:
             (tmp / "sweep.csv").write_text(self.csv(), encoding="utf-8")
             (tmp / SWEEP_FILE).write_text(json.dumps(self.as_dict(), indent=1) + "\n", encoding="utf-8")
             (tmp / "scenario.resolved.yaml").write_text(self.scenario.resolved_yaml(), encoding="utf-8")
-            charts.sweep_chart(self.scenario, self.varies, self.rows, self.scenario.phases(), bool(self.replications),
-                               tmp)
+            with charts.resolution(dpi):
+                charts.sweep_chart(self.scenario, self.varies, self.rows, self.scenario.phases(),
+                                   bool(self.replications), tmp)
         return out
 
     def _repr_html_(self) -> str:

@@ -1,7 +1,11 @@
-"""report.html: one self-contained page per run or comparison (charts embedded, styles inline).
+"""report.html: one self-contained page per run or comparison (charts, data, styles and scripts inline).
 
-Everything taken from the scenario is escaped. No script, font or image is fetched from anywhere:
-the page opens offline and prints to PDF (tables are not cut, charts not split across pages).
+Everything taken from the scenario is escaped: as HTML text, inside the JSON data blocks (sim.reportdata)
+and inside the CSS strings of the printed header and footer. No script, font or image is fetched from
+anywhere (a Content-Security-Policy forbids it): the page opens offline from file://. On screen the run's
+report has interactive charts (sim/assets/charts.js) and sortable, filterable tables (tables.js); printed,
+it shows the static charts, puts wide tables on landscape pages, and repeats the scenario's name, the run
+time, the banner and page numbers on every page.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ import math
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sim import results
+from sim import results, tablerows
+from sim.reportdata import json_script, report_data
+from sim.reportmap import map_layout, route_pairs
 from sim.vocabulary import format_datetime, utc_label, versions_text
 
 if TYPE_CHECKING:
@@ -24,46 +31,65 @@ if TYPE_CHECKING:
 
 TimeText = Callable[[float | None], str]  # a model time as local text ('' when missing)
 
-SORTIE_ROWS_SHOWN = 300
-
-CSS = """
-:root { --ink:#1d2327; --muted:#5f6b73; --line:#d9dee2; --met:#e3f4e8; --late:#fde2e1; --open:#fff2cc; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
-       margin: 0 auto; max-width: 1240px; padding: 24px 28px 60px; }
-h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 34px 0 10px; \
-border-bottom: 2px solid var(--line);
-     padding-bottom: 4px; } h3 { font-size: 15px; margin: 18px 0 6px; }
-.meta { color: var(--muted); margin: 0 0 12px; } .desc { margin: 6px 0 14px; max-width: 900px; }
-table { border-collapse: collapse; margin: 6px 0 14px; font-size: 12.5px; }
-th, td { border: 1px solid var(--line); padding: 3px 7px; text-align: left; vertical-align: top; white-space: nowrap; }
-td.wrap { white-space: normal; }
-th { background: #f3f5f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.MET td.status { background: var(--met); } tr.LATE td.status, tr.LATE td.why { background: var(--late); }
-tr.OPEN td.status, tr.OPEN td.why { background: var(--open); }
-.status { font-weight: 600; } .kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 10px 0; }
-.kpi { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; min-width: 160px; }
-.kpi b { display: block; font-size: 18px; } .kpi span { color: var(--muted); font-size: 12px; }
-figure { margin: 10px 0 24px; } figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
-figcaption { color: var(--muted); font-size: 12.5px; } .scroll { overflow-x: auto; }
-details { margin: 8px 0; } summary { cursor: pointer; color: #0b5cad; }
-pre { background: #f6f8fa; padding: 10px; overflow-x: auto; font-size: 12px; }
-.warn { background: var(--open); padding: 6px 10px; border-radius: 4px; margin: 4px 0; \
-font-family: monospace; font-size: 12.5px; }
-.small { font-size: 12px; color: var(--muted); }
-@media print {
-  body { max-width: none; padding: 0; font-size: 11px; }
-  h2 { break-after: avoid; } figure, .kpi { break-inside: avoid; page-break-inside: avoid; }
-  table { font-size: 10px; } tr { break-inside: avoid; page-break-inside: avoid; }
-  thead { display: table-header-group; } details { display: block; } details > summary { display: none; }
-  .noprint { display: none; } .scroll { overflow: visible; }
-}
-"""
+# nothing leaves the page: no fetch, no font, no frame; inline styles and scripts and data: images only
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+       "base-uri 'none'; form-action 'none'")
 
 
 def esc(value: object) -> str:
     """The value as HTML-escaped text (quotes too; None as '')."""
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def css_string(value: str) -> str:
+    """The text as a CSS string literal: every character but ASCII letters and digits as a six-digit hex
+    escape, so no text can end the string or the style sheet. (Spaces are escaped too: CSS would read a
+    space right after an escape as the escape's end.)"""
+    return '"' + "".join(c if c.isascii() and c.isalnum() else f"\\{ord(c):06x}" for c in value) + '"'
+
+
+def asset(name: str) -> str:
+    """The text of one of the report's style sheets or scripts (sim/assets/)."""
+    return (resources.files("sim") / "assets" / name).read_text(encoding="utf-8")
+
+
+class Sorted(NamedTuple):
+    """A table cell whose text does not sort as itself (a local time, a number with a unit): its sort key."""
+
+    text: str
+    key: float | str
+
+
+def _cell(c: object, classes: list[str]) -> str:
+    attr = f' class="{" ".join(classes)}"' if classes else ""
+    if isinstance(c, Sorted):
+        key: object = c.key
+        if isinstance(key, float):
+            key = "" if not math.isfinite(key) else int(key) if key.is_integer() else key
+        return f'<td{attr} data-v="{esc(key)}">{esc(c.text)}</td>'
+    return f"<td{attr}>{esc(c)}</td>"
+
+
+def table(headers: list[str], rows: Sequence[Sequence[object]], num_cols: AbstractSet[int] = frozenset(),
+          row_class: Callable[[int], str] | None = None, cell_class: dict[int, str] | None = None,
+          table_id: str = "", tall: bool = False) -> str:
+    """An HTML table; with `table_id` it sorts by a click on a header and filters on a text box (tables.js),
+    and with `tall` it scrolls inside a box on screen (the printout shows every row)."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = []
+    for k, row in enumerate(rows):
+        cls = f' class="{esc(row_class(k))}"' if row_class else ""
+        cells = [_cell(c, [x for x in ("num" if i in num_cols else "", (cell_class or {}).get(i, "")) if x])
+                 for i, c in enumerate(row)]
+        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    if not table_id:
+        return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+                "</div>")
+    bar = (f'<div class="tablebar" data-for="{esc(table_id)}"><input type="search" placeholder="Filter rows\u2026" '
+           f'aria-label="Filter the rows of this table"><span class="count"></span></div>')
+    return (f'{bar}<div class="{"tall compact" if tall else "scroll"}"><table class="sortable" id="{esc(table_id)}">'
+            "<thead>"
+            f'<tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
 def _img(path: Path, alt: str, caption: str) -> str:
@@ -74,26 +100,30 @@ def _img(path: Path, alt: str, caption: str) -> str:
             f"<figcaption>{esc(caption)}{link}</figcaption></figure>")
 
 
-def table(headers: list[str], rows: Sequence[Sequence[object]], num_cols: AbstractSet[int] = frozenset(),
-           row_class: Callable[[int], str] | None = None,
-           cell_class: dict[int, str] | None = None) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = []
-    for k, row in enumerate(rows):
-        cls = f' class="{esc(row_class(k))}"' if row_class else ""
-        cells = []
-        for i, c in enumerate(row):
-            classes = [x for x in ("num" if i in num_cols else "", (cell_class or {}).get(i, "")) if x]
-            attr = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{attr}>{esc(c)}</td>")
-        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+def page_rules(name: str, made: str, banner: str = "") -> str:
+    """The printed pages: A4 portrait, landscape for `.wide` sections, and on every page the scenario's
+    name and the run time at the top, the banner top and bottom, and 'page n of N'."""
+    left, right = ("34%", "29%") if banner else ("64%", "35%")  # the banner, if any, gets the middle
+    small = "font: 8pt system-ui, sans-serif; color: #5f6b73;"
+    flag = ("font: bold 9pt system-ui, sans-serif; color: #b3261e; letter-spacing: .08em; width: 37%; "
+            f"content: {css_string(banner)};")
+    center = f"@top-center {{ {flag} }} @bottom-center {{ {flag} }}" if banner else ""
+    title = name if len(name) <= 90 else name[:89] + "\u2026"
+    return (f"@page {{ size: A4; margin: 15mm 11mm 14mm 11mm; "
+            f"@top-left {{ {small} width: {left}; content: {css_string(title)}; }} "
+            f"@top-right {{ {small} width: {right}; text-align: right; content: {css_string(made)}; }} {center} "
+            f"@bottom-right {{ {small} width: {right}; text-align: right; "
+            'content: "page " counter(page) " of " counter(pages); } }\n'
+            "@page wide { size: A4 landscape; margin: 13mm 10mm 12mm 10mm; }\n")
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, page_css: str = "", scripts: Sequence[str] = ("tables.js",)) -> str:
+    code = "".join(f"<script>{asset(name)}</script>" for name in scripts)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n")
+            f"<title>{esc(title)}</title><style>{asset('report.css')}\n{page_css}</style></head>"
+            f"<body>{body}{code}</body></html>\n")
 
 
 def _now() -> str:
@@ -103,7 +133,7 @@ def _now() -> str:
 CHART_CAPTIONS = [
     ("in_theatre.png",
      "Personnel in theatre over time, stacked by nation; dashed lines mark the deploy and withdraw deadlines."),
-    ("closure.png", "Share of each movement line delivered over time (by mass); \u25bc marks each line's deadline."),
+    ("closure.png", "Each line from ready to closure, pale until its first arrival; late hatched; | deadline."),
     ("why_late.png",
      "Where each line's time went, from its ready time to its closure; late lines name what bound them."),
     ("journey.png",
@@ -120,53 +150,116 @@ CHART_CAPTIONS = [
     ("sorties_per_day.png", "Loaded take-offs per local calendar day."),
 ]
 
+# the files written beside report.html that it links to when they are there: (name, what it holds)
+FILES = [
+    ("sorties.csv", "every flight"),
+    ("movements.csv", "every movement line: status and the parts of its time"),
+    ("legs.csv", "every leg of every line"),
+    ("surface.csv", "road serials and trains"),
+    ("in_theatre.csv", "people in theatre after each change"),
+    ("summary.json", "the summary, for other programs"),
+    ("scenario.resolved.yaml", "the scenario as run"),
+    ("network.geojson", "the network, for GIS"),
+    ("movement.kml", "the movement, for Google Earth"),
+    ("workbook.xlsx", "every table, as an Excel workbook"),
+]
+
+# the sections of a run's report: (anchor, title in the contents)
+RUN_SECTIONS = [("lines", "Movement lines"), ("schedule", "Aircraft schedule"), ("map", "Airlift map"),
+                ("charts", "Charts"), ("inputs", "Inputs"), ("sorties", "Sorties"), ("scenario", "Scenario as run")]
+
 
 def run_report(res: results.Results, folder: Path, warnings: list[str], resolved_yaml: str) -> str:
-    """The HTML of a run's report; charts are read from `folder` and embedded."""
+    """The HTML of a run's report; charts are read from `folder` and embedded, and the data of the
+    interactive charts written in (sim.reportdata), with the map's country outlines (sim.reportmap)."""
     s = res.run.scenario
+    made = _now()
+    banner = s.report.banner
+    routes = [[r.origin, *r.stops, r.destination] for r in res.run.sorties]
+    layout = map_layout(s, route_pairs(routes + [[x.origin, x.destination] for x in res.run.trips]))
 
     def t(h: float | None) -> str:
         """A model time as local short text ('' when missing)."""
         return s.short(h, missing="")
 
-    parts = run_header(res, t) + run_lines(res, t, warnings) + _run_charts(folder) + _run_inputs(res, t) \
-        + _run_sorties(res, t)
-    parts.append("<h2>Scenario as run</h2><details><summary>Show the resolved scenario (every default filled in)"
-                 f"</summary><pre>{esc(resolved_yaml)}</pre></details>")
-    return _page(f"{s.name}: sim report", "".join(parts))
+    sections = {
+        "lines": [*run_lines(res, t, warnings, interactive=True), *_lines_chart()],
+        "schedule": _gantt_section(res, _utc(s)),
+        "map": _map_section(layout is not None),
+        "charts": _run_charts(folder),
+        "inputs": _run_inputs(res, t),
+        "sorties": _run_sorties(res, t),
+        "scenario": _scenario_section(resolved_yaml),
+    }
+    classes = {"schedule": "screen-only", "map": "screen-only", "charts": "page-break", "inputs": "page-break",
+               "sorties": "wide", "scenario": "page-break"}
+    parts = [_banner(banner), *run_header(res, t, made), _contents(folder)]
+    parts += [f'<section id="{key}" class="{classes.get(key, "")}">{"".join(sections[key])}</section>'
+              for key, _title in RUN_SECTIONS]
+    parts += [json_script("sim-data", report_data(res, banner, layout)), _banner(banner, "bottom")]
+    return _page(f"{s.name}: sim report", "".join(parts), page_rules(s.name, f"run {made}", banner),
+                 scripts=("tables.js", "charts.js"))
+
+
+def _banner(text: str, where: str = "top") -> str:
+    return f'<div class="banner {where}" role="note">{esc(text)}</div>' if text else ""
 
 
 def _utc(s: Scenario) -> str:
     return utc_label(s.start.tzinfo)
 
 
-def run_header(res: results.Results, t: TimeText) -> list[str]:
-    """Title, when and how it ran, the description, and the headline cards."""
+def _contents(folder: Path) -> str:
+    """The table of contents and the links to the files beside the report (those that are there)."""
+    toc = "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in RUN_SECTIONS)
+    names = [(name, what) for name, what in FILES if (folder / name).exists()]
+    names += [(p.name, "a table, as Parquet") for p in sorted(folder.glob("*.parquet"))]
+    files = "".join(f'<li><a href="{esc(name)}">{esc(name)}</a> <span class="small">{esc(what)}</span></li>'
+                    for name, what in names)
+    return (f'<nav class="toc-files noprint"><div><h2>Contents</h2><ol>{toc}</ol></div>'
+            f'<div><h2>Files beside this report</h2><ul>{files}</ul></div></nav>')
+
+
+def run_header(res: results.Results, t: TimeText, made: str = "") -> list[str]:
+    """Title, when and how it ran, the description, and the headline cards (red when a line is late or open)."""
     run, s = res.run, res.run.scenario
     parts = [f"<h1>{esc(s.name)}</h1>",
-             f'<p class="meta">Run {esc(_now())} with {esc(versions_text())}; seed {esc(run.seed)}; '
+             f'<p class="meta">Run {esc(made or _now())} with {esc(versions_text())}; seed {esc(run.seed)}; '
              f"times are local at {esc(_utc(s))}; scenario start {esc(t(0.0))}, horizon {esc(f'{s.horizon:g}')} h.</p>"]
     if s.description:
         parts.append(f'<p class="desc">{esc(s.description)}</p>')
     kpis = []
+    late = sum(r.status == "LATE" for r in res.lines)
+    still_open = sum(r.status == "OPEN" for r in res.lines)
+    state = "all met their deadlines" if not late and not still_open else f"{late} late, {still_open} open"
+    kpis.append(f'<div class="kpi{" bad" if late or still_open else ""}"><span>movement lines</span>'
+                f"<b>{len(res.lines) - late - still_open} of {len(res.lines)} on time</b>"
+                f'<span class="state">{esc(state)}</span></div>')
     for phase, ph in res.phases.items():
         closed = t(ph.closed_h) or "not closed"
-        state = "all met" if not ph.lines_late and not ph.lines_open else f"{ph.lines_late} late, {ph.lines_open} open"
-        kpis.append(f'<div class="kpi"><span>{esc(phase)} closed</span><b>{esc(closed)}</b>'
-                    f'<span>deadline {esc(t(ph.deadline_h))}; {esc(state)}</span></div>')
+        bad = ph.lines_late or ph.lines_open
+        state = "all met" if not bad else f"{ph.lines_late} late, {ph.lines_open} open"
+        kpis.append(f'<div class="kpi{" bad" if bad else ""}"><span>{esc(phase)} closed</span><b>{esc(closed)}</b>'
+                    f'<span class="state">deadline {esc(t(ph.deadline_h))}; {esc(state)}</span></div>')
     tot = res.totals
-    kpis.append(f'<div class="kpi"><span>sorties</span><b>{tot.sorties}</b><span>{tot.loaded_sorties} loaded, '
+    kpis.append(f'<div class="kpi plain"><span>sorties</span><b>{tot.sorties}</b><span>{tot.loaded_sorties} loaded, '
                 f'{tot.reposition_sorties} empty; {tot.flying_h:.0f} flying hours</span></div>')
     parts.append(f'<div class="kpis">{"".join(kpis)}</div>')
     return parts
 
 
-def run_lines(res: results.Results, t: TimeText, warnings: list[str]) -> list[str]:
-    """The movement table, then validation warnings and the run's notes."""
+def _time(t: TimeText, h: float | None) -> Sorted:
+    """A local time that sorts by the time (seconds since the start; nothing last)."""
+    return Sorted(t(h), float(round(h * 3600)) if h is not None and math.isfinite(h) else math.nan)
+
+
+def run_lines(res: results.Results, t: TimeText, warnings: list[str], interactive: bool = False) -> list[str]:
+    """The movement table, then validation warnings and the run's notes; `interactive`: sortable and filterable."""
     s = res.run.scenario
     rows = [[r.id, r.contingent, r.phase,
              f"{r.origin} \u2192 {r.destination}" + (f" ({r.mode})" if r.mode != "air" else ""),
-             r.troops, r.vehicles, f"{r.cargo_t:g}", t(r.ready_h), t(r.deadline_h), t(r.closed_h) or "not closed",
+             r.troops, r.vehicles, f"{r.cargo_t:g}", _time(t, r.ready_h), _time(t, r.deadline_h),
+             _time(t, r.closed_h) if t(r.closed_h) else Sorted("not closed", math.nan),
              "" if math.isnan(r.slack_h) else f"{r.slack_h:+.1f}", r.status, r.bound_by] for r in res.lines]
     headers = ["line", "cont.", "phase", "route", "troops", "veh.", "cargo t", "ready", "deadline", "closed",
                "slack h", "status", "late because"]
@@ -174,9 +267,9 @@ def run_lines(res: results.Results, t: TimeText, warnings: list[str]) -> list[st
         headers, rows = headers[:-1], [r[:-1] for r in rows]
     parts = ["<h2>Movement lines</h2>",
              f'<p class="small">Times are local ({esc(_utc(s))}), {esc(s.start.year)}. Slack = deadline \u2212 closed; '
-             "the parts of each line's time are in movements.csv and the chart below.</p>",
+             "the parts of each line's time are in movements.csv and the charts below.</p>",
              table(headers, rows, num_cols={4, 5, 6, 10}, row_class=lambda k: res.lines[k].status,
-                    cell_class={11: "status", 12: "why wrap"})]
+                   cell_class={11: "status", 12: "why wrap"}, table_id="t-lines" if interactive else "")]
     if warnings:
         parts.append("<h3>Warnings from validation</h3>")
         parts += [f'<div class="warn">{esc(w)}</div>' for w in warnings]
@@ -186,8 +279,36 @@ def run_lines(res: results.Results, t: TimeText, warnings: list[str]) -> list[st
     return parts
 
 
+def _lines_chart() -> list[str]:
+    return ['<div class="keep"><h3>Ready to closed, against the deadline</h3>'
+            '<p class="small">One row per line: from its ready time to its closure (grey first while it waits for '
+            "the lines it follows); the black tick is its deadline."
+            '<span class="noprint"> Hover a row for its status, slack and what bound it.</span></p>'
+            '<div id="chart-lines" class="chart"></div></div>']
+
+
+def _gantt_section(res: results.Results, utc: str) -> list[str]:
+    return ["<h2>Aircraft schedule</h2>",
+            f'<p class="small">Every aircraft that flew ({len({r.tail for r in res.run.sorties})} tails, '
+            f"{len(res.run.sorties)} flights), one row per tail: bars from off-blocks to on-blocks, coloured by the "
+            "contingent aboard (grey: empty); thin bands under them: crew rest, waits for daily flying hours, "
+            f"maintenance, repairs. Hover a bar for the sortie (times local, {esc(utc)}); the printout shows the "
+            "static chart.</p>",
+            '<div id="chart-gantt" class="chart"></div>']
+
+
+def _map_section(borders: bool) -> list[str]:
+    note = "" if borders else " No country borders are drawn: the base map could not be read."
+    return ["<h2>Airlift map</h2>",
+            '<p class="small">The airlift at the slider\'s time: aircraft in the air on the great circle of their '
+            f"route, tails on the ground at each airfield, and the people in theatre by nation.{esc(note)} "
+            "Press play to run it.</p>",
+            '<div id="chart-map" class="chart"></div>']
+
+
 def _run_charts(folder: Path) -> list[str]:
-    parts = ["<h2>Charts</h2>"]
+    parts = ["<h2>Charts</h2>",
+             '<p class="small noprint">The static charts, for print and slides (the printout shows these).</p>']
     for name, caption in CHART_CAPTIONS:
         if (folder / name).exists():
             parts.append(_img(folder / name, caption.split(":")[0], caption))
@@ -200,38 +321,62 @@ def _run_inputs(res: results.Results, t: TimeText) -> list[str]:
     return [
         "<h2>Inputs</h2><h3>Contingents</h3>",
         table(["id", "nation", "troops", "vehicles", "cargo t", "home"],
-               [[c.id, c.nation, c.troops, ", ".join(f"{k} {n}" for k, n in c.equipment.items() if n) or "-",
-                 f"{c.cargo_t:g}", c.home] for c in s.contingents], num_cols={2, 4}),
+              [[c.id, c.nation, c.troops, ", ".join(f"{k} {n}" for k, n in c.equipment.items() if n) or "-",
+                f"{c.cargo_t:g}", c.home] for c in s.contingents], num_cols={2, 4}, table_id="t-contingents"),
         "<h3>Fleet</h3>",
         table(["fleet", "type", "tails", "base", "available", "tails used", "sorties", "flying h"],
-               [[f.id, f.type, f.count, f.base, t(s.hours_of(f.available)) or t(0.0), fleet[f.id].tails_used,
-                 fleet[f.id].sorties, f"{fleet[f.id].flying_h:.0f}"] for f in s.fleet], num_cols={2, 5, 6, 7}),
+              [[f.id, f.type, f.count, f.base, _time(t, s.hours_of(f.available)), fleet[f.id].tails_used,
+                fleet[f.id].sorties, f"{fleet[f.id].flying_h:.0f}"] for f in s.fleet], num_cols={2, 5, 6, 7},
+              table_id="t-fleet"),
         "<h3>Aircraft types</h3>",
         table(["type", "seats", "payload t", "floor m", "cruise km/h", "range km", "load h", "unload h", "spots",
-                "crews/tail", "duty h", "rest h", "UTE h/day", "MC rate"],
-               [[a.id, a.seats, f"{a.payload_t:g}", f"{a.floor_m:g}", f"{a.cruise_kmh:g}", f"{a.range_km:g}",
-                 f"{a.load_h:g}", f"{a.unload_h:g}", f"{a.spots:g}", f"{a.crew_ratio:g}", f"{a.duty_h():g}",
-                 f"{a.crew_rest_h:g}", f"{a.ute_h_per_day:g}", f"{a.mc_rate:g}"] for a in s.aircraft],
-               num_cols=set(range(1, 14))),
+               "crews/tail", "duty h", "rest h", "UTE h/day", "MC rate"],
+              [[a.id, a.seats, f"{a.payload_t:g}", f"{a.floor_m:g}", f"{a.cruise_kmh:g}", f"{a.range_km:g}",
+                f"{a.load_h:g}", f"{a.unload_h:g}", f"{a.spots:g}", f"{a.crew_ratio:g}", f"{a.duty_h():g}",
+                f"{a.crew_rest_h:g}", f"{a.ute_h_per_day:g}", f"{a.mc_rate:g}"] for a in s.aircraft],
+              num_cols=set(range(1, 14)), table_id="t-aircraft"),
         "<h3>Airfields</h3>",
         table(["airfield", "name", "MOG", "peak spots in use", "hours", "departures", "arrivals"],
-               [[a.id, a.name, a.mog, af[a.id].peak_on_ground, a.hours, af[a.id].departures,
-                 af[a.id].arrivals] for a in s.airfields], num_cols={2, 3, 5, 6}),
+              [[a.id, a.name, a.mog, af[a.id].peak_on_ground, a.hours, af[a.id].departures,
+                af[a.id].arrivals] for a in s.airfields], num_cols={2, 3, 5, 6}, table_id="t-airfields"),
     ]
 
 
+SORTIE_HEADERS = ["#", "tail", "phase", "line", "contingent", "route", "troops", "veh.", "cargo\u00a0t", "off blocks",
+                  "take-off", "landing", "on blocks", "flying\u00a0h", "aircraft wait min", "MOG wait min",
+                  "hours wait min", "crew wait min", "other waits min"]
+OTHER_WAITS = ("wait_ute_min", "wait_avail_min", "wait_weather_min", "wait_delay_min")
+
+
+def _minutes(x: tablerows.Cell) -> str:
+    return f"{x:.0f}" if isinstance(x, (int, float)) and math.isfinite(x) else ""
+
+
+def _sortie_row(v: dict[str, tablerows.Cell], t: TimeText) -> list[object]:
+    """One sortie as the table shows it, from its row of sorties.csv's typed table."""
+    stops = str(v["stops"]).split()
+    route = " \u2192 ".join([str(v["origin"]), *stops, str(v["destination"])])
+    times = [_time(t, float(h)) if isinstance(h, (int, float)) else "" for h in
+             (v["off_blocks"], v["takeoff"], v["landing"], v["on_blocks"])]
+    other = sum(float(x) for k in OTHER_WAITS if isinstance(x := v[k], (int, float)))
+    return [v["sortie"], v["tail"], v["phase"], v["line"], v["contingent"], route, v["troops"], v["vehicle_count"],
+            f"{float(v['cargo_t'] or 0):.2f}".rstrip("0").rstrip("."), *times, f"{float(v['flying_h'] or 0):.1f}",
+            _minutes(v["wait_aircraft_min"]), _minutes(v["wait_mog_min"]), _minutes(v["wait_hours_min"]),
+            _minutes(v["wait_crew_min"]), _minutes(other)]
+
+
 def _run_sorties(res: results.Results, t: TimeText) -> list[str]:
-    run = res.run
-    n = len(run.sorties)
-    rows = [[k + 1, r.tail, r.phase, r.line, r.contingent, f"{r.origin} \u2192 {r.destination}", r.troops,
-             sum(r.vehicles.values()), f"{r.cargo_kg / 1000:g}", t(r.takeoff), t(r.on_blocks),
-             f"{r.wait_crew_h * 60:.0f}", f"{r.wait_mog_h * 60:.0f}", f"{r.wait_hours_h * 60:.0f}"]
-            for k, r in enumerate(run.sorties[:SORTIE_ROWS_SHOWN])]
-    return [f"<h2>Sorties</h2><p class=\"small\">The first {min(n, SORTIE_ROWS_SHOWN)} of {n} flights, by take-off; "
-            "all of them are in sorties.csv beside this report.</p>",
-            table(["#", "tail", "phase", "line", "contingent", "route", "troops", "vehicles", "cargo t",
-                    "take-off", "on blocks", "crew wait min", "MOG wait min", "hours wait min"], rows,
-                   num_cols={0, 6, 7, 8, 11, 12, 13})]
+    typed = tablerows.sortie_table(res)
+    rows = [_sortie_row(dict(zip(typed.header, r)), t) for r in typed.rows]
+    return [f'<h2>Sorties</h2><p class="small">All {len(rows)} flights, loaded and empty, by take-off (as in '
+            "sorties.csv). Waits are minutes; other = daily flying hours, not mission capable, weather and "
+            "delays.</p>",
+            table(SORTIE_HEADERS, rows, num_cols={0, 6, 7, 8, *range(13, 19)}, table_id="t-sorties", tall=True)]
+
+
+def _scenario_section(resolved_yaml: str) -> list[str]:
+    return ["<h2>Scenario as run</h2><details><summary>Show the resolved scenario (every default filled in)"
+            f'</summary><pre class="yaml">{esc(resolved_yaml)}</pre></details>']
 
 
 COMPARE_CHART_CAPTIONS = [
@@ -244,16 +389,18 @@ COMPARE_CHART_CAPTIONS = [
 def compare_report(digests: list[Digest], phase: str, headers: list[str], rows: list[list[str]], folder: Path) -> str:
     """The HTML of a comparison's report."""
     base = digests[0]
-    parts = [f"<h1>Comparison: {esc(len(digests))} scenarios</h1>",
-             f'<p class="meta">Made {esc(_now())} with {esc(versions_text())}; phase: {esc(phase)}. '
+    made = _now()
+    banner = str((base.resolved.get("report") or {}).get("banner") or "")
+    parts = [_banner(banner), f"<h1>Comparison: {esc(len(digests))} scenarios</h1>",
+             f'<p class="meta">Made {esc(made)} with {esc(versions_text())}; phase: {esc(phase)}. '
              f"Baseline: <b>{esc(base.label)}</b> ({esc(base.summary['scenario']['name'])}); the other columns show "
              "their difference to it.</p>"]
     parts.append("<h2>Side by side</h2>")
-    parts.append(table(headers, rows))
+    parts.append(table(headers, rows, table_id="t-compare"))
     parts.append("<h2>Scenarios</h2>")
     parts.append(table(["label", "name", "source", "seed"],
                         [[d.label, d.summary["scenario"]["name"], d.source, d.summary["scenario"]["seed"]]
-                         for d in digests]))
+                         for d in digests], table_id="t-scenarios"))
     parts.append("<h2>What differs from the baseline</h2>")
     for d in digests[1:]:
         items = ("".join(f"<li><code>{esc(c)}</code></li>" for c in d.changes)
@@ -263,7 +410,8 @@ def compare_report(digests: list[Digest], phase: str, headers: list[str], rows: 
     for name, caption in COMPARE_CHART_CAPTIONS:
         if (folder / name).exists():
             parts.append(_img(folder / name, caption, caption))
-    return _page("sim comparison", "".join(parts))
+    parts.append(_banner(banner, "bottom"))
+    return _page("sim comparison", "".join(parts), page_rules("sim comparison", f"made {made}", banner))
 
 
 MC_CHART_CAPTIONS = [
@@ -277,6 +425,7 @@ MC_CHART_CAPTIONS = [
 def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path) -> str:
     """The HTML of a Monte Carlo batch's report."""
     b = summary["batch"]
+    made = _now()
 
     def pct(x: float | None) -> str:
         """A probability as a percentage ('-' when None or NaN)."""
@@ -290,8 +439,8 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
         """An ISO time as '09 Jan 16:24', or 'not closed' when None."""
         return "not closed" if iso is None else format_datetime(datetime.fromisoformat(iso), "short")
 
-    parts = [f"<h1>{esc(scenario.name)}: Monte Carlo</h1>",
-             f'<p class="meta">Made {esc(_now())} with {esc(versions_text())}; {b["ok"]} replications '
+    parts = [_banner(scenario.report.banner), f"<h1>{esc(scenario.name)}: Monte Carlo</h1>",
+             f'<p class="meta">Made {esc(made)} with {esc(versions_text())}; {b["ok"]} replications '
              f"({b['failed']} failed{', interrupted' if b['interrupted'] else ''}) "
              f"from base seed {esc(b['base_seed'])}, executor {esc(b['executor'])}. "
              "Replication i uses seed replication_seed(base, i); the seed of each is in "
@@ -311,12 +460,13 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
     rows = [[ln["id"], short(ln["deadline"]), short(ln["p5"]), short(ln["p50"]), short(ln["p95"]), pct(ln["p_met"]),
              ci(ln["p_met_ci95"]), ln["not_closed"]] for ln in summary["lines"]]
     parts.append(table(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI", "not closed"], rows,
-                        num_cols={5, 7}))
+                       num_cols={5, 7}, table_id="t-mc-lines"))
     parts.append("<h2>What drives lateness</h2>")
     d = summary["drivers"]
     if d["late_line_replications"]:
         parts.append(table(["largest wait of a late line", "late line-replications", "share"],
-                            [[x["wait"], x["count"], pct(x["share"])] for x in d["bound_by"]], num_cols={1, 2}))
+                           [[x["wait"], x["count"], pct(x["share"])] for x in d["bound_by"]], num_cols={1, 2},
+                           table_id="t-mc-drivers"))
     else:
         parts.append("<p>No line was late in any replication.</p>")
     mw = d["mean_waits_h"]
@@ -326,9 +476,17 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
     if summary["failures"]:
         parts.append("<h3>Failed replications</h3>")
         parts.append(table(["replication", "seed", "error"],
-                            [[f["replication"], f["seed"], f["error"]] for f in summary["failures"][:50]]))
-    parts.append("<h2>Charts</h2>")
+                           [[f["replication"], f["seed"], f["error"]] for f in summary["failures"][:50]],
+                           table_id="t-mc-failures"))
+    return _mc_page(scenario, parts, folder, made)
+
+
+def _mc_page(scenario: Scenario, parts: list[str], folder: Path, made: str) -> str:
+    """A Monte Carlo report's page: its parts, then the charts, between the banners."""
+    parts = [*parts, "<h2>Charts</h2>"]
     for name, caption in MC_CHART_CAPTIONS:
         if (folder / name).exists():
             parts.append(_img(folder / name, caption, caption))
-    return _page(f"{scenario.name}: Monte Carlo", "".join(parts))
+    parts.append(_banner(scenario.report.banner, "bottom"))
+    return _page(f"{scenario.name}: Monte Carlo", "".join(parts),
+                 page_rules(f"{scenario.name}: Monte Carlo", f"made {made}", scenario.report.banner))

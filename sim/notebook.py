@@ -31,6 +31,8 @@ STYLE = """<style>
 .sim-result .kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0; }
 .sim-result .kpi { border: 1px solid #d9dee2; border-radius: 6px; padding: 6px 12px; min-width: 150px; }
 .sim-result .kpi b { display: block; font-size: 17px; } .sim-result .kpi span { color: #5f6b73; font-size: 12px; }
+.sim-result .kpi.bad { border-color: #b00020; background: #fde2e1; }
+.sim-result .kpi.bad b, .sim-result .kpi.bad span.state { color: #b00020; }
 .sim-result .meta, .sim-result .small { color: #5f6b73; font-size: 12px; }
 .sim-result .warn { background: #fff2cc; padding: 4px 8px; margin: 3px 0; font-family: monospace; font-size: 12px; }
 .sim-result h1 { font-size: 19px; margin: 4px 0; } .sim-result h2 { font-size: 15px; margin: 14px 0 4px; }

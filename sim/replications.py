@@ -21,7 +21,7 @@ from sim.errors import Problem
 from sim.randomness import replication_seed
 from sim.records import SORTIE_WAITS
 from sim.scenario import Scenario
-from sim.vocabulary import PHASES
+from sim.vocabulary import CHART_DPI, PHASES
 
 WAIT_KINDS = ("force", "aircraft", *SORTIE_WAITS)
 
@@ -348,13 +348,13 @@ class MonteCarloResult:
 
         return replications_frame(self.scenario, self.replicas)
 
-    def write(self, folder: str | Path, svg: bool = True) -> Path:
+    def write(self, folder: str | Path, svg: bool = True, dpi: int = CHART_DPI) -> Path:
         """Write the batch's output folder (replications.csv, summary.json, the resolved scenario,
-        charts, report.html) atomically, as `sim montecarlo` does; return its path."""
+        charts as PNG at `dpi` dots per inch, report.html) atomically, as `sim montecarlo` does; return its path."""
         from sim.report import write_montecarlo
 
         return write_montecarlo(self.scenario, self.replicas, self.summary, Path(folder), self.seed,
-                                self.requested, self.interrupted, self.executor, svg=svg)
+                                self.requested, self.interrupted, self.executor, svg=svg, dpi=dpi)
 
     def _repr_html_(self) -> str:
         """The headline of the batch in a notebook: P(every line on time) and each phase's percentiles."""

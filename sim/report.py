@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sim import results, tablerows
 from sim.errors import OutputFolderError
 from sim.tables import csv_text
-from sim.vocabulary import tool_versions
+from sim.vocabulary import CHART_DPI, tool_versions
 
 if TYPE_CHECKING:
     from sim.chartpool import ChartPool
@@ -186,10 +186,12 @@ def atomic_dir(target: Path) -> Iterator[Path]:
 
 def write_run(res: results.Results, out_dir: Path, warnings: list[str] | None = None, svg: bool = False,
               timer: Callable[[str], contextlib.AbstractContextManager[object]] | None = None,
-              chart_pool: ChartPool | None = None, parquet: bool = False, xlsx: bool = False) -> Path:
+              chart_pool: ChartPool | None = None, parquet: bool = False, xlsx: bool = False,
+              dpi: int = CHART_DPI) -> Path:
     """Write the full output folder of one run; returns its path. `chart_pool` (sim.chartpool.ChartPool)
     draws the charts in worker processes; without it they are drawn here. `parquet` adds each table
-    as a Parquet file, `xlsx` the workbook.xlsx (both need the analysis extra)."""
+    as a Parquet file, `xlsx` the workbook.xlsx (both need the analysis extra); `dpi` is the PNG charts'
+    resolution."""
     timer = timer or (lambda _name: contextlib.nullcontext())
     with atomic_dir(out_dir) as tmp:
         if parquet or xlsx:
@@ -205,13 +207,17 @@ def write_run(res: results.Results, out_dir: Path, warnings: list[str] | None = 
             summary = summary_dict(res, warnings)
             (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
             (tmp / "scenario.resolved.yaml").write_text(resolved_yaml(res), encoding="utf-8")
+            from sim.exports import movement_kml, network_geojson  # for GIS and Google Earth
+
+            (tmp / "network.geojson").write_text(network_geojson(res), encoding="utf-8")
+            (tmp / "movement.kml").write_text(movement_kml(res), encoding="utf-8")
         with timer("charts"):
             if chart_pool is not None:
-                chart_pool.draw_run(res, tmp, svg)
+                chart_pool.draw_run(res, tmp, svg, dpi)
             else:
                 from sim import charts  # matplotlib is imported only when charts are drawn
 
-                charts.draw_run_charts(res, tmp, svg=svg)
+                charts.draw_run_charts(res, tmp, svg=svg, dpi=dpi)
         with timer("report"):
             from sim.htmlreport import run_report
 
@@ -276,8 +282,10 @@ def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, reques
 
 
 def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summary, out_dir: Path, base_seed: int,
-                     requested: int, interrupted: bool, executor: str, svg: bool = False) -> Path:
-    """Write a Monte Carlo batch's output folder (CSV, JSON, resolved scenario, charts, report); its path."""
+                     requested: int, interrupted: bool, executor: str, svg: bool = False,
+                     dpi: int = CHART_DPI) -> Path:
+    """Write a Monte Carlo batch's output folder (CSV, JSON, resolved scenario, charts as PNG at `dpi`, report);
+    its path."""
     from sim import replications
 
     with atomic_dir(out_dir) as tmp:
@@ -289,13 +297,14 @@ def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summa
             from sim import charts
 
             fan = replications.fan(replicas)
-            if fan:
-                charts.mc_fan_chart(scenario, replications.grid_hours(scenario), fan, summary.n, tmp, svg)
             ok = [r for r in replicas if r.error is None]
-            for phase, stats in summary.phases.items():
-                charts.mc_completion_chart(scenario, phase, [r.phases.get(phase, math.nan) for r in ok], stats,
-                                           tmp, svg)
-            charts.mc_deadlines_chart(scenario, summary.lines, tmp, svg)
+            with charts.resolution(dpi):
+                if fan:
+                    charts.mc_fan_chart(scenario, replications.grid_hours(scenario), fan, summary.n, tmp, svg)
+                for phase, stats in summary.phases.items():
+                    charts.mc_completion_chart(scenario, phase, [r.phases.get(phase, math.nan) for r in ok], stats,
+                                               tmp, svg)
+                charts.mc_deadlines_chart(scenario, summary.lines, tmp, svg)
         from sim.htmlreport import montecarlo_report
 
         (tmp / "report.html").write_text(montecarlo_report(scenario, summary_data, tmp), encoding="utf-8")

@@ -396,6 +396,37 @@ def ground_counts(run: Run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
+def spot_waits(run: Run) -> dict[str, list[tuple[float, float]]]:
+    """Per airfield: (start, end) in hours of each flight's wait for a working spot there.
+
+    A flight records its spot waits summed (`wait_mog_h`, over the airfields of all its hops) and the airfield
+    that caused the longest (`mog_at`), not when each happened: the whole wait is put at that airfield, ending
+    when the flight's ground work began (its loading start; the off-blocks of an empty leg).
+    """
+    out: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for r in run.sorties:
+        if r.wait_mog_h > 0 and r.mog_at:
+            end = r.off_blocks if r.phase == "reposition" else r.ground_start
+            out[r.mog_at].append((end - r.wait_mog_h, end))
+    return dict(out)
+
+
+def queue_counts(waits: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """(times, flights waiting from that time on) as a step function of (start, end) waits."""
+    events = sorted([(a, 1) for a, _ in waits] + [(b, -1) for _, b in waits], key=lambda e: (e[0], e[1]))
+    return np.array([e[0] for e in events], dtype=float), np.cumsum([e[1] for e in events], dtype=int)
+
+
+def hours_at_capacity(run: Run) -> dict[str, float]:
+    """Per airfield used: the hours during which all its working spots were taken (spots in use >= MOG)."""
+    mog = {a.id: a.mog for a in run.scenario.airfields}
+    out = {}
+    for af, (t, n) in ground_counts(run).items():
+        full = n[:-1] >= mog[af] - 1e-9
+        out[af] = float(np.diff(t)[full].sum())
+    return out
+
+
 @dataclass
 class AirfieldSummary:
     """One airfield: its MOG against the most working spots in use at once, and its traffic."""

@@ -674,6 +674,15 @@ class TableFile(_Model):
                                                               "movements_file, `Contingents` for contingents_file).")
 
 
+class ReportOptions(_Model):
+    """How report.html presents the run (nothing here changes the results)."""
+
+    banner: str = Field("", max_length=200, description="A classification or exercise banner, e.g. 'EXERCISE "
+                                                         "EXERCISE EXERCISE', shown at the top and bottom of the "
+                                                         "report on screen and of every printed page; at most 200 "
+                                                         "characters ('': none).")
+
+
 class Scenario(_Model):
     """A force movement: airfields, aircraft, fleet, equipment, contingents and movement lines."""
 
@@ -703,6 +712,8 @@ class Scenario(_Model):
                     ".xlsx workbook's `Movements` sheet (`{path: book.xlsx, sheet: Moves}` for another); the header "
                     "row names the fields. Read when the file is loaded.")
     uncertainty: Uncertainty | None = Field(None, description="Random delays, breakdowns, weather (optional).")
+    report: ReportOptions = Field(default_factory=ReportOptions, description="How report.html presents the run: "
+                                                                             "a classification or exercise banner.")
 
     @model_validator(mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.errors import ScenarioError
-from sim.vocabulary import PHASES, phases_for
+from sim.vocabulary import CHART_DPI, PHASES, phases_for
 
 if TYPE_CHECKING:
     from sim.grid import Trial
@@ -55,8 +55,8 @@ class SizingResult:
         return (f"<SizingResult {q.aircraft_type} for {q.phase}: answer {self.answer} (scenario has {self.current}), "
                 f"{len(self.trials)} sizes tried>")
 
-    def write(self, folder: str | Path) -> Path:
-        """size_fleet.csv and size_fleet.png, written to the folder at once; its path."""
+    def write(self, folder: str | Path, dpi: int = CHART_DPI) -> Path:
+        """size_fleet.csv and size_fleet.png (at `dpi` dots per inch), written to the folder at once; its path."""
         from sim import charts
         from sim.report import atomic_dir
         from sim.tables import csv_text
@@ -68,7 +68,8 @@ class SizingResult:
         text = csv_text(["tails", "split", "closed", "p_met", "lines_late", "meets", "binding"], rows)
         with atomic_dir(Path(folder)) as tmp:
             (tmp / "size_fleet.csv").write_text(text, encoding="utf-8")
-            charts.size_fleet_chart(s, self.trials, q.aircraft_type, q.phase, q.confidence, self.answer, tmp)
+            with charts.resolution(dpi):
+                charts.size_fleet_chart(s, self.trials, q.aircraft_type, q.phase, q.confidence, self.answer, tmp)
         return Path(folder)
 
 

@@ -16,6 +16,7 @@ from typing import Literal
 Phase = Literal["deploy", "withdraw"]
 PHASES: tuple[Phase, ...] = ("deploy", "withdraw")  # in the order they happen
 SHORT = "%d %b %H:%M"
+CHART_DPI = 150  # resolution of the PNG charts, dots per inch (`--dpi`, `write(..., dpi=)`)
 
 
 def phases_for(choice: str) -> tuple[str, ...]:
