@@ -89,6 +89,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {  # shown at the end of each command's -
 }
 
 
+def all_examples() -> dict[str, tuple[str, ...]]:
+    """EXAMPLES, and `sim plan`'s: the first example of each of its questions (sim.plan)."""
+    from sim import plan
+
+    questions = tuple(mod.EXAMPLES[0] for mod in plan.modules())
+    return {**EXAMPLES, **({"plan": questions} if questions else {})}
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with errors raised as UsageError and, for each command, examples below its help."""
 
@@ -120,10 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     for add in (_add_run, _add_validate, _add_compare, _add_montecarlo, _add_sweep, _add_size_fleet, _add_view,
-                _add_schema, _add_completion, _add_import):
+                _add_schema, _add_completion, _add_import, _add_plan):
         add(sub)
+    examples = all_examples()
     for name, command in sub.choices.items():
-        command.examples = EXAMPLES[name]
+        command.examples = examples.get(name, ())
     return p
 
 def _add_run(sub: Subparsers) -> None:
@@ -243,6 +252,28 @@ def _add_import(sub: Subparsers) -> None:
     tableimport.configure_parser(imp)
 
 
+def _add_plan(sub: Subparsers) -> None:
+    from sim import plan
+
+    p = sub.add_parser("plan", help=plan.HELP, description=plan.__doc__.splitlines()[0] if plan.__doc__ else None)
+    p.set_defaults(plan_help=p.format_help)
+    questions = p.add_subparsers(dest="plan_question", metavar="QUESTION", parser_class=_Parser)
+    for mod in plan.modules():
+        q = questions.add_parser(mod.NAME, help=mod.HELP, description=mod.DESCRIPTION)
+        mod.configure_parser(q)
+        q.examples = mod.EXAMPLES
+        q.set_defaults(plan_cmd=mod.cmd)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """`sim plan QUESTION ...`: the question's own command; its list when none is given."""
+    if getattr(args, "plan_cmd", None) is None:
+        print(args.plan_help(), file=sys.stderr)
+        return EXIT_INVALID
+    code: int = args.plan_cmd(args)
+    return code
+
+
 def _add_schema(sub: Subparsers) -> None:
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format",
                          description="Print the JSON Schema of the scenario format (for editors).")
@@ -308,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INVALID
         commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "montecarlo": cmd_montecarlo,
                     "sweep": cmd_sweep, "size-fleet": cmd_size_fleet, "view": cmd_view, "schema": cmd_schema,
-                    "completion": cmd_completion, "import": tableimport.cmd_import}
+                    "completion": cmd_completion, "import": tableimport.cmd_import, "plan": cmd_plan}
         return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)

@@ -191,7 +191,7 @@ def cli_markdown() -> str:
                  "| 130 | interrupted with Ctrl-C (a Monte Carlo batch keeps the replications that finished) |", "",
                  "## sim", "", "<!-- not run: reference text -->", "```text", parser.format_help().rstrip(), "```", ""]
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        for name, p in sub.choices.items():
+        for name, p in _commands(sub):
             lines += [f"## sim {name}", "", "<!-- not run: reference text -->", "```text", p.format_help().rstrip(),
                       "```", ""]
         return "\n".join(lines)
@@ -200,6 +200,19 @@ def cli_markdown() -> str:
             os.environ.pop("COLUMNS", None)
         else:
             os.environ["COLUMNS"] = old
+
+
+def _commands(sub: typing.Any) -> list[tuple[str, typing.Any]]:
+    """Every command and, for one with questions of its own (`sim plan`), each of them after it."""
+    import argparse
+
+    out = []
+    for name, p in sub.choices.items():
+        out.append((name, p))
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                out += [(f"{name} {q}", qp) for q, qp in action.choices.items()]
+    return out
 
 
 def outputs() -> dict[Path, str]:

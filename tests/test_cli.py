@@ -195,14 +195,16 @@ def test_every_command_shows_examples_that_parse() -> None:
     import glob
     import shlex
 
-    from sim.cli import EXAMPLES, build_parser
+    from sim import plan
+    from sim.cli import all_examples, build_parser
 
     parser = build_parser()
-    for name, examples in EXAMPLES.items():
+    questions = {f"plan {m.NAME}": m.EXAMPLES for m in plan.modules()}
+    for name, examples in {**all_examples(), **questions}.items():
         assert examples, name
         for example in examples:
             words = shlex.split(example.split(" > ")[0])
-            assert words[:2] == ["sim", name], example
+            assert words[:1 + len(name.split())] == ["sim", *name.split()], example
             parser.parse_args(words[1:])  # a usage error would raise UsageError
             for w in words:
                 if w.startswith("scenarios/"):
