@@ -26,6 +26,7 @@ from sim.vocabulary import CHART_DPI
 
 if TYPE_CHECKING:
     from sim.chartpool import ChartPool
+    from sim.dispatch import Dispatcher
     from sim.notebook import RunPlots
     from sim.records import Run
     from sim.results import PhaseSummary, Results, Totals
@@ -140,13 +141,15 @@ class RunResult:
 
 
 def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Mapping[str, object] | None = None,
-        timer: Timer | None = None) -> RunResult:
+        timer: Timer | None = None, dispatcher: Dispatcher | None = None) -> RunResult:
     """Simulate a scenario (or a scenario file) once.
 
     `seed` replaces the scenario's seed; `overrides` sets fields of the resolved scenario by the
     paths `sim sweep --vary` takes, e.g. {"fleet[il-76md@ivanovo].count": 8}, and validates the
     result like a file (ScenarioError on any problem). `timer`, for profiling, is entered around
-    the steps by name ("simulate", "analyse").
+    the steps by name ("simulate", "analyse"). `dispatcher`, an object with an `assign(view)` method
+    (sim.dispatch.Dispatcher), chooses which idle aircraft flies which pending load instead of the
+    scenario's `planning.dispatch` rule.
     """
     from sim.engine import simulate
     from sim.results import analyse
@@ -158,7 +161,7 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Map
     if overrides:
         scenario, warnings = _overridden(scenario, overrides)
     with timer("simulate"):
-        record = simulate(scenario, seed)
+        record = simulate(scenario, seed, dispatcher)
     with timer("analyse"):
         results = analyse(record)
     return RunResult(scenario, results, warnings)

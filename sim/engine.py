@@ -9,9 +9,12 @@ Processes:
   utilisation, availability, hours, working spots at both ends), commit the plan, and live it;
   with nothing to do away from base, plan the flight home and leave when the plan says, unless
   work comes first.
-Dispatch: the best pending line (priority, deadline, ready, line order) that an idle tail may
-fly and can carry something of goes to the tail that can start soonest counting the empty flying
-it adds (to the line's origin, and home from its destination); ties: fleet order, tail number.
+Dispatch (planning.dispatch; sim.dispatch): by default the best pending line (priority, deadline,
+ready, line order) that an idle tail may fly and can carry something of goes to the tail that can
+start soonest counting the empty flying it adds (to the line's origin, and home from its
+destination); ties: fleet order, tail number. Earliest-deadline-first orders lines by deadline
+first; first-come-first-served orders them by release and takes the first idle tail in fleet
+order. A user's Dispatcher, when given, makes the choice instead.
 Times are hours since scenario start.
 """
 
@@ -27,6 +30,7 @@ from typing import Any, NamedTuple, TypeVar
 import simpy
 
 from sim import geo
+from sim.dispatch import Dispatcher, DispatchError, DispatchView, IdleTail, PendingLoad, load_id
 from sim.fleet import FleetBuilder, Job, Tail
 from sim.flow import FlowMixin
 from sim.journey import RouteBook, nodes_of
@@ -60,7 +64,7 @@ class _Choice(NamedTuple):
 class Engine(FlowMixin):
     """One simulation of a scenario: build it, then `simulate()` once."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+    def __init__(self, scenario: Scenario, seed: int | None = None, dispatcher: Dispatcher | None = None) -> None:
         self.s = scenario
         self.seed = scenario.seed if seed is None else seed
         self.env = simpy.Environment()
@@ -92,6 +96,11 @@ class Engine(FlowMixin):
         self.routes: dict[tuple[str, str, str], RouteBook] = {}
         self.open_lines = 0
         self.all_closed = self.env.event()
+        self.dispatcher = dispatcher
+        rule = p.dispatch
+        self._by_release = rule == "first-come-first-served"  # lines ranked by release, not by key
+        self._by_deadline = rule == "earliest-deadline-first"
+        self._choose = self._first_tail if self._by_release else self._best_tail
 
     # ------------------------------------------------------------ set-up
 
@@ -102,17 +111,25 @@ class Engine(FlowMixin):
         return self._routes[key]
 
     def _activate(self, ln: AirLegRun) -> None:
+        if self._by_release:  # first come, first served: the leg's release time (fixed once set), line order
+            released = ln.result.released
+            ln.key = (self.env.now if math.isnan(released) else released, ln.order, ln.k)
         keys = [x.key for x in self.active]
         self.active.insert(bisect.bisect(keys, ln.key), ln)
 
     # ------------------------------------------------------------ dispatch
 
     def _dispatch(self) -> None:
-        """Give pending lines to idle tails: best line first, to the tail that delivers soonest."""
+        """Give pending lines to idle tails: the best line first (by the rule's key), to the tail the rule
+        chooses; or as a user's dispatcher says. The named rules' loop does `_send`'s work inline (the
+        shuttle benchmark's hot path)."""
         if self._dispatching:  # called back from inside dispatch (room freed): the loop below sees it
             return
         self._dispatching = True
         try:
+            if self.dispatcher is not None:
+                self._dispatch_by(self.dispatcher)
+                return
             while self.idle and self.active:
                 pick = self._pick()
                 if pick is None:
@@ -126,6 +143,67 @@ class Engine(FlowMixin):
                     tail.wake.succeed()
         finally:
             self._dispatching = False
+
+    def _dispatch_by(self, dispatcher: Dispatcher) -> None:
+        """Let a user's dispatcher choose, while it assigns something and some idle tail can serve a line."""
+        while self.idle and self.active:
+            seen = self._view()
+            if seen is None:
+                return
+            view, tails, legs = seen
+            chosen = dispatcher.assign(view)
+            if not chosen:
+                return
+            for name, pending in chosen.items():
+                tail, ln = self._checked(name, pending, tails, legs)
+                self._send(ln, tail, *self._plans(tail, ln, self.env.now))
+
+    def _view(self) -> tuple[DispatchView, dict[str, Tail], dict[str, AirLegRun]] | None:
+        """What a dispatcher sees now, with the tails and legs by name; None if no idle tail can serve any line."""
+        idle = sorted((t for f in self.idle.values() for t in f.values()), key=lambda t: (t.fleet_order, t.idx))
+        af, pending, servable = self.af_ids, [], False
+        for ln in self.active:
+            if ln.carry is None:
+                ln.carry = self._carry(ln)
+            servable = servable or any(self.fleet_type[f] in ln.carry for f in self.idle if f in ln.fleets)
+            st = ln.stock
+            pending.append(PendingLoad(
+                load_id(ln.line_id, ln.k), ln.line_id, ln.k, ln.phase, af[ln.origin], af[ln.dest], ln.m.priority,
+                self.s.hours_of(ln.m.deadline), ln.result.released, ln.order, st.troops, sum(st.counts), st.cargo_kg,
+                ln.fleets, ln.carry))
+        if not servable:
+            return None
+        tails = tuple(IdleTail(t.name, t.type.id, t.fleet, t.fleet_order, af[t.at], af[t.base],
+                               t.crew.earliest_fresh(t.rules) if t.rules.on else -math.inf) for t in idle)
+        spots = {a: self.planner.books[i].free(self.env.now) for i, a in enumerate(af)}
+        view = DispatchView(self.env.now, tuple(pending), tails, spots)
+        return view, {t.name: t for t in idle}, {p.id: ln for p, ln in zip(pending, self.active)}
+
+    def _checked(self, name: str, pending: str, tails: dict[str, Tail],
+                 legs: dict[str, AirLegRun]) -> tuple[Tail, AirLegRun]:
+        """The tail and leg of one assignment, or DispatchError saying why it cannot be carried out."""
+        tail, ln = tails.get(name), legs.get(pending)
+        if tail is None or tail.idx not in self.idle.get(tail.fleet, {}):
+            raise DispatchError(f"dispatcher assigned {name!r}, which is not an idle tail (idle: {sorted(tails)})")
+        if ln is None or ln not in self.active:
+            raise DispatchError(f"dispatcher assigned {name!r} to {pending!r}, which is not a pending load now "
+                                f"(pending: {sorted(legs)}; an earlier assignment may have taken what was left)")
+        if ln.carry is None:
+            ln.carry = self._carry(ln)
+        if tail.fleet not in ln.fleets or tail.type.id not in ln.carry:
+            raise DispatchError(f"dispatcher assigned {name!r} ({tail.type.id}, fleet {tail.fleet}) to {pending!r}, "
+                                f"which it cannot carry anything of now (fleets allowed: {sorted(ln.fleets)}; "
+                                f"types that can take a load now: {sorted(ln.carry)})")
+        return tail, ln
+
+    def _send(self, ln: AirLegRun, tail: Tail, ferry: Plan | None, flight: Plan) -> None:
+        """Task the tail with the line (unless the load finds no room at the destination) and wake it."""
+        if self._no_room(ln, tail):
+            return
+        self._busy(tail)
+        tail.job = self._task(tail, ln, ferry, flight)
+        if tail.wake is not None and not tail.wake.triggered:
+            tail.wake.succeed()
 
     def _no_room(self, ln: AirLegRun, tail: Tail) -> bool:
         """Whether the load this tail would take finds no staging room at the destination; the leg
@@ -190,7 +268,7 @@ class Engine(FlowMixin):
             fleets = [f for f in idle if f in ln.fleets and self.fleet_type[f] in ln.carry]
             if fleets:
                 fit = [t for f in fleets for t in idle[f].values()]
-                return ln, *self._best_tail(fit, ln, now)
+                return ln, *self._choose(fit, ln, now)
         return None
 
     def _carry(self, ln: AirLegRun) -> frozenset[str]:
@@ -225,6 +303,12 @@ class Engine(FlowMixin):
                 best = _Choice(rank, t, ferry, flight)
         assert best is not None  # fit is never empty: _pick passes only lines some idle tail can serve
         return best.tail, best.ferry, best.flight
+
+    def _first_tail(self, fit: list[Tail], ln: AirLegRun, now: float) -> tuple[Tail, Plan | None, Plan]:
+        """The first tail in fleet order and number, and its plans (first come, first served)."""
+        tail = min(fit, key=lambda t: (t.fleet_order, t.idx))
+        ferry, flight = self._plans(tail, ln, now)
+        return tail, ferry, flight
 
     def _bound_h(self, tail: Tail, ln: AirLegRun, now: float, books: bool = True) -> float:
         """A lower bound of the on-blocks of the loaded flight if this tail took the line now."""
@@ -426,6 +510,11 @@ class Engine(FlowMixin):
     def simulate(self) -> Run:
         """Run to closure or to the horizon and return the Run (its records sorted)."""
         self._build_lines()
+        if self._by_deadline:  # earliest deadline first: (deadline, priority, ready, line order, leg)
+            for j in self.lines.values():
+                for ln in j.legs:
+                    if isinstance(ln, AirLegRun):
+                        ln.key = (ln.key[1], ln.key[0], *ln.key[2:])
         for t in self.tails:
             self.env.process(self._tail_proc(t))
         horizon = self.env.timeout(self.s.horizon)
@@ -494,6 +583,7 @@ def _sort(records: list[_Record], *keys: str) -> None:
         records.sort(key=operator.attrgetter(key))
 
 
-def simulate(scenario: Scenario, seed: int | None = None) -> Run:
-    """Run a scenario to closure or to its horizon and return the Run."""
-    return Engine(scenario, seed).simulate()
+def simulate(scenario: Scenario, seed: int | None = None, dispatcher: Dispatcher | None = None) -> Run:
+    """Run a scenario to closure or to its horizon and return the Run; `dispatcher`, when given, chooses
+    which idle tail flies which pending load instead of the scenario's rule (see sim.dispatch)."""
+    return Engine(scenario, seed, dispatcher).simulate()

@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from sim.dispatch import DEFAULT_RULE, DispatchRule
 from sim.errors import Problem, ScenarioError
 from sim.factors import fill_type_defaults
 from sim.timeparse import parse_duration_h, parse_hours, parse_time, parse_utc_offset
@@ -197,6 +198,14 @@ class Planning(_Model):
     )
     road: RoadFactors = Field(default_factory=RoadFactors, description="Road march factors.")
     rail: RailFactors = Field(default_factory=RailFactors, description="Rail movement factors.")
+    dispatch: DispatchRule = Field(
+        DEFAULT_RULE,
+        description="Dispatch rule: which pending load goes to which idle aircraft. 'soonest-delivery': loads in "
+                    "priority, deadline, ready order, each to the aircraft that delivers it soonest counting its "
+                    "flight home; 'earliest-deadline-first': loads by deadline first, then the same; "
+                    "'first-come-first-served': loads in the order they were released, each to the first idle "
+                    "aircraft that can carry it, in fleet order (see docs/model.md, Dispatch).",
+    )
 
 
 class Closure(_Model):

@@ -39,6 +39,10 @@ class SlotBook:
         i = bisect.bisect_right(self.times, t0)
         return i, self.base + sum(self.deltas[:i])
 
+    def free(self, t: float) -> float:
+        """Spots not booked at time t (inf when parking is not limited)."""
+        return math.inf if self.unlimited else self.capacity - self._segments(t)[1]
+
     def earliest(self, t0: float, duration: float, need: float) -> float:
         """The earliest start s >= t0 such that `need` spots are free throughout [s, s + duration),
         ignoring overlaps shorter than OVERLAP_TOL_H at either end."""
