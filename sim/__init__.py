@@ -8,6 +8,8 @@ The Python API (docs/how-to/python-api.md, docs/api.md):
     sim.compare([a, b, ...])          -> ComparisonResult   (sim.comparison)
     sim.sweep(scenario, vary)         -> SweepResult        (sim.grid)
     sim.size_fleet(scenario, Question(...)) -> SizingResult (sim.sizing)
+    sim.latest_ready(scenario, phase=...) -> LatestResult   (sim.plan.latest)
+    sim.closure_bound(scenario)       -> BoundResult        (sim.plan.bound)
     sim.open(folder)                  -> the result object that wrote the folder
 
 Each result has `.write(folder)` (the folder the command line writes) and, in Jupyter, an HTML view.
@@ -26,16 +28,21 @@ _API = {
     "compare": "sim.comparison", "ComparisonResult": "sim.comparison",
     "sweep": "sim.grid", "SweepResult": "sim.grid",
     "size_fleet": "sim.sizing", "Question": "sim.sizing", "SizingResult": "sim.sizing",
+    "closure_bound": "sim.plan.bound", "BoundResult": "sim.plan.bound",
+    "latest_ready": "sim.plan.latest", "LatestResult": "sim.plan.latest",
 }
 __all__ = [
-    "ComparisonResult", "MonteCarloResult", "Question", "RunResult", "SizingResult", "SweepResult", "__version__",
-    "compare", "load", "montecarlo", "open", "run", "size_fleet", "sweep",
+    "BoundResult", "ComparisonResult", "LatestResult", "MonteCarloResult", "Question", "RunResult", "SizingResult",
+    "SweepResult", "__version__",
+    "closure_bound", "compare", "latest_ready", "load", "montecarlo", "open", "run", "size_fleet", "sweep",
 ]
 
 if TYPE_CHECKING:
     from sim.api import RunResult, load, open, run
     from sim.comparison import ComparisonResult, compare
     from sim.grid import SweepResult, sweep
+    from sim.plan.bound import BoundResult, closure_bound
+    from sim.plan.latest import LatestResult, latest_ready
     from sim.replications import MonteCarloResult, montecarlo
     from sim.sizing import Question, SizingResult, size_fleet
 

@@ -11,8 +11,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-FUNCTIONS = ["load", "run", "montecarlo", "compare", "sweep", "size_fleet", "open"]
-CLASSES = ["RunResult", "MonteCarloResult", "ComparisonResult", "SweepResult", "SizingResult", "Question"]
+FUNCTIONS = ["load", "run", "montecarlo", "compare", "sweep", "size_fleet", "latest_ready", "closure_bound", "open"]
+CLASSES = ["RunResult", "MonteCarloResult", "ComparisonResult", "SweepResult", "SizingResult", "Question",
+           "LatestResult", "BoundResult"]
 
 INTRO = """# Python API reference
 

@@ -42,6 +42,7 @@ from sim.vocabulary import CHART_DPI, format_datetime, phases_for, utc_label
 if TYPE_CHECKING:
     from sim.comparison import Digest
     from sim.grid import Point, PointMetrics, Trial
+    from sim.plan.latest import LatestRow
     from sim.records import Run, Sortie
     from sim.replications import Stats
     from sim.scenario import Place, Scenario
@@ -1391,3 +1392,48 @@ def _log2_sizes(ax: Axes, ns: list[int]) -> None:
     ax.xaxis.set_minor_locator(NullLocator())
     for label in ax.get_xticklabels():
         label.set(rotation=45, fontsize=7.5)
+
+
+# ------------------------------------------------------------------ sim plan latest
+
+
+@_styled
+def latest_figure(scenario: Scenario, rows: list[LatestRow]) -> Figure:
+    """Per target: a bar from its current ready to the latest ready that still meets, its deadline in
+    DEADLINE_COLOUR, and each trial of the search (meets or misses) on the same time axis."""
+    tz = scenario.start.tzinfo
+    fig, ax = _subplots(figsize=(10, 1.6 + 0.55 * len(rows)))
+    when = scenario.to_datetime
+    for y, r in enumerate(reversed(rows)):
+        if not math.isnan(r.latest_ready_h):
+            a, b = sorted((r.current_ready_h, r.latest_ready_h))
+            ax.barh(y, _datenum(when(b)) - _datenum(when(a)), left=_datenum(when(a)), height=0.5,
+                    color="#D55E00" if r.already_late else "#009E73", alpha=0.8)
+        ax.plot([_datenum(when(r.current_ready_h))], [y], marker="|", ms=14, mew=2, color="#333333")
+        ax.plot([_datenum(when(r.deadline_h))], [y], marker="|", ms=14, mew=2.5, color=DEADLINE_COLOUR)
+        met = [t for t in r.trials if t.met]
+        miss = [t for t in r.trials if not t.met]
+        ax.scatter([_datenum(when(t.ready_h)) for t in met], [y + 0.32] * len(met), s=6, color="#009E73")
+        ax.scatter([_datenum(when(t.ready_h)) for t in miss], [y + 0.32] * len(miss), s=8, marker="x",
+                   color="#D55E00", lw=0.8)
+    ax.set_yticks(range(len(rows)), [r.target for r in reversed(rows)], fontsize=8)
+    ax.set_ylim(-0.6, len(rows) - 0.2)
+    hours = [h for r in rows for h in (r.current_ready_h, r.deadline_h, *(t.ready_h for t in r.trials))]
+    lo, hi = (min(hours), max(hours)) if hours else (0.0, 24.0)
+    pad = max(1.0, (hi - lo) * 0.03)
+    ax.set_xlim(_datenum(when(lo - pad)), _datenum(when(hi + pad)))
+    _time_axis(ax, tz, hi - lo, max_ticks=8)
+    ax.legend(handles=[Patch(color="#009E73", alpha=0.8, label="current -> latest ready (later)"),
+                       Patch(color="#D55E00", alpha=0.8, label="latest -> current ready (already late)"),
+                       Line2D([], [], marker="|", ms=12, mew=2, ls="", color="#333333", label="current ready"),
+                       Line2D([], [], marker="|", ms=12, mew=2.5, ls="", color=DEADLINE_COLOUR, label="deadline"),
+                       Line2D([], [], marker="o", ms=3, ls="", color="#009E73", label="trial meets"),
+                       Line2D([], [], marker="x", ms=4, ls="", color="#D55E00", label="trial misses")],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax.set_title(f"{scenario.name}\nlatest ready time that still meets the deadline (and the trials searched)")
+    return fig
+
+
+def latest_chart(scenario: Scenario, rows: list[LatestRow], out: Path, svg: bool = False) -> list[Path]:
+    """latest_figure saved as latest.png (and .svg) in `out`."""
+    return _save(latest_figure(scenario, rows), out, "latest", svg)
