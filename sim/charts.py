@@ -1423,8 +1423,10 @@ def latest_figure(scenario: Scenario, rows: list[LatestRow]) -> Figure:
     pad = max(1.0, (hi - lo) * 0.03)
     ax.set_xlim(_datenum(when(lo - pad)), _datenum(when(hi + pad)))
     _time_axis(ax, tz, hi - lo, max_ticks=8)
-    ax.legend(handles=[Patch(color="#009E73", alpha=0.8, label="current -> latest ready (later)"),
-                       Patch(color="#D55E00", alpha=0.8, label="latest -> current ready (already late)"),
+    bars = [Patch(color="#009E73", alpha=0.8, label="current -> latest ready (later)")] * any(
+        not r.already_late for r in rows) + [Patch(color="#D55E00", alpha=0.8, label="latest -> current ready "
+                                                   "(already late)")] * any(r.already_late for r in rows)
+    ax.legend(handles=[*bars,
                        Line2D([], [], marker="|", ms=12, mew=2, ls="", color="#333333", label="current ready"),
                        Line2D([], [], marker="|", ms=12, mew=2.5, ls="", color=DEADLINE_COLOUR, label="deadline"),
                        Line2D([], [], marker="o", ms=3, ls="", color="#009E73", label="trial meets"),

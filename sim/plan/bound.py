@@ -267,8 +267,10 @@ def _draw(result: BoundResult) -> Figure:
                         va="center", fontsize=8)
     ax.set_yticks(range(len(phases)), [b.phase for b in phases])
     ax.invert_yaxis()
-    ax.xaxis_date()
+    ax.xaxis_date(s.start.tzinfo)
     ax.margins(x=0.08)
+    lo, hi = ax.get_xlim()
+    charts._time_axis(ax, s.start.tzinfo, (hi - lo) * 24)  # local dates, as every other chart
     ax.set_title(f"{s.name}\nsimulated closure against the lower bound, per phase")
     handles: list[Any] = [Patch(facecolor=c, hatch=h, edgecolor="#555555", label=lab) for lab, c, h, _ in bars]
     handles.append(Line2D([], [], marker="|", ms=12, mew=2.5, ls="", color=charts.DEADLINE_COLOUR, label="deadline"))
