@@ -10,6 +10,7 @@ The Python API (docs/how-to/python-api.md, docs/api.md):
     sim.size_fleet(scenario, Question(...)) -> SizingResult (sim.sizing)
     sim.latest_ready(scenario, phase=...) -> LatestResult   (sim.plan.latest)
     sim.closure_bound(scenario)       -> BoundResult        (sim.plan.bound)
+    sim.optimise_releases(scenario, objective=...) -> OptimiseResult (sim.plan.optimise)
     sim.open(folder)                  -> the result object that wrote the folder
 
 Each result has `.write(folder)` (the folder the command line writes) and, in Jupyter, an HTML view.
@@ -30,11 +31,13 @@ _API = {
     "size_fleet": "sim.sizing", "Question": "sim.sizing", "SizingResult": "sim.sizing",
     "closure_bound": "sim.plan.bound", "BoundResult": "sim.plan.bound",
     "latest_ready": "sim.plan.latest", "LatestResult": "sim.plan.latest",
+    "optimise_releases": "sim.plan.optimise", "OptimiseResult": "sim.plan.optimise",
 }
 __all__ = [
-    "BoundResult", "ComparisonResult", "LatestResult", "MonteCarloResult", "Question", "RunResult", "SizingResult",
-    "SweepResult", "__version__",
-    "closure_bound", "compare", "latest_ready", "load", "montecarlo", "open", "run", "size_fleet", "sweep",
+    "BoundResult", "ComparisonResult", "LatestResult", "MonteCarloResult", "OptimiseResult", "Question", "RunResult",
+    "SizingResult", "SweepResult", "__version__",
+    "closure_bound", "compare", "latest_ready", "load", "montecarlo", "open", "optimise_releases", "run", "size_fleet",
+    "sweep",
 ]
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from sim.grid import SweepResult, sweep
     from sim.plan.bound import BoundResult, closure_bound
     from sim.plan.latest import LatestResult, latest_ready
+    from sim.plan.optimise import OptimiseResult, optimise_releases
     from sim.replications import MonteCarloResult, montecarlo
     from sim.sizing import Question, SizingResult, size_fleet
 

@@ -11,9 +11,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-FUNCTIONS = ["load", "run", "montecarlo", "compare", "sweep", "size_fleet", "latest_ready", "closure_bound", "open"]
+FUNCTIONS = ["load", "run", "montecarlo", "compare", "sweep", "size_fleet", "latest_ready", "closure_bound",
+             "optimise_releases", "open"]
 CLASSES = ["RunResult", "MonteCarloResult", "ComparisonResult", "SweepResult", "SizingResult", "Question",
-           "LatestResult", "BoundResult"]
+           "LatestResult", "BoundResult", "OptimiseResult"]
 
 INTRO = """# Python API reference
 

@@ -1,0 +1,630 @@
+"""`sim plan optimise`: a phase's release dates, optimised and confirmed by the simulator (`sim.optimise_releases`).
+
+Two objectives: `earliest` (the phase closes as early as possible) and `longest-stay` (every line
+released as late as possible, the sum of the release times maximised, while every deadline holds).
+
+Method, in three steps:
+
+1. An aggregated model, solved with HiGHS as a MILP. Each line i of the phase gets one release
+   bucket among the times of its window, every `step_h` hours (binary x[i,k], one per line). Its
+   duration d_i (closure minus ready) and its aircraft-hours A_i (loading to unloaded, of every
+   sortie flown for it, empty positioning included) come from one run of the current schedule; while
+   open, it uses the share w_i = min(1, A_i / (d_i * T)) of the T tails that flew the phase.
+   Constraints: in every bucket the shares of the open lines add up to at most 1 (the fleet);
+   r_i + d_i <= deadline_i; an `after:` link between two lines of the phase: r_j >= r_i + d_i + lag.
+   Objective: `earliest` minimises C >= r_i + d_i (plus a small weight on the releases, so that
+   ties release early); `longest-stay` maximises the sum of the r_i.
+2. Verification: the proposed schedule is run (sim.api.run with `movements[ID].ready` overrides).
+3. Local search, each move run and kept only when the simulator confirms it. `longest-stay`:
+   while a line is late, the late lines move one bucket earlier (repair); then each line in turn
+   tries one bucket later, kept when every line that met with the current schedule still meets
+   (improve). `earliest`: the line that closes last tries one bucket earlier, kept when the phase
+   closes earlier. The answer is the best confirmed schedule; when none is confirmed (or none beats
+   the current one, for `earliest`), the current schedule is kept and said so. The simulator is the
+   judge: no schedule is reported that a run did not confirm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import ScenarioError
+from sim.vocabulary import CHART_DPI, PHASES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sim.scenario import Scenario
+
+NAME = "optimise"
+HELP = "release dates of a phase's lines that finish earliest or keep the force longest, confirmed by runs"
+DESCRIPTION = ("Choose each line's ready time within its window (--window ID=FROM..TO; default: from the phase's "
+               "earliest current ready to the line's deadline) so that the phase closes earliest (--objective "
+               "earliest) or the lines leave as late as the deadlines allow (--objective longest-stay). An "
+               "aggregated MILP over release buckets (HiGHS) proposes; every schedule is then run and repaired "
+               "by a local search until the simulator confirms it. Needs the plan extra (highspy). Writes "
+               "optimise.csv, optimise.json, optimise.png and <stem>_optimised.yaml (extends the scenario) to DIR.")
+EXAMPLES = (
+    "sim plan optimise scenarios/csto_kazakhstan_2022.yaml --objective longest-stay -o outputs/optimise",
+    "sim plan optimise scenarios/csto_kazakhstan_2022.yaml --objective earliest "
+    "--window ru-withdraw-chkalovsky-19=-72h..+0h -o outputs/optimise-earliest",
+)
+OBJECTIVES = ("earliest", "longest-stay")
+TOL_H = 1e-6
+MAX_TRIALS = 600  # simulator runs the local search may use
+MILP_TIME_LIMIT_S = 60.0
+Schedule = dict[str, float]  # line id -> ready time, model hours
+
+
+@dataclass
+class OptimiseRow:
+    """One line: its window, the model's estimates, the current and the proposed release and closure. Hours."""
+
+    line: str
+    window_from_h: float
+    window_to_h: float
+    deadline_h: float
+    duration_h: float  # closure minus ready in the run of the current schedule
+    share: float  # the fleet share the model gives it while open
+    current_ready_h: float
+    current_closed_h: float
+    milp_ready_h: float = math.nan  # the model's proposal (nan: none)
+    ready_h: float = math.nan  # the answer, confirmed by a run
+    closed_h: float = math.nan
+
+    @property
+    def met(self) -> bool:
+        """Whether the line closes by its deadline with the answer."""
+        return self.closed_h <= self.deadline_h + TOL_H
+
+
+@dataclass(frozen=True)
+class Verification:
+    """One simulator run of a schedule: why it was run, whether it was kept, and what it gave."""
+
+    label: str
+    schedule: dict[str, float]
+    closed: dict[str, float]  # every line of the phase
+    late: tuple[str, ...]  # lines late here that met with the current schedule (or, for the phase, any late)
+    phase_closed_h: float
+    kept: bool
+
+
+@dataclass(repr=False)
+class OptimiseResult:
+    """The proposed release dates of a phase, the solve and every verification run; `write(folder)`."""
+
+    scenario: Scenario
+    objective: str
+    phase: str
+    step_h: float
+    seed: int
+    rows: list[OptimiseRow]
+    solver: dict[str, Any]
+    runs: list[Verification] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    source: Path | None = None  # the scenario file (for the variant's `extends`)
+    verify_s: float = 0.0
+    elapsed_s: float = 0.0
+
+    def __repr__(self) -> str:
+        return (f"<OptimiseResult {self.objective} {self.phase}: {len(self.changed())} lines moved, "
+                f"{len(self.runs)} runs>")
+
+    @property
+    def current_closed_h(self) -> float:
+        """The phase's closure with the current schedule."""
+        return max(r.current_closed_h for r in self.rows)
+
+    @property
+    def closed_h(self) -> float:
+        """The phase's closure with the answer (confirmed by a run)."""
+        return max(r.closed_h for r in self.rows)
+
+    def changed(self) -> dict[str, float]:
+        """The lines whose ready time the answer changes, and their new ready times."""
+        return {r.line: r.ready_h for r in self.rows if abs(r.ready_h - r.current_ready_h) > TOL_H}
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        """optimise.csv's header and rows (times ISO 8601, local)."""
+        s = self.scenario
+        header = ["line", "window_from", "window_to", "current_ready", "current_closed", "proposed_ready", "closed",
+                  "deadline", "met", "moved_h", "milp_ready", "duration_h", "share"]
+        rows = [[r.line, s.iso(r.window_from_h), s.iso(r.window_to_h), s.iso(r.current_ready_h),
+                 s.iso(r.current_closed_h), s.iso(r.ready_h), s.iso(r.closed_h), s.iso(r.deadline_h),
+                 "yes" if r.met else "no", f"{r.ready_h - r.current_ready_h:+.2f}", s.iso(r.milp_ready_h),
+                 f"{r.duration_h:.3f}", f"{r.share:.3f}"] for r in self.rows]
+        return header, rows
+
+    def to_json(self) -> dict[str, Any]:
+        """optimise.json: the question, the solve, each line and every verification run."""
+        s = self.scenario
+        return {"scenario": s.name, "objective": self.objective, "phase": self.phase, "step_h": self.step_h,
+                "seed": self.seed, "deterministic": True, "solver": self.solver, "actions": self.actions,
+                "current_closed": s.iso(self.current_closed_h), "closed": s.iso(self.closed_h),
+                "verify_s": self.verify_s, "elapsed_s": self.elapsed_s,
+                "lines": [_finite(asdict(r)) | {"met": r.met} for r in self.rows],
+                "runs": [{"label": v.label, "kept": v.kept, "late": list(v.late),
+                          "phase_closed": s.iso(v.phase_closed_h) or None,
+                          "ready": {k: s.iso(h) for k, h in v.schedule.items()},
+                          "closed": {k: s.iso(h) or None for k, h in v.closed.items()}} for v in self.runs]}
+
+    def variant(self, folder: Path) -> dict[str, Any]:
+        """The variant scenario: `extends` the scenario file (a path relative to `folder`, absolute when there
+        is none) with only the changed ready times; without a file, the whole resolved scenario changed."""
+        s = self.scenario
+        moved = [{"id": lid, "ready": s.iso(h)} for lid, h in self.changed().items()]
+        name = f"{s.name} — release dates optimised ({self.objective})"
+        if self.source is None:
+            data = s.resolved()
+            for item in data["movements"]:
+                item["ready"] = s.iso(self.changed().get(item["id"], s.hours_of(_by_id(s)[item["id"]].ready)))
+            return {**data, "name": name}
+        try:
+            parent = os.path.relpath(self.source.resolve(), folder.resolve())
+        except ValueError:  # another drive (Windows)
+            parent = str(self.source.resolve())
+        return {"extends": Path(parent).as_posix(), "name": name, "movements": moved}
+
+    def write(self, folder: str | Path, dpi: int = CHART_DPI) -> Path:
+        """optimise.csv, .json, .png and <stem>_optimised.yaml, written to the folder at once; its path."""
+        import yaml
+
+        from sim import charts
+        from sim.report import atomic_dir
+        from sim.tables import csv_text
+
+        folder = Path(folder)
+        header, rows = self.table()
+        stem = self.source.stem if self.source is not None else "scenario"
+        with atomic_dir(folder) as tmp:
+            (tmp / "optimise.csv").write_text(csv_text(header, rows), encoding="utf-8")
+            (tmp / "optimise.json").write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+            text = yaml.safe_dump(self.variant(folder), sort_keys=False, allow_unicode=True, width=110)
+            (tmp / f"{stem}_optimised.yaml").write_text(f"# written by sim plan optimise\n{text}", encoding="utf-8")
+            with charts.resolution(dpi):
+                charts._save(optimise_figure(self), tmp, "optimise", False)
+        return folder
+
+
+def _finite(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+def _by_id(s: Scenario) -> dict[str, Any]:
+    return {m.id: m for m in s.movements}
+
+
+# ------------------------------------------------------------------ windows
+
+
+def parse_window(s: Scenario, text: str) -> tuple[str, float, float]:
+    """`ID=FROM..TO` -> (id, from, to) in model hours. FROM and TO are local ISO times or +/- offsets
+    (e.g. -72h) from the line's current ready. ValueError for a malformed text, an unknown id or FROM after TO."""
+    from sim.plan.latest import _known
+    from sim.timeparse import parse_duration_h
+
+    lid, sep, span = text.partition("=")
+    lo_text, sep2, hi_text = span.partition("..")
+    if not (sep and sep2 and lid and lo_text and hi_text):
+        raise ValueError(f"--window {text!r}: write ID=FROM..TO, e.g. ru-withdraw-chkalovsky-19=-72h..+0h")
+    _known([lid], [m.id for m in s.movements], "line")
+    ready = s.hours_of(_by_id(s)[lid].ready)
+
+    def when(t: str) -> float:
+        if t[:1] in "+-":
+            return ready + parse_duration_h(t[1:]) * (-1 if t[0] == "-" else 1)
+        moment = datetime.fromisoformat(t)
+        return s.hours_of(moment if moment.tzinfo else moment.replace(tzinfo=s.start.tzinfo))
+
+    try:
+        lo, hi = when(lo_text), when(hi_text)
+    except (ValueError, ScenarioError) as exc:
+        raise ValueError(f"--window {text!r}: {exc}") from None
+    if lo > hi + TOL_H:
+        raise ValueError(f"--window {text!r}: FROM ({s.short(lo)}) is after TO ({s.short(hi)})")
+    return lid, lo, hi
+
+
+# ------------------------------------------------------------------ the model
+
+
+@dataclass(frozen=True)
+class _Line:
+    """What the model uses of one line."""
+
+    id: str
+    lo: float
+    hi: float
+    deadline: float
+    duration: float
+    share: float
+    after: tuple[tuple[str, float], ...]  # (line of the phase, lag hours)
+
+    def times(self, step: float) -> list[float]:
+        """The release buckets of its window."""
+        n = max(0, math.floor((self.hi - self.lo) / step + 1e-9))
+        return [self.lo + k * step for k in range(n + 1)]
+
+
+def _solve(lines: list[_Line], objective: str, step: float) -> tuple[Schedule, dict[str, Any]]:
+    """The MILP's release of each line (empty when it has none) and the solve's report."""
+    from sim.plan.relaxation import highs
+
+    hs = highs()
+    h = hs.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", MILP_TIME_LIMIT_S)
+    inf = hs.kHighsInf
+    sign = -1.0 if objective == "longest-stay" else 1.0
+    cols: dict[str, list[tuple[int, float]]] = {}
+    for ln in lines:
+        weight = sign if objective == "longest-stay" else 1e-3 / max(1, len(lines))
+        times = [t for t in ln.times(step) if t + ln.duration <= ln.deadline + TOL_H]
+        first = h.getNumCol()
+        cols[ln.id] = [(first + k, t) for k, t in enumerate(times)]
+        for _ in times:
+            h.addCol(0.0, 0.0, 1.0, 0, [], [])
+        for (j, t) in cols[ln.id]:
+            h.changeColCost(j, weight * t)
+            h.changeColIntegrality(j, hs.HighsVarType.kInteger)
+        h.addRow(1.0, 1.0, len(cols[ln.id]), [j for j, _ in cols[ln.id]], [1.0] * len(cols[ln.id]))
+    _capacity_rows(h, lines, cols, step, inf)
+    _precedence_rows(h, lines, cols, inf)
+    if objective == "earliest":
+        c = h.getNumCol()
+        h.addCol(1.0, -inf, inf, 0, [], [])
+        for ln in lines:  # C - sum t x >= duration
+            h.addRow(ln.duration, inf, len(cols[ln.id]) + 1, [c, *(j for j, _ in cols[ln.id])],
+                     [1.0, *(-t for _, t in cols[ln.id])])
+    started = time.perf_counter()
+    h.run()
+    report = {"solver": "HiGHS (highspy)", "status": h.modelStatusToString(h.getModelStatus()),
+              "solve_s": time.perf_counter() - started, "variables": h.getNumCol(), "rows": h.getNumRow(),
+              "objective_value": None}
+    values = list(h.getSolution().col_value)
+    if not values or h.getInfo().primal_solution_status != 2:  # 2: a feasible solution
+        return {}, report
+    report["objective_value"] = h.getInfo().objective_function_value * (sign if objective == "longest-stay" else 1)
+    return {lid: next(t for j, t in cs if values[j] > 0.5) for lid, cs in cols.items()}, report
+
+
+def _capacity_rows(h: Any, lines: list[_Line], cols: dict[str, list[tuple[int, float]]], step: float,
+                   inf: float) -> None:
+    """Per bucket: the fleet shares of the lines open in it add up to at most 1."""
+    starts = sorted({t for cs in cols.values() for _, t in cs})
+    if not starts:
+        return
+    t1 = max(t + ln.duration for ln in lines for _, t in cols[ln.id])
+    b = starts[0]
+    while b < t1:
+        idx, val = [], []
+        for ln in lines:
+            if ln.share <= 0:
+                continue
+            for j, t in cols[ln.id]:
+                if t <= b + TOL_H and b < t + ln.duration - TOL_H:  # line open during [b, b + step)
+                    idx.append(j)
+                    val.append(ln.share)
+        if sum(val) > 1 + TOL_H:
+            h.addRow(-inf, 1.0, len(idx), idx, val)
+        b += step
+
+
+def _precedence_rows(h: Any, lines: list[_Line], cols: dict[str, list[tuple[int, float]]], inf: float) -> None:
+    """r_j - r_i >= d_i + lag for every `after:` link between two lines of the phase."""
+    by_id = {ln.id: ln for ln in lines}
+    for ln in lines:
+        for before, lag in ln.after:
+            if before not in by_id:
+                continue
+            idx = [j for j, _ in cols[ln.id]] + [j for j, _ in cols[before]]
+            val = [t for _, t in cols[ln.id]] + [-t for _, t in cols[before]]
+            h.addRow(by_id[before].duration + lag, inf, len(idx), idx, val)
+
+
+# ------------------------------------------------------------------ verification and local search
+
+
+class _Judge:
+    """Runs schedules of the phase's lines and keeps every run."""
+
+    def __init__(self, s: Scenario, phase: str, seed: int) -> None:
+        self.s, self.phase, self.seed = s, phase, seed
+        self.ids = [m.id for m in s.movements if m.phase == phase]
+        self.deadline = {m.id: s.hours_of(m.deadline) for m in s.movements}
+        self.runs: list[Verification] = []
+        self.seconds = 0.0
+        self.met_now: set[str] = set(self.deadline)
+
+    def run(self, schedule: Schedule, label: str) -> Verification:
+        """The verification run of a schedule (not yet kept)."""
+        from sim.api import run
+
+        started = time.perf_counter()
+        overrides = {f"movements[{lid}].ready": self.s.iso(h) for lid, h in schedule.items()}
+        try:
+            lines = run(self.s, seed=self.seed, overrides=overrides).run.lines
+            closed = {lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in lines.items()}
+        except ScenarioError:
+            closed = dict.fromkeys(self.deadline, math.inf)
+        self.seconds += time.perf_counter() - started
+        late = tuple(i for i in self.met_now if closed[i] > self.deadline[i] + TOL_H)
+        v = Verification(label, dict(schedule), {i: closed[i] for i in self.ids}, tuple(sorted(late)),
+                         max(closed[i] for i in self.ids), False)
+        self.runs.append(v)
+        return v
+
+    def keep(self, v: Verification) -> Verification:
+        """Mark the last run of this schedule as kept."""
+        kept = Verification(v.label, v.schedule, v.closed, v.late, v.phase_closed_h, True)
+        self.runs[self.runs.index(v)] = kept
+        return kept
+
+
+def _repair(judge: _Judge, lines: dict[str, _Line], v: Verification, step: float, actions: list[str]) -> Verification:
+    """Move the late lines (of the phase) one bucket earlier at a time until none is late (or none can move)."""
+    while v.late and len(judge.runs) < MAX_TRIALS:
+        movable = [i for i in v.late if i in lines and v.schedule[i] - step >= lines[i].lo - TOL_H]
+        if not movable:
+            actions.append(f"repair stopped: {', '.join(v.late)} late and cannot move earlier within the window")
+            return v
+        schedule = {**v.schedule, **{i: v.schedule[i] - step for i in movable}}
+        v = judge.run(schedule, f"repair: {', '.join(movable)} one bucket earlier")
+        actions.append(v.label)
+    return v
+
+
+def _improve(judge: _Judge, lines: dict[str, _Line], v: Verification, objective: str, step: float,
+             actions: list[str]) -> Verification:
+    """Hill-climb one bucket at a time, each move kept only when a run confirms it is better."""
+    moved = True
+    while moved and len(judge.runs) < MAX_TRIALS:
+        moved = False
+        for lid in _candidates(v, lines, objective):
+            delta = step if objective == "longest-stay" else -step
+            t = v.schedule[lid] + delta
+            if not lines[lid].lo - TOL_H <= t <= lines[lid].hi + TOL_H or len(judge.runs) >= MAX_TRIALS:
+                continue
+            way = "later" if delta > 0 else "earlier"
+            trial = judge.run({**v.schedule, lid: t}, f"improve: {lid} one bucket {way}")
+            if not trial.late and (objective == "longest-stay" or trial.phase_closed_h < v.phase_closed_h - TOL_H):
+                actions.append(trial.label)
+                v, moved = trial, True
+                break
+    return v
+
+
+def _candidates(v: Verification, lines: dict[str, _Line], objective: str) -> list[str]:
+    """The lines to try moving: longest-stay, every line, latest deadline first; earliest, the lines that close last."""
+    if objective == "longest-stay":
+        return sorted(lines, key=lambda i: (-lines[i].deadline, i))
+    return [i for i in lines if v.closed[i] >= v.phase_closed_h - TOL_H]
+
+
+def _score(v: Verification, objective: str) -> tuple[float, ...]:
+    """Higher is better: no late line first, then the objective."""
+    value = sum(v.schedule.values()) if objective == "longest-stay" else -v.phase_closed_h
+    return (-len(v.late), value)
+
+
+# ------------------------------------------------------------------ the API
+
+
+def optimise_releases(scenario: Scenario | str | Path, *, objective: str = "longest-stay", phase: str = "withdraw",
+                      windows: Mapping[str, tuple[float, float]] | Sequence[str] | None = None,
+                      step_h: float = 1.0, seed: int | None = None) -> OptimiseResult:
+    """Release dates of the `phase`'s lines for `objective` ("earliest" or "longest-stay"), proposed by a
+    MILP (HiGHS) and confirmed by the simulator. `windows`: per line id, (from, to) in model hours, or
+    texts `ID=FROM..TO` as on the command line; other lines of the phase get the default window, from the
+    phase's earliest current ready to the line's deadline. `scenario` may be a scenario file (the variant
+    written then extends it). ValueError for an unknown objective, phase, line or a bad window;
+    MissingDependency without highspy."""
+    from sim.loading import load
+    from sim.plan.relaxation import highs
+    from sim.scenario import Scenario
+
+    started = time.perf_counter()
+    source = None if isinstance(scenario, Scenario) else Path(scenario)
+    s = scenario if isinstance(scenario, Scenario) else load(scenario)[0]
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective {objective!r}: give one of {', '.join(OBJECTIVES)}")
+    if phase not in s.phases():
+        raise ValueError(f"phase {phase!r}: the scenario has lines of {', '.join(s.phases())}")
+    if not 1 / 60 <= step_h <= 24:
+        raise ValueError("step_h (--step) must be between one minute and a day, in hours, e.g. 1")
+    highs()
+    wins = _windows(s, phase, windows)
+    judge = _Judge(s, phase, s.seed if seed is None else seed)
+    current = {lid: s.hours_of(_by_id(s)[lid].ready) for lid in judge.ids}
+    judge.met_now = {i for i, c in _all_closed(s, judge.seed).items() if c <= judge.deadline[i] + TOL_H}
+    base = judge.keep(judge.run(current, "current schedule"))
+    lines = _model_lines(s, phase, wins, base, judge.seed)
+    proposal, report = _solve(list(lines.values()), objective, step_h)
+    result = OptimiseResult(s, objective, phase, step_h, judge.seed, [], report, source=source)
+    best = _search(judge, lines, base, proposal, objective, step_h, result.actions)
+    result.rows = [_row(s, lines[i], base, best, proposal.get(i, math.nan)) for i in judge.ids]
+    result.runs, result.verify_s = judge.runs, judge.seconds
+    result.elapsed_s = time.perf_counter() - started
+    return result
+
+
+def _search(judge: _Judge, lines: dict[str, _Line], base: Verification, proposal: Schedule, objective: str,
+            step: float, actions: list[str]) -> Verification:
+    """Verify the proposal, repair and improve it; the best confirmed schedule (the current one when none beats it)."""
+    if not proposal:
+        actions.append("the model found no schedule; the local search starts from the current schedule")
+        start = base
+    else:
+        start = judge.run({**base.schedule, **proposal}, "model's proposal")
+        actions.append(f"model's proposal: {len(start.late)} line(s) late, phase closes "
+                       f"{judge.s.short(start.phase_closed_h)}")
+        if start.late:
+            start = _repair(judge, lines, start, step, actions)
+    best = _improve(judge, lines, start, objective, step, actions)
+    if _score(best, objective) <= _score(base, objective) and best is not base:
+        actions.append("no confirmed schedule beats the current one; the current schedule is kept")
+        best = base
+    return judge.keep(best) if best is not base else base
+
+
+def _windows(s: Scenario, phase: str, given: Mapping[str, tuple[float, float]] | Sequence[str] | None
+             ) -> dict[str, tuple[float, float]]:
+    """Each line of the phase's window, the given ones checked; ValueError for a line not of the phase."""
+    from sim.plan.latest import _known
+
+    ids = [m.id for m in s.movements if m.phase == phase]
+    if given is None:
+        pairs: dict[str, tuple[float, float]] = {}
+    elif isinstance(given, Mapping):
+        _known(list(given), [m.id for m in s.movements], "line")
+        pairs = {k: (float(v[0]), float(v[1])) for k, v in given.items()}
+    else:
+        pairs = {lid: (lo, hi) for lid, lo, hi in (parse_window(s, t) for t in given)}
+    for lid, (lo, hi) in pairs.items():
+        if lid not in ids:
+            raise ValueError(f"window for {lid!r}: not a {phase} line")
+        if lo > hi + TOL_H:
+            raise ValueError(f"window for {lid!r}: from is after to")
+    first = min(s.hours_of(m.ready) for m in s.movements if m.phase == phase)
+    return {m.id: pairs.get(m.id, (first, s.hours_of(m.deadline))) for m in s.movements if m.phase == phase}
+
+
+def _all_closed(s: Scenario, seed: int) -> dict[str, float]:
+    """Every line's closure with the current schedule (inf: open)."""
+    from sim.api import run
+
+    return {lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in run(s, seed=seed).run.lines.items()}
+
+
+def _model_lines(s: Scenario, phase: str, wins: dict[str, tuple[float, float]], base: Verification,
+                 seed: int) -> dict[str, _Line]:
+    """Each line's window, duration and fleet share, from the run of the current schedule."""
+    from sim.api import run
+
+    sorties = run(s, seed=seed).run.sorties
+    tails = max(1, len({x.tail for x in sorties if x.phase == phase}))
+    hours: dict[str, float] = {}
+    for x in sorties:
+        if x.line:
+            hours[x.line] = hours.get(x.line, 0.0) + (x.done - x.ground_start)
+    out = {}
+    for m in s.movements:
+        if m.phase != phase:
+            continue
+        ready = s.hours_of(m.ready)
+        d = max(base.closed[m.id] - ready, 0.0) if math.isfinite(base.closed[m.id]) else 0.0
+        share = min(1.0, hours.get(m.id, 0.0) / (d * tails)) if d > 0 else 0.0
+        after = tuple((a, m.after_lag_h) for a in (m.after or []))
+        out[m.id] = _Line(m.id, *wins[m.id], s.hours_of(m.deadline), d, share, after)
+    return out
+
+
+def _row(s: Scenario, ln: _Line, base: Verification, best: Verification, milp: float) -> OptimiseRow:
+    return OptimiseRow(ln.id, ln.lo, ln.hi, ln.deadline, ln.duration, ln.share, base.schedule[ln.id],
+                       base.closed[ln.id], milp, best.schedule[ln.id], best.closed[ln.id])
+
+
+# ------------------------------------------------------------------ the chart
+
+
+def optimise_figure(result: OptimiseResult) -> Figure:
+    """Per line, the current and the proposed release-to-closure bars against the deadline."""
+    from sim import charts
+
+    return charts._styled(_draw)(result)
+
+
+def _draw(result: OptimiseResult) -> Figure:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from sim import charts
+
+    s = result.scenario
+    rows = result.rows
+    fig, ax = charts._subplots(figsize=(10, 1.6 + 0.5 * len(rows)))
+    bars = (("current (historical)", "#BBBBBB", -0.18), ("proposed, simulated", "#0072B2", 0.18))
+    for y, r in enumerate(rows):
+        for (_, colour, dy), (a, b) in zip(bars, ((r.current_ready_h, r.current_closed_h), (r.ready_h, r.closed_h))):
+            if math.isfinite(a) and math.isfinite(b):
+                x0 = charts._datenum(s.to_datetime(a))
+                ax.barh(y + dy, max(charts._datenum(s.to_datetime(b)) - x0, 1 / 96), left=x0, height=0.32,
+                        color=colour, edgecolor="#555555", lw=0.5)
+        ax.plot([charts._datenum(s.to_datetime(r.deadline_h))], [y], marker="|", ms=14, mew=2.5,
+                color=charts.DEADLINE_COLOUR, ls="none", zorder=5)
+    ax.set_yticks(range(len(rows)), [r.line for r in rows])
+    ax.invert_yaxis()
+    ax.xaxis_date(s.start.tzinfo)
+    ax.margins(x=0.04)
+    lo, hi = ax.get_xlim()
+    charts._time_axis(ax, s.start.tzinfo, (hi - lo) * 24)
+    ax.set_title(f"{s.name}\n{result.phase} release to closure: current against optimised ({result.objective})")
+    handles: list[Any] = [Patch(facecolor=c, edgecolor="#555555", label=lab) for lab, c, _ in bars]
+    handles.append(Line2D([], [], marker="|", ms=12, mew=2.5, ls="", color=charts.DEADLINE_COLOUR, label="deadline"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+    return fig
+
+
+# ------------------------------------------------------------------ command line
+
+
+def configure_parser(p: argparse.ArgumentParser) -> None:
+    """`sim plan optimise SCENARIO --objective earliest|longest-stay [--window ID=FROM..TO ...] -o DIR`."""
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("--objective", choices=OBJECTIVES, required=True,
+                   help="earliest: the phase closes earliest; longest-stay: lines released as late as deadlines allow")
+    p.add_argument("--phase", choices=PHASES, default="withdraw", help="the phase whose lines move (default withdraw)")
+    p.add_argument("--window", action="append", metavar="ID=FROM..TO",
+                   help="a line's release window (repeatable): local ISO times or offsets from its current ready, "
+                        "e.g. ru-withdraw-chkalovsky-19=-72h..+0h (default: the phase's earliest ready to the "
+                        "line's deadline)")
+    p.add_argument("--step", default="1h", metavar="DURATION", help="release bucket (default 1h)")
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (default: the scenario's seed)")
+    p.add_argument("--dpi", type=int, default=CHART_DPI, metavar="N", help=f"chart resolution (default {CHART_DPI})")
+    p.add_argument("-o", "--out", metavar="DIR", required=True, help="output folder")
+
+
+def cmd(args: argparse.Namespace) -> int:
+    """Parse, optimise, verify, print and write the folder; 2 (nothing written) for a bad window or no highspy."""
+    import sys
+
+    from sim.cli import EXIT_INVALID, EXIT_OK, UsageError, check_output_folder
+    from sim.extras import MissingDependency
+    from sim.grid import PathError
+    from sim.loading import load
+    from sim.tables import render
+    from sim.timeparse import parse_duration_h
+
+    load(Path(args.scenario))  # an invalid file stops here, reported like every command's
+    out_dir = Path(args.out)
+    check_output_folder(out_dir)
+    try:
+        result = optimise_releases(Path(args.scenario), objective=args.objective, phase=args.phase,
+                                   windows=args.window or None, step_h=parse_duration_h(args.step), seed=args.seed)
+    except MissingDependency as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except (ValueError, PathError, ScenarioError) as exc:
+        raise UsageError(f"sim plan optimise: {exc}") from None
+    s = result.scenario
+    print(f"{s.name}: {args.phase} release dates, objective {args.objective} (HiGHS {result.solver['status']}, "
+          f"every schedule confirmed by a run, seed {result.seed})")
+    rows = [[r.line, s.short(r.current_ready_h), s.short(r.ready_h), f"{r.ready_h - r.current_ready_h:+.0f}",
+             s.short(r.closed_h), s.short(r.deadline_h), "MET" if r.met else "LATE"] for r in result.rows]
+    print(render(["line", "ready now", "proposed", "moved h", "closed", "deadline", "status"], rows, "lllrlll"))
+    print(f"{args.phase} closes {s.short(result.closed_h)} (now {s.short(result.current_closed_h)}); "
+          f"{len(result.runs)} runs")
+    result.write(out_dir, dpi=args.dpi)
+    stem = Path(args.scenario).stem
+    print(f"wrote {out_dir}/ (optimise.csv, optimise.json, optimise.png, {stem}_optimised.yaml)")
+    return EXIT_OK
