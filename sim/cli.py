@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
 from sim import __version__, tableimport
 from sim.errors import OutputFolderError, ScenarioError
+from sim.extras import MissingDependency
 from sim.vocabulary import CHART_DPI, PHASES, utc_label
 
 if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
@@ -348,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_INVALID
     except OutputFolderError as exc:
+        print(f"sim: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except MissingDependency as exc:  # an optional extra a command needs: its message says what to install
         print(f"sim: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:

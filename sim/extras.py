@@ -14,8 +14,14 @@ from pathlib import Path
 from types import ModuleType
 
 EXTRA = "analysis"  # the extra that brings pandas, pyarrow and openpyxl
-# sim is installed from its clone (a package named "sim" on PyPI is another project)
-INSTALL_HINT = "pip install -c .ci/constraints.txt -e '.[analysis]' in the clone"
+
+
+def install_hint(extra: str) -> str:
+    """How to install one of sim's extras: from the clone (a package named "sim" on PyPI is another project)."""
+    return f"pip install -c .ci/constraints.txt -e '.[{extra}]' in the clone"
+
+
+INSTALL_HINT = install_hint(EXTRA)
 
 
 class MissingDependency(ImportError):

@@ -15,9 +15,15 @@ Each module's API function (e.g. sim.plan.latest.latest_ready) returns a result 
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import importlib.util
+from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 SUBCOMMANDS = ("latest", "bound", "optimise")
 HELP = "inverse questions: latest start dates, a lower bound on closure, dispatch rules, optimised release dates"
@@ -27,3 +33,31 @@ def modules() -> list[ModuleType]:
     """The subcommand modules present, in SUBCOMMANDS order."""
     return [importlib.import_module(f"sim.plan.{name}") for name in SUBCOMMANDS
             if importlib.util.find_spec(f"sim.plan.{name}") is not None]
+
+
+def scenario_argument(p: argparse.ArgumentParser) -> None:
+    """The SCENARIO every question takes."""
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+
+
+def output_options(p: argparse.ArgumentParser, seed: bool = True) -> None:
+    """--seed (unless `seed` is False), --dpi and -o DIR, as the questions take them (checked as the other
+    commands check them)."""
+    from sim.cli import _dpi_option, _nonneg_int
+
+    if seed:
+        p.add_argument("--seed", type=_nonneg_int, metavar="N", help="random seed (default: the scenario's seed)")
+    _dpi_option(p)
+    p.add_argument("-o", "--out", metavar="DIR", required=True, help="output folder (written atomically)")
+
+
+def prepare(args: argparse.Namespace) -> tuple[Scenario, Path]:
+    """The question's scenario, loaded and checked (problems raised like every command's), and its output
+    folder, checked before any work is done."""
+    from sim.cli import check_output_folder
+    from sim.loading import load
+
+    scenario, _warnings = load(Path(args.scenario))
+    out = Path(args.out)
+    check_output_folder(out)
+    return scenario, out

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.plan import output_options, prepare, scenario_argument
 from sim.vocabulary import CHART_DPI, PHASES
 
 if TYPE_CHECKING:
@@ -283,29 +284,19 @@ def _draw(result: BoundResult) -> Figure:
 
 def configure_parser(p: argparse.ArgumentParser) -> None:
     """`sim plan bound SCENARIO [--phase P] -o DIR`."""
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    scenario_argument(p)
     p.add_argument("--phase", choices=PHASES, help="only this phase (default: every phase)")
-    p.add_argument("--dpi", type=int, default=CHART_DPI, metavar="N", help=f"chart resolution (default {CHART_DPI})")
-    p.add_argument("-o", "--out", metavar="DIR", required=True, help="output folder")
+    output_options(p, seed=False)
 
 
 def cmd(args: argparse.Namespace) -> int:
-    """Parse, bound, print the table and write the folder; 2 (nothing written) without highspy."""
-    import sys
-
-    from sim.cli import EXIT_INVALID, EXIT_OK, UsageError, check_output_folder
-    from sim.extras import MissingDependency
-    from sim.loading import load
+    """Parse, bound, print the table and write the folder; 2 (nothing written) without highspy (MissingDependency)."""
+    from sim.cli import EXIT_OK, UsageError
     from sim.tables import render
 
-    scenario, _w = load(Path(args.scenario))
-    out_dir = Path(args.out)
-    check_output_folder(out_dir)
+    scenario, out_dir = prepare(args)
     try:
         result = closure_bound(scenario, phase=args.phase)
-    except MissingDependency as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_INVALID
     except ValueError as exc:
         raise UsageError(f"sim plan bound: {exc}") from None
     s = scenario

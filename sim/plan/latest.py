@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import ScenarioError
+from sim.plan import output_options, prepare, scenario_argument
 from sim.vocabulary import CHART_DPI, PHASES
 
 if TYPE_CHECKING:
@@ -387,29 +388,24 @@ def _finish(row: LatestRow, target: _Target, lo: int | None, hi: int | None) -> 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:
     """`sim plan latest SCENARIO [--line ID ... | --contingent ID ... | --phase P] -o DIR`."""
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    scenario_argument(p)
     p.add_argument("--line", action="append", metavar="ID", help="a movement line's id (repeatable): each on its own")
     p.add_argument("--contingent", action="append", metavar="ID",
                    help="a contingent's id (repeatable): its lines (of --phase, when given) shifted together")
     p.add_argument("--phase", choices=PHASES, help="alone: the phase's lines shifted together")
     p.add_argument("--step", type=float, default=1.0, metavar="H",
                    help="hours between the coarse scan's trials before bisecting to the minute (default 1)")
-    p.add_argument("--seed", type=int, metavar="N", help="random seed (default: the scenario's seed)")
     p.add_argument("--workers", type=int, metavar="N", help="processes for the coarse scan (default: 1)")
-    p.add_argument("--dpi", type=int, default=CHART_DPI, metavar="N", help=f"chart resolution (default {CHART_DPI})")
-    p.add_argument("-o", "--out", metavar="DIR", required=True, help="output folder")
+    output_options(p)
 
 
 def cmd(args: argparse.Namespace) -> int:
     """Parse, search, print the table and write the folder; 2 (nothing written) for an unknown id."""
-    from sim.cli import EXIT_OK, UsageError, check_output_folder
+    from sim.cli import EXIT_OK, UsageError
     from sim.grid import PathError
-    from sim.loading import load
     from sim.tables import render
 
-    scenario, _w = load(Path(args.scenario))
-    out_dir = Path(args.out)
-    check_output_folder(out_dir)
+    scenario, out_dir = prepare(args)
     try:
         result = latest_ready(scenario, lines=args.line, contingents=args.contingent, phase=args.phase,
                               seed=args.seed, step_h=args.step, workers=args.workers)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import ScenarioError
+from sim.plan import output_options, prepare, scenario_argument
 from sim.vocabulary import CHART_DPI, PHASES
 
 if TYPE_CHECKING:
@@ -580,7 +581,7 @@ def _draw(result: OptimiseResult) -> Figure:
 
 def configure_parser(p: argparse.ArgumentParser) -> None:
     """`sim plan optimise SCENARIO --objective earliest|longest-stay [--window ID=FROM..TO ...] -o DIR`."""
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    scenario_argument(p)
     p.add_argument("--objective", choices=OBJECTIVES, required=True,
                    help="earliest: the phase closes earliest; longest-stay: lines released as late as deadlines allow")
     p.add_argument("--phase", choices=PHASES, default="withdraw", help="the phase whose lines move (default withdraw)")
@@ -589,31 +590,20 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
                         "e.g. ru-withdraw-chkalovsky-19=-72h..+0h (default: the phase's earliest ready to the "
                         "line's deadline)")
     p.add_argument("--step", default="1h", metavar="DURATION", help="release bucket (default 1h)")
-    p.add_argument("--seed", type=int, metavar="N", help="random seed (default: the scenario's seed)")
-    p.add_argument("--dpi", type=int, default=CHART_DPI, metavar="N", help=f"chart resolution (default {CHART_DPI})")
-    p.add_argument("-o", "--out", metavar="DIR", required=True, help="output folder")
+    output_options(p)
 
 
 def cmd(args: argparse.Namespace) -> int:
     """Parse, optimise, verify, print and write the folder; 2 (nothing written) for a bad window or no highspy."""
-    import sys
-
-    from sim.cli import EXIT_INVALID, EXIT_OK, UsageError, check_output_folder
-    from sim.extras import MissingDependency
+    from sim.cli import EXIT_OK, UsageError
     from sim.grid import PathError
-    from sim.loading import load
     from sim.tables import render
     from sim.timeparse import parse_duration_h
 
-    load(Path(args.scenario))  # an invalid file stops here, reported like every command's
-    out_dir = Path(args.out)
-    check_output_folder(out_dir)
+    _scenario, out_dir = prepare(args)  # an invalid file stops here, reported like every command's
     try:
         result = optimise_releases(Path(args.scenario), objective=args.objective, phase=args.phase,
                                    windows=args.window or None, step_h=parse_duration_h(args.step), seed=args.seed)
-    except MissingDependency as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_INVALID
     except (ValueError, PathError, ScenarioError) as exc:
         raise UsageError(f"sim plan optimise: {exc}") from None
     s = result.scenario

@@ -44,7 +44,7 @@ from types import ModuleType
 from typing import Any
 
 from sim import geo
-from sim.extras import MissingDependency
+from sim.extras import MissingDependency, install_hint
 from sim.loadplan import capacity, leg_fleets, vehicle_fits_hold
 from sim.scenario import AircraftType, Fleet, Leg, Movement, Scenario
 from sim.slots import OVERLAP_TOL_H
@@ -65,7 +65,8 @@ def highs() -> ModuleType:
     try:
         hs = importlib.import_module("highspy")
     except ImportError as exc:
-        raise MissingDependency(f"sim plan bound needs highspy (HiGHS): {INSTALL_HINT}", name="highspy") from exc
+        raise MissingDependency(f"sim plan needs highspy (the HiGHS solver): {install_hint('plan')}",
+                                name="highspy") from exc
     if not _BANNER_DONE:
         _quiet_first(hs)
     return hs
