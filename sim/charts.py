@@ -1434,8 +1434,3 @@ def latest_figure(scenario: Scenario, rows: list[LatestRow]) -> Figure:
               loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.set_title(f"{scenario.name}\nlatest ready time that still meets the deadline (and the trials searched)")
     return fig
-
-
-def latest_chart(scenario: Scenario, rows: list[LatestRow], out: Path, svg: bool = False) -> list[Path]:
-    """latest_figure saved as latest.png (and .svg) in `out`."""
-    return _save(latest_figure(scenario, rows), out, "latest", svg)

@@ -18,11 +18,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from sim.scenario import Scenario
 
 SUBCOMMANDS = ("latest", "bound", "optimise")
@@ -61,3 +64,24 @@ def prepare(args: argparse.Namespace) -> tuple[Scenario, Path]:
     out = Path(args.out)
     check_output_folder(out)
     return scenario, out
+
+
+def write_answer(folder: str | Path, name: str, table: tuple[list[str], list[list[Any]]], data: dict[str, Any],
+                 figure: Callable[[], Figure], dpi: int, extra: dict[str, str] | None = None) -> Path:
+    """A question's folder in one rename: <name>.csv (the table), <name>.json (`data`), <name>.png (the
+    figure, at `dpi`) and any `extra` files (file name -> text); its path."""
+    import json
+
+    from sim import charts
+    from sim.report import atomic_dir
+    from sim.tables import csv_text
+
+    folder = Path(folder)
+    with atomic_dir(folder) as tmp:
+        (tmp / f"{name}.csv").write_text(csv_text(*table), encoding="utf-8")
+        (tmp / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        for file, text in (extra or {}).items():
+            (tmp / file).write_text(text, encoding="utf-8")
+        with charts.resolution(dpi):
+            charts._save(figure(), tmp, name, False)
+    return folder

@@ -11,14 +11,13 @@ minus bound) is what a better dispatcher could at most gain, plus what the relax
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.plan import output_options, prepare, scenario_argument
+from sim.plan import output_options, prepare, scenario_argument, write_answer
 from sim.vocabulary import CHART_DPI, PHASES
 
 if TYPE_CHECKING:
@@ -110,17 +109,7 @@ class BoundResult:
 
     def write(self, folder: str | Path, dpi: int = CHART_DPI) -> Path:
         """bound.csv, bound.json and bound.png (at `dpi` dots per inch), written to the folder at once; its path."""
-        from sim import charts
-        from sim.report import atomic_dir
-        from sim.tables import csv_text
-
-        header, rows = self.table()
-        with atomic_dir(Path(folder)) as tmp:
-            (tmp / "bound.csv").write_text(csv_text(header, rows), encoding="utf-8")
-            (tmp / "bound.json").write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-            with charts.resolution(dpi):
-                charts._save(bound_figure(self), tmp, "bound", False)
-        return Path(folder)
+        return write_answer(folder, "bound", self.table(), self.to_json(), lambda: bound_figure(self), dpi)
 
 
 def _num(x: float) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import ScenarioError
-from sim.plan import output_options, prepare, scenario_argument
+from sim.plan import output_options, prepare, scenario_argument, write_answer
 from sim.vocabulary import CHART_DPI, PHASES
 
 if TYPE_CHECKING:
@@ -114,17 +113,10 @@ class LatestResult:
 
     def write(self, folder: str | Path, dpi: int = CHART_DPI) -> Path:
         """latest.csv, latest.json and latest.png (at `dpi` dots per inch), written to the folder at once; its path."""
-        from sim import charts
-        from sim.report import atomic_dir
-        from sim.tables import csv_text
+        from sim.charts import latest_figure
 
-        header, rows = self.table()
-        with atomic_dir(Path(folder)) as tmp:
-            (tmp / "latest.csv").write_text(csv_text(header, rows), encoding="utf-8")
-            (tmp / "latest.json").write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-            with charts.resolution(dpi):
-                charts.latest_chart(self.scenario, self.rows, tmp)
-        return Path(folder)
+        return write_answer(folder, "latest", self.table(), self.to_json(),
+                            lambda: latest_figure(self.scenario, self.rows), dpi)
 
 
 def _yes(flag: bool) -> str:

@@ -27,7 +27,6 @@ Method, in three steps:
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import time
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import ScenarioError
-from sim.plan import output_options, prepare, scenario_argument
+from sim.plan import output_options, prepare, scenario_argument, write_answer
 from sim.vocabulary import CHART_DPI, PHASES
 
 if TYPE_CHECKING:
@@ -180,21 +179,10 @@ class OptimiseResult:
         """optimise.csv, .json, .png and <stem>_optimised.yaml, written to the folder at once; its path."""
         import yaml
 
-        from sim import charts
-        from sim.report import atomic_dir
-        from sim.tables import csv_text
-
-        folder = Path(folder)
-        header, rows = self.table()
         stem = self.source.stem if self.source is not None else "scenario"
-        with atomic_dir(folder) as tmp:
-            (tmp / "optimise.csv").write_text(csv_text(header, rows), encoding="utf-8")
-            (tmp / "optimise.json").write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-            text = yaml.safe_dump(self.variant(folder), sort_keys=False, allow_unicode=True, width=110)
-            (tmp / f"{stem}_optimised.yaml").write_text(f"# written by sim plan optimise\n{text}", encoding="utf-8")
-            with charts.resolution(dpi):
-                charts._save(optimise_figure(self), tmp, "optimise", False)
-        return folder
+        text = yaml.safe_dump(self.variant(Path(folder)), sort_keys=False, allow_unicode=True, width=110)
+        return write_answer(folder, "optimise", self.table(), self.to_json(), lambda: optimise_figure(self), dpi,
+                            extra={f"{stem}_optimised.yaml": f"# written by sim plan optimise\n{text}"})
 
 
 def _finite(d: dict[str, Any]) -> dict[str, Any]:
