@@ -166,3 +166,14 @@ def test_bound_never_exceeds_the_simulated_closure(data: dict) -> None:
     for b in closure_bound(s).phases.values():
         if math.isfinite(b.simulated_h):
             assert b.bound_h <= b.simulated_h + 1e-6, b
+
+
+def test_the_same_question_writes_the_same_bytes(tmp_path: Path) -> None:
+    """Deterministic outputs: two bounds of one scenario write identical CSV and JSON (no wall-clock times)."""
+    from sim.loading import load
+
+    s = load(ROOT / "tests" / "data" / "tiny.yaml")[0]
+    for k in (1, 2):
+        closure_bound(s).write(tmp_path / str(k))
+    for name in ("bound.csv", "bound.json"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name

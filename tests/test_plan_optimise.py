@@ -133,3 +133,12 @@ def test_every_proposed_schedule_on_the_reference_is_confirmed() -> None:
     assert all(r.ready_h >= r.window_from_h - 1e-9 and math.isfinite(r.closed_h) for r in result.rows)
     assert sum(r.ready_h for r in result.rows) >= sum(r.current_ready_h for r in result.rows)
     _confirmed(result)
+
+
+def test_the_same_question_writes_the_same_bytes(tmp_path: Path) -> None:
+    """Deterministic outputs: two solves of one question write identical CSV and JSON (no wall-clock times)."""
+    s = scenario(**_two_lines("+0h", "+0h"))
+    for k in (1, 2):
+        optimise_releases(s, objective="longest-stay", phase="deploy").write(tmp_path / str(k))
+    for name in ("optimise.csv", "optimise.json"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name

@@ -101,7 +101,8 @@ class BoundResult:
         s = self.scenario
         phases = []
         for b in self.phases.values():
-            row = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(b).items()}
+            row = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(b).items()
+                   if k != "solve_s"}  # wall-clock time: printed, not written (the same question, the same bytes)
             row.update(deadline=s.iso(b.deadline_h), simulated_closed=s.iso(b.simulated_h) or None,
                        bound=s.iso(b.bound_h), transit_bound=s.iso(b.transit_h) or None)
             phases.append(row)
