@@ -38,3 +38,13 @@ def test_every_core_dependency_is_pinned() -> None:
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
     names = {d.split(">")[0].split("=")[0].split("<")[0].strip().lower().replace("-", "_") for d in deps}
     assert names <= set(_pins()), names - set(_pins())
+
+
+def test_every_package_is_shipped() -> None:
+    """Each folder of sim/ with an __init__.py is listed in pyproject's packages: a plain `pip install .`
+    (the README's first command) installs only those, unlike the editable install the tests use."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "sim").rglob("__init__.py")}
+    assert found <= listed, f"not shipped by pip install .: {sorted(found - listed)}"
