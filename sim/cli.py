@@ -239,14 +239,23 @@ def _add_size_fleet(sub: Subparsers) -> None:
     _batch_options(sf, "outputs/<stem>-size-<type>/")
     _dpi_option(sf)
 
+def _port(text: str) -> int:
+    """A TCP port for --serve: a whole number from 0 (any free port) to 65535."""
+    value = _nonneg_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 0 to 65535, got {value}")
+    return value
+
+
 def _add_view(sub: Subparsers) -> None:
     view = sub.add_parser("view", help="open a run's or comparison's report.html",
                           description="Open DIR/report.html in the default browser (the newest folder in outputs/ "
                           "when DIR is omitted). Where no browser can open (e.g. over SSH), print the path; "
-                          "--serve serves the folder on localhost only and prints the URL.")
+                          "--serve serves the report's files on localhost only and prints the URL.")
     view.add_argument("dir", nargs="?", metavar="DIR", help="run or compare folder (default: newest in outputs/)")
-    view.add_argument("--serve", nargs="?", const=8000, type=int, metavar="PORT",
-                      help="serve the folder at http://127.0.0.1:PORT/ (default port 8000; 0 picks a free one)")
+    view.add_argument("--serve", nargs="?", const=8000, type=_port, metavar="PORT",
+                      help="serve the report at http://127.0.0.1:PORT/ (default port 8000; 0 picks a free one); "
+                           "only the report's own files, to this machine only")
 
 def _add_import(sub: Subparsers) -> None:
     imp = sub.add_parser("import", help=tableimport.HELP, description=tableimport.DESCRIPTION)
@@ -330,6 +339,8 @@ class Timer:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `sim` on argv (default: sys.argv[1:]) and return its exit code; errors are printed, not raised."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot encode a character shows '?', not a crash
+        getattr(stream, "reconfigure", lambda **_: None)(errors="replace")
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]  # accepted anywhere on the line, not only before the command
@@ -801,16 +812,10 @@ def can_open_browser() -> bool:
 
 
 def make_server(folder: Path, port: int) -> ThreadingHTTPServer:
-    """An HTTP server for one folder, bound to localhost only."""
-    import functools
-    import http.server
+    """An HTTP server of one report folder's own files, bound to 127.0.0.1 only (see sim.serve)."""
+    from sim import serve
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # keep the terminal for the URL
-            pass
-
-    handler = functools.partial(Quiet, directory=str(folder))
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    return serve.make_server(folder, port)
 
 
 def cmd_view(args: argparse.Namespace) -> int:
@@ -824,10 +829,12 @@ def cmd_view(args: argparse.Namespace) -> int:
     if args.serve is not None:
         try:
             server = make_server(folder, args.serve)
-        except OSError as exc:
-            raise UsageError(f"sim view: cannot serve on port {args.serve}: {exc.strerror}; try --serve 0") from None
+        except (OSError, ValueError, OverflowError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else exc
+            raise UsageError(f"sim view: cannot serve on port {args.serve}: {why}; try --serve 0") from None
         port = server.server_address[1]
-        print(f"serving {folder}/ at http://127.0.0.1:{port}/report.html (localhost only; Ctrl-C to stop)", flush=True)
+        print(f"serving the report in {folder}/ at http://127.0.0.1:{port}/report.html (its own files only, to this "
+              "machine only; Ctrl-C to stop)", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

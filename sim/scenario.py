@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
+    AfterValidator,
     AllowInfNan,
     BaseModel,
     BeforeValidator,
@@ -32,6 +33,7 @@ from pydantic_core import ErrorDetails
 from sim.dispatch import DEFAULT_RULE, DispatchRule
 from sim.errors import Problem, ScenarioError
 from sim.factors import fill_type_defaults
+from sim.tables import CONTROL
 from sim.timeparse import parse_duration_h, parse_hours, parse_time, parse_utc_offset
 from sim.vocabulary import PHASES, Phase, format_time
 from sim.yamlsrc import Loc, LocDict, kind_of, locate
@@ -87,6 +89,35 @@ Hours = Annotated[
 Int = Annotated[int, Strict()]  # no true/false or 5.5 where a count is meant
 Num = Annotated[float, Strict(), AllowInfNan(False)]  # numbers (ints accepted), never true/false or nan
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@\-]*$")]
+NAME_MAX, NOTE_MAX = 200, 2000  # characters of a name or label, and of a note or description
+
+
+def _checked_text(value: str, limit: int, allowed: str = "") -> str:
+    """`value` if it is text fit to show and print: at most `limit` characters, no control character
+    (C0, DEL, C1) or bidirectional override other than those in `allowed`, and not only spaces."""
+    if len(value) > limit:
+        raise ValueError(f"is too long ({len(value)} characters; at most {limit})")
+    bad = next((m.group() for m in CONTROL.finditer(value) if m.group() not in allowed), None)
+    if bad is not None:
+        raise ValueError(f"holds U+{ord(bad):04X} at character {value.index(bad) + 1}: control characters and "
+                         "bidirectional overrides are not allowed in text")
+    if value and not value.strip():
+        raise ValueError("must not be only spaces")
+    return value
+
+
+def _label(value: str) -> str:
+    """A name or label: one line of at most NAME_MAX characters (see _checked_text)."""
+    return _checked_text(value, NAME_MAX)
+
+
+def _note(value: str) -> str:
+    """A note or description: at most NOTE_MAX characters; line breaks and tabs allowed (see _checked_text)."""
+    return _checked_text(value, NOTE_MAX, "\n\t")
+
+
+Label = Annotated[str, AfterValidator(_label), Field(json_schema_extra={"maxLength": NAME_MAX})]
+Note = Annotated[str, AfterValidator(_note), Field(json_schema_extra={"maxLength": NOTE_MAX})]
 
 
 def _offset_hours(tz_or_time: timezone | datetime) -> float:
@@ -213,7 +244,7 @@ class Closure(_Model):
 
     start: Time = Field(alias="from", description="Start of the closure.")
     end: Time = Field(alias="to", description="End of the closure.")
-    reason: str = Field("", description="Why it is closed (free text).")
+    reason: Note = Field("", description="Why it is closed (free text).")
 
 
 class Throughput(_Model):
@@ -242,7 +273,7 @@ class _Node(_Model):
     """What places and airfields share: coordinates and what they can handle."""
 
     id: Id = Field(description="Short name used in references, e.g. 'almaty'.")
-    name: str = Field("", description="Display name.")
+    name: Label = Field("", description="Display name.")
     lat: Num = Field(ge=-90, le=90, description="Latitude, degrees north.")
     lon: Num = Field(ge=-180, le=180, description="Longitude, degrees east.")
     throughput: Throughput | None = Field(None, description="People and vehicles it can process per day (unset: no "
@@ -253,19 +284,19 @@ class _Node(_Model):
         None, ge=0, le=24 * 14,
         description="Time from arriving by one leg to being ready for the next, hours (default: planning.transfer_h).")
     railhead: Railhead | None = Field(None, description="Set when trains load and unload here.")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 class Place(_Node):
     """A named point that is not an airfield: garrison, railhead, assembly area, final destination."""
 
-    kind: str = Field("", description="What it is (free text: garrison, railhead, camp...).")
+    kind: Label = Field("", description="What it is (free text: garrison, railhead, camp...).")
 
 
 class Airfield(_Node):
     """An airfield: a place with aprons (MOG), operating hours and closures."""
 
-    icao: str = Field("", description="ICAO code, if any.")
+    icao: Label = Field("", description="ICAO code, if any.")
     mog: Int = Field(ge=1, le=1000, description="Maximum (working) aircraft on the ground at once.")
     hours: str = Field("always", description="Operating hours for take-offs and landings: 'always' or local "
                                              "'HH:MM-HH:MM'.")
@@ -314,7 +345,7 @@ class AircraftType(_Model):
     """An aircraft type and its planning factors (payload, seats, speed, ground times, crews)."""
 
     id: Id = Field(description="Short name, e.g. 'il-76md'.")
-    name: str = Field("", description="Display name.")
+    name: Label = Field("", description="Display name.")
     model: str = Field("", description="Catalogue entry for default planning factors (il-76md, an-124, c-17); "
                                         "default: the id when it names one.")
     seats: Int = Field(ge=0, le=1000, description="Planning seats: troops carried on a planned sortie.")
@@ -358,7 +389,7 @@ class AircraftType(_Model):
                                                                             + CATALOGUE_NOTE)
     sources: dict[str, str] = Field(default_factory=dict, description="Where each planning factor came from (filled in "
                                                                       "by sim).")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
     @model_validator(mode="before")
     @classmethod
@@ -397,14 +428,14 @@ class Fleet(_Model):
     crew_stage: list[CrewStage] = Field(
         default_factory=list,
         description="Spare crews positioned at airfields (taken from the fleet's crews beyond one per tail).")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 class Equipment(_Model):
     """A vehicle type: its size and mass, and the crew that travels with it."""
 
     id: Id = Field(description="Vehicle type, e.g. 'bmd-2'.")
-    name: str = Field("", description="Display name.")
+    name: Label = Field("", description="Display name.")
     mass_t: Num = Field(gt=0, le=300, description="Mass, tonnes.")
     length_m: Num = Field(gt=0, le=60, description="Length, metres.")
     width_m: Num | None = Field(None, gt=0, le=20, description="Width, metres (checked against the hold; unset: not "
@@ -412,7 +443,7 @@ class Equipment(_Model):
     height_m: Num | None = Field(None, gt=0, le=20, description="Height, metres (checked against the hold; unset: not "
                                                                 "checked).")
     crew: Int = Field(0, ge=0, le=50, description="Crew who ride with the vehicle (counted among the troops).")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 Counts = dict[Id, Annotated[Int, Field(ge=0, le=100000)]]
@@ -422,12 +453,12 @@ class Contingent(_Model):
     """A national contingent: its troops, vehicles and cargo, and its home base."""
 
     id: Id = Field(description="Short name, e.g. 'ru'.")
-    nation: str = Field(min_length=1, description="Nation (used to group charts).")
+    nation: Label = Field(min_length=1, description="Nation (used to group charts).")
     troops: Int = Field(ge=0, le=1_000_000, description="Personnel.")
     equipment: Counts = Field(default_factory=dict, description="Vehicles by equipment id.")
     cargo_t: Num = Field(0.0, ge=0, le=1_000_000, description="Palletised cargo, tonnes.")
     home: Id = Field(description="Home airfield id.")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 class Leg(_Model):
@@ -452,7 +483,7 @@ class Leg(_Model):
                                                                       "planning.road).")
     serials_per_day: Int | None = Field(None, ge=1, le=1000, description="Most serials starting on this route per day "
                                                                          "(road; default planning.road).")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 class Inflow(_Model):
@@ -508,7 +539,7 @@ class Movement(_Model):
                                                                    "planning.road).")
     march_h_per_day: Hours | None = Field(None, gt=0, le=24, description="Hours on the road per day (road lines; "
                                                                          "default planning.road).")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
     @model_validator(mode="before")
     @classmethod
@@ -614,7 +645,7 @@ class DelayRule(_Model):
     aircraft: Id | None = Field(None, description="Aircraft type it applies to (default: all).")
     airfield: Id | None = Field(None, description="Departure airfield it applies to (default: all).")
     delay: Dist = Field(description="The delay drawn for each matching departure.")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 class BreakdownRule(_Model):
@@ -623,7 +654,7 @@ class BreakdownRule(_Model):
     aircraft: Id | None = Field(None, description="Aircraft type it applies to (default: all).")
     probability: Num = Field(ge=0, le=1, description="Probability per sortie.")
     repair: Dist = Field(description="Time to repair, hours; the aircraft is then free again where it stands.")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 class WeatherRule(_Model):
@@ -632,7 +663,7 @@ class WeatherRule(_Model):
     airfield: Id = Field(description="Airfield id.")
     rate_per_day: Num = Field(gt=0, le=24, description="Mean number of closures starting per day.")
     duration: Dist = Field(description="Length of each closure, hours.")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 class RoadRule(_Model):
@@ -640,14 +671,14 @@ class RoadRule(_Model):
 
     line: Id | None = Field(None, description="Road line it applies to (default: all road lines).")
     speed_cv: Num = Field(ge=0, le=1, description="Coefficient of variation of the speed factor.")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 class AvailabilityRule(_Model):
     """Draw each tail's mission-capable status day by day (probability: its mc_rate) instead of a fixed count."""
 
     aircraft: Id | None = Field(None, description="Aircraft type it applies to (default: all).")
-    note: str = Field("", description="Source or remark (free text).")
+    note: Note = Field("", description="Source or remark (free text).")
 
 
 class Uncertainty(_Model):
@@ -686,7 +717,7 @@ class TableFile(_Model):
 class ReportOptions(_Model):
     """How report.html presents the run (nothing here changes the results)."""
 
-    banner: str = Field("", max_length=200, description="A classification or exercise banner, e.g. 'EXERCISE "
+    banner: Label = Field("", max_length=200, description="A classification or exercise banner, e.g. 'EXERCISE "
                                                          "EXERCISE EXERCISE', shown at the top and bottom of the "
                                                          "report on screen and of every printed page; at most 200 "
                                                          "characters ('': none).")
@@ -695,8 +726,8 @@ class ReportOptions(_Model):
 class Scenario(_Model):
     """A force movement: airfields, aircraft, fleet, equipment, contingents and movement lines."""
 
-    name: str = Field(min_length=1, description="Scenario name.")
-    description: str = Field("", description="What the scenario shows or asks.")
+    name: Label = Field(min_length=1, description="Scenario name.")
+    description: Note = Field("", description="What the scenario shows or asks.")
     start: AbsoluteTime = Field(description="Clock origin: an ISO 8601 time with UTC offset.")
     horizon: Hours = Field(720.0, gt=0, le=366 * 24, description="Stop after this long and report what is left "
                                                                  "(default 30d).")

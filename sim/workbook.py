@@ -90,16 +90,21 @@ def _local(scenario: Scenario) -> Callable[[float], datetime]:
     return lambda h: start + timedelta(hours=h)
 
 
-def _text(ws: Any, value: str) -> Any:
-    """A text cell: control characters dropped, cut to Excel's limit, never read as a formula."""
+def _text_cell(ws: Any, value: str) -> Any:
+    """A cell that holds `value` as plain text (type 's'): control characters dropped, cut to Excel's
+    limit, never a formula (openpyxl would store text starting with '=' as one)."""
     from openpyxl.cell import WriteOnlyCell
 
-    value = _ILLEGAL.sub("", value)[:EXCEL_TEXT_LIMIT]
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(ws, value)
+    cell = WriteOnlyCell(ws, _ILLEGAL.sub("", value)[:EXCEL_TEXT_LIMIT])
     cell.data_type = "s"
     return cell
+
+
+def _text(ws: Any, value: str) -> Any:
+    """A text cell: control characters dropped, cut to Excel's limit, never read as a formula (the
+    text itself where openpyxl stores it as text anyway, else a cell typed as text)."""
+    plain = _ILLEGAL.sub("", value)[:EXCEL_TEXT_LIMIT]
+    return _text_cell(ws, plain) if plain.startswith("=") else plain
 
 
 def _converters(ws: Any, columns: list[Column], scenario: Scenario) -> list[Callable[[Cell], Any]]:
@@ -147,7 +152,6 @@ def _widths(columns: list[Column], rows: list[list[Cell]]) -> list[float]:
 
 def _start_sheet(wb: Any, title: str, columns: list[Column], rows: list[list[Cell]]) -> Any:
     """A new sheet with its column widths, frozen header row, autofilter and bold header."""
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -158,8 +162,8 @@ def _start_sheet(wb: Any, title: str, columns: list[Column], rows: list[list[Cel
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
     bold = Font(bold=True)
     header = []
-    for c in columns:
-        cell = WriteOnlyCell(ws, c.name)
+    for c in columns:  # a header can be user text (a nation in "In theatre")
+        cell = _text_cell(ws, c.name)
         cell.font = bold
         header.append(cell)
     ws.append(header)
@@ -228,7 +232,7 @@ def _scenario_sheet(wb: Any, res: Results) -> None:
             cell.number_format = TIME_FORMAT
             ws.append([key, cell])
         elif isinstance(value, str):
-            ws.append([key, _text(ws, value)])
+            ws.append([_text(ws, key), _text(ws, value)])
         elif isinstance(value, float) and not math.isfinite(value):
             ws.append([key, None])
         else:
