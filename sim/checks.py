@@ -100,6 +100,7 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
     # (rebuilding the matrix per line cost O(lines x airfields^2): 20-30 s at 1,500 lines, 250 airfields)
     network = _Network()
     _check_duplicates(s, r, raw)
+    _warn_same_coordinates(s, r)
     for i, a in enumerate(s.airfields):
         for j, c in enumerate(a.closed):
             if s.hours_of(c.end) <= s.hours_of(c.start):
@@ -960,3 +961,21 @@ def _too_few_spots(s: Scenario, network: _Network, big: dict[str, AircraftType],
                 if _filled(t.spots) > mog[af] + EPS:
                     found.setdefault((t.id, af), what)
     return found
+
+
+def _warn_same_coordinates(s: Scenario, r: _Report) -> None:
+    """Airfields and places written at the same coordinates as an earlier one: a leg between them is 0 km
+    long (a flight of only ground time), which is nearly always a copied line whose lat/lon was not edited."""
+    seen: dict[tuple[float, float], tuple[str, str]] = {}
+    nodes: list[tuple[str, str, int, Any]] = [  # Any: an Airfield or a Place
+        *(("airfields", "airfield", i, n) for i, n in enumerate(s.airfields)),
+        *(("places", "place", i, n) for i, n in enumerate(s.places))]
+    for section, noun, i, node in nodes:
+        key = (round(node.lat, 6), round(node.lon, 6))
+        if key not in seen:
+            seen[key] = (noun, node.id)
+            continue
+        first_noun, first_id = seen[key]
+        r.warn((section, i, "lat"), f"{noun} {node.id!r} is at the same coordinates as {first_noun} {first_id!r} "
+                                    f"({_num(node.lat)}, {_num(node.lon)}): a leg between them is 0 km long; "
+                                    "check its lat and lon")

@@ -32,11 +32,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.errors import Problem, ScenarioError, TableName, column_letters
+from sim.errors import Problem, ScenarioError, TableName, column_letters, input_problem, read_input
 from sim.extras import INSTALL_HINT
 from sim.scenario import Contingent, Movement, did_you_mean
 from sim.timeparse import parse_time
-from sim.yamlsrc import Loc, LocDict, LocList, kind_of
+from sim.yamlsrc import Loc, LocDict, LocList, kind_of, outside_folders
 
 TABLE_KEYS: dict[str, str] = {"contingents_file": "contingents", "movements_file": "movements"}
 """The scenario keys that name a table, and the list each one's rows are added to."""
@@ -420,24 +420,24 @@ def rows_of(cells: list[list[Any]], table: TableName, kind: Kind, patch: bool = 
 
 
 def file_problem(path: Path) -> str | None:
-    """Why `path` cannot be read as a table (missing, a folder, not .csv or .xlsx, too big), or None."""
+    """Why `path` cannot be read as a table (missing, a folder, a FIFO or device, unreadable, not .csv or .xlsx,
+    too big), or None; does not open it."""
+    return _suffix_problem(path) or input_problem(path, MAX_TABLE_BYTES, "tables", "a table")
+
+
+def _suffix_problem(path: Path) -> str | None:
+    """Why a file of this name cannot be a table (not .csv or .xlsx), or None."""
     suffix = path.suffix.lower()
     if suffix == ".xls":
         return "is an old .xls workbook; save it as .xlsx (Excel Workbook) or as CSV UTF-8"
     if suffix not in (".csv", ".xlsx"):
         return f"tables are read from .csv or .xlsx files, not {suffix or 'a file without an extension'}"
-    if not path.exists():
-        return "file not found"
-    if path.is_dir():
-        return "is a folder, not a table"
-    if path.stat().st_size > MAX_TABLE_BYTES:
-        return f"file is {path.stat().st_size / 1e6:.1f} MB; tables are capped at {MAX_TABLE_BYTES / 1e6:.0f} MB"
     return None
 
 
 def _csv_text(path: Path, name: str) -> str:
     """The text of a CSV file, refusing what is not UTF-8 text (a workbook, UTF-16, binary)."""
-    raw = path.read_bytes()
+    raw = read_input(path, name, MAX_TABLE_BYTES, "tables", "a table")
     why = None
     if raw.startswith(b"PK\x03\x04"):
         why = "is a zip file (an .xlsx workbook?), not CSV text; name it .xlsx, or save it as CSV UTF-8"
@@ -544,10 +544,14 @@ def _source(spec: Any, at: Loc, key: str) -> tuple[str, str | None]:
 
 
 def _read_key(data: dict, key: str, file: str, patch: bool) -> list[LocDict]:
-    """The rows of the table a scenario key names (relative to the folder of `file`, the scenario file)."""
+    """The rows of the table a scenario key names (relative to the folder of `file`, the scenario file; inside
+    the folders sim.yamlsrc.allowed_folders gives)."""
     at: Loc = getattr(data, "key_locs", {}).get(key) or Loc(file, 0, 0)
     path_text, sheet = _source(data[key], at, key)
     path = Path(file).parent / path_text
+    outside = _suffix_problem(path) is None and outside_folders(path, file, key, path_text)
+    if outside:
+        raise ScenarioError([Problem(*at, key, outside)])
     why = file_problem(path)
     if why:
         raise ScenarioError([Problem(*at, key, f"{why}: {path_text!r} (looked for {path})")])

@@ -58,7 +58,8 @@ Time = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "description": "ISO 8601 time with a UTC offset (2022-01-06T12:00+06:00) or an offset from start (+36h)",
+            "description": "ISO 8601 time with a UTC offset (2022-01-06T12:00+06:00) or an offset from start (+36h); "
+                           "years 1900 to 2200, offsets at most 100 years",
             "examples": ["2022-01-06T12:00+06:00", "+36h"],
         }
     ),
@@ -76,14 +77,15 @@ AbsoluteTime = Annotated[  # a datetime with a UTC offset once validated
     datetime,
     BeforeValidator(_absolute_time),
     PlainSerializer(_time_out, return_type=str),
-    WithJsonSchema({"type": "string", "description": "ISO 8601 time with a UTC offset",
+    WithJsonSchema({"type": "string", "description": "ISO 8601 time with a UTC offset, in the years 1900 to 2200",
                     "examples": ["2022-01-06T00:00+06:00"]}),
 ]
 Hours = Annotated[
     float,
     BeforeValidator(parse_duration_h),
     WithJsonSchema(
-        {"anyOf": [{"type": "number"}, {"type": "string"}], "description": "hours, or a duration like '1h30m', '30d'"}
+        {"anyOf": [{"type": "number"}, {"type": "string"}],
+         "description": "hours, or a duration like '1h30m', '30d'; at most 100 years"}
     ),
 ]
 Int = Annotated[int, Strict()]  # no true/false or 5.5 where a count is meant

@@ -108,8 +108,10 @@ def _read_tables(args: argparse.Namespace, patch: bool) -> dict[str, list[LocDic
 def _has_sheet(path: Path, sheet: str) -> bool:
     """Whether a workbook has a sheet of that name (any case); False when it cannot be read as one (read_table
     then says why)."""
-    from sim.movetable import xlsx_cells
+    from sim.movetable import file_problem, xlsx_cells
 
+    if file_problem(path):  # missing, a folder, a FIFO, ...: read_table says why, without opening it
+        return False
     try:
         xlsx_cells(path, str(path), sheet)
     except ScenarioError:

@@ -3,6 +3,9 @@
 Times are ISO 8601 with a UTC offset (`2022-01-06T12:00+06:00`) or offsets from the scenario
 start (`+36h`, `+1d12h`). Durations are `1h30m`, `30d`, `45m` or a bare number of hours.
 Inside the engine every time is a float: hours since the scenario start.
+
+Limits, so that every time plus any offset or horizon stays representable: absolute times fall in the
+years MIN_YEAR to MAX_YEAR, and offsets and durations are at most MAX_SPAN_H (100 years).
 """
 
 from __future__ import annotations
@@ -12,6 +15,30 @@ from datetime import datetime, timedelta, timezone
 
 _DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*$")
 _OFFSET_RE = re.compile(r"^[+-]\d{1,2}:?\d{2}$")
+MIN_YEAR, MAX_YEAR = 1900, 2200
+"""The years an absolute scenario time may fall in."""
+MAX_SPAN_H = 100 * 366 * 24.0
+"""The longest duration or offset from start, hours (100 years)."""
+
+
+def _shown(value: object) -> str:
+    """repr(value), cut to 40 characters (a number of thousands of digits is not echoed whole)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _span_checked(hours: float, value: object) -> float:
+    """`hours` if at most MAX_SPAN_H either way, else ValueError naming `value` as written."""
+    if abs(hours) > MAX_SPAN_H:
+        raise ValueError(f"duration {_shown(value)} is out of range; at most 100 years ({MAX_SPAN_H:.0f} h)")
+    return hours
+
+
+def _year_checked(when: datetime, value: object) -> datetime:
+    """`when` if it falls in MIN_YEAR..MAX_YEAR, else ValueError naming `value` as written."""
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise ValueError(f"time {value!s} is out of range; scenario times fall in the years {MIN_YEAR} to {MAX_YEAR}")
+    return when
 
 
 def parse_duration_h(value: object) -> float:
@@ -21,18 +48,18 @@ def parse_duration_h(value: object) -> float:
     if isinstance(value, (int, float)):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"duration must be finite, got {value!r}")
-        return float(value)
+        return float(_span_checked(value, value))
     if not isinstance(value, str):
         raise ValueError(f"expected a duration like '1h30m', got {value!r}")
     text = value.strip()
     clock = re.match(r"^(\d+):([0-5]\d)$", text)
     if clock:  # 1:30 -> 1.5 h
-        return int(clock.group(1)) + int(clock.group(2)) / 60.0
+        return _span_checked(int(clock.group(1)) + int(clock.group(2)) / 60.0, value)
     m = _DURATION_RE.match(text)
     if not text or not m or not any(m.groups()):
         raise ValueError(f"cannot read duration {value!r}; write it like '1h30m', '1:30', '30d', '45m' or '2.5h'")
     d, h, mins = (float(g) if g else 0.0 for g in m.groups())
-    return d * 24.0 + h + mins / 60.0
+    return _span_checked(d * 24.0 + h + mins / 60.0, value)
 
 
 def parse_time(value: object) -> datetime | timedelta:
@@ -40,7 +67,7 @@ def parse_time(value: object) -> datetime | timedelta:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"time {value.isoformat()!r} has no UTC offset; add one, e.g. '+06:00'")
-        return value
+        return _year_checked(value, value.isoformat())
     if not isinstance(value, str):
         raise ValueError(f"expected a time like '2022-01-06T12:00+06:00' or '+36h', got {value!r}")
     text = value.strip()
@@ -57,7 +84,7 @@ def parse_time(value: object) -> datetime | timedelta:
         # a bare date needs a clock time
         example = f"{text}+06:00" if "T" in text or " " in text else f"{text}T00:00+06:00"
         raise ValueError(f"time {value!r} has no UTC offset; add one, e.g. '{example}'")
-    return dt
+    return _year_checked(dt, repr(value))
 
 
 def parse_utc_offset(value: str) -> timezone:

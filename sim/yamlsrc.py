@@ -3,22 +3,33 @@
 The scenario model reports problems as `file:line:column`, also for problems found after
 parsing, so every mapping and list loaded here carries the position of each of its values.
 Only plain YAML is accepted: no `!!python/...` or other custom tags, no duplicate keys, no
-alias bombs, and files over a size cap are refused.
+alias bombs, no values nested more than MAX_DEPTH deep; a scenario file must be a regular file (not a
+folder, FIFO or device) under a size cap.
+
+`extends` (and the tables of sim.movetable) may only name files inside the folder tree of the scenario
+file given to sim (the top-level one), of the current folder (unless that is the file system's root), or
+of a folder listed in the environment variable SIM_SCENARIO_PATH (os.pathsep-separated). A parent that
+is not a scenario (not YAML, not a mapping, none of a scenario's keys) is named, never quoted.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, input_problem, read_input
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NODES = 200_000  # values visited while expanding aliases; a real scenario has a few thousand
+MAX_DEPTH = 50  # levels of nested mappings and lists; a real scenario has at most 6
+SCENARIO_PATH_ENV = "SIM_SCENARIO_PATH"
+"""Extra folders (os.pathsep-separated) whose trees `extends` and table files may name."""
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -97,7 +108,42 @@ def _mklist(loc: Loc) -> LocList:
 
 
 def _loc(file: str, node: yaml.Node) -> Loc:
+    """Where a YAML node starts, 1-based."""
     return Loc(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _too_deep(file: str, line: int, column: int) -> ScenarioError:
+    """The problem of a value nested more than MAX_DEPTH levels deep (or an alias that contains itself)."""
+    return ScenarioError([Problem(file, line, column, "",
+                                  f"values are nested more than {MAX_DEPTH} levels deep here (or an alias contains "
+                                  "itself); a scenario nests mappings and lists a few levels at most")])
+
+
+class _NestedTooDeep(Exception):
+    """Raised by _Loader where nesting passes MAX_DEPTH; carries the YAML mark of that value."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__("nested too deep")
+        self.mark = mark
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing values nested deeper than MAX_DEPTH before Python's recursion limit (PyYAML
+    composes nested values recursively, so 5,000 levels of [[[...]]] would raise RecursionError)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose one value, counting how deep it is nested."""
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _NestedTooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class _Converter:
@@ -106,6 +152,7 @@ class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
         self.visited = 0
+        self.depth = 0
         self.top_node: yaml.Node | None = None  # value of the top-level key being converted
         self.problems: list[Problem] = []
         self._scalar = yaml.SafeLoader("")
@@ -116,15 +163,33 @@ class _Converter:
         if node.tag not in _PLAIN_TAGS:
             self._problem(node, path, f"YAML tag {node.tag!r} is not allowed; scenarios use plain YAML only")
             return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return self._sequence(node, path)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            return self._collection(node, path)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return str(node.value)  # times are parsed by the scenario model, with their offsets
         if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in str(node.value):
             return str(node.value)  # YAML 1.1 reads 1:30 as 90 (base 60); keep it as written
-        return self._scalar.construct_object(node, deep=True)
+        return self._plain_scalar(node, path)
+
+    def _plain_scalar(self, node: yaml.Node, path: str) -> Any:
+        """A plain scalar's value; None (and a problem) for one Python cannot read, such as an integer of more
+        than 4,300 digits."""
+        try:
+            return self._scalar.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            why = "a number of more than 4300 digits" if "digits" in str(exc) else str(exc)[:80]
+            self._problem(node, path, f"cannot read this value ({why})")
+            return None
+
+    def _collection(self, node: yaml.MappingNode | yaml.SequenceNode, path: str) -> LocDict | LocList:
+        """A mapping or list, refused when nested more than MAX_DEPTH deep (an alias can contain itself)."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _too_deep(self.file, *_loc(self.file, node)[1:])
+            return self._mapping(node, path) if isinstance(node, yaml.MappingNode) else self._sequence(node, path)
+        finally:
+            self.depth -= 1
 
     def _count(self, node: yaml.Node, path: str) -> None:
         """Count one more value; refuse a file that expands to too many (an alias bomb)."""
@@ -171,18 +236,17 @@ class _Converter:
         return out_list
 
 
-def read_text(path: Path) -> str:
-    """Read a scenario file, refusing what is not a small UTF-8 text file."""
-    name = str(path)
-    if not path.exists():
-        raise ScenarioError([Problem(name, 0, 0, "", "file not found")])
-    if path.is_dir():
-        raise ScenarioError([Problem(name, 0, 0, "", "is a directory, not a scenario file")])
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(name, 0, 0, "", f"file is {size / 1e6:.1f} MB; "
-                                     f"scenario files are capped at {MAX_FILE_BYTES / 1e6:.0f} MB")])
-    raw = path.read_bytes()
+def scenario_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a scenario file (missing, a folder, a FIFO or device, unreadable, too big),
+    or None; does not open it."""
+    return input_problem(path, MAX_FILE_BYTES, "scenario files", "a scenario file")
+
+
+def read_text(path: Path, name: str | None = None) -> str:
+    """Read a scenario file, refusing what is not a small, regular, readable UTF-8 text file (problems at
+    `name`, default the path)."""
+    name = name or str(path)
+    raw = read_input(Path(path), name, MAX_FILE_BYTES, "scenario files", "a scenario file")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ScenarioError([Problem(name, 0, 0, "", "is UTF-16 text; save it as UTF-8 (scenarios are UTF-8)")])
     if b"\x00" in raw:
@@ -199,16 +263,11 @@ def read_text(path: Path) -> str:
 def load_located(path: Path, display: str | None = None) -> LocDict:
     """Parse one YAML file into LocDict/LocList values (no `extends` handling)."""
     name = display or str(path)
-    text = read_text(path)
+    text = read_text(path, name)
     if not text.strip():
         raise ScenarioError([Problem(name, 0, 0, "",
                                      "file is empty; a scenario needs at least name, start and airfields")])
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        raise ScenarioError([_syntax_problem(name, exc)]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(name, 0, 0, "", f"YAML error: {exc}")]) from None
+    node = _compose(text, name)
     if node is None:
         raise ScenarioError([Problem(name, 0, 0, "", "file is empty (only comments); "
                                      "a scenario needs at least name, start and airfields")])
@@ -219,8 +278,48 @@ def load_located(path: Path, display: str | None = None) -> LocDict:
     if not isinstance(data, LocDict):
         raise ScenarioError([Problem(name, node.start_mark.line + 1, node.start_mark.column + 1, "",
                                      "the file must start with keys like 'name:', 'start:', 'airfields:'; "
-                                     f"found {kind_of(data)}")])
+                                     f"found {_shape_of(data)}")])
     return data
+
+
+def _compose(text: str, name: str) -> yaml.Node | None:
+    """The YAML node tree of a file's text; ScenarioError for a syntax error or values nested too deep."""
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # the reader checks every character first
+        raise ScenarioError([_character_problem(name, text, exc)]) from None
+    try:
+        return loader.get_single_node()
+    except _NestedTooDeep as exc:
+        raise _too_deep(name, exc.mark.line + 1, exc.mark.column + 1) from None
+    except yaml.MarkedYAMLError as exc:
+        raise ScenarioError([_syntax_problem(name, exc)]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(name, 0, 0, "", f"YAML error: {exc}")]) from None
+    finally:
+        loader.dispose()
+
+
+def _character_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """Where a character YAML does not allow (a control character) is, and which it is."""
+    at = max(0, min(int(exc.position), len(text)))
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    return Problem(name, line, column, "", f"holds the control character U+{code:04X}, which YAML does not allow "
+                                           "in a file; remove it")
+
+
+def _shape_of(value: Any) -> str:
+    """What a value is, without quoting it ('a list', 'plain text', 'a number'): the file may not be a scenario
+    at all, and its text is not echoed."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "nothing" if value is None else "plain text"
 
 
 def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -327,15 +426,75 @@ def _check_removals(base: list, over: list, over_locs: list[Loc], path: str) -> 
         raise ScenarioError(problems)
 
 
+_FOLDERS: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar("sim_scenario_folders",
+                                                                                  default=None)
+
+
+def _current_folder() -> list[str]:
+    """The current folder, unless it is the file system's root (a service started in / would allow every file)
+    or gone."""
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:
+        return []
+    return [] if os.path.dirname(here) == here else [here]
+
+
+def _folders_of(top: Path) -> tuple[str, ...]:
+    """The real paths of the folder of the scenario file `top`, of the current folder, then of the folders in
+    SIM_SCENARIO_PATH."""
+    extra = [p for p in os.environ.get(SCENARIO_PATH_ENV, "").split(os.pathsep) if p.strip() and "\0" not in p]
+    return tuple(os.path.realpath(p) for p in [os.path.dirname(os.path.abspath(top)), *_current_folder(), *extra])
+
+
+def allowed_folders(scenario_file: str | Path) -> tuple[str, ...]:
+    """The folders whose trees a scenario's `extends` and tables may name: while a scenario file loads, the
+    folder of the file given to sim (the top-level one), else that of `scenario_file`; then the current folder
+    and the folders listed in SIM_SCENARIO_PATH."""
+    return _FOLDERS.get() or _folders_of(Path(scenario_file))
+
+
+@contextmanager
+def _scenario_folders(top: Path) -> Iterator[None]:
+    """Within it, allowed_folders() is that of the top-level scenario file `top` (unless already set)."""
+    token = _FOLDERS.set(_folders_of(top)) if _FOLDERS.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _FOLDERS.reset(token)
+
+
+def outside_folders(target: Path, scenario_file: str | Path, what: str, named: str) -> str | None:
+    """None when `target` (symlinks followed) is inside an allowed folder tree (see allowed_folders), else the
+    message saying so: `what` names it ('extends', 'a table'), as `named` (the text written)."""
+    roots = allowed_folders(scenario_file)
+    if "\0" not in str(target):
+        real = os.path.realpath(target)
+        if any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+            return None
+    return (f"{named!r} is outside the scenario's folder ({roots[0]}): {what} may only name files in that folder "
+            "or below it, or below the current folder (to allow another folder, list it in the environment variable "
+            f"{SCENARIO_PATH_ENV}, several separated by '{os.pathsep}')")
+
+
 def load_with_extends(path: Path, prepare: Callable[[LocDict], None] | None = None,
                       _chain: tuple[str, ...] = ()) -> LocDict:
     """Load a scenario file, resolving `extends: other.yaml` (relative to the file) recursively.
 
     `prepare` is applied to each file's data before merging (the scenario model fills default ids
-    there, so that a child can refer to a parent's items by their default ids)."""
+    there, so that a child can refer to a parent's items by their default ids). Parents and tables
+    must be inside the folders allowed_folders() gives for `path`."""
+    with _scenario_folders(Path(path)):
+        return _load_chain(Path(path), prepare, _chain, None)
+
+
+def _load_chain(path: Path, prepare: Callable[[LocDict], None] | None, _chain: tuple[str, ...],
+                named_at: Loc | None) -> LocDict:
+    """A scenario file with its parents merged in; `named_at` is the `extends` that names it, for a parent."""
     real = os.path.realpath(path)
     display = str(path)
-    data = load_located(path, display)
+    data = load_located(path, display) if named_at is None else _parent_file(path, display, named_at)
     if prepare is not None:
         prepare(data)
     parent = data.get("extends")
@@ -362,17 +521,50 @@ def _extends_error(at: Loc, message: str) -> ScenarioError:
 
 def _parent_path(path: Path, parent: Any, at: Loc, real: str, chain: tuple[str, ...]) -> Path:
     """The file `extends` names, relative to the child: a file name, no cycle, and there."""
-    if not isinstance(parent, str) or not parent.strip():
-        raise _extends_error(at, f"must be a file name like 'csto_kazakhstan_2022.yaml', got {parent!r}")
+    if not isinstance(parent, str) or not parent.strip() or "\0" in parent:
+        raise _extends_error(at, f"must be a file name like 'csto_kazakhstan_2022.yaml', got {kind_of(parent)}")
     parent_path = Path(path).parent / parent
+    outside = outside_folders(parent_path, path, "extends", parent)
+    if outside:
+        raise _extends_error(at, outside)
     if os.path.realpath(parent_path) in (*chain, real):
         names = " -> ".join([*(_short(c) for c in chain), _short(real), _short(os.path.realpath(parent_path))])
         raise _extends_error(at, f"extends forms a cycle: {names}; "
                              "a scenario cannot extend itself, directly or through others")
-    if not parent_path.is_file():
+    why = scenario_file_problem(parent_path)
+    if why == "file not found":
         names = " -> ".join([*(_short(c) for c in chain), _short(real), parent])
         raise _extends_error(at, f"parent scenario {parent!r} not found (looked for {parent_path}); chain: {names}")
+    if why:
+        raise _extends_error(at, f"parent scenario {parent!r} {why}")
     return parent_path
+
+
+def _scenario_keys() -> set[str]:
+    """The keys a scenario file may have at its top (fields, their aliases, `extends`)."""
+    from sim.scenario import Scenario  # sim.scenario imports this module
+
+    fields = Scenario.model_fields
+    return {"extends", *fields, *(f.alias for f in fields.values() if f.alias)}
+
+
+def _parent_file(path: Path, name: str, at: Loc) -> LocDict:
+    """A parent file as load_located reads it; one that is not a scenario (not YAML, not a mapping, none of a
+    scenario's keys) is refused at the `extends` (at `at`) that names it, without quoting any of its text."""
+    try:
+        data = load_located(path, name)
+    except ScenarioError as exc:
+        first = exc.problems[0]
+        if not any(p.message.startswith(("YAML syntax error", "YAML error", "the file must start with keys"))
+                   for p in exc.problems):
+            raise
+        where = f" (see line {first.line})" if first.line else ""
+        raise _extends_error(at, f"{name} is not a scenario: it is not a YAML mapping of scenario keys{where}; "
+                                 "check it with 'sim validate' on its own") from None
+    if not _scenario_keys() & set(data):
+        raise _extends_error(at, f"{name} is not a scenario: none of its {len(data)} keys is a scenario key "
+                                 "(name, start, airfields, ...)")
+    return data
 
 
 def _load_parent(parent_path: Path, parent: str, prepare: Callable[[LocDict], None] | None, at: Loc,
@@ -380,7 +572,7 @@ def _load_parent(parent_path: Path, parent: str, prepare: Callable[[LocDict], No
     """The parent scenario, itself resolved; a cycle found further up is also reported at the `extends`
     line of the file the user gave (the first in `chain`), where the chain starts."""
     try:
-        return load_with_extends(parent_path, prepare, chain)
+        return _load_chain(parent_path, prepare, chain, at)
     except ScenarioError as exc:
         cycle = next((p for p in exc.problems if "forms a cycle" in p.message), None)
         if cycle is None or len(chain) > 1 or cycle.file == at[0]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -67,8 +68,68 @@ airfields:
 
 
 def test_relative_path_is_relative_to_the_extending_file(parent, tmp_path):
+    write(tmp_path / "base" / "variants" / "mid.yaml", "extends: ../parent.yaml\nname: mid\n")
+    child = write(tmp_path / "base" / "child.yaml", "extends: variants/mid.yaml\nplanning: {taxi_h: 0.2}\n")
+    s = load_scenario(child)
+    assert s.name == "mid" and s.planning.taxi_h == 0.2, "each relative path is read from the file that names it"
+
+
+def test_a_parent_outside_the_scenario_folder_is_refused(parent, tmp_path, monkeypatch):
+    """`extends` stays inside the folder tree of the scenario given (here tmp/elsewhere/deep)."""
+    monkeypatch.delenv("SIM_SCENARIO_PATH", raising=False)
+    child = write(tmp_path / "elsewhere" / "deep" / "child.yaml", "extends: ../../base/parent.yaml\nname: far\n")
+    monkeypatch.chdir(child.parent)  # the current folder is allowed too: here it allows nothing more
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(child)
+    text = str(exc.value)
+    folder = os.path.realpath(child.parent)
+    assert f"child.yaml:1:10: extends: '../../base/parent.yaml' is outside the scenario's folder ({folder})" in text
+    assert "SIM_SCENARIO_PATH" in text
+
+
+def test_the_current_folder_is_allowed_but_not_the_root(parent, tmp_path, monkeypatch):
+    """`sim compare scenarios/a.yaml outputs/opt/a_optimised.yaml` from a project folder: the variant in
+    outputs/ extends ../../scenarios/a.yaml, outside its own folder but inside the current one."""
+    monkeypatch.delenv("SIM_SCENARIO_PATH", raising=False)
+    child = write(tmp_path / "elsewhere" / "deep" / "child.yaml", "extends: ../../base/parent.yaml\nname: far\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_scenario(child).name == "far"
+    monkeypatch.chdir("/")  # a service started in / would otherwise allow every file
+    with pytest.raises(ScenarioError, match="is outside the scenario's folder"):
+        load_scenario(child)
+
+
+def test_sim_scenario_path_allows_another_folder(parent, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIM_SCENARIO_PATH", os.pathsep.join([str(tmp_path / "nothing-here"), str(tmp_path / "base")]))
     child = write(tmp_path / "elsewhere" / "deep" / "child.yaml", "extends: ../../base/parent.yaml\nname: far\n")
     assert load_scenario(child).name == "far"
+    absolute = write(tmp_path / "elsewhere" / "abs.yaml", f"extends: {parent}\nname: abs\n")
+    assert load_scenario(absolute).name == "abs"
+
+
+def test_the_folder_is_that_of_the_scenario_given_not_of_each_parent(tmp_path, monkeypatch):
+    """A parent in a subfolder may extend a file beside the top-level scenario (inside its tree)."""
+    monkeypatch.delenv("SIM_SCENARIO_PATH", raising=False)
+    write(tmp_path / "common.yaml", TINY.read_text())
+    write(tmp_path / "sub" / "mid.yaml", "extends: ../common.yaml\nname: mid\n")
+    top = write(tmp_path / "top.yaml", "extends: sub/mid.yaml\n")
+    monkeypatch.chdir(tmp_path / "sub")
+    assert load_scenario(top).name == "mid"
+    with pytest.raises(ScenarioError) as exc:  # given on its own, sub/mid.yaml reaches out of its folder
+        load_scenario(tmp_path / "sub" / "mid.yaml")
+    assert "mid.yaml:1:10: extends: '../common.yaml' is outside" in str(exc.value)
+
+
+def test_a_symlink_out_of_the_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("SIM_SCENARIO_PATH", raising=False)
+    outside = write(tmp_path / "outside" / "parent.yaml", TINY.read_text())
+    (tmp_path / "inside").mkdir()
+    (tmp_path / "inside" / "parent.yaml").symlink_to(outside)
+    child = write(tmp_path / "inside" / "child.yaml", "extends: parent.yaml\nname: c\n")
+    monkeypatch.chdir(tmp_path / "inside")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(child)
+    assert "extends: 'parent.yaml' is outside the scenario's folder" in str(exc.value)
 
 
 def test_cycle_is_an_error_naming_the_chain(tmp_path):
@@ -84,6 +145,32 @@ def test_missing_parent_names_the_chain(tmp_path):
     with pytest.raises(ScenarioError) as exc:
         load_scenario(a)
     assert "a.yaml:1:10: extends: parent scenario 'gone.yaml' not found" in str(exc.value)
+
+
+def test_a_folder_as_parent_is_called_a_folder(tmp_path):
+    (tmp_path / "variants").mkdir()
+    a = write(tmp_path / "a.yaml", "extends: variants\nname: a\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(a)
+    assert "a.yaml:1:10: extends: parent scenario 'variants' is a directory (a folder), not a scenario file" in str(
+        exc.value)
+
+
+@pytest.mark.parametrize("text", [
+    "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",  # plain text
+    "secret_token: hunter2\npassword: swordfish\n",  # a mapping, but of no scenario key
+    "key: [unclosed, hunter2\n",  # not YAML
+    "- hunter2\n- swordfish\n",  # a list
+], ids=["text", "foreign-mapping", "not-yaml", "list"])
+def test_a_parent_that_is_not_a_scenario_is_named_not_quoted(tmp_path, text):
+    write(tmp_path / "notes.txt", text)
+    a = write(tmp_path / "a.yaml", "extends: notes.txt\nname: a\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(a)
+    message = str(exc.value)
+    assert f"a.yaml:1:10: extends: {tmp_path / 'notes.txt'} is not a scenario" in message
+    for secret in ("root:x", "hunter2", "swordfish", "secret_token", "password"):
+        assert secret not in message
 
 
 def test_problem_in_child_is_located_in_the_child(parent, tmp_path):

@@ -118,7 +118,8 @@ def test_the_corpus_has_enough_cases_of_both_kinds() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_bad_table_is_refused_at_its_cell(case: str, made: Path, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+                                          capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIM_SCENARIO_PATH", str(made))  # the tables are made outside the scenario's folder
     if case.endswith(".xlsx") and not HAVE_OPENPYXL:
         pytest.skip("openpyxl (the analysis extra) is not installed")
     expects = [e for e in EXPECTED if e.case == case]
@@ -136,7 +137,9 @@ RUN_TOO = ["04-troops-not-a-number.csv", "15-troops-over-contingent.csv", "44-mi
 
 @pytest.mark.parametrize("case", RUN_TOO)
 def test_sim_run_refuses_a_bad_table_and_writes_nothing(case: str, made: Path, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIM_SCENARIO_PATH", str(made))
     expects = [e for e in EXPECTED if e.case == case]
     table = _table_path(case, made)
     scenario = _scenario_for(expects[0], table, tmp_path)

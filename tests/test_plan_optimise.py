@@ -82,8 +82,10 @@ def test_an_already_best_schedule_is_kept() -> None:
     _confirmed(result)
 
 
-def test_the_variant_extends_the_file_and_compares(tmp_path: Path) -> None:
-    """The variant validates, holds only the changed ready times, and `sim compare` runs on it."""
+def test_the_variant_extends_the_file_and_compares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variant validates, holds only the changed ready times, and `sim compare` runs on it, from the
+    folder that holds both (its parent is outside the variant's own folder: see the `extends` rule)."""
+    monkeypatch.chdir(tmp_path)
     src = tmp_path / "two.yaml"
     src.write_text(yaml.safe_dump(_two_lines("+0h", "+0h")), encoding="utf-8")
     out = tmp_path / "opt"
