@@ -38,6 +38,15 @@ def _warm() -> None:
     FigureCanvasAgg(fig).draw()
 
 
+def _start_worker(parent_pid: int) -> None:
+    """A chart worker's start: die with the parent process, leave signals to it (sim.parallel.worker_setup),
+    then warm up."""
+    from sim.parallel import worker_setup
+
+    worker_setup(parent_pid)
+    _warm()
+
+
 def _draw(args: tuple[Results, str, bool, int, tuple[str, ...]]) -> list[str]:
     from sim import charts
 
@@ -58,7 +67,14 @@ class ChartPool:
         workers = min(2, usable_cores()) if workers is None else workers
         self.pool: Pool | None = None
         if workers >= 2 and "fork" in mp.get_all_start_methods():
-            self.pool = mp.get_context("fork").Pool(2, initializer=_warm)
+            from sim.parallel import signals_held
+
+            try:  # a signal that comes while the workers start is taken once the pool exists, which it then stops
+                with signals_held():
+                    self.pool = mp.get_context("fork").Pool(2, initializer=_start_worker, initargs=(os.getpid(),))
+            except BaseException:
+                self.close()
+                raise
 
     def draw_run(self, res: Results, out: Path, svg: bool = False, dpi: int = CHART_DPI) -> list[Path]:
         """Draw the run's charts into `out`, PNG at `dpi` (in the workers when there are any); the files written."""

@@ -1,20 +1,22 @@
 """Command line: `sim run`, `sim validate`, `sim schema`. The only module that prints or exits.
 
-Exit codes: 0 ran; 2 invalid input or usage (one line per problem, nothing written);
-1 internal error (traceback only with --debug).
+Exit codes: 0 ran; 2 invalid input or usage, or an output folder that cannot be written (one line per
+problem, nothing written); 1 internal error (traceback only with --debug); 3 Monte Carlo finished with
+failed replications; 130 SIGINT, 143 SIGTERM (docs/fault-model.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import math
 import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
@@ -37,7 +39,8 @@ if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
 
     Subparsers: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_FAILED_REPLICATIONS = 0, 1, 2, 3
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG)
 
 
 def _nonneg_int(text: str) -> int:
@@ -121,8 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sim",
         description="Troop deployment timeline simulator: run YAML scenarios of airlift and road moves "
         "through a discrete-event engine and report which deadlines are met.",
-        epilog="Exit codes: 0 ran, 2 invalid input or usage (nothing written), 1 internal error, "
-        "3 some Monte Carlo replications failed, 130 interrupted.",
+        epilog="Exit codes: 0 ran (also when standard output was closed early: the output folder is still "
+        "written), 2 invalid input or usage, or the output folder cannot be written (nothing written), "
+        "1 internal error, 3 finished but some Monte Carlo replications failed (recorded with their seeds), "
+        "130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (what finished is kept; no partial folder). "
+        "See docs/fault-model.md.",
     )
     p.add_argument("--version", action="version", version=f"sim {__version__}")
     p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
@@ -179,7 +185,7 @@ def _add_compare(sub: Subparsers) -> None:
                      help="which phase to compare (default: all)")
     cmp.add_argument("--seed", type=_nonneg_int, metavar="N",
                      help="seed for every scenario (default: each scenario's seed)")
-    cmp.add_argument("--workers", type=_pos_int, metavar="K",
+    cmp.add_argument("--workers", type=_workers, metavar="K",
                      help="parallel processes (default: one per core; 1 runs in-process)")
     _svg_option(cmp)
     _dpi_option(cmp)
@@ -193,11 +199,13 @@ def _add_montecarlo(sub: Subparsers) -> None:
                         "breakdowns, weather, road speeds). Replication i uses a seed derived from (SEED, i), so "
                         "results do not depend on the number of workers. Writes replications.csv, summary.json, "
                         "charts and report.html to DIR. Exit 0 when every replication ran, 3 when some failed "
-                        "(recorded with their seeds), 130 when interrupted (completed replications are kept).")
+                        "(recorded with their seeds and errors; a replication whose worker process dies is tried "
+                        "once more alone), 130 when interrupted by SIGINT and 143 by SIGTERM (completed "
+                        "replications are kept).")
     mc.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file (with an uncertainty section)")
     mc.add_argument("-n", "--replications", type=_pos_int, default=200, metavar="N", help="replications (default 200)")
     mc.add_argument("--seed", type=_nonneg_int, metavar="S", help="base seed (default: the scenario's seed)")
-    mc.add_argument("--workers", type=_pos_int, metavar="K",
+    mc.add_argument("--workers", type=_workers, metavar="K",
                     help="local processes (default: one per core; 1 runs in-process)")
     mc.add_argument("--dask", metavar="ADDRESS", help="send replications to a Dask cluster, e.g. tcp://host:8786 "
                     "(needs the dask extra: pip install '.[dask]' in the clone)")
@@ -311,15 +319,36 @@ def _dpi_option(p: argparse.ArgumentParser) -> None:
 def _batch_options(p: argparse.ArgumentParser, default_out: str) -> None:
     """--seed, --workers and -o as the batch commands share them."""
     p.add_argument("--seed", type=_nonneg_int, metavar="S", help="base seed for replications (default: the scenario's)")
-    p.add_argument("--workers", type=_pos_int, metavar="K", help="parallel processes (default: one per core)")
+    p.add_argument("--workers", type=_workers, metavar="K", help="parallel processes (default: one per core)")
     p.add_argument("-o", "--out", metavar="DIR", help=f"output folder (default: {default_out})")
 
 
-def check_output_folder(out: Path) -> None:
-    """Fail before any work when the output folder could not be written (see sim.report)."""
-    from sim.report import check_output_folder as check
+def check_output_folder(out: Path, inputs: Iterable[str | Path] = ()) -> None:
+    """Fail before any work when the output folder could not be written or would replace one of the command's
+    `inputs`: checked, its parents created and a temporary folder made and removed beside it (sim.report)."""
+    from sim.report import probe_output_folder
 
-    check(out)
+    probe_output_folder(out, [Path(p) for p in inputs])
+
+
+def output_dir(given: str | None, default: Path) -> Path:
+    """The -o folder, or the default when -o is not given; UsageError for an empty -o."""
+    if given is None:
+        return default
+    if not given.strip():
+        raise UsageError("sim: -o needs a folder name (got an empty one)")
+    return Path(given)
+
+
+def _workers(text: str) -> int:
+    """--workers: a whole number from 1 to sim.parallel.max_workers() (4 per core, at most 256)."""
+    from sim.parallel import max_workers
+
+    value = _pos_int(text)
+    if value > max_workers():
+        raise argparse.ArgumentTypeError(f"at most {max_workers()} worker processes here (4 per core, at most 256), "
+                                         f"got {value}")
+    return value
 
 
 class Timer:
@@ -344,6 +373,81 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]  # accepted anywhere on the line, not only before the command
+    with _signals_handled(), _stdout_may_close():
+        return _run_command(argv, debug)
+
+
+@contextlib.contextmanager
+def _signals_handled() -> Iterator[None]:
+    """SIGTERM raises sim.parallel.Terminated (handled like Ctrl-C, exit 143) inside; the handler before is restored."""
+    import signal
+    import threading
+
+    from sim.parallel import install_signal_handlers
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    install_signal_handlers()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _QuietStdout:
+    """sys.stdout that, once its reader has gone (BrokenPipeError: `sim run ... | head`), sends the rest of the
+    output to os.devnull, so that the command still finishes and writes its folder."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write, or drop silently once the reader has gone."""
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self._silence()
+            return len(text)
+
+    def flush(self) -> None:
+        """Flush, or drop silently once the reader has gone."""
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._silence()
+
+    def _silence(self) -> None:
+        """Point the stream's file descriptor at os.devnull (so that the interpreter's last flush succeeds
+        too) and write to os.devnull from now on."""
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        self.stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  (closed at exit)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def _stdout_may_close() -> Iterator[None]:
+    """Inside, a closed standard output stops the printing silently, never the work (see _QuietStdout)."""
+    real = sys.stdout
+    quiet = _QuietStdout(real)
+    sys.stdout = quiet
+    try:
+        yield
+    finally:
+        quiet.flush()
+        sys.stdout = real
+
+
+def _run_command(argv: list[str], debug: bool) -> int:
+    """Parse argv and run its command; every error becomes a message on stderr and an exit code."""
+    from sim.parallel import Interrupted, interrupt_code
+
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -365,19 +469,34 @@ def main(argv: list[str] | None = None) -> int:
     except MissingDependency as exc:  # an optional extra a command needs: its message says what to install
         print(f"sim: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except KeyboardInterrupt:
-        print("interrupted; nothing written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (sim.parallel.Terminated): nothing half-written is kept
+        code = interrupt_code(exc)
+        print(f"interrupted ({'SIGTERM' if code == 143 else 'SIGINT'}); nothing written", file=sys.stderr)
+        return code
+    except Interrupted as exc:  # a batch stopped by Ctrl-C or SIGTERM, with nothing to keep
+        print(f"interrupted ({'SIGTERM' if exc.code == 143 else 'SIGINT'}); nothing written", file=sys.stderr)
+        return exc.code
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # a full disk or a read-only target found while writing: nothing half-written is kept
+        if exc.errno not in WRITE_ERRNOS:
+            return _internal_error(exc, debug)
+        print(f"sim: cannot write {exc.filename or 'the output'}: {exc.strerror}; nothing written "
+              "(free space or choose another -o)", file=sys.stderr)
+        return EXIT_INVALID
     except Exception as exc:  # the one place internal errors are caught
-        if debug:
-            traceback.print_exc()
-        else:
-            print(f"sim: internal error: {type(exc).__name__}: {exc} (run again with --debug for a traceback)",
-                  file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal_error(exc, debug)
+
+
+def _internal_error(exc: Exception, debug: bool) -> int:
+    """Report an internal error (a traceback with --debug) and return its exit code."""
+    if debug:
+        traceback.print_exc()
+    else:
+        print(f"sim: internal error: {type(exc).__name__}: {exc} (run again with --debug for a traceback)",
+              file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 # ------------------------------------------------------------------ run
@@ -397,8 +516,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             scenario, warnings = load(path)
         for w in warnings:
             print(w, file=sys.stderr)
-        out = Path(args.out) if args.out else Path("outputs") / path.stem
-        check_output_folder(out)
+        out = output_dir(args.out, Path("outputs") / path.stem)
+        check_output_folder(out, [path])
         _check_analysis_extra(args)
         from sim import api
 
@@ -527,8 +646,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.inputs) < 2:
         raise UsageError("sim compare: give at least two scenarios or run folders (the first is the baseline)")
-    if args.out:
-        check_output_folder(Path(args.out))
+    given = output_dir(args.out, Path("outputs"))
+    if args.out is not None:
+        check_output_folder(given, args.inputs)
+    else:  # the default folder's name needs the runs' labels: check now that outputs/ can take it
+        from sim.report import check_output_folder as check_only
+
+        check_only(Path("outputs") / ".compare")
     bars = _Bars(args.replications or 0)
     try:
         result = comparison.compare(args.inputs, phase=args.phase, seed=args.seed, replications=args.replications,
@@ -537,9 +661,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError(f"sim compare: {exc}") from None
     finally:
         bars.close()
-    _print_comparison(result)
-    out = Path(args.out) if args.out else Path("outputs") / ("compare-" + "-".join(
+    out = given if args.out is not None else Path("outputs") / ("compare-" + "-".join(
         comparison.short_labels(result.labels)))[:120]
+    if args.out is None:
+        check_output_folder(out, args.inputs)
+    _print_comparison(result)
     result.write(out, args.svg, dpi=args.dpi)
     print(f"\nwrote {out}/ (report.html, comparison.csv, comparison.json, compare_*.png)")
     print(f"open the report: sim view {out}")
@@ -610,9 +736,10 @@ def _progress(total: int, desc: str, unit: str = "rep") -> tqdm | None:
 
 
 def cmd_montecarlo(args: argparse.Namespace) -> int:
-    """`sim montecarlo`: run replications, print a summary, write the folder; exit 3: some failed, 130: interrupted."""
+    """`sim montecarlo`: run replications, print a summary, write the folder; exit 3: some failed, 130/143: interrupted
+    (by SIGINT/SIGTERM; the completed replications are written)."""
     from sim.loading import load
-    from sim.parallel import DaskUnavailable
+    from sim.parallel import DaskUnavailable, interrupt_code
     from sim.replications import montecarlo
 
     path = Path(args.scenario)
@@ -621,8 +748,8 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         print(w, file=sys.stderr)
     if scenario.uncertainty is None or not scenario.uncertainty.active():
         print(f"note: {path} has no uncertainty section; every replication will be the same", file=sys.stderr)
-    out = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-mc"
-    check_output_folder(out)
+    out = output_dir(args.out, Path("outputs") / f"{path.stem}-mc")
+    check_output_folder(out, [path])
     t0 = time.perf_counter()
     bar = _progress(args.replications, path.stem)
     try:
@@ -636,17 +763,30 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     summary = result.summary
+    if result.interrupted and not summary.n:
+        print("interrupted before any replication finished; nothing written", file=sys.stderr)
+        return interrupt_code()
     print(format_montecarlo(scenario, summary, len(result.replicas), args.replications, time.perf_counter() - t0))
     result.write(out, svg=args.svg, dpi=args.dpi)
     print(f"\nwrote {out}/ (report.html, replications.csv, summary.json, charts)")
     if result.interrupted:
         print(f"interrupted: kept the {len(result.replicas)} completed replications", file=sys.stderr)
-        return 130
+        return interrupt_code()
     if summary.failed:
         print(f"{len(summary.failed)} replications failed; see summary.json 'failures' (seed and error)",
               file=sys.stderr)
-        return 3
+        return EXIT_FAILED_REPLICATIONS
     return EXIT_OK
+
+
+def _pct(p: float | None) -> str:
+    """A probability as '12.3%', or '-' when there is none (no replication finished)."""
+    return "-" if p is None or math.isnan(p) else f"{p:.1%}"
+
+
+def _ci(lo: float | None, hi: float | None) -> str:
+    """An interval of probabilities as '1.0%-9.0%', or '-' when there is none."""
+    return "-" if lo is None or hi is None or math.isnan(lo) or math.isnan(hi) else f"{lo:.1%}-{hi:.1%}"
 
 
 def format_montecarlo(scenario: Scenario, summary: Summary, done: int, requested: int, wall: float) -> str:
@@ -654,23 +794,23 @@ def format_montecarlo(scenario: Scenario, summary: Summary, done: int, requested
     from sim.tables import render
 
     def t(h: float | None) -> str:
-        return scenario.short(h, missing="not closed")
+        return scenario.short(h, missing="not closed" if summary.n else "-")
 
     rows = []
     for m in scenario.movements:
         st = summary.lines[m.id]
         lo, hi = st.p_met_ci95
-        rows.append([m.id, t(st.deadline_h), t(st.p5_h), t(st.p50_h), t(st.p95_h), f"{st.p_met:.1%}",
-                     f"{lo:.1%}-{hi:.1%}"])
+        rows.append([m.id, t(st.deadline_h), t(st.p5_h), t(st.p50_h), t(st.p95_h), _pct(st.p_met),
+                     _ci(lo, hi)])
     out = [f"{scenario.name}: {summary.n} replications ({len(summary.failed)} failed) of {requested} "
            f"in {wall:.1f} s", "",
            render(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI"], rows, "lllllrr"), ""]
     for phase, st in summary.phases.items():
         lo, hi = st.p_met_ci95
         out.append(f"{phase:8s} P50 {t(st.p50_h)}, P95 {t(st.p95_h)}; P(closed by {t(st.deadline_h)}) = "
-                   f"{st.p_met:.1%} (95% CI {lo:.1%}-{hi:.1%})")
+                   f"{_pct(st.p_met)} (95% CI {_ci(lo, hi)})")
     lo, hi = summary.all_met.ci95
-    out.append(f"every line on time: {summary.all_met.p:.1%} (95% CI {lo:.1%}-{hi:.1%})")
+    out.append(f"every line on time: {_pct(summary.all_met.p)} (95% CI {_ci(lo, hi)})")
     drivers = summary.drivers.bound_by
     if drivers:
         out.append("late lines were bound by: " + ", ".join(f"{d.wait} {d.share:.0%}" for d in drivers[:4]))
@@ -688,16 +828,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     path = Path(args.scenario)
     scenario, _warnings = load(path)
-    out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-sweep"
-    check_output_folder(out_dir)
-    bar: tqdm | None = None
-    try:
+    out_dir = output_dir(args.out, Path("outputs") / f"{path.stem}-sweep")
+    try:  # every argument is checked before anything is created
         varies = grid.parse_varies(args.vary, scenario.resolved())
-        n_points = math.prod(len(v) for _, v in varies)
-        bar = _progress(n_points, f"{path.stem} sweep", unit="point")
+    except grid.PathError as exc:
+        raise UsageError(f"sim sweep: {exc}") from None
+    bar = _progress(math.prod(len(v) for _, v in varies), f"{path.stem} sweep", unit="point")
+    try:
         result = grid.sweep(scenario, args.vary, replications=args.replications or 0, seed=args.seed,
-                            workers=args.workers, label=path.name,
-                            on_progress=bar.update if bar is not None else None)
+                            workers=args.workers, label=path.name, on_progress=bar.update if bar is not None else None,
+                            before_run=lambda: check_output_folder(out_dir, [path]))
     except grid.PathError as exc:
         raise UsageError(f"sim sweep: {exc}") from None
     finally:
@@ -717,10 +857,14 @@ def cmd_size_fleet(args: argparse.Namespace) -> int:
 
     path = Path(args.scenario)
     scenario, _w = load(path)
-    out_dir = Path(args.out) if args.out else Path("outputs") / f"{path.stem}-size-{args.type}"
-    check_output_folder(out_dir)
     question = sizing.Question(args.type, args.phase, args.fleet, args.replications, args.confidence, args.max,
                                args.seed, args.workers)
+    try:  # the type and fleets are checked before they name a folder
+        sizing.check_question(scenario, question)
+    except (ValueError, grid.PathError) as exc:
+        raise UsageError(f"sim size-fleet: {exc}") from None
+    out_dir = output_dir(args.out, Path("outputs") / f"{path.stem}-size-{args.type}")
+    check_output_folder(out_dir, [path])
     bars = _SizingBars(args.type, args.replications)
     try:
         result = sizing.size_fleet(scenario, question, on_progress=bars.update if args.replications else None)

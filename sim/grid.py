@@ -394,7 +394,8 @@ _TIME_METRICS = ("_closed_h", "_p50_h", "_p90_h")
 
 def parse_varies(vary: str | Sequence[str] | Mapping[str, Any], resolved: dict) -> list[tuple[str, list[str]]]:
     """The varied fields and their values, from "PATH=VALUES" texts or a {path: values} mapping (values
-    as a VALUES text or a list); PathError for an unknown field, a bad spec or too many of them."""
+    as a VALUES text or a list); PathError for an unknown field, a bad spec, too many of them or a grid of
+    more than MAX_POINTS points."""
     if isinstance(vary, str):
         vary = [vary]
     specs = [f"{k}={_values_text(v)}" for k, v in vary.items()] if isinstance(vary, Mapping) else list(vary)
@@ -409,6 +410,9 @@ def parse_varies(vary: str | Sequence[str] | Mapping[str, Any], resolved: dict) 
         p, vals = spec.split("=", 1)
         locate_field(resolved, p.strip())
         varies.append((p.strip(), parse_values(vals)))
+    n_points = math.prod(len(v) for _, v in varies)
+    if n_points > MAX_POINTS:  # refused before a single point is built
+        raise PathError(f"the grid has {n_points:,} points; at most {MAX_POINTS:,} (give fewer values)")
     return varies
 
 
@@ -436,14 +440,16 @@ def _scenarios(points: list[Point], label: str) -> list[Scenario]:
 
 def sweep(scenario: Scenario | str | Path, vary: str | Sequence[str] | Mapping[str, Any], *, replications: int = 0,
           seed: int | None = None, workers: int | None = None, label: str | None = None,
-          on_progress: Callable[[int], None] | None = None) -> SweepResult:
+          on_progress: Callable[[int], None] | None = None,
+          before_run: Callable[[], None] | None = None) -> SweepResult:
     """Run every point of a grid of variants of one scenario (or scenario file).
 
     `vary`: ["airfields[almaty].mog=2,4,6", ...] or {"airfields[almaty].mog": [2, 4, 6]}, at most 3
     fields and 5000 points (PathError otherwise; every point is validated first, ScenarioError).
     Each point runs once, or `replications` times from base `seed` for P50/P90/P(met).
     `on_progress(1)` as each point finishes. `label` names the scenario in problems (default: the
-    file's name, or the scenario's).
+    file's name, or the scenario's). `before_run()` is called once every point is valid, before any runs
+    (`sim sweep` checks its output folder there).
     """
     from sim.loading import load
     from sim.parallel import run_many
@@ -458,6 +464,8 @@ def sweep(scenario: Scenario | str | Path, vary: str | Sequence[str] | Mapping[s
     if len(points) > MAX_POINTS:
         raise PathError(f"the grid has {len(points)} points; at most {MAX_POINTS}")
     built = _scenarios(points, label or scenario.name)
+    if before_run is not None:
+        before_run()
     base = scenario.seed if seed is None else seed
     outcomes = run_many(evaluate, [(s, replications, base) for s in built], workers=workers,
                         on_done=(lambda _out: on_progress(1)) if on_progress is not None else None)

@@ -439,6 +439,10 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
         """An ISO time as '09 Jan 16:24', or 'not closed' when None."""
         return "not closed" if iso is None else format_datetime(datetime.fromisoformat(iso), "short")
 
+    def quantile(stats: dict[str, Any], key: str) -> str:
+        """A percentile time, '-' when no replication finished (the statistics then have none)."""
+        return short(stats[key]) if key in stats else "-"
+
     parts = [_banner(scenario.report.banner), f"<h1>{esc(scenario.name)}: Monte Carlo</h1>",
              f'<p class="meta">Made {esc(made)} with {esc(versions_text())}; {b["ok"]} replications '
              f"({b['failed']} failed{', interrupted' if b['interrupted'] else ''}) "
@@ -450,15 +454,15 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
     kpis = []
     for phase, st in summary["phases"].items():
         kpis.append(f'<div class="kpi"><span>{esc(phase)}: P(by deadline {esc(short(st["deadline"]))})</span>'
-                    f'<b>{pct(st["p_met"])}</b><span>95% CI {ci(st["p_met_ci95"])}; '
-                    f'median {esc(short(st["p50"]))}</span></div>')
+                    f'<b>{pct(st.get("p_met"))}</b><span>95% CI {ci(st.get("p_met_ci95"))}; '
+                    f'median {esc(quantile(st, "p50"))}</span></div>')
     am = summary["all_deadlines_met"]
-    kpis.append(f'<div class="kpi"><span>every line on time</span><b>{pct(am["p"])}</b>'
-                f'<span>95% CI {ci(am["ci95"])}</span></div>')
+    kpis.append(f'<div class="kpi"><span>every line on time</span><b>{pct(am.get("p"))}</b>'
+                f'<span>95% CI {ci(am.get("ci95"))}</span></div>')
     parts.append(f'<div class="kpis">{"".join(kpis)}</div>')
     parts.append("<h2>Completion by line</h2>")
-    rows = [[ln["id"], short(ln["deadline"]), short(ln["p5"]), short(ln["p50"]), short(ln["p95"]), pct(ln["p_met"]),
-             ci(ln["p_met_ci95"]), ln["not_closed"]] for ln in summary["lines"]]
+    rows = [[ln["id"], short(ln["deadline"]), quantile(ln, "p5"), quantile(ln, "p50"), quantile(ln, "p95"),
+             pct(ln.get("p_met")), ci(ln.get("p_met_ci95")), ln.get("not_closed", "-")] for ln in summary["lines"]]
     parts.append(table(["line", "deadline", "P5", "P50", "P95", "P(met)", "95% CI", "not closed"], rows,
                        num_cols={5, 7}, table_id="t-mc-lines"))
     parts.append("<h2>What drives lateness</h2>")
@@ -469,16 +473,23 @@ def montecarlo_report(scenario: Scenario, summary: dict[str, Any], folder: Path)
                            table_id="t-mc-drivers"))
     else:
         parts.append("<p>No line was late in any replication.</p>")
-    mw = d["mean_waits_h"]
-    parts.append(f'<p class="small">Mean per replication: {d["mean_breakdowns"]:.1f} breakdowns, '
-                 f'{d["mean_weather_closures"]:.1f} weather closures; waits summed over sorties: '
-                 + ", ".join(f"{esc(k)} {v:.0f} h" for k, v in mw.items() if k != "force") + ".</p>")
+    parts.append(_mean_drivers(d))
     if summary["failures"]:
         parts.append("<h3>Failed replications</h3>")
         parts.append(table(["replication", "seed", "error"],
                            [[f["replication"], f["seed"], f["error"]] for f in summary["failures"][:50]],
                            table_id="t-mc-failures"))
     return _mc_page(scenario, parts, folder, made)
+
+
+def _mean_drivers(d: dict[str, Any]) -> str:
+    """The means per replication of breakdowns, weather closures and waits ('-' when none finished)."""
+    def num(x: float | None, fmt: str) -> str:
+        return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+
+    waits = ", ".join(f"{esc(k)} {num(v, '.0f')} h" for k, v in d["mean_waits_h"].items() if k != "force")
+    return (f'<p class="small">Mean per replication: {num(d["mean_breakdowns"], ".1f")} breakdowns, '
+            f'{num(d["mean_weather_closures"], ".1f")} weather closures; waits summed over sorties: {waits}.</p>')
 
 
 def _mc_page(scenario: Scenario, parts: list[str], folder: Path, made: str) -> str:

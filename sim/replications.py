@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,11 +110,13 @@ def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = No
 
     `workers`: local processes (1: in this process; None: one per core); `dask`: a scheduler address
     or a dask.distributed Client instead. `on_progress(k)` is called as each chunk of k replications
-    finishes. A chunk that fails as a whole (a worker died) records each of its replications as
-    failed; Ctrl-C keeps the finished ones (`interrupted`). ValueError when n < 1;
-    sim.parallel.DaskUnavailable without the dask extra.
+    finishes. A chunk whose worker process died (twice: sim.parallel retries it once) is run again one
+    replication at a time, so that only the replication that kills its worker is recorded as failed
+    (with the reason); a chunk that fails as a whole otherwise records each of its replications as
+    failed. Ctrl-C (or SIGTERM) keeps the finished ones (`interrupted`). ValueError when n < 1;
+    sim.parallel.DaskUnavailable without the dask extra or with no scheduler at `dask`.
     """
-    from sim.parallel import Interrupted, Outcome, default_workers, run_many
+    from sim.parallel import Outcome, default_workers
 
     if n < 1:
         raise ValueError("the number of replications must be at least 1")
@@ -125,13 +127,9 @@ def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = No
         if on_progress is not None and outcome.ok:
             on_progress(len(outcome.value))
 
-    interrupted = False
-    outcomes: Sequence[Outcome | None]  # with an interrupt, None for what did not finish
-    try:
-        outcomes = run_many(replicate, [(scenario, chunk) for chunk in tasks], workers=workers, on_done=done,
-                            dask_address=dask)
-    except Interrupted as exc:
-        outcomes, interrupted = exc.outcomes, True
+    outcomes, interrupted = _run_tasks(scenario, tasks, workers, dask, done)
+    if not interrupted:
+        tasks, outcomes, interrupted = _split_dead_chunks(scenario, tasks, outcomes, (workers, dask, done))
     replicas: list[Replica] = []
     for chunk, out in zip(tasks, outcomes):
         if out is None:
@@ -140,7 +138,38 @@ def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = No
             replicas += out.value
         else:  # the whole task failed (e.g. a worker died): record each of its replications
             replicas += [Replica.failed(i, s, out.error) for i, s in chunk]
-    return Batch(replicas, interrupted)
+    return Batch(sorted(replicas, key=lambda r: r.index), interrupted)
+
+
+Tasks = list[list[tuple[int, int]]]  # chunks of (replication index, seed)
+
+
+def _run_tasks(scenario: Scenario, tasks: Tasks, workers: int | None, dask: Any,
+               done: Callable[[Any], None]) -> tuple[list[Any], bool]:
+    """Every chunk through sim.parallel.run_many: (one Outcome per chunk, None where an interrupt came first;
+    whether Ctrl-C or SIGTERM stopped it)."""
+    from sim.parallel import Interrupted, run_many
+
+    try:
+        return list(run_many(replicate, [(scenario, chunk) for chunk in tasks], workers=workers, on_done=done,
+                             dask_address=dask)), False
+    except Interrupted as exc:
+        return list(exc.outcomes), True
+
+
+def _split_dead_chunks(scenario: Scenario, tasks: Tasks, outcomes: list[Any],
+                       how: tuple[int | None, Any, Callable[[Any], None]]) -> tuple[Tasks, list[Any], bool]:
+    """The chunks of several replications whose worker died, run again one replication each; the tasks and
+    outcomes with those chunks replaced, and whether an interrupt came. `how`: (workers, dask, done)."""
+    from sim.parallel import WORKER_DIED
+
+    dead = {k for k, out in enumerate(outcomes) if out is not None and out.error == WORKER_DIED and len(tasks[k]) > 1}
+    if not dead:
+        return tasks, outcomes, False
+    singles = [[pair] for k in sorted(dead) for pair in tasks[k]]
+    more, interrupted = _run_tasks(scenario, singles, *how)
+    keep = [k for k in range(len(tasks)) if k not in dead]
+    return [tasks[k] for k in keep] + singles, [outcomes[k] for k in keep] + more, interrupted
 
 
 def chunks(base_seed: int, n: int, workers: int) -> list[list[tuple[int, int]]]:

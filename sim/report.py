@@ -11,9 +11,11 @@ import dataclasses
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,17 +140,31 @@ def resolved_yaml(res: results.Results) -> str:
 
 
 MARKER = ".sim-output"  # in every folder sim writes: only such a folder may be replaced
+MARKER_TEXT = "written by sim; sim may replace this folder\n"
+_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?P<kind>tmp|old)-(?:(?P<pid>\d+)(?:-[a-z0-9_]+)?|[a-z0-9_]+)")
+LEGACY_LEFTOVER_AGE_S = 3600.0  # a leftover without a process id is removed once it is this old
 
 
-def check_output_folder(target: Path) -> None:
-    """Refuse a target that exists and is not an empty folder or a folder sim wrote before."""
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@+=-]{0,99}")
+
+
+def is_safe_name(text: str) -> bool:
+    """Whether a value may become part of a file or folder name: 1 to 100 letters, digits and `_.@+=-`, not
+    starting with a dot or dash, with no `..` (so never a path, a hidden name or an option)."""
+    return bool(_SAFE_NAME.fullmatch(text)) and ".." not in text
+
+
+def check_output_folder(target: Path, inputs: Iterable[Path] = ()) -> None:
+    """Refuse, before any work, a target that could not be written or must not be replaced: one that exists
+    and is not an empty folder or a folder sim wrote before, the current, home or root folder, one that holds
+    or is one of `inputs` (the files and folders the command reads), or one whose parent is not writable.
+    Creates nothing."""
     target = Path(target)
+    if str(target) in ("", "."):
+        raise OutputFolderError("the output folder is empty or '.'; give a folder name with -o")
+    _check_not_input(target, inputs)
     if not target.exists() and not target.is_symlink():
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputFolderError(f"cannot create the folder for {target}: {exc.strerror}; "
-                                    "choose another -o") from None
+        _check_parent_writable(target)
         return
     if target.is_symlink() or not target.is_dir():
         raise OutputFolderError(f"output folder {target} exists and is not a folder; choose another -o")
@@ -157,31 +173,143 @@ def check_output_folder(target: Path) -> None:
     if any(target.iterdir()) and not (target / MARKER).is_file():
         raise OutputFolderError(f"output folder {target} exists and was not written by sim, so it will not be "
                                 "replaced; choose another -o (or empty that folder)")
+    _check_parent_writable(target)
+    if any(target.iterdir()) and not os.access(target, os.W_OK | os.X_OK):
+        raise OutputFolderError(f"output folder {target} is read-only, so it cannot be replaced; choose another -o "
+                                "(or make it writable)")
+
+
+def _check_not_input(target: Path, inputs: Iterable[Path]) -> None:
+    """Refuse an output folder that is one of the command's inputs, lies inside an input folder, or holds one:
+    replacing it would destroy what the command reads."""
+    out = target.resolve()
+    for given in inputs:
+        src = Path(given).resolve()
+        if src == out or out in src.parents or (src.is_dir() and src in out.parents):
+            raise OutputFolderError(f"output folder {target} is, holds or lies in the input {given}; writing it "
+                                    "would replace what this command reads; choose another -o")
+
+
+def _check_parent_writable(target: Path) -> None:
+    """The nearest existing folder above `target` must be a folder this process may create entries in."""
+    parent = target.resolve().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputFolderError(f"cannot create the folder for {target}: {parent} is not a folder; choose another -o")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputFolderError(f"cannot write {target}: {parent} is not writable; choose another -o")
+
+
+def probe_output_folder(target: Path, inputs: Iterable[Path] = ()) -> None:
+    """check_output_folder, then create the folder's parents and a temporary folder beside it, and remove that
+    again: a full or read-only disk is found before the work starts, not after it."""
+    target = Path(target)
+    check_output_folder(target, inputs)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
+        try:
+            (probe / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        finally:
+            shutil.rmtree(probe, ignore_errors=True)
+    except OSError as exc:
+        raise OutputFolderError(f"cannot write {target}: {exc.strerror or exc}; choose another -o") from None
+
+
+def _pid_gone(pid: int) -> bool:
+    """True when no process has this id (a process of another user counts as alive)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
+
+
+def leftovers(target: Path) -> list[Path]:
+    """The temporary (.NAME.tmp-*) and replaced (.NAME.old-*) folders that a killed sim run into `target` left
+    beside it: named after `target`, holding the marker file, from a process that is gone (or, for names
+    without a process id, over an hour old). Nothing else is ever listed."""
+    target = Path(target)
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in target.parent.iterdir():
+            m = _LEFTOVER.fullmatch(entry.name)
+            if m is None or m["name"] != target.name or entry.is_symlink() or not (entry / MARKER).is_file():
+                continue
+            if m["pid"] is not None and not _pid_gone(int(m["pid"])):
+                continue
+            if m["pid"] is None and time.time() - entry.stat().st_mtime < LEGACY_LEFTOVER_AGE_S:
+                continue
+            found.append(entry)
+    return sorted(found)
+
+
+def _remove_tree(folder: Path) -> None:
+    """Remove a folder sim wrote, making its read-only subfolders writable when a first try leaves it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if not folder.exists() or folder.is_symlink():
+        return
+    for root, dirs, _files in os.walk(folder):
+        for d in [root, *(os.path.join(root, x) for x in dirs)]:
+            with contextlib.suppress(OSError):
+                if not os.path.islink(d):
+                    os.chmod(d, 0o700)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def clean_leftovers(target: Path) -> None:
+    """Remove the leftovers of killed runs into `target` (see leftovers)."""
+    for folder in leftovers(target):
+        _remove_tree(folder)
 
 
 @contextlib.contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces `target` in one rename, on error it vanishes.
 
-    Only an empty folder or one that sim wrote (it holds the marker file) is ever replaced."""
+    Only an empty folder or one that sim wrote (it holds the marker file) is ever replaced. The
+    leftovers of killed runs into the same place are removed first."""
+    from sim.parallel import signals_held
+
     target = Path(target)
     check_output_folder(target)
+    clean_leftovers(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     try:
-        (tmp / MARKER).write_text("written by sim; sim may replace this folder\n", encoding="utf-8")
+        (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         yield tmp
+        with signals_held():
+            _swap_in(tmp, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.exists():
+            _remove_tree(tmp)
         raise
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Put the finished folder `tmp` in place of `target`; on failure the earlier `target` is restored."""
     old = None
     if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        os.replace(target, old)
-    os.replace(tmp, target)
+        if not any(target.iterdir()):
+            target.rmdir()
+        else:
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{os.getpid()}-", dir=target.parent))
+            os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        raise
     os.chmod(target, 0o755)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _remove_tree(old)
 
 
 def write_run(res: results.Results, out_dir: Path, warnings: list[str] | None = None, svg: bool = False,

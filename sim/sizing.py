@@ -89,7 +89,7 @@ def size_fleet(scenario: Scenario | str | Path, question: Question | str,
         scenario = load(scenario)[0]
     if isinstance(question, str):
         question = Question(question)
-    _check(question)
+    check_question(scenario, question)
     if question.fleets is None:
         question = replace(question, fleets=phase_fleets(scenario, question.aircraft_type, question.phase))
     resolved = scenario.resolved()
@@ -98,6 +98,19 @@ def size_fleet(scenario: Scenario | str | Path, question: Question | str,
     trial = _Trials(scenario, resolved, question, on_progress)
     answer, top, non_monotone = _search(trial, question.max_tails or max(16, 4 * current))
     return SizingResult(scenario, question, current, trial.trials, answer, top, non_monotone)
+
+
+def check_question(scenario: Scenario, question: Question) -> None:
+    """Everything about a question that can be checked before any run: its options (ValueError), a type id
+    that may name a folder (ValueError) and the type and fleets in the scenario (sim.grid.PathError)."""
+    from sim import grid
+    from sim.report import is_safe_name
+
+    _check(question)
+    if not is_safe_name(question.aircraft_type):
+        raise ValueError(f"type {question.aircraft_type[:60]!r} cannot name a folder: give an aircraft type id "
+                         "(letters, digits and _.@+=-, no '..' and no '/')")
+    grid.scale_fleet(scenario.resolved(), question.aircraft_type, 1, question.fleets)
 
 
 def _check(q: Question) -> None:
@@ -179,6 +192,8 @@ class _Trials:
                 self.on_progress(n, done[0])
 
         batch = replications.run_batch(s, q.replications, seed=self.base, workers=q.workers, on_progress=progress)
+        if batch.interrupted:  # Ctrl-C or SIGTERM: the search stops (sim.parallel.interrupt_code says which)
+            raise KeyboardInterrupt
         sm = replications.summarise(s, batch.replicas)
         p = min(sm.phases[ph].p_met for ph in self.phases if ph in sm.phases)
         closed = max(sm.phases[ph].p50_h for ph in self.phases if ph in sm.phases)

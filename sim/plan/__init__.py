@@ -54,15 +54,23 @@ def output_options(p: argparse.ArgumentParser, seed: bool = True) -> None:
     p.add_argument("-o", "--out", metavar="DIR", required=True, help="output folder (written atomically)")
 
 
-def prepare(args: argparse.Namespace) -> tuple[Scenario, Path]:
-    """The question's scenario, loaded and checked (problems raised like every command's), and its output
-    folder, checked before any work is done."""
-    from sim.cli import check_output_folder
+def prepare(args: argparse.Namespace, check: Callable[[Scenario], object] | None = None) -> tuple[Scenario, Path]:
+    """The question's scenario, loaded and checked (problems raised like every command's), then its own
+    options (`check(scenario)`: ValueError, sim.grid.PathError or ScenarioError become a usage error,
+    exit 2), and only then its output folder, probed before any work is done: a refused option leaves
+    nothing behind, not even -o's parent folders."""
+    from sim.cli import UsageError, check_output_folder, output_dir
+    from sim.errors import ScenarioError
     from sim.loading import load
 
     scenario, _warnings = load(Path(args.scenario))
-    out = Path(args.out)
-    check_output_folder(out)
+    out = output_dir(args.out, Path(args.out))
+    if check is not None:
+        try:
+            check(scenario)
+        except (ValueError, ScenarioError) as exc:  # sim.grid.PathError is a ValueError
+            raise UsageError(f"sim plan {args.plan_question}: {exc}") from None
+    check_output_folder(out, [args.scenario])
     return scenario, out
 
 
