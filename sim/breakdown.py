@@ -19,8 +19,8 @@ from typing import Any
 
 from sim.records import SORTIE_WAITS, LegResult, Run, Sortie, Trip
 
-WAIT_PARTS = ("force", "aircraft", "reposition", "crew", "ute", "availability", "mog", "hours", "weather", "delay",
-              "route", "node", "transfer", "loading", "flying", "road", "rail")
+WAIT_PARTS = ("force", "aircraft", "reposition", "crew", "ute", "availability", "mog", "hours", "cap", "weather",
+              "delay", "route", "node", "transfer", "loading", "flying", "road", "rail")
 
 Segments = list[tuple[str, float]]
 

@@ -833,8 +833,8 @@ def sorties_per_day_chart(res: results.Results, out: Path, svg: bool = False) ->
 
 BREAKDOWN_COLOURS = {"force": "#999999", "aircraft": "#D55E00", "reposition": "#E69F00", "crew": "#444444",
                      "ute": "#bbbbbb", "availability": "#dddddd", "mog": "#CC79A7", "hours": "#F0E442",
-                     "weather": "#7f7f7f", "delay": "#8c564b", "loading": "#56B4E9", "flying": "#0072B2",
-                     "road": "#009E73", "rail": "#882255", "route": "#44AA99", "node": "#DDCC77",
+                     "cap": "#332288", "weather": "#7f7f7f", "delay": "#8c564b", "loading": "#56B4E9",
+                     "flying": "#0072B2", "road": "#009E73", "rail": "#882255", "route": "#44AA99", "node": "#DDCC77",
                      "transfer": "#AA4499"}
 MODE_HATCH = {"air": "", "road": "..", "rail": "//"}  # modes told apart without colour too
 # parts that a colour vision deficiency would confuse with their neighbours (MOG with loading and UTE)

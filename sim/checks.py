@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sim import geo
 from sim.errors import Problem, TableName
 from sim.journeychecks import air_views, check_journeys
+from sim.plancheck import check_departure_caps, check_release_windows
 from sim.scenario import (
     AircraftType,
     AvailabilityRule,
@@ -113,6 +114,7 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
     check_journeys(s, r, ids.fleets)
     ok_refs, totals = _check_movements(s, r, ids, network)
     _check_totals(s, r, totals)
+    check_release_windows(s, r)
     if s.uncertainty is not None:
         _check_uncertainty(s, r, ids, s.uncertainty)
     if ok_refs:
@@ -121,6 +123,7 @@ def cross_check(s: Scenario, raw: Any, file: str) -> tuple[list[Problem], list[P
         _check_parking(s, r, network)
         if not r.errors:
             _check_mog_capacity(s, r)
+            check_departure_caps(s, r)
     return r.errors, r.warnings
 
 

@@ -46,7 +46,7 @@ from sim.records import (
     Sortie,
 )
 from sim.scenario import AircraftType, Scenario
-from sim.slots import SlotBook
+from sim.slots import DepartureBook, SlotBook
 
 Proc = Generator[simpy.Event, Any, None]  # a SimPy process: yields events, is sent their values
 _Record = TypeVar("_Record")
@@ -85,7 +85,9 @@ class Engine(FlowMixin):
         self.pools = builder.pools
         self.planner = Planner(dist=self.dist, routes=self._route, books=books, open_sched=open_sched,
                                open_actual=open_actual, pools=self.pools, taxi_h=p.taxi_h,
-                               allow_h=p.flight_allowance_h, refuel_h=p.refuel_h)
+                               allow_h=p.flight_allowance_h, refuel_h=p.refuel_h,
+                               caps=[DepartureBook(a.departures_per_day, o.phase_h) if a.departures_per_day else None
+                                     for a, o in zip(scenario.airfields, open_sched)])
         self.tails = builder.tails()
         self.idle: dict[str, dict[int, Tail]] = {}  # idle tails by fleet (fleets with none are absent)
         self.fleet_type = {f.id: f.type for f in scenario.fleet}
@@ -474,7 +476,7 @@ class Engine(FlowMixin):
             vehicles, cargo_kg, mass_kg, km, released, assigned, ground_start, first.off_blocks, first.takeoff,
             last.landing, last.on_blocks, last.on_blocks, airborne, w["mog"], w["hours"],
             af[mog_at] if mog_at >= 0 else "", w["delay"], w["weather"], w["crew"], w["ute"], w["availability"],
-            tail.crew.name, leg,
+            w["cap"], tail.crew.name, leg,
         )
         self.run.sorties.append(rec)
         return rec

@@ -54,7 +54,7 @@ FOLDER_TITLES = {"deploy": "Deploy", "withdraw": "Withdraw", "reposition": "Repo
 # a sortie's waits in minutes, named as in sorties.csv -> the Sortie attribute in hours
 WAIT_COLUMNS = {"wait_mog_min": "wait_mog_h", "wait_hours_min": "wait_hours_h", "wait_weather_min": "wait_weather_h",
                 "wait_delay_min": "wait_delay_h", "wait_crew_min": "wait_crew_h", "wait_ute_min": "wait_ute_h",
-                "wait_avail_min": "wait_avail_h"}
+                "wait_avail_min": "wait_avail_h", "wait_cap_min": "wait_cap_h"}
 
 LonLat = tuple[float, float]
 

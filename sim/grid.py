@@ -288,7 +288,7 @@ def _binding(res: Results, phase: str | None = None) -> str:
     for r in res.lines:
         if r.status == "MET" or (phase is not None and r.phase != phase):
             continue
-        for k in ("force", "aircraft", "mog", "hours", "weather", "delay"):
+        for k in ("force", "aircraft", "mog", "hours", "cap", "weather", "delay"):
             v = r.breakdown_h.get(k, 0.0)
             if worst is None or v > worst[0]:
                 worst = (v, k, r)

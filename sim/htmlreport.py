@@ -345,7 +345,7 @@ def _run_inputs(res: results.Results, t: TimeText) -> list[str]:
 SORTIE_HEADERS = ["#", "tail", "phase", "line", "contingent", "route", "troops", "veh.", "cargo\u00a0t", "off blocks",
                   "take-off", "landing", "on blocks", "flying\u00a0h", "aircraft wait min", "MOG wait min",
                   "hours wait min", "crew wait min", "other waits min"]
-OTHER_WAITS = ("wait_ute_min", "wait_avail_min", "wait_weather_min", "wait_delay_min")
+OTHER_WAITS = ("wait_ute_min", "wait_avail_min", "wait_weather_min", "wait_delay_min", "wait_cap_min")
 
 
 def _minutes(x: tablerows.Cell) -> str:

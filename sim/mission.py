@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sim import geo
 from sim.crews import Crew, CrewPool, CrewRules, UteBudget
-from sim.slots import SlotBook
+from sim.slots import DepartureBook, SlotBook
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 MAX_PUSHES = 10_000  # the climb always ends (see docs/model.md); this only guards against a bug
 PUSH_TOL_H = 1e-9  # pushes this small are float rounding, not waits
-WAIT_KINDS = ("crew", "ute", "availability", "hours", "weather", "mog", "delay")
+WAIT_KINDS = ("crew", "ute", "availability", "hours", "cap", "weather", "mog", "delay")
 class RouteHop(NamedTuple):
     """One hop of a type's route, before any flight is planned: two airfields (by index), time, distance."""
 
@@ -126,8 +126,10 @@ class Planner:
 
     def __init__(self, *, dist: list[list[float]], routes: Callable[[AircraftType, int, int], list[int] | None],
                  books: list[SlotBook], open_sched: list[geo.OpeningTimes], open_actual: list[geo.OpeningTimes],
-                 pools: dict[tuple[str, int], CrewPool], taxi_h: float, allow_h: float, refuel_h: float) -> None:
+                 pools: dict[tuple[str, int], CrewPool], taxi_h: float, allow_h: float, refuel_h: float,
+                 caps: list[DepartureBook | None] | None = None) -> None:
         self.dist, self.routes, self.books = dist, routes, books
+        self.caps = caps or [None] * len(books)  # daily take-off caps by airfield (None: no cap)
         self.open_sched, self.open = open_sched, open_actual
         self.always = [o.always_open() and o is s for o, s in zip(open_actual, open_sched)]
         self.weather = [o is not s for o, s in zip(open_actual, open_sched)]
@@ -208,6 +210,7 @@ class Planner:
         hours = not (self.always[x] and self.always[y])
         book_x = self.books[x] if work_x > 0 and not self.books[x].unlimited else None
         book_y = self.books[y] if work_y > 0 and not self.books[y].unlimited else None
+        cap = self.caps[x]
         for _ in range(MAX_PUSHES):
             before = d
             if crews:
@@ -218,6 +221,8 @@ class Planner:
                 d = push(p, "availability", x, d, _next_up(down, d))
             if hours:
                 d = self._hours(p, x, y, airborne, d)
+            if cap is not None:
+                d = push(p, "cap", x, d, cap.earliest(d + taxi) - taxi)
             if book_x is not None:
                 d = push(p, "mog", x, d, book_x.earliest(d - work_x, work_x, tail.spots) + work_x)
             if book_y is not None:
@@ -282,6 +287,10 @@ class Planner:
             book = self.books[w.airfield]
             book.forget_before(now)  # the present, not the plan's start: that may lie ahead
             book.book(w.start, w.end, tail.spots)
+        for hop in p.hops:
+            cap = self.caps[hop.x]
+            if cap is not None:
+                cap.book(hop.takeoff)
         for af, tired, taken in p.swaps:
             pool = self.pools[(tail.fleet, af)]
             pool.take(taken)

@@ -75,13 +75,14 @@ class Sortie:
     wait_crew_h: float = 0.0  # crew rest
     wait_ute_h: float = 0.0  # daily utilisation budget
     wait_avail_h: float = 0.0  # not mission capable that day
+    wait_cap_h: float = 0.0  # the departure airfield's daily take-off cap was used up
     crew: str = ""  # the crew that flew the last hop
     leg: int = 0  # index of the leg in the line's journey (0-based)
 
 
 # the waits a sortie records, by kind (why-late part -> Sortie attribute)
 SORTIE_WAITS = {"crew": "wait_crew_h", "ute": "wait_ute_h", "availability": "wait_avail_h", "mog": "wait_mog_h",
-                "hours": "wait_hours_h", "weather": "wait_weather_h", "delay": "wait_delay_h"}
+                "hours": "wait_hours_h", "cap": "wait_cap_h", "weather": "wait_weather_h", "delay": "wait_delay_h"}
 
 
 @dataclass(slots=True)

@@ -23,7 +23,8 @@ EMPTY_COLOUR = "#c8c8c8"  # sim.charts.REPOSITION_COLOUR
 SORTIE_FIELDS = ["tail", "type", "phase", "line", "contingent", "nation", "origin", "destination", "stops", "troops",
                  "vehicles", "vehicle_count", "cargo_t", "distance_km", "off_blocks", "takeoff", "landing",
                  "on_blocks", "wait_aircraft_min", "wait_mog_min", "mog_wait_at", "wait_hours_min",
-                 "wait_weather_min", "wait_delay_min", "wait_crew_min", "wait_ute_min", "wait_avail_min"]
+                 "wait_weather_min", "wait_delay_min", "wait_crew_min", "wait_ute_min", "wait_avail_min",
+                 "wait_cap_min"]
 LINE_FIELDS = ["id", "contingent", "nation", "phase", "mode", "from", "to", "troops", "vehicles", "cargo_t", "ready",
                "earliest", "deadline", "released", "closed", "slack_h", "status", "bound_by", "sorties"]
 TRIP_FIELDS = ["unit", "mode", "line", "contingent", "from", "to", "troops", "vehicle_count", "cargo_t", "depart",

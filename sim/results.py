@@ -30,6 +30,7 @@ PART_LABELS = {
     "availability": "aircraft not mission capable that day",
     "mog": "waiting for a working spot (MOG slot) at either end",
     "hours": "waiting for operating hours or stated closures",
+    "cap": "waiting for a take-off under the airfield's daily departure cap",
     "weather": "waiting out weather closures",
     "delay": "departure delays",
     "route": "waiting for a road serial or train to fill, its departure slot, or room at the next node",
@@ -159,7 +160,8 @@ def _leg_row(s: Scenario, k: int, leg: LegResult, deadline: datetime | timedelta
 
 
 BOUND_LABELS = {"force": "force not yet arrived", "aircraft": "aircraft", "mog": "MOG",
-                "hours": "operating hours/closures", "weather": "weather", "delay": "departure delays",
+                "hours": "operating hours/closures", "cap": "daily departure cap", "weather": "weather",
+                "delay": "departure delays",
                 "crew": "crew rest", "ute": "utilisation (UTE)", "availability": "aircraft not mission capable",
                 "route": "road/rail departures", "node": "reception"}
 DOWNTIME_LABELS = {"maintenance": "scheduled maintenance", "repair": "repairs",
@@ -248,7 +250,7 @@ def _time_lost(run: Run, tails: set[str], start: float, end: float) -> dict[str,
         if r.tail in tails and r.on_blocks > start and r.assigned < end:
             if r.wait_mog_h:
                 lost[f"MOG at {r.mog_at or r.destination}"] += r.wait_mog_h
-            for part in ("hours", "weather", "crew", "ute", "availability"):
+            for part in ("hours", "cap", "weather", "crew", "ute", "availability"):
                 lost[BOUND_LABELS[part]] += getattr(r, SORTIE_WAITS[part])
     for d in run.downtime:  # maintenance, repairs and tails not mission capable, inside the window
         if d.tail in tails and d.kind in ("maintenance", "repair", "availability"):

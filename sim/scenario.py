@@ -305,6 +305,8 @@ class Airfield(_Node):
     utc_offset: str | None = Field(None, description="Local time offset for `hours`, e.g. '+06:00' (default: the "
                                                      "offset of `start`).")
     closed: list[Closure] = Field(default_factory=list, description="Windows when the airfield is closed.")
+    departures_per_day: Int | None = Field(None, ge=1, le=10000, description="Most take-offs per local day, e.g. a "
+                                                                            "slot allocation (default: no cap).")
 
     # parsed once, after validation: the engine and the checks read these, never the text
     _window: tuple[float, float] | None = PrivateAttr(None)
@@ -451,6 +453,21 @@ class Equipment(_Model):
 Counts = dict[Id, Annotated[Int, Field(ge=0, le=100000)]]
 
 
+class ReleaseWindow(_Model):
+    """When a line may be released (made ready to move), for `sim plan optimise`: from .. to, local times."""
+
+    start: Time = Field(alias="from", description="Earliest release (ready time) the planner may choose.")
+    end: Time = Field(alias="to", description="Latest release the planner may choose (at or after `from`).")
+
+
+
+class PhaseWindows(_Model):
+    """A contingent's release windows, one per phase (each optional)."""
+
+    deploy: ReleaseWindow | None = Field(None, description="Window for its deploy lines.")
+    withdraw: ReleaseWindow | None = Field(None, description="Window for its withdraw lines.")
+
+
 class Contingent(_Model):
     """A national contingent: its troops, vehicles and cargo, and its home base."""
 
@@ -460,6 +477,8 @@ class Contingent(_Model):
     equipment: Counts = Field(default_factory=dict, description="Vehicles by equipment id.")
     cargo_t: Num = Field(0.0, ge=0, le=1_000_000, description="Palletised cargo, tonnes.")
     home: Id = Field(description="Home airfield id.")
+    release_window: PhaseWindows | None = Field(None, description="When its lines may be released, per phase, for "
+                                                                  "`sim plan optimise` (a line's own window wins).")
     note: Note = Field("", description="Source or remark (free text).")
 
 
@@ -528,6 +547,9 @@ class Movement(_Model):
     cargo_t: Num | None = Field(None, ge=0, le=1_000_000, description="Cargo moved, tonnes (default: all, when no part "
                                                                       "is stated).")
     ready: Time = Field(description="Ready to move (ready time; with `inflow`, default its `from`).")
+    release_window: ReleaseWindow | None = Field(None, description="When it may be released, for `sim plan "
+                                                                   "optimise` (default: its contingent's for the "
+                                                                   "phase; the simulator uses `ready`).")
     earliest: Time | None = Field(None, description="Earliest arrival at destination.")
     deadline: Time = Field(description="Latest arrival at destination.")
     priority: Int = Field(1, ge=1, le=99,
@@ -804,6 +826,14 @@ class Scenario(_Model):
     def contingent(self, cid: str) -> Contingent:
         """A contingent by id."""
         return self._index("contingents")[cid]
+
+    def release_window(self, m: Movement) -> tuple[float, float] | None:
+        """A line's release window in model hours: its own, else its contingent's for its phase (None: none)."""
+        w = m.release_window
+        if w is None:
+            c = self._index("contingents").get(m.contingent)
+            w = getattr(c.release_window, m.phase, None) if c is not None and c.release_window else None
+        return None if w is None else (self.hours_of(w.start), self.hours_of(w.end))
 
     def equipment_item(self, eid: str) -> Equipment:
         """A vehicle type of the equipment catalogue by id."""

@@ -113,3 +113,34 @@ class SlotBook:
             self.base += sum(self.deltas[:i])
             del self.times[:i]
             del self.deltas[:i]
+
+
+class DepartureBook:
+    """Take-offs booked at one airfield per local day, against a daily cap (`departures_per_day`).
+
+    `phase_h` is the local hour of day at model time 0, so local day k runs over model hours
+    [24k - phase_h, 24(k + 1) - phase_h).
+    """
+
+    __slots__ = ("cap", "counts", "phase_h")
+
+    def __init__(self, cap: int, phase_h: float) -> None:
+        self.cap = cap
+        self.phase_h = phase_h
+        self.counts: dict[int, int] = {}
+
+    def day(self, t: float) -> int:
+        """The local day of model time t (a time a rounding step before midnight counts as the next day)."""
+        return math.floor((t + self.phase_h) / 24.0 + OVERLAP_TOL_H)
+
+    def earliest(self, t: float) -> float:
+        """t if a take-off at t fits its day's cap; else the start of the first later day with room."""
+        day = first = self.day(t)
+        while self.counts.get(day, 0) >= self.cap:
+            day += 1
+        return t if day == first else 24.0 * day - self.phase_h
+
+    def book(self, t: float) -> None:
+        """Count a take-off at t."""
+        day = self.day(t)
+        self.counts[day] = self.counts.get(day, 0) + 1

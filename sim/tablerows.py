@@ -65,7 +65,7 @@ SORTIE_SPEC = [
     *_cols("released assigned ground_start off_blocks takeoff landing on_blocks unloaded", "time"),
     *_cols("flying_h", "float", 3), *_cols("wait_aircraft_min wait_mog_min wait_hours_min", "float", 1),
     *_cols("mog_wait_at"),
-    *_cols("wait_weather_min wait_delay_min wait_crew_min wait_ute_min wait_avail_min", "float", 1),
+    *_cols("wait_weather_min wait_delay_min wait_crew_min wait_ute_min wait_avail_min wait_cap_min", "float", 1),
     *_cols("crew"), *_cols("leg", "int"),
 ]
 MOVEMENT_SPEC = [
@@ -120,6 +120,7 @@ def sortie_table(res: results.Results) -> Table:
             r.on_blocks, r.done, r.flying_h,
             (r.assigned - r.released) * 60 if loaded else None, r.wait_mog_h * 60, r.wait_hours_h * 60, r.mog_at,
             r.wait_weather_h * 60, r.wait_delay_h * 60, r.wait_crew_h * 60, r.wait_ute_h * 60, r.wait_avail_h * 60,
+            r.wait_cap_h * 60,
             r.crew, r.leg + 1,
         ])
     return Table(SORTIE_SPEC, rows)

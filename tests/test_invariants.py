@@ -3,6 +3,7 @@ exceeded, one place per aircraft at a time, time never runs backwards, hours res
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -40,6 +41,9 @@ def scenarios(draw: st.DrawFn) -> dict:
         airfields.append({"id": f"af{i}", "lat": draw(st.floats(40, 58)), "lon": draw(st.floats(25, 80)),
                           "mog": draw(st.integers(1, 4)), "hours": hours,
                           "utc_offset": draw(st.sampled_from(list(OFFSETS_H)))})
+        cap = draw(st.sampled_from([None, None, None, 2, 5, 12]))  # a daily departure cap on one airfield in four
+        if cap is not None:
+            airfields[-1]["departures_per_day"] = cap
     types = [
         {"id": "small", "seats": draw(st.integers(20, 130)), "payload_t": draw(st.floats(15, 45)), "floor_m": 20,
          "cruise_kmh": 750, "range_km": draw(st.sampled_from([1500, 4000])), "load_h": draw(st.floats(0.5, 3)),
@@ -131,6 +135,7 @@ def test_engine_invariants(data: dict) -> None:
     _check_nothing_lost(data, s, run)
     _check_no_overload(s, run)
     _check_mog(s, run)
+    _check_departure_caps(s, run)
     _check_time_and_place(run)
     _check_crews_and_budget(s, run)
     _check_operating_hours(data, run)
@@ -194,6 +199,22 @@ def _check_mog(s: Scenario, run: Run) -> None:
         for _, d in sorted(ev, key=lambda e: (e[0], e[1])):
             n += d
             assert n <= mog[af] + 1e-9, f"{af}: {n} spots in use, MOG {mog[af]}"
+
+
+def _check_departure_caps(s: Scenario, run: Run) -> None:
+    """No airfield sees more take-offs in one local day than its `departures_per_day` (first hops: the
+    take-offs the records hold). The local day is worked out here from the offsets, not by the engine."""
+    start_local = s.start.hour + s.start.minute / 60.0
+    start_offset = s.start.utcoffset().total_seconds() / 3600.0
+    per_day: Counter = Counter()
+    for r in run.sorties:
+        a = next(x for x in s.airfields if x.id == r.origin)
+        if a.departures_per_day:
+            offset = OFFSETS_H[a.utc_offset] if a.utc_offset else start_offset
+            per_day[(a.id, math.floor((r.takeoff + start_local - start_offset + offset) / 24.0 + 1e-9))] += 1
+    caps = {a.id: a.departures_per_day for a in s.airfields}
+    for (af, day), n in per_day.items():
+        assert n <= caps[af], f"{af}: {n} take-offs on local day {day}, cap {caps[af]}"
 
 
 def _check_time_and_place(run: Run) -> None:

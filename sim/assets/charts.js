@@ -303,7 +303,8 @@
   function waitsText(s) {
     var w = [["aircraft", s.wait_aircraft_min], ["MOG" + (s.mog_wait_at ? " at " + s.mog_wait_at : ""), s.wait_mog_min],
       ["operating hours", s.wait_hours_min], ["crew rest", s.wait_crew_min], ["UTE", s.wait_ute_min],
-      ["not mission capable", s.wait_avail_min], ["weather", s.wait_weather_min], ["delay", s.wait_delay_min]];
+      ["not mission capable", s.wait_avail_min], ["weather", s.wait_weather_min], ["delay", s.wait_delay_min],
+      ["departure cap", s.wait_cap_min]];
     var out = w.filter(function (x) { return x[1] && x[1] >= 0.5; })
       .map(function (x) { return x[0] + " " + minutes(x[1]); });
     return out.length ? out.join("; ") : "none";

@@ -48,7 +48,7 @@ KEPT = ("loads: full seats, payload, floor and hold fit per sortie; whole sortie
         "daily flying budget (when the utilisation rule is on)",
         "crew duty and rest of fleets without spare crews, one crew per tail (when the crews rule is on)",
         "working spots (MOG) for loading and unloading windows (when the parking rule is on)")
-DROPPED = ("crew duty and rest of fleets with spare crews", "opening hours and weather",
+DROPPED = ("crew duty and rest of fleets with spare crews", "opening hours and weather", "daily departure caps",
            "departure slots beyond the spot count", "refuelling stops' spots", "surface legs and nodes (instant)",
            "waits for other lines and inflow", "staging room", "earliest arrival",
            "maintenance, breakdowns and delays", "sorties of other phases (they only take aircraft away)",
