@@ -144,3 +144,72 @@ def test_the_same_question_writes_the_same_bytes(tmp_path: Path) -> None:
         optimise_releases(s, objective="longest-stay", phase="deploy").write(tmp_path / str(k))
     for name in ("optimise.csv", "optimise.json"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+def test_the_scenarios_release_window_bounds_the_answer() -> None:
+    """As the longest-stay case above, but B's `release_window` ends at 20 h: B leaves at 20 (the tail is
+    home at 23, so B closes 23 + 2 + 4 = 29, within 30), A still at 12."""
+    data = _two_lines("+0h", "+0h")
+    data["movements"][1]["release_window"] = {"from": "+0h", "to": "+20h"}
+    result = optimise_releases(scenario(**data), objective="longest-stay", phase="deploy")
+    got = {r.line: (r.ready_h, r.closed_h) for r in result.rows}
+    assert got == {"a": (pytest.approx(12.0), pytest.approx(18.0)), "b": (pytest.approx(20.0), pytest.approx(29.0))}
+    assert [r.window_to_h for r in result.rows] == [pytest.approx(18.0), pytest.approx(20.0)]
+    _confirmed(result)
+
+
+def test_an_infeasible_window_is_explained() -> None:
+    """A's window opens at 13 h; released then it closes at 13 + 6 = 19 h, after its 18 h deadline: the
+    model has no schedule, the reason names line a; the local search starts from the current schedule."""
+    data = _two_lines("+0h", "+0h")
+    data["movements"][0]["release_window"] = {"from": "+13h", "to": "+15h"}
+    result = optimise_releases(scenario(**data), objective="longest-stay", phase="deploy")
+    assert len(result.infeasible) == 1 and result.infeasible[0].startswith("line a:")
+    assert "open its release_window earlier" in result.infeasible[0]
+    assert "a" not in result.changed()
+
+
+def test_fewest_aircraft_spreads_the_lines_for_one_tail() -> None:
+    """A ready 4 h (deadline 12), B ready 10 h (deadline 17), windows from 0. With one tail A closes 10,
+    the tail is home at 15 and B closes 21: late, so the current schedule needs 2 tails. Released at 0,
+    A closes 6, the tail is home at 11 and B (ready 10) closes 11 + 6 = 17: one tail is enough."""
+    data = _two_lines("+4h", "+10h", "+12h", "+17h")
+    data["fleet"] = [{"type": "lifter", "count": 2, "base": "home"}]
+    for m in data["movements"]:
+        m["release_window"] = {"from": "+0h", "to": m["ready"]}
+    result = optimise_releases(scenario(**data), objective="fewest-aircraft", phase="deploy")
+    assert result.fleet is not None
+    assert (result.fleet["current"], result.fleet["proposed"]) == (2, 1)
+    assert result.changed()["a"] == pytest.approx(0.0)
+    assert all(r.met for r in result.rows)
+    assert [f["count"] for f in result.fleet_change()["fleet"]] == [1]
+    _confirmed(result)
+
+
+def test_departure_caps_enter_the_model() -> None:
+    """Two lines from a home capped at 1 take-off a day: the model may not open both on one day, so
+    longest-stay with deadlines 2 days apart releases them on different days; every run confirms it."""
+    data = _two_lines("+0h", "+0h", "+30h", "+60h")
+    data["airfields"][0]["departures_per_day"] = 1
+    data["fleet"] = [{"type": "lifter", "count": 2, "base": "home"}]
+    result = optimise_releases(scenario(**data), objective="longest-stay", phase="deploy")
+    days = sorted(math.floor(r.ready_h / 24) for r in result.rows)
+    assert days[0] != days[1]
+    assert all(r.met for r in result.rows)
+    _confirmed(result)
+
+
+@pytest.mark.parametrize("argv", [
+    ["optimise", "--objective", "earliest", "--phase", "deploy", "--window", "nope=+0h..+1h"],
+    ["optimise", "--objective", "earliest", "--phase", "withdraw"],
+    ["latest", "--line", "nope"],
+    ["bound", "--phase", "withdraw"],
+])
+def test_a_refused_option_leaves_not_even_the_output_parents(tmp_path: Path, argv: list[str]) -> None:
+    """Options are checked before -o is probed: nothing is created, not even -o's parent folders (the
+    two-line scenario has no withdraw line)."""
+    src = tmp_path / "two.yaml"
+    src.write_text(yaml.safe_dump(_two_lines("+0h", "+0h")), encoding="utf-8")
+    out = tmp_path / "a" / "b" / "c"
+    assert main(["plan", argv[0], str(src), *argv[1:], "-o", str(out)]) == 2
+    assert not (tmp_path / "a").exists()

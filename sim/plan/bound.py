@@ -130,9 +130,8 @@ def closure_bound(scenario: Scenario | str | Path, phase: str | None = None, sim
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)[0]
     highs()  # fail early, before the run, when the solver is missing
+    check_phase(scenario, phase)
     phases = scenario.phases() if phase is None else [phase]
-    if phase is not None and phase not in scenario.phases():
-        raise ValueError(f"phase {phase!r}: the scenario has lines of {', '.join(scenario.phases())}")
     closed = _simulated(scenario) if simulate else {}
     out = {p: _phase_bound(scenario, p, closed.get(p, math.nan)) for p in phases}
     rules = scenario.planning.rules
@@ -141,6 +140,12 @@ def closure_bound(scenario: Scenario | str | Path, phase: str | None = None, sim
                   "parking": rules.parking, "availability": rules.availability,
                   "planning_loads": rules.planning_loads}
     return BoundResult(scenario, out, relaxation)
+
+
+def check_phase(s: Scenario, phase: str | None) -> None:
+    """ValueError for a phase the scenario has no line of (None: every phase, fine)."""
+    if phase is not None and phase not in s.phases():
+        raise ValueError(f"phase {phase!r}: the scenario has lines of {', '.join(s.phases())}")
 
 
 def _simulated(s: Scenario) -> dict[str, float]:
@@ -284,7 +289,7 @@ def cmd(args: argparse.Namespace) -> int:
     from sim.cli import EXIT_OK, UsageError
     from sim.tables import render
 
-    scenario, out_dir = prepare(args)
+    scenario, out_dir = prepare(args, lambda s: check_phase(s, args.phase))
     try:
         result = closure_bound(scenario, phase=args.phase)
     except ValueError as exc:

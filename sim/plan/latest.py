@@ -163,11 +163,22 @@ def latest_ready(scenario: Scenario | str | Path, *, lines: Sequence[str] | None
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)[0]
     targets = resolve_targets(scenario, lines, contingents, phase)
-    if not 1 / 60 <= step_h <= 24 * 7:
-        raise ValueError("step_h (--step) must be between one minute and a week, in hours, e.g. 1")
+    check_step(step_h)
     runner = _Runner(scenario, scenario.seed if seed is None else seed, workers)
     rows = [_search(runner, name, kind, ids, round(step_h * 60), on_progress) for name, kind, ids in targets]
     return LatestResult(scenario, runner.seed, step_h, rows, time.perf_counter() - started)
+
+
+def _check_options(s: Scenario, args: argparse.Namespace) -> None:
+    """The targets and the step, checked before the output folder is touched."""
+    resolve_targets(s, args.line, args.contingent, args.phase)
+    check_step(args.step)
+
+
+def check_step(step_h: float) -> None:
+    """ValueError unless the coarse scan's step is between a minute and a week."""
+    if not 1 / 60 <= step_h <= 24 * 7:
+        raise ValueError("step_h (--step) must be between one minute and a week, in hours, e.g. 1")
 
 
 def resolve_targets(scenario: Scenario, lines: Sequence[str] | None, contingents: Sequence[str] | None,
@@ -397,7 +408,7 @@ def cmd(args: argparse.Namespace) -> int:
     from sim.grid import PathError
     from sim.tables import render
 
-    scenario, out_dir = prepare(args)
+    scenario, out_dir = prepare(args, lambda s: _check_options(s, args))
     try:
         result = latest_ready(scenario, lines=args.line, contingents=args.contingent, phase=args.phase,
                               seed=args.seed, step_h=args.step, workers=args.workers)

@@ -1,7 +1,8 @@
 """`sim plan optimise`: a phase's release dates, optimised and confirmed by the simulator (`sim.optimise_releases`).
 
-Two objectives: `earliest` (the phase closes as early as possible) and `longest-stay` (every line
-released as late as possible, the sum of the release times maximised, while every deadline holds).
+Three objectives: `earliest` (the phase closes as early as possible), `longest-stay` (every line
+released as late as possible, the sum of the release times maximised, while every deadline holds) and
+`fewest-aircraft` (every deadline met with the fewest tails of one type; sim.plan.fewest).
 
 Method, in three steps:
 
@@ -47,8 +48,9 @@ if TYPE_CHECKING:
 
 NAME = "optimise"
 HELP = "release dates of a phase's lines that finish earliest or keep the force longest, confirmed by runs"
-DESCRIPTION = ("Choose each line's ready time within its window (--window ID=FROM..TO; default: from the phase's "
-               "earliest current ready to the line's deadline) so that the phase closes earliest (--objective "
+DESCRIPTION = ("Choose each line's ready time within its window (--window ID=FROM..TO, else the scenario's "
+               "release_window of the line or its contingent, else from the phase's earliest current ready to the "
+               "line's deadline) so that the phase closes earliest (--objective "
                "earliest) or the lines leave as late as the deadlines allow (--objective longest-stay). An "
                "aggregated MILP over release buckets (HiGHS) proposes; every schedule is then run and repaired "
                "by a local search until the simulator confirms it. Needs the plan extra (highspy). Writes "
@@ -58,7 +60,7 @@ EXAMPLES = (
     "sim plan optimise scenarios/csto_kazakhstan_2022.yaml --objective earliest "
     "--window ru-withdraw-chkalovsky-19=-72h..+0h -o outputs/optimise-earliest",
 )
-OBJECTIVES = ("earliest", "longest-stay")
+OBJECTIVES = ("earliest", "longest-stay", "fewest-aircraft")
 TOL_H = 1e-6
 MAX_TRIALS = 600  # simulator runs the local search may use
 MILP_TIME_LIMIT_S = 60.0
@@ -113,6 +115,8 @@ class OptimiseResult:
     runs: list[Verification] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     source: Path | None = None  # the scenario file (for the variant's `extends`)
+    infeasible: list[str] = field(default_factory=list)  # why the model had no schedule (empty: it had one)
+    fleet: dict[str, Any] | None = None  # fewest-aircraft: the type, and the fewest tails per schedule
     verify_s: float = 0.0
     elapsed_s: float = 0.0
 
@@ -149,7 +153,8 @@ class OptimiseResult:
         """optimise.json: the question, the solve, each line and every verification run."""
         s = self.scenario
         return {"scenario": s.name, "objective": self.objective, "phase": self.phase, "step_h": self.step_h,
-                "seed": self.seed, "deterministic": True, "actions": self.actions,
+                "seed": self.seed, "deterministic": True, "actions": self.actions, "infeasible": self.infeasible,
+                "fleet": self.fleet,
                 # wall-clock times are printed, not written: the same question gives the same bytes
                 "solver": {k: v for k, v in self.solver.items() if k != "solve_s"},
                 "current_closed": s.iso(self.current_closed_h), "closed": s.iso(self.closed_h),
@@ -174,7 +179,14 @@ class OptimiseResult:
             parent = os.path.relpath(self.source.resolve(), folder.resolve())
         except ValueError:  # another drive (Windows)
             parent = str(self.source.resolve())
-        return {"extends": Path(parent).as_posix(), "name": name, "movements": moved}
+        fleet = self.fleet_change()
+        return {"extends": Path(parent).as_posix(), "name": name, "movements": moved, **fleet}
+
+    def fleet_change(self) -> dict[str, Any]:
+        """fewest-aircraft with a changed schedule: {'fleet': [{id, count}]} at the sized split; else {}."""
+        if self.fleet is None or not self.changed() or not self.fleet["proposed_split"]:
+            return {}
+        return {"fleet": [{"id": fid, "count": n} for fid, n in self.fleet["proposed_split"].items()]}
 
     def write(self, folder: str | Path, dpi: int = CHART_DPI) -> Path:
         """optimise.csv, .json, .png and <stem>_optimised.yaml, written to the folder at once; its path."""
@@ -239,6 +251,7 @@ class _Line:
     duration: float
     share: float
     after: tuple[tuple[str, float], ...]  # (line of the phase, lag hours)
+    departures: tuple[tuple[str, float], ...] = ()  # (capped airfield, its take-offs per hour while open)
 
     def times(self, step: float) -> list[float]:
         """The release buckets of its window."""
@@ -246,8 +259,17 @@ class _Line:
         return [self.lo + k * step for k in range(n + 1)]
 
 
-def _solve(lines: list[_Line], objective: str, step: float) -> tuple[Schedule, dict[str, Any]]:
-    """The MILP's release of each line (empty when it has none) and the solve's report."""
+GROUPS = ("fleet", "caps", "after")  # the constraint groups of the model, each can be left out to diagnose
+Caps = dict[str, tuple[int, float]]  # capped airfield -> (take-offs a local day, local hour at model time 0)
+
+
+def _solve(lines: list[_Line], objective: str, step: float, caps: Caps | None = None,
+           groups: tuple[str, ...] = GROUPS, tails: int = 1, level: int | None = None
+           ) -> tuple[Schedule, dict[str, Any]]:
+    """The MILP's release of each line (empty when it has none) and the solve's report; `groups`: the
+    constraint groups included (fleet shares, departure caps, `after:` order); `fewest-aircraft`: the
+    shares of the phase's `tails` kept within `level` aircraft (default all), releases costing nothing."""
+    from sim.plan.fewest import peak_rows
     from sim.plan.relaxation import highs
 
     hs = highs()
@@ -258,7 +280,8 @@ def _solve(lines: list[_Line], objective: str, step: float) -> tuple[Schedule, d
     sign = -1.0 if objective == "longest-stay" else 1.0
     cols: dict[str, list[tuple[int, float]]] = {}
     for ln in lines:
-        weight = sign if objective == "longest-stay" else 1e-3 / max(1, len(lines))
+        weight = sign if objective == "longest-stay" else 0.0 if objective == "fewest-aircraft" else \
+            1e-3 / max(1, len(lines))
         times = [t for t in ln.times(step) if t + ln.duration <= ln.deadline + TOL_H]
         first = h.getNumCol()
         cols[ln.id] = [(first + k, t) for k, t in enumerate(times)]
@@ -268,8 +291,14 @@ def _solve(lines: list[_Line], objective: str, step: float) -> tuple[Schedule, d
             h.changeColCost(j, weight * t)
             h.changeColIntegrality(j, hs.HighsVarType.kInteger)
         h.addRow(1.0, 1.0, len(cols[ln.id]), [j for j, _ in cols[ln.id]], [1.0] * len(cols[ln.id]))
-    _capacity_rows(h, lines, cols, step, inf)
-    _precedence_rows(h, lines, cols, inf)
+    if objective == "fewest-aircraft":
+        peak_rows(h, lines, cols, step, tails, level if level is not None else tails, inf)
+    elif "fleet" in groups:
+        _capacity_rows(h, lines, cols, step, inf)
+    if "caps" in groups:
+        _cap_rows(h, lines, cols, caps or {}, inf)
+    if "after" in groups:
+        _precedence_rows(h, lines, cols, inf)
     if objective == "earliest":
         c = h.getNumCol()
         h.addCol(1.0, -inf, inf, 0, [], [])
@@ -308,6 +337,49 @@ def _capacity_rows(h: Any, lines: list[_Line], cols: dict[str, list[tuple[int, f
         if sum(val) > 1 + TOL_H:
             h.addRow(-inf, 1.0, len(idx), idx, val)
         b += step
+
+
+def _cap_rows(h: Any, lines: list[_Line], cols: dict[str, list[tuple[int, float]]], caps: Caps, inf: float) -> None:
+    """Per capped airfield and local day: the take-offs of the lines open that day, at each line's
+    rate while open, add up to at most the cap."""
+    for af, (cap, phase_h) in sorted(caps.items()):
+        users = [(ln, rate) for ln in lines for a, rate in ln.departures if a == af and rate > 0]
+        spans = [(t, t + ln.duration) for ln, _ in users for _, t in cols[ln.id]]
+        if not spans:
+            continue
+        first = math.floor((min(a for a, _ in spans) + phase_h) / 24.0)
+        last = math.ceil((max(b for _, b in spans) + phase_h) / 24.0)
+        for day in range(first, last):
+            lo, hi = 24.0 * day - phase_h, 24.0 * (day + 1) - phase_h
+            idx, val = [], []
+            for ln, rate in users:
+                for j, t in cols[ln.id]:
+                    hours = min(t + ln.duration, hi) - max(t, lo)
+                    if hours > TOL_H:
+                        idx.append(j)
+                        val.append(rate * hours)
+            if sum(val) > cap + TOL_H:
+                h.addRow(-inf, float(cap), len(idx), idx, val)
+
+
+def _why_infeasible(s: Scenario, lines: list[_Line], objective: str, step: float, caps: Caps) -> list[str]:
+    """Why the model has no schedule: lines whose window cannot meet their deadline, else the constraint
+    group without which it has one."""
+    reasons = []
+    for ln in lines:
+        if not any(t + ln.duration <= ln.deadline + TOL_H for t in ln.times(step)):
+            reasons.append(f"line {ln.id}: released at the opening of its window ({s.short(ln.lo)}) it would close "
+                           f"about {s.short(ln.lo + ln.duration)} (it takes {ln.duration:.1f} h), after its deadline "
+                           f"{s.short(ln.deadline)}; open its release_window earlier")
+    if reasons:
+        return reasons
+    names = {"fleet": "the fleet: the lines cannot share the aircraft within their windows and deadlines",
+             "caps": "the daily departure caps (" + ", ".join(f"{a} {c}/day" for a, (c, _) in sorted(caps.items()))
+                     + ")", "after": "the `after:` order of the lines"}
+    for g in GROUPS:
+        if _solve(lines, objective, step, caps, tuple(x for x in GROUPS if x != g))[0]:
+            reasons.append(f"{names[g]} (without it the model has a schedule)")
+    return reasons or ["the constraints together (no single group alone makes it infeasible)"]
 
 
 def _precedence_rows(h: Any, lines: list[_Line], cols: dict[str, list[tuple[int, float]]], inf: float) -> None:
@@ -412,8 +484,10 @@ def _score(v: Verification, objective: str) -> tuple[float, ...]:
 
 def optimise_releases(scenario: Scenario | str | Path, *, objective: str = "longest-stay", phase: str = "withdraw",
                       windows: Mapping[str, tuple[float, float]] | Sequence[str] | None = None,
-                      step_h: float = 1.0, seed: int | None = None) -> OptimiseResult:
-    """Release dates of the `phase`'s lines for `objective` ("earliest" or "longest-stay"), proposed by a
+                      step_h: float = 1.0, seed: int | None = None, aircraft_type: str | None = None
+                      ) -> OptimiseResult:
+    """Release dates of the `phase`'s lines for `objective` ("earliest", "longest-stay" or "fewest-aircraft":
+    of `aircraft_type`, default the type that flew most of the phase's sorties), proposed by a
     MILP (HiGHS) and confirmed by the simulator. `windows`: per line id, (from, to) in model hours, or
     texts `ID=FROM..TO` as on the command line; other lines of the phase get the default window, from the
     phase's earliest current ready to the line's deadline. `scenario` may be a scenario file (the variant
@@ -426,22 +500,27 @@ def optimise_releases(scenario: Scenario | str | Path, *, objective: str = "long
     started = time.perf_counter()
     source = None if isinstance(scenario, Scenario) else Path(scenario)
     s = scenario if isinstance(scenario, Scenario) else load(scenario)[0]
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective {objective!r}: give one of {', '.join(OBJECTIVES)}")
-    if phase not in s.phases():
-        raise ValueError(f"phase {phase!r}: the scenario has lines of {', '.join(s.phases())}")
-    if not 1 / 60 <= step_h <= 24:
-        raise ValueError("step_h (--step) must be between one minute and a day, in hours, e.g. 1")
+    wins = check_question(s, objective, phase, windows, step_h)
     highs()
-    wins = _windows(s, phase, windows)
     judge = _Judge(s, phase, s.seed if seed is None else seed)
     current = {lid: s.hours_of(_by_id(s)[lid].ready) for lid in judge.ids}
     judge.met_now = {i for i, c in _all_closed(s, judge.seed).items() if c <= judge.deadline[i] + TOL_H}
     base = judge.keep(judge.run(current, "current schedule"))
-    lines = _model_lines(s, phase, wins, base, judge.seed)
-    proposal, report = _solve(list(lines.values()), objective, step_h)
+    caps = _caps(s)
+    lines, tails = _model_lines(s, phase, wins, base, judge.seed, caps)
+    if objective == "fewest-aircraft":
+        from sim.plan.fewest import smallest_peak
+
+        proposal, report = smallest_peak(
+            lambda level: _solve(list(lines.values()), objective, step_h, caps, tails=tails, level=level), tails)
+    else:
+        proposal, report = _solve(list(lines.values()), objective, step_h, caps, tails=tails)
     result = OptimiseResult(s, objective, phase, step_h, judge.seed, [], report, source=source)
+    if not proposal:
+        result.infeasible = _why_infeasible(s, list(lines.values()), objective, step_h, caps)
     best = _search(judge, lines, base, proposal, objective, step_h, result.actions)
+    if objective == "fewest-aircraft":
+        best = _fewer_aircraft(result, judge, base, best, aircraft_type)
     result.rows = [_row(s, lines[i], base, best, proposal.get(i, math.nan)) for i in judge.ids]
     result.runs, result.verify_s = judge.runs, judge.seconds
     result.elapsed_s = time.perf_counter() - started
@@ -460,11 +539,49 @@ def _search(judge: _Judge, lines: dict[str, _Line], base: Verification, proposal
                        f"{judge.s.short(start.phase_closed_h)}")
         if start.late:
             start = _repair(judge, lines, start, step, actions)
+    if objective == "fewest-aircraft":  # judged by fleet sizes, after the search (_fewer_aircraft)
+        return start
     best = _improve(judge, lines, start, objective, step, actions)
     if _score(best, objective) <= _score(base, objective) and best is not base:
         actions.append("no confirmed schedule beats the current one; the current schedule is kept")
         best = base
     return judge.keep(best) if best is not base else base
+
+
+def check_question(s: Scenario, objective: str, phase: str,
+                   windows: Mapping[str, tuple[float, float]] | Sequence[str] | None, step_h: float
+                   ) -> dict[str, tuple[float, float]]:
+    """The objective, phase, step and windows checked (ValueError); each line's window."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective {objective!r}: give one of {', '.join(OBJECTIVES)}")
+    if phase not in s.phases():
+        raise ValueError(f"phase {phase!r}: the scenario has lines of {', '.join(s.phases())}")
+    if not 1 / 60 <= step_h <= 24:
+        raise ValueError("step_h (--step) must be between one minute and a day, in hours, e.g. 1")
+    return _windows(s, phase, windows)
+
+
+def _fewer_aircraft(result: OptimiseResult, judge: _Judge, base: Verification, best: Verification,
+                    aircraft_type: str | None) -> Verification:
+    """Size the fleet of the type for the current and the proposed schedule; the one that needs fewer
+    tails (the current one on a tie, or when the proposal leaves a line late)."""
+    from sim.api import run
+    from sim.plan.fewest import fewest_tails, main_type
+
+    s = judge.s
+    type_id = aircraft_type or main_type(s, judge.phase, run(s, seed=judge.seed).run.sorties)
+    now = fewest_tails(s, base.schedule, type_id, judge.phase, judge.seed)
+    new = now if best is base or best.late else fewest_tails(s, best.schedule, type_id, judge.phase, judge.seed)
+    better = best is not base and not best.late and new.tails is not None and \
+        (now.tails is None or new.tails < now.tails)
+    result.fleet = {"type": type_id, "current": now.tails, "current_split": now.split, "proposed": new.tails,
+                    "proposed_split": new.split, "sizing_runs": now.runs + (0 if new is now else new.runs)}
+    if not better:
+        result.actions.append(f"the proposal needs {new.tails} {type_id} against {now.tails} with the current "
+                              "schedule; the current schedule is kept")
+        return base
+    result.actions.append(f"fewest {type_id}: {new.tails} with the proposed schedule, {now.tails} with the current")
+    return judge.keep(best)
 
 
 def _windows(s: Scenario, phase: str, given: Mapping[str, tuple[float, float]] | Sequence[str] | None
@@ -486,7 +603,8 @@ def _windows(s: Scenario, phase: str, given: Mapping[str, tuple[float, float]] |
         if lo > hi + TOL_H:
             raise ValueError(f"window for {lid!r}: from is after to")
     first = min(s.hours_of(m.ready) for m in s.movements if m.phase == phase)
-    return {m.id: pairs.get(m.id, (first, s.hours_of(m.deadline))) for m in s.movements if m.phase == phase}
+    return {m.id: pairs.get(m.id) or s.release_window(m) or (first, s.hours_of(m.deadline))
+            for m in s.movements if m.phase == phase}
 
 
 def _all_closed(s: Scenario, seed: int) -> dict[str, float]:
@@ -496,17 +614,28 @@ def _all_closed(s: Scenario, seed: int) -> dict[str, float]:
     return {lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in run(s, seed=seed).run.lines.items()}
 
 
+def _caps(s: Scenario) -> Caps:
+    """The capped airfields: their daily take-offs and local hour at model time 0 (as sim.fleet's opening times)."""
+    start = s.start.hour + s.start.minute / 60.0 - s.start_offset_h()
+    return {a.id: (a.departures_per_day, (start + s.utc_offset(a)) % 24.0) for a in s.airfields
+            if a.departures_per_day}
+
+
 def _model_lines(s: Scenario, phase: str, wins: dict[str, tuple[float, float]], base: Verification,
-                 seed: int) -> dict[str, _Line]:
-    """Each line's window, duration and fleet share, from the run of the current schedule."""
+                 seed: int, caps: Caps) -> tuple[dict[str, _Line], int]:
+    """Each line's window, duration, fleet share and take-offs at capped airfields, from the run of the
+    current schedule."""
     from sim.api import run
 
     sorties = run(s, seed=seed).run.sorties
     tails = max(1, len({x.tail for x in sorties if x.phase == phase}))
     hours: dict[str, float] = {}
+    takeoffs: dict[tuple[str, str], int] = {}
     for x in sorties:
         if x.line:
             hours[x.line] = hours.get(x.line, 0.0) + (x.done - x.ground_start)
+            if x.origin in caps:
+                takeoffs[(x.line, x.origin)] = takeoffs.get((x.line, x.origin), 0) + 1
     out = {}
     for m in s.movements:
         if m.phase != phase:
@@ -515,8 +644,9 @@ def _model_lines(s: Scenario, phase: str, wins: dict[str, tuple[float, float]], 
         d = max(base.closed[m.id] - ready, 0.0) if math.isfinite(base.closed[m.id]) else 0.0
         share = min(1.0, hours.get(m.id, 0.0) / (d * tails)) if d > 0 else 0.0
         after = tuple((a, m.after_lag_h) for a in (m.after or []))
-        out[m.id] = _Line(m.id, *wins[m.id], s.hours_of(m.deadline), d, share, after)
-    return out
+        deps = tuple((af, n / d) for (lid, af), n in sorted(takeoffs.items()) if lid == m.id and d > 0)
+        out[m.id] = _Line(m.id, *wins[m.id], s.hours_of(m.deadline), d, share, after, deps)
+    return out, tails
 
 
 def _row(s: Scenario, ln: _Line, base: Verification, best: Verification, milp: float) -> OptimiseRow:
@@ -572,13 +702,16 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     """`sim plan optimise SCENARIO --objective earliest|longest-stay [--window ID=FROM..TO ...] -o DIR`."""
     scenario_argument(p)
     p.add_argument("--objective", choices=OBJECTIVES, required=True,
-                   help="earliest: the phase closes earliest; longest-stay: lines released as late as deadlines allow")
+                   help="earliest: the phase closes earliest; longest-stay: lines released as late as deadlines "
+                        "allow; fewest-aircraft: every deadline met with the fewest tails of --type")
     p.add_argument("--phase", choices=PHASES, default="withdraw", help="the phase whose lines move (default withdraw)")
     p.add_argument("--window", action="append", metavar="ID=FROM..TO",
                    help="a line's release window (repeatable): local ISO times or offsets from its current ready, "
-                        "e.g. ru-withdraw-chkalovsky-19=-72h..+0h (default: the phase's earliest ready to the "
-                        "line's deadline)")
+                        "e.g. ru-withdraw-chkalovsky-19=-72h..+0h (default: the scenario's release_window, else the "
+                        "phase's earliest ready to the line's deadline)")
     p.add_argument("--step", default="1h", metavar="DURATION", help="release bucket (default 1h)")
+    p.add_argument("--type", dest="aircraft_type", metavar="TYPE",
+                   help="fewest-aircraft: the aircraft type to size (default: the type that flew most of the phase)")
     output_options(p)
 
 
@@ -589,10 +722,13 @@ def cmd(args: argparse.Namespace) -> int:
     from sim.tables import render
     from sim.timeparse import parse_duration_h
 
-    _scenario, out_dir = prepare(args)  # an invalid file stops here, reported like every command's
+    step_h = parse_duration_h(args.step)
+    _scenario, out_dir = prepare(args, lambda s: check_question(s, args.objective, args.phase, args.window or None,
+                                                                step_h))
     try:
         result = optimise_releases(Path(args.scenario), objective=args.objective, phase=args.phase,
-                                   windows=args.window or None, step_h=parse_duration_h(args.step), seed=args.seed)
+                                   windows=args.window or None, step_h=step_h, seed=args.seed,
+                                   aircraft_type=args.aircraft_type)
     except (ValueError, PathError, ScenarioError) as exc:
         raise UsageError(f"sim plan optimise: {exc}") from None
     s = result.scenario
@@ -601,6 +737,12 @@ def cmd(args: argparse.Namespace) -> int:
     rows = [[r.line, s.short(r.current_ready_h), s.short(r.ready_h), f"{r.ready_h - r.current_ready_h:+.0f}",
              s.short(r.closed_h), s.short(r.deadline_h), "MET" if r.met else "LATE"] for r in result.rows]
     print(render(["line", "ready now", "proposed", "moved h", "closed", "deadline", "status"], rows, "lllrlll"))
+    if result.fleet is not None:
+        f = result.fleet
+        print(f"fewest {f['type']} meeting every {args.phase} deadline: {f['current']} with the current schedule, "
+              f"{f['proposed']} with the proposed one ({f['sizing_runs']} sizing runs)")
+    for reason in result.infeasible:
+        print(f"no schedule in the model meets every deadline; it is infeasible because of {reason}")
     print(f"{args.phase} closes {s.short(result.closed_h)} (now {s.short(result.current_closed_h)}); "
           f"{len(result.runs)} runs")
     result.write(out_dir, dpi=args.dpi)

@@ -1,0 +1,105 @@
+"""`sim plan optimise --objective fewest-aircraft`: the release dates that let the phase meet every
+deadline with the fewest aircraft of one type, the sizes confirmed by the simulator.
+
+The aggregated model (sim.plan.optimise) finds the smallest peak number of aircraft the open lines
+use at once (line i uses share_i x T aircraft while open, T the tails that flew the phase) by
+bisection over whole aircraft, one feasibility MILP per level (deterministic, unlike a time-limited
+minimisation); releases that spread the lines out lower that peak. The proposal is run and repaired like the other
+objectives; then `sim.size_fleet` (bisection, with the check below the answer) finds the fewest
+tails of the type that meet the phase's deadlines, once with the current releases and once with the
+proposed ones. The answer is the schedule that needs fewer (the current one on a tie).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class FleetSize:
+    """The fewest tails of a type that meet the phase's deadlines with one release schedule."""
+
+    tails: int | None  # None: even the largest size tried fails
+    split: dict[str, int]  # tails per fleet at that size
+    runs: int  # simulator runs the search used
+
+
+def peak_rows(h: Any, lines: list[Any], cols: dict[str, list[tuple[int, float]]], step: float, tails: int,
+              level: int, inf: float) -> None:
+    """Per bucket: the aircraft the open lines use (share x T each) add up to at most `level`."""
+    starts = sorted({t for cs in cols.values() for _, t in cs})
+    if not starts:
+        return
+    t1 = max(t + ln.duration for ln in lines for _, t in cols[ln.id])
+    b = starts[0]
+    while b < t1:
+        idx, val = [], []
+        for ln in lines:
+            for j, t in cols[ln.id]:
+                if ln.share > 0 and t <= b + 1e-6 and b < t + ln.duration - 1e-6:
+                    idx.append(j)
+                    val.append(ln.share * tails)
+        if sum(val) > level + 1e-9:
+            h.addRow(-inf, float(level), len(idx), idx, val)
+        b += step
+
+
+def smallest_peak(solve: Callable[[int], tuple[dict[str, float], dict[str, Any]]], tails: int
+                  ) -> tuple[dict[str, float], dict[str, Any]]:
+    """Bisect the fewest aircraft (1..tails) at which the model has a schedule: `solve(level)` is one
+    feasibility MILP. Its schedule and report at that level (empty when even `tails` has none)."""
+    best, report = solve(tails)
+    if not best:
+        return best, report
+    lo, hi, solves = 0, tails, 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        got, rep = solve(mid)
+        solves += 1
+        if got:
+            best, report, hi = got, rep, mid
+        else:
+            lo = mid
+    return best, {**report, "peak_aircraft": hi, "solves": solves}
+
+
+def fewest_tails(s: Scenario, schedule: dict[str, float], type_id: str, phase: str, seed: int) -> FleetSize:
+    """The fewest tails of `type_id` that meet the phase's deadlines with these ready times."""
+    from sim import grid
+    from sim.sizing import Question, phase_fleets, size_fleet
+
+    fleets = phase_fleets(s, type_id, phase)
+    current = sum(f["count"] for f in grid.fleets_of_type(s.resolved(), type_id, fleets))
+    # the current fleet is the largest size tried: fewer is the question
+    result = size_fleet(with_ready(s, schedule), Question(type_id, phase=phase, seed=seed, max_tails=max(1, current)))
+    split = result.trials[result.answer].split if result.answer is not None else {}
+    return FleetSize(result.answer, dict(split), len(result.trials))
+
+
+def with_ready(s: Scenario, schedule: dict[str, float]) -> Scenario:
+    """The scenario with these lines' ready times."""
+    from sim import grid
+
+    data = s.resolved()
+    values = {}
+    for lid, h in sorted(schedule.items()):
+        path = f"movements[{lid}].ready"
+        data = grid.apply_value(data, path, s.iso(h))
+        values[path] = s.iso(h)
+    return grid.build_point(grid.Point(values, data), s.name)
+
+
+def main_type(s: Scenario, phase: str, sorties: list[Any]) -> str:
+    """The aircraft type that flew most of the phase's loaded sorties (the first type on a tie)."""
+    counts: dict[str, int] = {}
+    for x in sorties:
+        if x.phase == phase:
+            counts[x.type] = counts.get(x.type, 0) + 1
+    order = [t.id for t in s.aircraft]
+    return max(order, key=lambda t: (counts.get(t, 0), -order.index(t)))
