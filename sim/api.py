@@ -141,7 +141,7 @@ class RunResult:
 
 
 def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Mapping[str, object] | None = None,
-        timer: Timer | None = None, dispatcher: Dispatcher | None = None) -> RunResult:
+        timer: Timer | None = None, dispatcher: Dispatcher | None = None, bound: bool = False) -> RunResult:
     """Simulate a scenario (or a scenario file) once.
 
     `seed` replaces the scenario's seed; `overrides` sets fields of the resolved scenario by the
@@ -149,11 +149,16 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Map
     result like a file (ScenarioError on any problem). `timer`, for profiling, is entered around
     the steps by name ("simulate", "analyse"). `dispatcher`, an object with an `assign(view)` method
     (sim.dispatch.Dispatcher), chooses which idle aircraft flies which pending load instead of the
-    scenario's `planning.dispatch` rule.
+    scenario's `planning.dispatch` rule. `bound` adds each phase's lower bound on closure and the gap
+    (`results.bounds`, sim.plan.bound; needs the plan extra: MissingDependency, before the run, without it).
     """
     from sim.engine import simulate
     from sim.results import analyse
 
+    if bound:
+        from sim.plan.relaxation import highs
+
+        highs()
     timer = timer or (lambda _name: contextlib.nullcontext())
     warnings: list[Problem] = []
     if not isinstance(scenario, Scenario):
@@ -164,6 +169,11 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Map
         record = simulate(scenario, seed, dispatcher)
     with timer("analyse"):
         results = analyse(record)
+    if bound:
+        from sim.plan.bound import phase_gaps
+
+        with timer("bound"):
+            results.bounds = phase_gaps(results)
     return RunResult(scenario, results, warnings)
 
 

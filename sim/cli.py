@@ -158,6 +158,10 @@ def _add_run(sub: Subparsers) -> None:
     run.add_argument("--xlsx", action="store_true",
                      help="also write workbook.xlsx: Lines, Sorties, Airfields, In theatre and Scenario sheets "
                      "(needs the analysis extra: pip install -e '.[analysis]' in the clone)")
+    run.add_argument("--bound", action="store_true",
+                     help="also bound each phase's closure from below (a relaxation solved with HiGHS, as sim plan "
+                     "bound) and show the gap: what a better dispatcher could at most gain (needs the plan extra: "
+                     "pip install -e '.[plan]' in the clone)")
     run.add_argument("--timings", action="store_true", help="print how long each stage took")
     quiet = run.add_mutually_exclusive_group()
     quiet.add_argument("-q", "--quiet", action="store_true", help="print nothing but warnings and errors")
@@ -521,7 +525,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _check_analysis_extra(args)
         from sim import api
 
-        result = api.run(scenario, args.seed, timer=timer)
+        result = api.run(scenario, args.seed, timer=timer, bound=args.bound)
         result.warnings = warnings
         if not (args.quiet or args.json):
             print(highlight_late(format_run(result.results), colour_wanted(sys.stdout)), flush=True)
@@ -632,6 +636,9 @@ def format_run(res: Results) -> str:
             late += f", {ph.lines_open} not closed"
         lines.append(f"{phase:8s} {closed} (deadline {t(ph.deadline_h)}); {ph.lines} lines, {late}; "
                      f"{ph.sorties} sorties")
+    for phase, g in res.bounds.items():
+        lines.append(f"{phase:8s} bound {t(g.bound_h)} (no dispatch closes it earlier), gap {g.gap_h:.1f} h; "
+                     f"tight at the bound: {g.binding}")
     if run.horizon_reached:
         lines.append(f"horizon reached at {t(run.end_h)}: some lines never closed; see movements.csv (troops_left)")
     return "\n".join(lines)

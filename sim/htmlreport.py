@@ -239,13 +239,27 @@ def run_header(res: results.Results, t: TimeText, made: str = "") -> list[str]:
         closed = t(ph.closed_h) or "not closed"
         bad = ph.lines_late or ph.lines_open
         state = "all met" if not bad else f"{ph.lines_late} late, {ph.lines_open} open"
+        gap = res.bounds.get(phase)
+        if gap is not None:
+            state += f"; bound {t(gap.bound_h)}, gap {gap.gap_h:.1f} h"
         kpis.append(f'<div class="kpi{" bad" if bad else ""}"><span>{esc(phase)} closed</span><b>{esc(closed)}</b>'
                     f'<span class="state">deadline {esc(t(ph.deadline_h))}; {esc(state)}</span></div>')
     tot = res.totals
     kpis.append(f'<div class="kpi plain"><span>sorties</span><b>{tot.sorties}</b><span>{tot.loaded_sorties} loaded, '
                 f'{tot.reposition_sorties} empty; {tot.flying_h:.0f} flying hours</span></div>')
     parts.append(f'<div class="kpis">{"".join(kpis)}</div>')
+    if res.bounds:
+        parts.append(_bound_note(res, t))
     return parts
+
+
+def _bound_note(res: results.Results, t: TimeText) -> str:
+    """One paragraph: each phase's bound (no dispatch closes it earlier), the gap and what binds."""
+    items = "; ".join(f"{esc(p)}: bound {esc(t(g.bound_h))}, simulated {esc(t(g.simulated_h) or 'not closed')}, "
+                      f"gap {g.gap_h:.1f} h, tight at the bound: {esc(g.binding)}" for p, g in res.bounds.items())
+    return (f'<p class="desc">Closure bound (a relaxation of the model solved with HiGHS, as '
+            f"<code>sim plan bound</code>; no dispatcher closes a phase before its bound, so the gap is the most "
+            f"a better one could gain): {items}.</p>")
 
 
 def _time(t: TimeText, h: float | None) -> Sorted:

@@ -120,6 +120,9 @@ def summary_dict(res: results.Results, warnings: list[str] | None = None) -> dic
         "airfields": {k: dataclasses.asdict(v) for k, v in res.airfields.items()},
         "warnings": list(warnings or []),
         "notes": list(res.notes),
+        **({"bound": {p: {"simulated_closed": iso(g.simulated_h) or None, "bound": iso(g.bound_h),
+                          "gap_h": g.gap_h, "binding": g.binding} for p, g in res.bounds.items()}}
+           if res.bounds else {}),
     })
 
 

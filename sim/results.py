@@ -593,6 +593,17 @@ def totals(run: Run) -> Totals:
 
 
 @dataclass
+class PhaseGap:
+    """A phase's simulated closure beside the lower bound no dispatcher can beat (`sim run --bound`). Hours."""
+
+    phase: str
+    simulated_h: float
+    bound_h: float
+    gap_h: float  # simulated minus bound: what a better dispatcher could at most gain
+    binding: str  # what is tight in the relaxation at the bound
+
+
+@dataclass
 class Results:
     """Everything the outputs need, computed once from a Run."""
 
@@ -605,6 +616,7 @@ class Results:
     totals: Totals
     notes: list[str] = field(default_factory=list)
     nodes: dict[str, NodeSummary] = field(default_factory=dict)
+    bounds: dict[str, PhaseGap] = field(default_factory=dict)  # by phase, only when asked for (--bound)
 
 
 def analyse(run: Run) -> Results:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
+from sim.cli import main
 from sim.errors import ScenarioError
 from tests.conftest import ROOT
 from tests.helpers import BASE, build, scenario
@@ -125,8 +126,6 @@ def test_reference_bound_is_below_the_run_and_written(tmp_path: Path) -> None:
 
 def test_cli_writes_the_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`sim plan bound` prints the table and writes bound.csv, bound.json and bound.png."""
-    from sim.cli import main
-
     out = tmp_path / "b"
     assert main(["plan", "bound", str(ROOT / "tests" / "data" / "tiny.yaml"), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -177,3 +176,50 @@ def test_the_same_question_writes_the_same_bytes(tmp_path: Path) -> None:
         closure_bound(s).write(tmp_path / str(k))
     for name in ("bound.csv", "bound.json"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+def test_run_bound_shows_the_bound_and_gap_in_summary_table_and_report(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`sim run --bound`: summary.json, the printed summary and the report show, per phase, the bound and
+    the gap, and they agree with `sim.closure_bound` (gap = simulated closure - bound, never negative)."""
+    tiny = ROOT / "tests" / "data" / "tiny.yaml"
+    out = tmp_path / "run"
+    assert main(["run", str(tiny), "--bound", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    expected = closure_bound(tiny)
+    s = expected.scenario
+    for phase, b in expected.phases.items():
+        got = summary["bound"][phase]
+        assert got["bound"] == s.iso(b.bound_h)
+        assert got["gap_h"] == pytest.approx(b.gap_h, abs=1e-3) and got["gap_h"] >= 0
+        assert f"{phase:8s} bound {s.short(b.bound_h)}" in printed
+    assert "Closure bound" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_run_without_bound_writes_no_bound(tmp_path: Path) -> None:
+    """Without --bound nothing of it is computed or written (the outputs stay as before)."""
+    out = tmp_path / "run"
+    assert main(["run", str(ROOT / "tests" / "data" / "tiny.yaml"), "-q", "-o", str(out)]) == 0
+    assert "bound" not in json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_run_bound_without_solver_exits_2_before_running(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Without highspy `sim run --bound` names the extra, exits 2 and writes nothing."""
+    import importlib
+
+    from sim.plan import relaxation
+
+    real = importlib.import_module
+
+    def no_highspy(name: str, *args: object) -> object:
+        if name == "highspy":
+            raise ImportError("no highspy")
+        return real(name, *args)
+
+    monkeypatch.setattr(relaxation.importlib, "import_module", no_highspy)
+    out = tmp_path / "run"
+    assert main(["run", str(ROOT / "tests" / "data" / "tiny.yaml"), "--bound", "-o", str(out)]) == 2
+    assert ".[plan]" in capsys.readouterr().err
+    assert not out.exists()

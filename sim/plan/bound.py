@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sim.plan.relaxation import Relaxation
+    from sim.results import PhaseGap, Results
     from sim.scenario import Scenario
 
 NAME = "bound"
@@ -146,6 +147,15 @@ def check_phase(s: Scenario, phase: str | None) -> None:
     """ValueError for a phase the scenario has no line of (None: every phase, fine)."""
     if phase is not None and phase not in s.phases():
         raise ValueError(f"phase {phase!r}: the scenario has lines of {', '.join(s.phases())}")
+
+
+def phase_gaps(res: Results) -> dict[str, PhaseGap]:
+    """Per phase of a run: its simulated closure, the bound and the gap (`sim run --bound`)."""
+    from sim.results import PhaseGap
+
+    found = closure_bound(res.run.scenario, simulate=False)
+    return {p: PhaseGap(p, res.phases[p].closed_h, b.bound_h, res.phases[p].closed_h - b.bound_h, b.binding)
+            for p, b in found.phases.items() if p in res.phases}
 
 
 def _simulated(s: Scenario) -> dict[str, float]:
