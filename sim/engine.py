@@ -248,6 +248,9 @@ class Engine(FlowMixin):
         self._commit(tail, flight)
         rec = self._record(tail, flight, ln.m.phase, ln.m.id, load, ln.result.released, now,
                            flight.off_blocks - tail.type.load_h, ln.k)
+        # unloading ends a known time after on-blocks (its spot is booked for it): recorded now, so that a
+        # run that stops at the last closure, while this sortie still unloads, keeps it whole
+        rec.done = flight.on_blocks + tail.type.unload_h
         return Job(ln, load, flight, rec)
 
     def _idle(self, tail: Tail) -> None:
@@ -408,8 +411,7 @@ class Engine(FlowMixin):
             return
         yield env.timeout(flight.on_blocks - env.now)
         self._arrive(job.line, job.load)
-        yield env.timeout(tail.type.unload_h)
-        record.done = env.now
+        yield env.timeout(tail.type.unload_h)  # record.done was set when the flight was booked
 
     def _fly_empty(self, tail: Tail, dest: int, line: str, released: float, assigned: float) -> Proc:
         """Plan, commit and fly an empty flight (to a load's origin, or home)."""

@@ -136,6 +136,7 @@ def test_engine_invariants(data: dict) -> None:
     _check_no_overload(s, run)
     _check_mog(s, run)
     _check_departure_caps(s, run)
+    _check_unloading_whole(s, run)
     _check_time_and_place(run)
     _check_crews_and_budget(s, run)
     _check_operating_hours(data, run)
@@ -215,6 +216,15 @@ def _check_departure_caps(s: Scenario, run: Run) -> None:
     caps = {a.id: a.departures_per_day for a in s.airfields}
     for (af, day), n in per_day.items():
         assert n <= caps[af], f"{af}: {n} take-offs on local day {day}, cap {caps[af]}"
+
+
+def _check_unloading_whole(s: Scenario, run: Run) -> None:
+    """Every loaded sortie's record ends with its whole unloading, even one still unloading when the run
+    stopped at the last closure; empty legs end on blocks."""
+    unload = {t.id: t.unload_h for t in s.aircraft}
+    for r in run.sorties:
+        expected = r.on_blocks if r.phase == "reposition" else r.on_blocks + unload[r.type]
+        assert abs(r.done - expected) <= EPS, f"{r.tail}: unloaded {r.done}, expected {expected}"
 
 
 def _check_time_and_place(run: Run) -> None:
