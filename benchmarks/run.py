@@ -12,7 +12,9 @@ Sections (see each module's docstring for exactly what is measured):
       import time of its dependencies (cli_bench.py);
  5.   montecarlo: replications per second at 1 and 2 workers once sim.replications exists (montecarlo.py);
  6.   report:   the reference report.html's size and its time to interactive in headless Chromium
-      (report_bench.py; a fresh browser per repeat, the first load cold).
+      (report_bench.py; a fresh browser per repeat, the first load cold);
+ 7.   plan:     each `sim plan` question on the reference, wall time of a fresh subprocess (plan_bench.py;
+      quick mode: the ones that take seconds).
 
 Every figure is the median of several repeats. Targets are reported, never asserted: the exit code
 is 0 whatever the timings, 1 only when a section could not run at all (so CI notices a benchmark
@@ -50,12 +52,15 @@ TARGETS = {
     "import_sim_s": ("<", 0.3, "`python -c \"import sim\"` wall time, interpreter start-up included, s"),
     "report_mb": ("<", 5.0, "reference report.html size, MB"),
     "report_interactive_s": ("<", 2.0, "reference report.html interactive in headless Chromium (cold load), s"),
+    "plan_slowest_s": ("<", 60.0, "slowest `sim plan` question on the reference (full mode: all of them), s"),
 }
 
 FULL = {"shuttle_loads": 20_000, "shuttle_repeats": 5, "scale": [(100, 5), (1_000, 5), (10_000, 3), (100_000, 3)],
-        "cli_repeats": 5, "import_repeats": 7, "mc_replications": 200, "mc_repeats": 3, "report_repeats": 5}
+        "cli_repeats": 5, "import_repeats": 7, "mc_replications": 200, "mc_repeats": 3, "report_repeats": 5,
+        "plan_quick": False}
 QUICK = {"shuttle_loads": 2_000, "shuttle_repeats": 3, "scale": [(100, 2), (1_000, 2), (10_000, 1)],
-         "cli_repeats": 2, "import_repeats": 3, "mc_replications": 20, "mc_repeats": 1, "report_repeats": 1}
+         "cli_repeats": 2, "import_repeats": 3, "mc_replications": 20, "mc_repeats": 1, "report_repeats": 1,
+         "plan_quick": True}
 
 
 # ------------------------------------------------------------------ machine
@@ -183,6 +188,12 @@ def section_montecarlo(cfg: dict) -> dict:
     return montecarlo.bench_montecarlo(cfg["mc_replications"], cfg["mc_repeats"])
 
 
+def section_plan(cfg: dict) -> dict:
+    import plan_bench
+
+    return plan_bench.bench_plan(cfg["plan_quick"])
+
+
 def section_report(cfg: dict) -> dict:
     import report_bench
 
@@ -253,6 +264,15 @@ def _print_report(r: dict) -> None:
           f"DOMContentLoaded {r['dom_content_loaded_s']:.2f} s), median of {r['repeats']} fresh browsers")
 
 
+def _print_plan(r: dict) -> None:
+    if not r.get("available"):
+        print(f"  not available (needs {r['expected']})")
+        return
+    for label, wall in r["questions"].items():
+        print(f"  sim plan {label:28s} {wall:6.1f} s")
+    print(f"  slowest {r['slowest_s']:.1f} s on {r['cores']} cores")
+
+
 SECTIONS = [
     ("shuttle", "1-2. bare SimPy floor vs sim engine", section_shuttle, _print_shuttle),
     ("scale", "3. scale series (fresh subprocess per repeat)", section_scale, _print_scale),
@@ -260,6 +280,7 @@ SECTIONS = [
     ("montecarlo", "5. Monte Carlo replications per second", section_montecarlo, _print_mc),
     ("report", "6. report.html of the reference scenario: size and time to interactive", section_report,
      _print_report),
+    ("plan", "7. sim plan questions on the reference scenario, wall time", section_plan, _print_plan),
 ]
 
 
@@ -273,6 +294,7 @@ def _targets(results: dict) -> dict:
         "import_sim_s": results.get("cli", {}).get("import_sim_s"),
         "report_mb": results.get("report", {}).get("report_mb"),
         "report_interactive_s": results.get("report", {}).get("interactive_cold_s"),
+        "plan_slowest_s": results.get("plan", {}).get("slowest_s"),
     }
     out = {}
     for k, (op, limit, what) in TARGETS.items():
