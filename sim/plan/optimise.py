@@ -277,20 +277,7 @@ def _solve(lines: list[_Line], objective: str, step: float, caps: Caps | None = 
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", MILP_TIME_LIMIT_S)
     inf = hs.kHighsInf
-    sign = -1.0 if objective == "longest-stay" else 1.0
-    cols: dict[str, list[tuple[int, float]]] = {}
-    for ln in lines:
-        weight = sign if objective == "longest-stay" else 0.0 if objective == "fewest-aircraft" else \
-            1e-3 / max(1, len(lines))
-        times = [t for t in ln.times(step) if t + ln.duration <= ln.deadline + TOL_H]
-        first = h.getNumCol()
-        cols[ln.id] = [(first + k, t) for k, t in enumerate(times)]
-        for _ in times:
-            h.addCol(0.0, 0.0, 1.0, 0, [], [])
-        for (j, t) in cols[ln.id]:
-            h.changeColCost(j, weight * t)
-            h.changeColIntegrality(j, hs.HighsVarType.kInteger)
-        h.addRow(1.0, 1.0, len(cols[ln.id]), [j for j, _ in cols[ln.id]], [1.0] * len(cols[ln.id]))
+    cols = _release_columns(h, hs, lines, objective, step)
     if objective == "fewest-aircraft":
         peak_rows(h, lines, cols, step, tails, level if level is not None else tails, inf)
     elif "fleet" in groups:
@@ -300,11 +287,39 @@ def _solve(lines: list[_Line], objective: str, step: float, caps: Caps | None = 
     if "after" in groups:
         _precedence_rows(h, lines, cols, inf)
     if objective == "earliest":
-        c = h.getNumCol()
-        h.addCol(1.0, -inf, inf, 0, [], [])
-        for ln in lines:  # C - sum t x >= duration
-            h.addRow(ln.duration, inf, len(cols[ln.id]) + 1, [c, *(j for j, _ in cols[ln.id])],
-                     [1.0, *(-t for _, t in cols[ln.id])])
+        _closure_rows(h, lines, cols, inf)
+    return _solved(h, cols, -1.0 if objective == "longest-stay" else 1.0)
+
+
+def _release_columns(h: Any, hs: Any, lines: list[_Line], objective: str, step: float
+                     ) -> dict[str, list[tuple[int, float]]]:
+    """One binary column per line and release bucket that can meet its deadline, one bucket per line; the
+    costs: longest-stay, minus the release time; earliest, a small weight on it (ties release early);
+    fewest-aircraft, none."""
+    weight = {"longest-stay": -1.0, "fewest-aircraft": 0.0}.get(objective, 1e-3 / max(1, len(lines)))
+    cols: dict[str, list[tuple[int, float]]] = {}
+    for ln in lines:
+        times = [t for t in ln.times(step) if t + ln.duration <= ln.deadline + TOL_H]
+        first = h.getNumCol()
+        cols[ln.id] = [(first + k, t) for k, t in enumerate(times)]
+        for j, t in cols[ln.id]:
+            h.addCol(weight * t, 0.0, 1.0, 0, [], [])
+            h.changeColIntegrality(j, hs.HighsVarType.kInteger)
+        h.addRow(1.0, 1.0, len(cols[ln.id]), [j for j, _ in cols[ln.id]], [1.0] * len(cols[ln.id]))
+    return cols
+
+
+def _closure_rows(h: Any, lines: list[_Line], cols: dict[str, list[tuple[int, float]]], inf: float) -> None:
+    """earliest: a column C for the closure, and C - sum(t x) >= duration for every line."""
+    c = h.getNumCol()
+    h.addCol(1.0, -inf, inf, 0, [], [])
+    for ln in lines:
+        h.addRow(ln.duration, inf, len(cols[ln.id]) + 1, [c, *(j for j, _ in cols[ln.id])],
+                 [1.0, *(-t for _, t in cols[ln.id])])
+
+
+def _solved(h: Any, cols: dict[str, list[tuple[int, float]]], sign: float) -> tuple[Schedule, dict[str, Any]]:
+    """Run the model; each line's release (empty without a feasible solution) and the solve's report."""
     started = time.perf_counter()
     h.run()
     report = {"solver": "HiGHS (highspy)", "status": h.modelStatusToString(h.getModelStatus()),
@@ -313,7 +328,7 @@ def _solve(lines: list[_Line], objective: str, step: float, caps: Caps | None = 
     values = list(h.getSolution().col_value)
     if not values or h.getInfo().primal_solution_status != 2:  # 2: a feasible solution
         return {}, report
-    report["objective_value"] = h.getInfo().objective_function_value * (sign if objective == "longest-stay" else 1)
+    report["objective_value"] = h.getInfo().objective_function_value * sign
     return {lid: next(t for j, t in cs if values[j] > 0.5) for lid, cs in cols.items()}, report
 
 
@@ -688,7 +703,10 @@ def _draw(result: OptimiseResult) -> Figure:
     ax.margins(x=0.04)
     lo, hi = ax.get_xlim()
     charts._time_axis(ax, s.start.tzinfo, (hi - lo) * 24)
-    ax.set_title(f"{s.name}\n{result.phase} release to closure: current against optimised ({result.objective})")
+    fleet = result.fleet
+    sized = (f"\nfewest {fleet['type']} that meet every deadline: {fleet['current']} with the current releases, "
+             f"{fleet['proposed']} with the proposed" if fleet is not None else "")
+    ax.set_title(f"{s.name}\n{result.phase} release to closure: current against optimised ({result.objective}){sized}")
     handles: list[Any] = [Patch(facecolor=c, edgecolor="#555555", label=lab) for lab, c, _ in bars]
     handles.append(Line2D([], [], marker="|", ms=12, mew=2.5, ls="", color=charts.DEADLINE_COLOUR, label="deadline"))
     fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
