@@ -841,6 +841,23 @@ MODE_HATCH = {"air": "", "road": "..", "rail": "//"}  # modes told apart without
 BREAKDOWN_HATCH = {"mog": "////", "ute": "...."}
 
 
+def _room_for_tags(ax: Axes, tags: list[Any], ends: list[float], xmax: float) -> float:
+    """The right x limit (at least `xmax`, from 0) at which every tag, drawn just right of the end of
+    its bar, fits inside the axes: a tag w pixels wide after a bar ending at x needs
+    x / xmax + w / W <= 1, W the axes' width in pixels (text keeps its size when the limit changes)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    fig = ax.get_figure()
+    assert fig is not None
+    renderer = RendererAgg(fig.bbox.width, fig.bbox.height, fig.dpi)  # measures text as the PNG draws it
+    width = ax.get_window_extent(renderer).width
+    for tag, end in zip(tags, ends):
+        share = (tag.get_window_extent(renderer).width + 8) / width  # the 4-point offset and a margin
+        if share < 0.9:
+            xmax = max(xmax, end / (1.0 - share))
+    return xmax
+
+
 def _wrapped(tag: str, width: int = 64) -> str:
     """A long tag beside a bar broken into lines, so that it stays inside the figure."""
     return "\n".join(textwrap.wrap(tag, width)) or tag
@@ -859,14 +876,15 @@ def why_late_figure(res: results.Results) -> Figure:
             ax.barh(y, w, left=left, color=BREAKDOWN_COLOURS[part], label=results.PART_LABELS[part], height=0.7,
                     hatch=BREAKDOWN_HATCH.get(part), edgecolor="white", lw=0)
             left += w
+    tags = []
     for yi, r in zip(y, rows):
         tag = _wrapped(r.status + (f": {r.bound_by}" if r.bound_by else ""))
-        ax.annotate(tag, (left[yi], yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
-                    color="#b00020" if r.status != "MET" else "#333333")
+        tags.append(ax.annotate(tag, (left[yi], yi), xytext=(4, 0), textcoords="offset points", va="center",
+                                fontsize=7.5, color="#b00020" if r.status != "MET" else "#333333"))
     ax.set_yticks(y)
     ax.set_yticklabels([r.id for r in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlim(0, max(1.0, left.max()) * 1.25)
+    ax.set_xlim(0, _room_for_tags(ax, tags, [float(v) for v in left], max(1.0, left.max()) * 1.25))
     ax.set_xlabel("hours from ready to closure")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25 / max(1.0, len(rows) / 6)), ncol=3, fontsize=7.5)
