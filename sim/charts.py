@@ -14,6 +14,7 @@ import contextlib
 import functools
 import math
 import textwrap
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -38,6 +39,11 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 from sim import mapchart, results
 from sim.scenario import Airfield
 from sim.vocabulary import CHART_DPI, format_datetime, phases_for, utc_label
+
+# A name in a script the chart font (DejaVu Sans) lacks, CJK or emoji for instance, is drawn as empty
+# boxes; matplotlib would warn once per glyph, chart and format (dozens of lines on stderr for one run).
+# The text is right in every CSV, JSON and the HTML report; docs/outputs.md says so.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from", category=UserWarning)
 
 if TYPE_CHECKING:
     from sim.comparison import Digest

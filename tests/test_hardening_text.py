@@ -320,3 +320,15 @@ def test_every_file_the_report_links_to_is_served(tmp_path: Path) -> None:
     local = [h for h in links if "://" not in h]
     assert "sorties.csv" in local and "summary.json" in local
     assert [h for h in local if served_file(folder, "/" + h) is None] == []
+
+
+def test_characters_the_chart_font_lacks_print_no_warnings(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """A name with CJK and emoji (DejaVu Sans has neither) runs without one line on stderr: matplotlib
+    warned once per glyph, chart and format (about 60 lines for this name)."""
+    from tests.conftest import TINY_SCENARIO
+
+    text = TINY_SCENARIO.read_text(encoding="utf-8").replace("name: tiny shuttle", 'name: "tiny \\U0001F680 中文"')
+    src = tmp_path / "glyphs.yaml"
+    src.write_text(text, encoding="utf-8")
+    assert main(["run", str(src), "-q", "-o", str(tmp_path / "out")]) == 0
+    assert capfd.readouterr().err == ""
