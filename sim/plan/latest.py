@@ -398,7 +398,10 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--phase", choices=PHASES, help="alone: the phase's lines shifted together")
     p.add_argument("--step", type=float, default=1.0, metavar="H",
                    help="hours between the coarse scan's trials before bisecting to the minute (default 1)")
-    p.add_argument("--workers", type=int, metavar="N", help="processes for the coarse scan (default: 1)")
+    from sim.cli import _workers
+
+    p.add_argument("--workers", type=_workers, metavar="N",
+                   help="processes for the coarse scan (default: one per core; the answers do not depend on it)")
     output_options(p)
 
 
@@ -406,12 +409,13 @@ def cmd(args: argparse.Namespace) -> int:
     """Parse, search, print the table and write the folder; 2 (nothing written) for an unknown id."""
     from sim.cli import EXIT_OK, UsageError
     from sim.grid import PathError
+    from sim.parallel import usable_cores
     from sim.tables import render
 
     scenario, out_dir = prepare(args, lambda s: _check_options(s, args))
     try:
         result = latest_ready(scenario, lines=args.line, contingents=args.contingent, phase=args.phase,
-                              seed=args.seed, step_h=args.step, workers=args.workers)
+                              seed=args.seed, step_h=args.step, workers=args.workers or usable_cores())
     except (ValueError, PathError, ScenarioError) as exc:
         raise UsageError(f"sim plan latest: {exc}") from None
     s = scenario
