@@ -65,7 +65,7 @@ def highs() -> ModuleType:
     try:
         hs = importlib.import_module("highspy")
     except ImportError as exc:
-        raise MissingDependency(f"sim plan needs highspy (the HiGHS solver): {install_hint('plan')}",
+        raise MissingDependency(f"sim plan and sim run --bound need highspy (the HiGHS solver): {install_hint('plan')}",
                                 name="highspy") from exc
     if not _BANNER_DONE:
         _quiet_first(hs)
