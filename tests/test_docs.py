@@ -83,7 +83,10 @@ def normalise(text: str) -> list[str]:
 
 
 def matches(expected: list[str], actual: list[str]) -> bool:
-    """Every expected line in order; '...' skips any number of actual lines; otherwise contiguous."""
+    """Every expected line in order; '...' skips any number of actual lines; otherwise contiguous. An empty
+    block matches only an empty output (it used to match anything, so a new block left empty passed)."""
+    if not any(line.strip() for line in expected):
+        return not any(line.strip() for line in actual)
     i = 0
     pieces: list[list[str]] = [[]]
     for line in expected:
@@ -149,7 +152,8 @@ def test_doc_commands_run_and_print_what_the_doc_shows(doc: Path, tmp_path: Path
         if kind == "output":
             assert last_output is not None, f"{where}:{b.line}: output block without a command before it"
             expected, actual = normalise(b.body), normalise(last_output)
-            if not matches(expected, actual) and os.environ.get("SIM_DOCS_UPDATE") and "..." not in b.body:
+            if not matches(expected, actual) and os.environ.get("SIM_DOCS_UPDATE") and "..." not in b.body \
+                    and b.body.strip():  # an empty body cannot be found to be replaced: write a placeholder line
                 text = doc.read_text(encoding="utf-8")
                 doc.write_text(text.replace(b.body, last_output.strip("\n") + "\n", 1), encoding="utf-8")
                 continue
