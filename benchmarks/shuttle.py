@@ -72,6 +72,40 @@ def scenario_dict(n_aircraft: int, n_loads: int, mog_a: int, mog_b: int, load_h:
     }
 
 
+C = (47.0, 57.0)  # the rules variant's second leg b -> c
+RULES = {"ute_h_per_day": 8.0, "crew_ratio": 1.5, "mog_b": 6}  # the rules variant's binding limits
+
+
+def rules_dict(n_aircraft: int, n_loads: int, mog_a: int, mog_b: int, load_h: float, unload_h: float,
+               flight_h: float) -> dict:
+    """The shuttle with every pacing rule on and binding: each load flies two chained air legs a -> b -> c
+    (so `n_loads` loaded sorties carry n_loads / 2 loads), tails fly at most `ute_h_per_day` hours a day,
+    crews run out of duty (`crew_ratio` spare crews wait at the base), and b, where loads are unloaded from
+    the first leg and loaded for the second, has RULES["mog_b"] working spots (`mog_b` is ignored)."""
+    data = scenario_dict(n_aircraft, (n_loads + 1) // 2, mog_a, RULES["mog_b"], load_h, unload_h, flight_h)
+    data["name"] = f"shuttle with rules, {n_aircraft} aircraft x {n_loads} loaded sorties"
+    data["airfields"].append({"id": "c", "lat": C[0], "lon": C[1], "mog": mog_a})
+    data["aircraft"][0].update(ute_h_per_day=RULES["ute_h_per_day"], crew_ratio=RULES["crew_ratio"])
+    legs = [{"mode": "air", "from": "a", "to": "b"}, {"mode": "air", "from": "b", "to": "c"}]
+    for m in data["movements"]:
+        m.update({"to": "c", "legs": legs})
+    return data
+
+
+def engine_rules(n_loads: int, **shuttle) -> dict:
+    """The rules variant (rules_dict) through the engine: counts and the wall time of simulate()."""
+    s = build(rules_dict(n_loads=n_loads, **shuttle))
+    t0, c0 = time.perf_counter(), time.process_time()
+    run = simulate(s)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if run.horizon_reached:
+        raise RuntimeError("rules shuttle hit its horizon; lower n_loads")
+    loaded = sum(1 for r in run.sorties if r.phase != "reposition")
+    waits = {k: round(sum(getattr(r, k) for r in run.sorties)) for k in ("wait_crew_h", "wait_ute_h", "wait_mog_h")}
+    return {"loaded": loaded, "empty": len(run.sorties) - loaded, "wall_s": wall, "cpu_s": cpu, "end_h": run.end_h,
+            "waits_h": waits}
+
+
 def build(data: dict) -> Scenario:
     """Validate and cross-check like `sim run` does; ScenarioError on errors (warnings are ignored)."""
     return validate(data, "<bench>")[0]
@@ -99,3 +133,36 @@ def floor_shuttle(n_loads: int, n_aircraft: int, mog_a: int, mog_b: int, load_h:
     end_h = max(r[3] for r in rows if r[1] == "loaded")
     return {"loaded": loaded, "empty": len(rows) - loaded, "wall_s": wall, "cpu_s": time.process_time() - c0,
             "end_h": end_h}
+
+
+def compare(n_loads: int, repeats: int) -> dict:
+    """Floor, engine and rules variant interleaved (so drift in machine load hits all alike); medians of
+    loaded sorties per second (wall and CPU) and the two engine/floor ratios."""
+    import statistics
+
+    engine_shuttle(min(n_loads, 500), **SHUTTLE)  # warm-up: imports and first-call costs out of the timings
+    runs: dict[str, list[dict]] = {"floor": [], "engine": [], "rules": []}
+    for _ in range(repeats):
+        runs["floor"].append(floor_shuttle(n_loads, **SHUTTLE))
+        runs["engine"].append(engine_shuttle(n_loads, **SHUTTLE))
+        runs["rules"].append(engine_rules(n_loads, **SHUTTLE))
+    out: dict = {}
+    for k, rs in runs.items():
+        out[k] = {"sorties_per_s": statistics.median(r["loaded"] / r["wall_s"] for r in rs),
+                  "sorties_per_cpu_s": statistics.median(r["loaded"] / r["cpu_s"] for r in rs),
+                  "loaded": rs[0]["loaded"], "empty_legs": rs[0]["empty"], "end_h": rs[0]["end_h"]}
+    out["rules"]["waits_h"] = runs["rules"][0]["waits_h"]
+    for k in ("engine", "rules"):
+        out[f"{k}_floor_ratio"] = out[k]["sorties_per_s"] / out["floor"]["sorties_per_s"]
+        out[f"{k}_floor_ratio_cpu"] = out[k]["sorties_per_cpu_s"] / out["floor"]["sorties_per_cpu_s"]
+    return out
+
+
+if __name__ == "__main__":
+    n, reps = (int(sys.argv[1]) if len(sys.argv) > 1 else 20_000), (int(sys.argv[2]) if len(sys.argv) > 2 else 5)
+    r = compare(n, reps)
+    for k in ("floor", "engine", "rules"):
+        print(f"{k:7s} {r[k]['sorties_per_s']:>9,.0f} loaded sorties/s wall, {r[k]['sorties_per_cpu_s']:>9,.0f} per "
+              f"CPU s ({r[k]['loaded']} loaded + {r[k]['empty_legs']} empty, last landing {r[k]['end_h']:.1f} h)")
+    print(f"engine/floor {r['engine_floor_ratio']:.2f} (CPU {r['engine_floor_ratio_cpu']:.2f}); rules variant/floor "
+          f"{r['rules_floor_ratio']:.2f} (CPU {r['rules_floor_ratio_cpu']:.2f}); rules waits {r['rules']['waits_h']}")

@@ -51,9 +51,12 @@ class Crew:
 
     def duty_start_for(self, off_blocks: float, rules: CrewRules) -> float:
         """The start of the duty period a leg leaving at off_blocks would be flown in."""
-        if math.isnan(self.duty_start) or off_blocks - rules.report_h >= self.rested_at(rules) - TOL_H:
-            return off_blocks - rules.report_h  # a fresh duty period (rest long enough, or first duty)
-        return self.duty_start
+        start = self.duty_start
+        fresh = off_blocks - rules.report_h
+        # start != start: nan, not on duty; the rest is rested_at() inline (this runs for every hop planned)
+        if start != start or fresh >= self.last_on_blocks + rules.rest_h - TOL_H:
+            return fresh  # a fresh duty period (rest long enough, or first duty)
+        return start
 
     def can_fly(self, off_blocks: float, on_blocks: float, rules: CrewRules) -> bool:
         """Whether a leg from off_blocks to on_blocks fits in this crew's duty period."""
@@ -139,8 +142,10 @@ class UteBudget:
         """The earliest time from t at which `airborne_h` hours are in the budget."""
         if not self.on:
             return t
-        need = min(airborne_h, self.ute_h_per_day)  # a leg longer than a day's budget waits for a full one
-        have = self.level(t)
+        ute = self.ute_h_per_day
+        need = ute if ute < airborne_h else airborne_h  # min(): a leg longer than a day's budget waits for a full one
+        refilled = self.balance + (t - self.at) * ute / 24.0
+        have = refilled if refilled < ute else ute  # self.level(t), inline (min() keeps the first of equals)
         if have >= need - TOL_H:
             return t
         return t + (need - have) * 24.0 / self.ute_h_per_day
@@ -149,5 +154,7 @@ class UteBudget:
         """Take `airborne_h` flying hours out of the budget at time t (nothing when the UTE rule is off)."""
         if not self.on:
             return
-        self.balance = self.level(t) - airborne_h
+        ute = self.ute_h_per_day
+        refilled = self.balance + (t - self.at) * ute / 24.0
+        self.balance = (refilled if refilled < ute else ute) - airborne_h  # self.level(t), inline
         self.at = t

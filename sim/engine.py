@@ -50,6 +50,7 @@ from sim.slots import DepartureBook, SlotBook
 
 Proc = Generator[simpy.Event, Any, None]  # a SimPy process: yields events, is sent their values
 _Record = TypeVar("_Record")
+_KEY = operator.attrgetter("key")
 
 
 class _Choice(NamedTuple):
@@ -116,8 +117,7 @@ class Engine(FlowMixin):
         if self._by_release:  # first come, first served: the leg's release time (fixed once set), line order
             released = ln.result.released
             ln.key = (self.env.now if math.isnan(released) else released, ln.order, ln.k)
-        keys = [x.key for x in self.active]
-        self.active.insert(bisect.bisect(keys, ln.key), ln)
+        self.active.insert(bisect.bisect(self.active, ln.key, key=_KEY), ln)
 
     # ------------------------------------------------------------ dispatch
 
@@ -265,12 +265,16 @@ class Engine(FlowMixin):
     def _pick(self) -> tuple[AirLegRun, Tail, Plan | None, Plan] | None:
         """The best line that an idle tail can serve, and the tail that serves it."""
         now, idle = self.env.now, self.idle
+        idle_fleets = idle.keys()  # a live view: dispatch changes nothing while this scans
         for ln in self.active:
-            if ln.fleets.isdisjoint(idle.keys()):
+            if ln.fleets.isdisjoint(idle_fleets):
                 continue
-            if ln.carry is None:
-                ln.carry = self._carry(ln)
-            fleets = [f for f in idle if f in ln.fleets and self.fleet_type[f] in ln.carry]
+            carry = ln.carry
+            if carry is None:
+                carry = ln.carry = self._carry(ln)
+            if not carry:  # no type can take anything of it now
+                continue
+            fleets = [f for f in idle if f in ln.fleets and self.fleet_type[f] in carry]
             if fleets:
                 fit = [t for f in fleets for t in idle[f].values()]
                 return ln, *self._choose(fit, ln, now)
@@ -290,7 +294,8 @@ class Engine(FlowMixin):
         its plans. Branch and bound: candidates in order of a cheap lower bound (crew and budget at
         the start), the bound tightened with the airfields' slot books, and each candidate that could
         still win planned in full, until no bound can beat the best plan found."""
-        fit = _distinct(fit)
+        if len(fit) > 1:
+            fit = _distinct(fit)
         if len(fit) == 1:  # one candidate: nothing to bound
             ferry, flight = self._plans(fit[0], ln, now)
             return fit[0], ferry, flight
@@ -425,11 +430,14 @@ class Engine(FlowMixin):
 
     def _commit(self, tail: Tail, plan: Plan) -> None:
         self.planner.commit(tail, plan, self.env.now)
-        run, name = self.run, tail.name
+        af_ids, name, spots = self.af_ids, tail.name, tail.spots
+        ground = self.run.ground
         for w in plan.windows:
-            run.ground.append(GroundStay(self.af_ids[w.airfield], name, w.start, w.end, tail.spots, w.task))
-        for kind, af, start, end in plan.rests:
-            run.downtime.append(Downtime(name, kind, self.af_ids[af], start, end))
+            ground.append(GroundStay(af_ids[w.airfield], name, w.start, w.end, spots, w.task))
+        if plan.rests:
+            downtime = self.run.downtime
+            for kind, af, start, end in plan.rests:
+                downtime.append(Downtime(name, kind, af_ids[af], start, end))
 
     def _maintenance(self, tail: Tail) -> Proc:
         if tail.at != tail.base:
@@ -471,7 +479,7 @@ class Engine(FlowMixin):
             troops, vehicles, cargo_kg, mass_kg = load.troops, load.vehicles, load.cargo_kg, load.mass_kg
         else:
             contingent, troops, vehicles, cargo_kg, mass_kg = "", 0, {}, 0, 0
-        mog_at = plan.mog_at()
+        mog_at = plan.mog_at() if plan.mog_by_af else -1
         # in field order, not by keyword: with 33 fields, keywords cost 5% of the shuttle benchmark
         rec = Sortie(
             tail.name, tail.type.id, tail.fleet, phase, line, contingent, af[first.x], af[plan.dest], stops, troops,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from sim import geo
-from sim.crews import Crew, CrewPool, CrewRules, UteBudget
+from sim.crews import TOL_H, Crew, CrewPool, CrewRules, UteBudget
 from sim.slots import DepartureBook, SlotBook
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 MAX_PUSHES = 10_000  # the climb always ends (see docs/model.md); this only guards against a bug
 PUSH_TOL_H = 1e-9  # pushes this small are float rounding, not waits
 WAIT_KINDS = ("crew", "ute", "availability", "hours", "cap", "weather", "mog", "delay")
+_NO_WAITS = dict.fromkeys(WAIT_KINDS, 0.0)  # copied for every plan (a copy is cheaper than fromkeys)
+_NO_CREWS: frozenset[str] = frozenset()
+
 class RouteHop(NamedTuple):
     """One hop of a type's route, before any flight is planned: two airfields (by index), time, distance."""
 
@@ -114,7 +117,10 @@ class Plan:
     @property
     def airborne_h(self) -> float:
         """Airborne hours over all hops."""
-        return sum(h.airborne_h for h in self.hops)
+        hops = self.hops
+        if len(hops) == 1:  # the common case; the same float as the sum (0 + x is x)
+            return hops[0].airborne_h
+        return sum(h.airborne_h for h in hops)
 
     def mog_at(self) -> int:
         """The airfield where the flight waited longest for a spot (-1 when it never did)."""
@@ -130,6 +136,7 @@ class Planner:
                  caps: list[DepartureBook | None] | None = None) -> None:
         self.dist, self.routes, self.books = dist, routes, books
         self.caps = caps or [None] * len(books)  # daily take-off caps by airfield (None: no cap)
+        self.any_cap = any(c is not None for c in self.caps)
         self.open_sched, self.open = open_sched, open_actual
         self.always = [o.always_open() and o is s for o, s in zip(open_actual, open_sched)]
         self.weather = [o is not s for o, s in zip(open_actual, open_sched)]
@@ -137,18 +144,21 @@ class Planner:
         self.taxi_h, self.allow_h, self.refuel_h = taxi_h, allow_h, refuel_h
         self._hops: dict[tuple[str, int, int], tuple[RouteHop, ...] | None] = {}
         self._block: dict[tuple[str, int, int], float] = {}
+        self._bounds: dict[tuple[str, int, int, int], tuple[float, float, float, bool]] = {}
 
     # ------------------------------------------------------------------ routes
 
     def hops(self, atype: AircraftType, a: int, b: int) -> tuple[RouteHop, ...] | None:
         """The hops from a to b for a type, or None when no route reaches (cached)."""
         key = (atype.id, a, b)
-        if key not in self._hops:
+        try:
+            return self._hops[key]
+        except KeyError:
             route = self.routes(atype, a, b)
-            self._hops[key] = None if route is None else tuple(
+            got = self._hops[key] = None if route is None else tuple(
                 RouteHop(x, y, self.dist[x][y] / atype.cruise_kmh + self.allow_h, self.dist[x][y])
                 for x, y in itertools.pairwise(route))
-        return self._hops[key]
+            return got
 
     def block_h(self, atype: AircraftType, a: int, b: int) -> float:
         """Off-blocks to on-blocks with no waits (taxi, flight, refuelling stops); cached."""
@@ -167,29 +177,35 @@ class Planner:
              delay_h: float = 0.0, after: Plan | None = None) -> Plan:
         """Plan a flight from where the tail is to dest, loading load_h first and unloading unload_h after;
         `after`: a flight planned before this one and not yet committed (its spare crews are taken)."""
-        taken = after.taken | {name for _, _, name in after.swaps} if after is not None else frozenset()
-        p = Plan(dest=dest, ready=ready, crew=tail.crew.copy(), ute=tail.ute.copy(), taken=frozenset(taken))
+        if after is None:
+            taken = _NO_CREWS
+        else:
+            taken = after.taken | {name for _, _, name in after.swaps} if after.swaps else after.taken
+        # every field in order, positionally: the default factories cost more than the lists themselves
+        p = Plan(dest, ready, tail.crew.copy(), tail.ute.copy(), [], _NO_WAITS.copy(), {}, [], [], taken, [])
         hops = self.hops(tail.type, tail.at, dest)
         if hops is None:
             return p
         t = ready + load_h + delay_h
         p.waits["delay"] = delay_h
+        last, refuel_h = len(hops) - 1, self.refuel_h
         for k, (x, y, airborne, km) in enumerate(hops):
-            last = k == len(hops) - 1
             work_x = load_h if k == 0 else 0.0
-            work_y = unload_h if last else self.refuel_h
+            work_y = unload_h if k == last else refuel_h
             d = self._departure(tail, p, x, y, airborne, t, work_x, work_y)
             if d == math.inf:
                 p.hops.clear()
                 return p
-            self._fly_hop(tail, p, x, y, airborne, km, d, work_x, work_y, "unload" if last else "refuel")
-            t = p.hops[-1].on_blocks + work_y
+            t = self._fly_hop(tail, p, x, y, airborne, km, d, work_x, work_y,
+                              "unload" if k == last else "refuel") + work_y
         return p
 
     def _fly_hop(self, tail: TailState, p: Plan, x: int, y: int, airborne: float, km: float, d: float,
-                 work_x: float, work_y: float, task_y: str) -> None:
-        takeoff = d + self.taxi_h
-        on_blocks = self._on_blocks(d, airborne)
+                 work_x: float, work_y: float, task_y: str) -> float:
+        """Add the hop leaving the blocks at d to the plan, with its ground windows; its on-blocks."""
+        taxi = self.taxi_h
+        takeoff = d + taxi
+        on_blocks = d + taxi + airborne + taxi  # as _on_blocks, inline (the same sum in the same order)
         p.hops.append(Hop(x, y, d, takeoff, takeoff + airborne, on_blocks, airborne, km))
         if work_x > 0:
             p.windows.append(Window(x, d - work_x, d, "load"))
@@ -197,6 +213,7 @@ class Planner:
             p.windows.append(Window(y, on_blocks, on_blocks + work_y, task_y))
         p.crew.fly(d, on_blocks, tail.rules)
         p.ute.spend(takeoff, airborne)
+        return on_blocks
 
     def _departure(self, tail: TailState, p: Plan, x: int, y: int, airborne: float, earliest_off: float,
                    work_x: float, work_y: float) -> float:
@@ -205,32 +222,49 @@ class Planner:
         Rules that are off (or that cannot bind: an always-open pair of airfields, an unlimited apron)
         are skipped rather than evaluated: this loop runs once or twice for every hop flown.
         """
-        d, taxi, push = earliest_off, self.taxi_h, self._push
+        d, taxi, push, spots, tol = earliest_off, self.taxi_h, self._push, tail.spots, PUSH_TOL_H
         crews, ute, down = tail.rules.on, p.ute.on, tail.down_days
+        pool = self.pools.get((tail.fleet, x)) if crews else None
+        ute_earliest = p.ute.earliest
         hours = not (self.always[x] and self.always[y])
+        cap = self.caps[x]
+        rare = bool(down) or hours or cap is not None  # the rules the shuttle benchmarks leave off, in _rare
         book_x = self.books[x] if work_x > 0 and not self.books[x].unlimited else None
         book_y = self.books[y] if work_y > 0 and not self.books[y].unlimited else None
-        cap = self.caps[x]
         for _ in range(MAX_PUSHES):
             before = d
             if crews:
-                d = push(p, "crew", x, d, self._crew_ok(tail, p, x, d, d + taxi + airborne + taxi))
+                d = push(p, "crew", x, d, self._crew_ok(tail, p, pool, x, d, d + taxi + airborne + taxi))
+            # `if not new <= d + tol`: _push's own test, first, so that a rule that holds costs no call
             if ute:
-                d = push(p, "ute", x, d, p.ute.earliest(d + taxi, airborne) - taxi)
-            if down:
-                d = push(p, "availability", x, d, _next_up(down, d))
-            if hours:
-                d = self._hours(p, x, y, airborne, d)
-            if cap is not None:
-                d = push(p, "cap", x, d, cap.earliest(d + taxi) - taxi)
+                new = ute_earliest(d + taxi, airborne) - taxi
+                if not new <= d + tol:
+                    d = push(p, "ute", x, d, new)
+            if rare:
+                d = self._rare(p, x, y, airborne, d, down, hours, cap)
             if book_x is not None:
-                d = push(p, "mog", x, d, book_x.earliest(d - work_x, work_x, tail.spots) + work_x)
+                new = book_x.earliest(d - work_x, work_x, spots) + work_x
+                if not new <= d + tol:
+                    d = push(p, "mog", x, d, new)
             if book_y is not None:
                 arrive = d + taxi + airborne + taxi
-                d = push(p, "mog", y, d, d + book_y.earliest(arrive, work_y, tail.spots) - arrive)
+                new = d + book_y.earliest(arrive, work_y, spots) - arrive
+                if not new <= d + tol:
+                    d = push(p, "mog", y, d, new)
             if d == before or d == math.inf:
                 return d
         raise RuntimeError(f"planning {tail.name} did not settle after {MAX_PUSHES} steps")
+
+    def _rare(self, p: Plan, x: int, y: int, airborne: float, d: float, down: frozenset[int], hours: bool,
+              cap: DepartureBook | None) -> float:
+        """_departure's middle rules, in order: mission capability, opening hours (and weather), take-off cap."""
+        if down:
+            d = self._push(p, "availability", x, d, _next_up(down, d))
+        if hours:
+            d = self._hours(p, x, y, airborne, d)
+        if cap is not None:
+            d = self._push(p, "cap", x, d, cap.earliest(d + self.taxi_h) - self.taxi_h)
+        return d
 
     def _on_blocks(self, d: float, airborne: float) -> float:
         """On-blocks of a hop that leaves the blocks at d (one formula, so windows meet exactly)."""
@@ -258,14 +292,15 @@ class Planner:
                 p.rests.append((kind, af, d, new))
         return new
 
-    def _crew_ok(self, tail: TailState, p: Plan, x: int, d: float, on_blocks: float) -> float:
-        """d if the crew aboard can fly the hop; else a rested crew here, or the crew's own rest. A crew
-        already on duty hands over to a rested one waiting here even when it could fly on (a crew
-        slip, what staged crews are for): it rests here and the fresh crew's duty starts."""
+    def _crew_ok(self, tail: TailState, p: Plan, pool: CrewPool | None, x: int, d: float, on_blocks: float) -> float:
+        """d if the crew aboard can fly the hop; else a rested crew here (in `pool`, the fleet's spare
+        crews at x), or the crew's own rest. A crew already on duty hands over to a rested one waiting
+        here even when it could fly on (a crew slip, what staged crews are for): it rests here and the
+        fresh crew's duty starts. Called only with the crew rules on."""
         rules = tail.rules
-        can = p.crew.can_fly(d, on_blocks, rules)
-        pool = self.pools.get((tail.fleet, x))
-        if can and (pool is None or p.crew.duty_start_for(d, rules) == d - rules.report_h):
+        start = p.crew.duty_start_for(d, rules)
+        can = on_blocks - start <= rules.duty_h + TOL_H  # Crew.can_fly, its duty start computed once
+        if can and (pool is None or start == d - rules.report_h):
             return d  # fit to fly, and either no one to hand over to or a fresh duty anyway
         own = p.crew.earliest_fresh(rules)
         if pool is None:
@@ -283,14 +318,16 @@ class Planner:
 
     def commit(self, tail: TailState, p: Plan, now: float) -> None:
         """Book the plan's windows and give the tail its crew and budget after the flight."""
+        books, caps, spots = self.books, self.caps, tail.spots
         for w in p.windows:
-            book = self.books[w.airfield]
+            book = books[w.airfield]
             book.forget_before(now)  # the present, not the plan's start: that may lie ahead
-            book.book(w.start, w.end, tail.spots)
-        for hop in p.hops:
-            cap = self.caps[hop.x]
-            if cap is not None:
-                cap.book(hop.takeoff)
+            book.book(w.start, w.end, spots)
+        if self.any_cap:
+            for hop in p.hops:
+                cap = caps[hop.x]
+                if cap is not None:
+                    cap.book(hop.takeoff)
         for af, tired, taken in p.swaps:
             pool = self.pools[(tail.fleet, af)]
             pool.take(taken)
@@ -312,20 +349,34 @@ class Planner:
         leaves the crew no duty for the loaded leg after the ferry, and the first free loading and
         unloading windows (books=False leaves the windows out: a weaker bound, cheaper). Never above
         what `plan` gives (the invariant tests check it)."""
-        atype = tail.type
-        leg_h = self.block_h(atype, origin, dest)
+        leg_h, ferry_h, first_h, direct = self._bound_legs(tail.type, tail.at, origin, dest)
         if tail.at == origin:
-            off = self.ready_estimate(tail, now + load_h, self._first_hop_h(atype, origin, dest))
+            off = self.ready_estimate(tail, now + load_h, first_h)
         else:
-            ferry_h = self.block_h(atype, tail.at, origin)
-            off1 = self.ready_estimate(tail, now, self._first_hop_h(atype, tail.at, origin))
+            off1 = self.ready_estimate(tail, now, first_h)
             off = off1 + ferry_h + load_h
-            if len(self.hops(atype, tail.at, origin) or ()) == 1 and len(self.hops(atype, origin, dest) or ()) == 1:
+            if direct:
                 off = self._after_ferry(tail, off1, origin, ferry_h, off, leg_h)
         if books and load_h > 0:
             off = self.books[origin].earliest(off - load_h, load_h, tail.spots) + load_h
         arrive = off + leg_h
         return self.books[dest].earliest(arrive, unload_h, tail.spots) if books and unload_h > 0 else arrive
+
+    def _bound_legs(self, atype: AircraftType, at: int, origin: int, dest: int) -> tuple[float, float, float, bool]:
+        """delivery_bound's route figures for a tail at `at` (cached, as dispatch bounds every candidate):
+        the loaded leg's block hours, the ferry's (0 at the origin), the first hop's block hours (the
+        ferry's, or the loaded leg's at the origin), and whether the ferry and the loaded leg are one hop each."""
+        key = (atype.id, at, origin, dest)
+        got = self._bounds.get(key)
+        if got is None:
+            leg_h = self.block_h(atype, origin, dest)
+            if at == origin:
+                got = (leg_h, 0.0, self._first_hop_h(atype, origin, dest), False)
+            else:
+                direct = len(self.hops(atype, at, origin) or ()) == 1 and len(self.hops(atype, origin, dest) or ()) == 1
+                got = (leg_h, self.block_h(atype, at, origin), self._first_hop_h(atype, at, origin), direct)
+            self._bounds[key] = got
+        return got
 
     def _first_hop_h(self, atype: AircraftType, a: int, b: int) -> float:
         hops = self.hops(atype, a, b)

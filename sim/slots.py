@@ -49,7 +49,15 @@ class SlotBook:
         if self.unlimited:
             return t0
         tol = OVERLAP_TOL_H
-        inner = self._earliest(t0 + tol, max(0.0, duration - 2 * tol), need)
+        start, span = t0 + tol, max(0.0, duration - 2 * tol)
+        # the common case first, as _earliest would find it: room at the start, no change point before the end
+        times = self.times
+        i = bisect.bisect_right(times, start)
+        if i == len(times) or times[i] >= start + span:
+            limit = self.capacity - need + 1e-9
+            if limit >= 0 and self.base + sum(self.deltas[:i]) <= limit:
+                return t0
+        inner = self._earliest(start, span, need)
         return t0 if inner <= t0 + tol else inner  # moved: start exactly where the blocking window ends
 
     def _earliest(self, t0: float, duration: float, need: float) -> float:
@@ -57,8 +65,10 @@ class SlotBook:
         if limit < 0:
             return math.inf
         start = t0
-        i, usage = self._segments(t0)
-        times, deltas, n = self.times, self.deltas, len(self.times)
+        times, deltas = self.times, self.deltas
+        i = bisect.bisect_right(times, t0)  # as _segments, inline: the first change point after t0, usage at t0
+        usage = self.base + sum(deltas[:i])
+        n = len(times)
         while True:
             if usage > limit:  # busy at `start`: move to the next change point and try again
                 if i >= n:
@@ -92,19 +102,17 @@ class SlotBook:
         """Record a window (the caller found it with `earliest`)."""
         if self.unlimited or end <= start:
             return
-        self._add(start, need)
-        self._add(end, -need)
-
-    def _add(self, t: float, delta: float) -> None:
-        i = bisect.bisect_left(self.times, t)
-        if i < len(self.times) and self.times[i] == t:
-            self.deltas[i] += delta
-            if abs(self.deltas[i]) < 1e-12:
-                del self.times[i]
-                del self.deltas[i]
-            return
-        self.times.insert(i, t)
-        self.deltas.insert(i, delta)
+        times, deltas = self.times, self.deltas
+        for t, delta in ((start, need), (end, -need)):  # add each change point (inline: once per window booked)
+            i = bisect.bisect_left(times, t)
+            if i < len(times) and times[i] == t:
+                deltas[i] += delta
+                if abs(deltas[i]) < 1e-12:
+                    del times[i]
+                    del deltas[i]
+                continue
+            times.insert(i, t)
+            deltas.insert(i, delta)
 
     def forget_before(self, now: float) -> None:
         """Fold change points before `now` into the base usage (they can no longer matter)."""
