@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import multiprocessing as mp
 import os
 import signal
@@ -160,10 +161,22 @@ def worker_setup(parent_pid: int) -> None:
 _WORKER: dict[str, Any] = {}  # in a worker: "started", the shared flags of the items that started (see _run_pool)
 
 
-def _init_worker(parent_pid: int, started: Any) -> None:
-    """The pool initializer: worker_setup, and where to flag the items this worker starts."""
+def _init_worker(parent_pid: int, started: Any, shared: Any = None) -> None:
+    """The pool initializer: worker_setup, where to flag the items this worker starts, and the batch's
+    shared value (received once per worker process, not once per item)."""
     worker_setup(parent_pid)
     _WORKER["started"] = started
+    _WORKER["shared"] = shared
+
+
+def _call_shared(fn: Callable[[Any, Any], Any], index: int, item: Any) -> Outcome:
+    """In a pool worker: fn(shared, item) as an Outcome, `shared` being what the initializer received."""
+    return _call(functools.partial(fn, _WORKER.get("shared")), index, item)
+
+
+def _call_with(fn: Callable[[Any, Any], Any], shared: Any, index: int, item: Any) -> Outcome:
+    """fn(shared, item) as an Outcome (in this process, or on Dask where `shared` was scattered once)."""
+    return _call(functools.partial(fn, shared), index, item)
 
 
 def _call(fn: Callable[[Any], Any], index: int, item: Any) -> Outcome:
@@ -198,8 +211,9 @@ def _record(outcomes: list[Outcome | None], out: Outcome, on_done: Callable[[Out
         on_done(out)
 
 
-def run_many(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None = None,
-             on_done: Callable[[Outcome], None] | None = None, dask_address: str | None = None) -> list[Outcome]:
+def run_many(fn: Callable[..., Any], items: Iterable[Any], workers: int | None = None,
+             on_done: Callable[[Outcome], None] | None = None, dask_address: str | None = None,
+             shared: Any = None) -> list[Outcome]:
     """Apply fn to every item: in-process when workers == 1, in local processes by default, or on an
     existing Dask cluster when dask_address is given (or a dask.distributed Client object).
 
@@ -207,34 +221,39 @@ def run_many(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None
     (for progress bars). Results come back in item order. Ctrl-C (or SIGTERM once
     install_signal_handlers ran) raises Interrupted carrying the outcomes that finished; the worker
     processes are killed. Local workers are capped at max_workers().
+
+    `shared`, when not None, is what every item needs (a scenario, its static tables): fn is then called
+    as fn(shared, item), and `shared` goes to each worker process once (the pool's initializer; on Dask,
+    scattered once) rather than with every item.
     """
     items = list(items)
     outcomes: list[Outcome | None] = [None] * len(items)
     if dask_address is not None:
-        return _run_dask(fn, items, dask_address, outcomes, on_done)
+        return _run_dask(fn, items, dask_address, outcomes, on_done, shared)
     workers = default_workers(len(items)) if workers is None else max(1, min(workers, len(items), max_workers()))
     try:
         if workers == 1 or len(items) <= 1:
+            one = fn if shared is None else functools.partial(fn, shared)
             for i, item in enumerate(items):
-                _record(outcomes, _call(fn, i, item), on_done)
+                _record(outcomes, _call(one, i, item), on_done)
         else:
-            _run_local(fn, items, workers, outcomes, on_done)
+            _run_local(fn, items, workers, outcomes, on_done, shared)
     except KeyboardInterrupt as exc:
         raise Interrupted(outcomes, interrupt_code(exc)) from None
     return outcomes  # type: ignore[return-value]
 
 
-def _run_local(fn: Callable[[Any], Any], items: list[Any], workers: int, outcomes: list[Outcome | None],
-               on_done: Callable[[Outcome], None] | None) -> None:
+def _run_local(fn: Callable[..., Any], items: list[Any], workers: int, outcomes: list[Outcome | None],
+               on_done: Callable[[Outcome], None] | None, shared: Any = None) -> None:
     """Every item in pools of worker processes; after a worker died, a fresh pool for the rest and each item
     that was running tried once more alone (recorded as failed when it kills its worker again)."""
     pending = list(range(len(items)))
     for _restart in range(MAX_POOL_RESTARTS + 1):
-        suspects = _run_pool(fn, items, pending, workers, outcomes, on_done)
+        suspects = _run_pool(fn, items, pending, workers, outcomes, on_done, shared)
         if suspects is None:
             return
         for i in suspects:
-            if _run_pool(fn, items, [i], 1, outcomes, on_done) is not None:
+            if _run_pool(fn, items, [i], 1, outcomes, on_done, shared) is not None:
                 _record(outcomes, Outcome(i, error=WORKER_DIED), on_done)
         pending = [i for i in pending if outcomes[i] is None]
         if not pending:
@@ -244,16 +263,19 @@ def _run_local(fn: Callable[[Any], Any], items: list[Any], workers: int, outcome
                 on_done)
 
 
-def _run_pool(fn: Callable[[Any], Any], items: list[Any], indices: list[int], workers: int,
-              outcomes: list[Outcome | None], on_done: Callable[[Outcome], None] | None) -> list[int] | None:
-    """The items at `indices` in one pool of worker processes. None when the pool finished; when a worker
-    died (the pool broke), the indices that had started and not finished. Any interrupt kills the workers."""
+def _run_pool(fn: Callable[..., Any], items: list[Any], indices: list[int], workers: int,
+              outcomes: list[Outcome | None], on_done: Callable[[Outcome], None] | None,
+              shared: Any = None) -> list[int] | None:
+    """The items at `indices` in one pool of worker processes (`shared` given to each once, by the
+    initializer). None when the pool finished; when a worker died (the pool broke), the indices that had
+    started and not finished. Any interrupt kills the workers."""
     started = mp.Array("b", len(items), lock=False)  # set by a worker as it starts an item
     pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(indices))), initializer=_init_worker,
-                               initargs=(os.getpid(), started))
+                               initargs=(os.getpid(), started, shared))
+    call = _call if shared is None else _call_shared
     try:
         with signals_held():  # the workers start (fork) with SIGINT and SIGTERM held, see worker_setup
-            futures: list[Future[Outcome]] = [pool.submit(_call, fn, i, items[i]) for i in indices]
+            futures: list[Future[Outcome]] = [pool.submit(call, fn, i, items[i]) for i in indices]
         with _signals_as_flags() as flags:
             _collect(futures, outcomes, on_done, flags)
     except BrokenProcessPool:
@@ -312,9 +334,10 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             proc.join(2)
 
 
-def _run_dask(fn: Callable[[Any], Any], items: list[Any], address: str | Client, outcomes: list[Outcome | None],
-              on_done: Callable[[Outcome], None] | None) -> list[Outcome]:
-    """Every item on a Dask cluster (an address or a Client); Ctrl-C cancels what did not finish."""
+def _run_dask(fn: Callable[..., Any], items: list[Any], address: str | Client, outcomes: list[Outcome | None],
+              on_done: Callable[[Outcome], None] | None, shared: Any = None) -> list[Outcome]:
+    """Every item on a Dask cluster (an address or a Client), `shared` scattered to the workers once;
+    Ctrl-C cancels what did not finish."""
     try:
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
@@ -323,7 +346,12 @@ def _run_dask(fn: Callable[[Any], Any], items: list[Any], address: str | Client,
                               "(or pip install 'dask[distributed]')") from None
     client = address if isinstance(address, Client) else _connect(Client, address)
     try:
-        futures = client.map(_call, [fn] * len(items), list(range(len(items))), items, pure=False)
+        if shared is None:
+            futures = client.map(_call, [fn] * len(items), list(range(len(items))), items, pure=False)
+        else:
+            held = client.scatter(shared, broadcast=True)
+            futures = client.map(_call_with, [fn] * len(items), [held] * len(items), list(range(len(items))),
+                                 items, pure=False)
         try:
             for fut in dask_completed(futures):
                 _record(outcomes, fut.result(), on_done)

@@ -26,9 +26,10 @@ from sim.vocabulary import CHART_DPI, PHASES
 WAIT_KINDS = ("force", "aircraft", *SORTIE_WAITS)
 
 
-@dataclass
+@dataclass(slots=True)
 class Replica:
-    """One replication, compact: closure hours per line, phase and contingent, counts, waits (h), personnel curve."""
+    """One replication, compact: closure hours per line, phase and contingent, counts, waits (h), personnel
+    curve (slots: no per-object dict, since a batch keeps one for every replication)."""
 
     index: int
     seed: int
@@ -56,44 +57,71 @@ def grid_hours(scenario: Scenario) -> np.ndarray:
     return np.arange(0.0, end + 1e-9, 1.0)
 
 
-def replicate(args: tuple) -> list[Replica]:
-    """Worker: run a chunk of replications of one scenario (module-level so it pickles)."""
-    from sim.engine import simulate
-    from sim.results import analyse, in_theatre
+@dataclass(frozen=True)
+class BatchStatic:
+    """What every replication of a batch shares and none recomputes: the (validated) scenario and the
+    hourly grid of the personnel curve. Sent to each worker process once (sim.parallel's `shared`)."""
 
-    scenario, chunk = args
-    grid = grid_hours(scenario)
+    scenario: Scenario
+    grid: np.ndarray
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> BatchStatic:
+        """The shared part of a batch of this scenario."""
+        return cls(scenario, grid_hours(scenario))
+
+
+def replicate(args: tuple) -> list[Replica]:
+    """Worker: run a chunk of replications, args = (scenario or BatchStatic, [(index, seed), ...])
+    (module-level so it pickles)."""
+    shared, chunk = args
+    static = shared if isinstance(shared, BatchStatic) else BatchStatic.of(shared)
     out = []
     for index, seed in chunk:
         try:
-            run = simulate(scenario, seed)
-            res = analyse(run)
+            out.append(_one(static, index, seed))
         except Exception as exc:  # recorded with its seed, the batch goes on
             out.append(Replica.failed(index, seed, f"{type(exc).__name__}: {exc}"))
-            continue
-        times, _nations, counts = in_theatre(run)
-        total = counts.sum(axis=0)
-        idx = np.clip(np.searchsorted(times, grid, side="right") - 1, 0, len(times) - 1)
-        waits = dict.fromkeys(WAIT_KINDS, 0.0)
-        for r in run.sorties:
-            if r.phase != "reposition":
-                waits["aircraft"] += r.assigned - r.released
-            for part, attr in SORTIE_WAITS.items():
-                waits[part] += getattr(r, attr)
-        bound = {}
-        for row in res.lines:
-            if row.status != "MET":
-                kind = max(WAIT_KINDS, key=lambda k: (row.breakdown_h.get(k, 0.0), k))
-                bound[row.id] = row.bound_by.split(" (")[0].split(":")[0] if row.bound_by else kind
-        out.append(Replica(
-            index=index, seed=seed,
-            lines={r.id: r.closed_h for r in res.lines},
-            phases={p: v.closed_h for p, v in res.phases.items()},
-            contingents={c: {p: ph.closed_h for p, ph in v.phases.items()} for c, v in res.contingents.items()},
-            sorties=len(run.sorties), breakdowns=len(run.breakdowns), weather_closures=len(run.weather),
-            waits_h=waits, late_bound=bound, in_theatre=total[idx].astype(np.int32),
-        ))
     return out
+
+
+def _replicate_shared(static: BatchStatic, chunk: list[tuple[int, int]]) -> list[Replica]:
+    """run_many's worker function: one chunk against the batch's shared part (through `replicate`, so
+    that a replacement of sim.replications.replicate, as the fault tests make, is what runs)."""
+    return replicate((static, chunk))
+
+
+def _one(static: BatchStatic, index: int, seed: int) -> Replica:
+    """One replication, reduced to its Replica (only the line, phase and contingent tables are analysed)."""
+    from sim.engine import simulate
+    from sim.results import contingent_summary, in_theatre, line_rows, phase_summary
+
+    run = simulate(static.scenario, seed)
+    rows = line_rows(run)
+    times, _nations, counts = in_theatre(run)
+    total = counts.sum(axis=0)
+    idx = np.clip(np.searchsorted(times, static.grid, side="right") - 1, 0, len(times) - 1)
+    waits = dict.fromkeys(WAIT_KINDS, 0.0)
+    parts = list(SORTIE_WAITS.items())
+    for r in run.sorties:
+        if r.phase != "reposition":
+            waits["aircraft"] += r.assigned - r.released
+        for part, attr in parts:
+            waits[part] += getattr(r, attr)
+    bound = {}
+    for row in rows:
+        if row.status != "MET":
+            kind = max(WAIT_KINDS, key=lambda k: (row.breakdown_h.get(k, 0.0), k))
+            bound[row.id] = row.bound_by.split(" (")[0].split(":")[0] if row.bound_by else kind
+    return Replica(
+        index=index, seed=seed,
+        lines={r.id: r.closed_h for r in rows},
+        phases={p: v.closed_h for p, v in phase_summary(run, rows).items()},
+        contingents={c: {p: ph.closed_h for p, ph in v.phases.items()}
+                     for c, v in contingent_summary(run, rows).items()},
+        sorties=len(run.sorties), breakdowns=len(run.breakdowns), weather_closures=len(run.weather),
+        waits_h=waits, late_bound=bound, in_theatre=total[idx].astype(np.int32),
+    )
 
 
 @dataclass
@@ -121,15 +149,20 @@ def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = No
     if n < 1:
         raise ValueError("the number of replications must be at least 1")
     # tasks of a few replications each: with Dask the cluster's size is not known here, so cut finer
-    tasks = chunks(seed, n, workers or (32 if dask is not None else default_workers(n)))
+    tasks = chunks(seed, n, workers or (32 if dask is not None else default_workers(n)),
+                   per_worker=8 if dask is not None else TASKS_PER_WORKER)
 
     def done(outcome: Outcome) -> None:
         if on_progress is not None and outcome.ok:
             on_progress(len(outcome.value))
 
-    outcomes, interrupted = _run_tasks(scenario, tasks, workers, dask, done)
+    static = BatchStatic.of(scenario)
+    import sim.engine
+    import sim.results  # noqa: F401  (imported before the worker processes fork: they inherit it, not redo it)
+
+    outcomes, interrupted = _run_tasks(static, tasks, workers, dask, done)
     if not interrupted:
-        tasks, outcomes, interrupted = _split_dead_chunks(scenario, tasks, outcomes, (workers, dask, done))
+        tasks, outcomes, interrupted = _split_dead_chunks(static, tasks, outcomes, (workers, dask, done))
     replicas: list[Replica] = []
     for chunk, out in zip(tasks, outcomes):
         if out is None:
@@ -144,20 +177,20 @@ def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = No
 Tasks = list[list[tuple[int, int]]]  # chunks of (replication index, seed)
 
 
-def _run_tasks(scenario: Scenario, tasks: Tasks, workers: int | None, dask: Any,
+def _run_tasks(static: BatchStatic, tasks: Tasks, workers: int | None, dask: Any,
                done: Callable[[Any], None]) -> tuple[list[Any], bool]:
-    """Every chunk through sim.parallel.run_many: (one Outcome per chunk, None where an interrupt came first;
-    whether Ctrl-C or SIGTERM stopped it)."""
+    """Every chunk through sim.parallel.run_many, the batch's shared part sent to each worker once: (one
+    Outcome per chunk, None where an interrupt came first; whether Ctrl-C or SIGTERM stopped it)."""
     from sim.parallel import Interrupted, run_many
 
     try:
-        return list(run_many(replicate, [(scenario, chunk) for chunk in tasks], workers=workers, on_done=done,
-                             dask_address=dask)), False
+        return list(run_many(_replicate_shared, tasks, workers=workers, on_done=done, dask_address=dask,
+                             shared=static)), False
     except Interrupted as exc:
         return list(exc.outcomes), True
 
 
-def _split_dead_chunks(scenario: Scenario, tasks: Tasks, outcomes: list[Any],
+def _split_dead_chunks(static: BatchStatic, tasks: Tasks, outcomes: list[Any],
                        how: tuple[int | None, Any, Callable[[Any], None]]) -> tuple[Tasks, list[Any], bool]:
     """The chunks of several replications whose worker died, run again one replication each; the tasks and
     outcomes with those chunks replaced, and whether an interrupt came. `how`: (workers, dask, done)."""
@@ -167,14 +200,19 @@ def _split_dead_chunks(scenario: Scenario, tasks: Tasks, outcomes: list[Any],
     if not dead:
         return tasks, outcomes, False
     singles = [[pair] for k in sorted(dead) for pair in tasks[k]]
-    more, interrupted = _run_tasks(scenario, singles, *how)
+    more, interrupted = _run_tasks(static, singles, *how)
     keep = [k for k in range(len(tasks)) if k not in dead]
     return [tasks[k] for k in keep] + singles, [outcomes[k] for k in keep] + more, interrupted
 
 
-def chunks(base_seed: int, n: int, workers: int) -> list[list[tuple[int, int]]]:
-    """Replications grouped so that each task is worth sending to a process (about 8 tasks a worker)."""
-    size = max(1, min(50, n // max(1, min(workers, n) * 8)))
+TASKS_PER_WORKER = 24  # local processes: enough tasks that the last ones to finish leave no worker idle long
+MAX_CHUNK = 8  # replications a task: sending one costs ~1 ms, far below the ~25 ms a replication runs
+
+
+def chunks(base_seed: int, n: int, workers: int, per_worker: int = TASKS_PER_WORKER) -> list[list[tuple[int, int]]]:
+    """Replications grouped so that each task is worth sending to a process (about `per_worker` tasks a
+    worker, at most MAX_CHUNK replications each, so that the batch ends with every worker busy)."""
+    size = max(1, min(MAX_CHUNK, n // max(1, min(workers, n) * per_worker)))
     pairs = [(i, replication_seed(base_seed, i)) for i in range(n)]
     return [pairs[k:k + size] for k in range(0, n, size)]
 
@@ -338,13 +376,24 @@ def _mean(values: list[float] | list[int]) -> float:
     return float(np.mean(values)) if values else math.nan
 
 
+FAN_BLOCK = 64  # grid hours a pass of fan(): its working copies stay small whatever the number of replications
+
+
 def fan(replicas: list[Replica]) -> dict[str, np.ndarray]:
-    """Personnel-in-theatre quantiles on the grid (5, 25, 50, 75, 95)."""
+    """Personnel-in-theatre quantiles on the grid (5, 25, 50, 75, 95), a block of grid hours at a time
+    (each hour's quantiles depend on that hour's column only, so the values are those of one pass)."""
     ok = [r.in_theatre for r in replicas if r.error is None and len(r.in_theatre)]
     if not ok:
         return {}
     stack = np.vstack(ok)
-    return {f"p{q}": np.percentile(stack, q, axis=0) for q in (5, 25, 50, 75, 95)}
+    del ok
+    qs = (5, 25, 50, 75, 95)
+    out = {f"p{q}": np.empty(stack.shape[1]) for q in qs}
+    for lo in range(0, stack.shape[1], FAN_BLOCK):
+        block = stack[:, lo:lo + FAN_BLOCK]
+        for q in qs:
+            out[f"p{q}"][lo:lo + FAN_BLOCK] = np.percentile(block, q, axis=0)
+    return out
 
 
 # ------------------------------------------------------------------ the API: one batch as a result object
