@@ -8,7 +8,10 @@ Each measurement is a fresh subprocess (the user's experience: a cold interprete
 - sim imports: `python -c "import sim.cli, sim.scenario, sim.engine, sim.results, sim.report"` (what
   `sim run` imports before its first timed stage; matplotlib is imported inside the charts stage),
   wall time less the start-up;
-- `python -m sim run SCENARIO --timings -o DIR`: total wall time, and the stage times it prints
+- `python -m sim run SCENARIO --timings -o DIR`, stdout piped and read line by line: total wall time,
+  the time to the printed table (when the movement table's header line arrives, from just before the
+  process starts; the target is on this run, and as many again with `--no-charts` are reported
+  beside it), and the stage times it prints
   (`timings: load 0.05s, simulate 0.02s, analyse 0.00s, report 0.17s, charts 4.18s`); `report`
   is the sum of the CSV/JSON/YAML writing and report.html, `charts` includes importing matplotlib.
   Whatever the stages and imports do not explain (printing the table, renaming the output folder,
@@ -85,14 +88,46 @@ def parse_timings(stdout: str) -> dict[str, float]:
     return {k: float(v) for k, v in re.findall(r"([a-z_]+) ([0-9.]+)s", line)}
 
 
-def sim_run(scenario: Path = REFERENCE) -> dict:
+def is_table_line(line: str) -> bool:
+    """The header of the movement table `sim run` prints (`line  cont.  phase ... status`)."""
+    return line.startswith("line ") and line.rstrip().endswith("status")
+
+
+def streamed(args: list[str]) -> tuple[float, float | None, str]:
+    """Run `args` with stdout piped and read it line by line: the whole wall time, the wall time at
+    which the first line of the movement table arrived (None if none did), both from just before
+    the process was started, and everything it printed."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(ROOT),
+                            env=_env(), bufsize=1)
+    table_at, lines = None, []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if table_at is None and is_table_line(line):
+            table_at = time.perf_counter() - t0
+        lines.append(line)
+    err = proc.stderr.read() if proc.stderr else ""
+    rc = proc.wait(timeout=600)
+    wall = time.perf_counter() - t0
+    if rc != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {rc}:\n{err[-2000:]}")
+    return wall, table_at, "".join(lines)
+
+
+def sim_run(scenario: Path = REFERENCE, extra: tuple[str, ...] = ()) -> tuple[dict, float]:
+    """One `sim run --timings` (with `extra` options): wall time, time to the printed table, stage
+    times; and the children's CPU seconds so far (callers take differences)."""
     out = Path(tempfile.mkdtemp(prefix="sim-bench-run-"))
     try:
-        wall, proc = timed([sys.executable, "-m", "sim", "run", str(scenario), "--timings", "-o", str(out / "run")])
+        wall, table_at, stdout = streamed([sys.executable, "-m", "sim", "run", str(scenario), "--timings", *extra,
+                                           "-o", str(out / "run")])
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    stages = parse_timings(proc.stdout)
-    return {"total_s": wall, **{f"{k}_s": v for k, v in stages.items()}}, proc.cpu_s
+    if table_at is None:
+        raise RuntimeError("`sim run` printed no movement table")
+    stages = parse_timings(stdout)
+    return {"total_s": wall, "time_to_table_s": table_at, **{f"{k}_s": v for k, v in stages.items()}}, \
+        sum(os.times()[2:4])
 
 
 def median_of(fn, repeats: int) -> tuple[float, list[float]]:
@@ -112,7 +147,9 @@ def breakdown(repeats: int, import_repeats: int) -> dict:
         r, c1 = sim_run()
         runs.append(r)
         cpu.append(c1 - c0)  # CPU of `sim run` and its chart worker processes
+    bare_runs = [sim_run(extra=("--no-charts",))[0] for _ in range(repeats)]
     med = {k: statistics.median(r.get(k, 0.0) for r in runs) for k in runs[0]}
+    table = statistics.median(r["time_to_table_s"] for r in runs)
     stages = {s: med.get(f"{s}_s", 0.0) for s in STAGES}
     imports = max(0.0, sim_imp - start)
     other = med["total_s"] - start - imports - sum(stages.values())
@@ -122,7 +159,35 @@ def breakdown(repeats: int, import_repeats: int) -> dict:
         "other_s": other, "total_s": med["total_s"], "total_all_s": [r["total_s"] for r in runs],
         "total_cpu_s": statistics.median(cpu),
         "ratio_to_bare_import": med["total_s"] / bare, "scenario": str(REFERENCE.relative_to(ROOT)),
+        "time_to_table_s": table, "time_to_table_all_s": [r["time_to_table_s"] for r in runs],
+        "ratio_table_to_bare_import": table / bare,
+        "no_charts_time_to_table_s": statistics.median(r["time_to_table_s"] for r in bare_runs),
+        "no_charts_total_s": statistics.median(r["total_s"] for r in bare_runs),
+        "no_charts_ratio_to_bare_import": statistics.median(r["total_s"] for r in bare_runs) / bare,
         "import_sim_s": statistics.median(w for w, _, _ in public),
         "import_sim_inside_s": statistics.median(i for _, i, _ in public),
         "import_sim_heavy": sorted({m for _, _, h in public for m in h}),
     }
+
+
+def main() -> None:
+    """`python benchmarks/cli_bench.py [N]`: N runs (default 5) of `sim run` and as many with --no-charts,
+    and as many bare imports, interleaved so that the machine's load falls on each alike; medians."""
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    rows: dict[str, list[float]] = {"bare": [], "table": [], "total": [], "table_nc": [], "total_nc": []}
+    for _ in range(n):
+        rows["bare"].append(bare_import_s())
+        r, _cpu = sim_run()
+        rows["table"].append(r["time_to_table_s"])
+        rows["total"].append(r["total_s"])
+        r, _cpu = sim_run(extra=("--no-charts",))
+        rows["table_nc"].append(r["time_to_table_s"])
+        rows["total_nc"].append(r["total_s"])
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    bare = med["bare"]
+    for k, v in med.items():
+        print(f"{k:9s} {v:6.2f} s  {v / bare:5.2f}x   all: {' '.join(f'{x:.2f}' for x in rows[k])}")
+
+
+if __name__ == "__main__":
+    main()

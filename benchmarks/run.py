@@ -50,6 +50,7 @@ TARGETS = {
     "simulate_1e5_s": ("<", 10.0, "simulate() of ~10^5 loaded sorties, seconds"),
     "maxrss_1e5_mb": ("<", 1024.0, "peak resident memory of that process, MB"),
     "cli_ratio_to_bare_import": ("<=", 2.5, "`sim run` reference wall time / bare dependency import time"),
+    "cli_table_ratio_to_bare_import": ("<=", 1.5, "`sim run` reference time to the printed table / bare import time"),
     "import_sim_s": ("<", 0.3, "`python -c \"import sim\"` wall time, interpreter start-up included, s"),
     "report_mb": ("<", 5.0, "reference report.html size, MB"),
     "report_interactive_s": ("<", 2.0, "reference report.html interactive in headless Chromium (cold load), s"),
@@ -248,6 +249,10 @@ def _print_cli(r: dict) -> None:
     for p in parts:
         print(f"    {labels.get(p, p):34s} {r[p + '_s']:6.2f} s")
     print(f"  `sim run` total {r['total_s']:.2f} s = {r['ratio_to_bare_import']:.1f}x the bare import time")
+    if "time_to_table_s" in r:
+        print(f"  time to the printed table {r['time_to_table_s']:.2f} s = {r['ratio_table_to_bare_import']:.2f}x; "
+              f"`sim run --no-charts` total {r['no_charts_total_s']:.2f} s = "
+              f"{r['no_charts_ratio_to_bare_import']:.2f}x")
     heavy = ", ".join(r["import_sim_heavy"]) or "none"
     print(f"  `python -c \"import sim\"` {r['import_sim_s']:.3f} s ({r['import_sim_inside_s'] * 1000:.1f} ms of it "
           f"importing sim); heavy libraries loaded: {heavy}")
@@ -302,6 +307,7 @@ def _targets(results: dict) -> dict:
         "simulate_1e5_s": results.get("scale", {}).get("simulate_1e5_s"),
         "maxrss_1e5_mb": results.get("scale", {}).get("maxrss_1e5_mb"),
         "cli_ratio_to_bare_import": results.get("cli", {}).get("ratio_to_bare_import"),
+        "cli_table_ratio_to_bare_import": results.get("cli", {}).get("ratio_table_to_bare_import"),
         "import_sim_s": results.get("cli", {}).get("import_sim_s"),
         "report_mb": results.get("report", {}).get("report_mb"),
         "report_interactive_s": results.get("report", {}).get("interactive_cold_s"),

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the run path imports results only once a scenario is valid
     from tqdm import tqdm
 
     from sim.api import RunResult
+    from sim.chartpool import ChartPool
     from sim.comparison import ComparisonResult
     from sim.replications import Summary
     from sim.results import Results, Totals
@@ -145,13 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="simulate one scenario and write its output folder",
                          description="Simulate one scenario: print the movement table and write sorties.csv, "
-                         "movements.csv, summary.json, scenario.resolved.yaml and charts to DIR. On a terminal, "
+                         "movements.csv, summary.json, scenario.resolved.yaml and charts (not with --no-charts) to "
+                         "DIR. The table is printed as soon as the run ends, before the folder is written. On a "
+                         "terminal, "
                          "LATE and OPEN lines are marked in red (set NO_COLOR to turn colour off).")
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario file stem>/)")
     run.add_argument("--seed", type=_nonneg_int, metavar="N", help="random seed (default: the scenario's seed)")
     _svg_option(run)
     _dpi_option(run)
+    run.add_argument("--no-charts", dest="charts", action="store_false",
+                     help="draw no PNG or SVG charts (every table, JSON, YAML, GeoJSON, KML and report.html, "
+                     "its interactive charts included, are still written): much faster, for scripts")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv",
                      help="tables as CSV (always written) or also as Parquet files, typed, time zones kept "
                      "(needs the analysis extra: pip install -e '.[analysis]' in the clone)")
@@ -508,12 +514,10 @@ def _internal_error(exc: Exception, debug: bool) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """`sim run`: simulate one scenario, print its movement table and write its output folder; exit code."""
-    from sim.chartpool import ChartPool
-
     timer = Timer()
     path = Path(args.scenario)
-    # chart workers start now and import matplotlib while this process loads and simulates
-    with ChartPool() as pool:
+    # chart workers start now and import matplotlib while this process loads and simulates (none with --no-charts)
+    with _chart_pool(args.charts) as pool:
         from sim.loading import load
 
         with timer("load"):
@@ -529,10 +533,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         result.warnings = warnings
         if not (args.quiet or args.json):
             print(highlight_late(format_run(result.results), colour_wanted(sys.stdout)), flush=True)
-        result.write(out, svg=args.svg, chart_pool=pool, timer=timer, parquet=args.format == "parquet",
-                     xlsx=args.xlsx, dpi=args.dpi)
+        from sim.report import write_run
+
+        write_run(result.results, out, [str(w) for w in result.warnings], svg=args.svg, timer=timer,
+                  chart_pool=pool, parquet=args.format == "parquet", xlsx=args.xlsx, dpi=args.dpi, charts=args.charts)
     _after_run(args, result, out, timer)
     return EXIT_OK
+
+
+def _chart_pool(charts: bool) -> contextlib.AbstractContextManager[ChartPool | None]:
+    """The chart workers of `sim run` (sim.chartpool), or none when no charts are drawn."""
+    if not charts:
+        return contextlib.nullcontext()
+    from sim.chartpool import ChartPool
+
+    return ChartPool()
 
 
 def _check_analysis_extra(args: argparse.Namespace) -> None:
@@ -557,8 +572,8 @@ def _after_run(args: argparse.Namespace, result: RunResult, out: Path, timer: Ti
     elif args.verbose:
         _print_verbose(result, out)
     elif not args.quiet:
-        print(f"\nwrote {out}/ (report.html, sorties.csv, movements.csv, summary.json, scenario.resolved.yaml, "
-              "charts)")
+        print(f"\nwrote {out}/ (report.html, sorties.csv, movements.csv, summary.json, scenario.resolved.yaml"
+              + (", charts)" if args.charts else ")"))
         print(f"open the report: sim view {out}")
     if args.timings or args.verbose:
         print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in timer.stages.items()),

@@ -182,20 +182,22 @@ def run_report(res: results.Results, folder: Path, warnings: list[str], resolved
         """A model time as local short text ('' when missing)."""
         return s.short(h, missing="")
 
+    static = _run_charts(folder)  # none after `sim run --no-charts`: then no Charts section either
     sections = {
         "lines": [*run_lines(res, t, warnings, interactive=True), *_lines_chart()],
-        "schedule": _gantt_section(res, _utc(s)),
+        "schedule": _gantt_section(res, _utc(s), printed=bool(static)),
         "map": _map_section(layout is not None),
-        "charts": _run_charts(folder),
+        "charts": static,
         "inputs": _run_inputs(res, t),
         "sorties": _run_sorties(res, t),
         "scenario": _scenario_section(resolved_yaml),
     }
     classes = {"schedule": "screen-only", "map": "screen-only", "charts": "page-break", "inputs": "page-break",
                "sorties": "wide", "scenario": "page-break"}
-    parts = [_banner(banner), *run_header(res, t, made), _contents(folder)]
+    shown = [(key, title) for key, title in RUN_SECTIONS if sections[key]]
+    parts = [_banner(banner), *run_header(res, t, made), _contents(folder, shown)]
     parts += [f'<section id="{key}" class="{classes.get(key, "")}">{"".join(sections[key])}</section>'
-              for key, _title in RUN_SECTIONS]
+              for key, _title in shown]
     parts += [json_script("sim-data", report_data(res, banner, layout)), _banner(banner, "bottom")]
     return _page(f"{s.name}: sim report", "".join(parts), page_rules(s.name, f"run {made}", banner),
                  scripts=("tables.js", "charts.js"))
@@ -209,9 +211,10 @@ def _utc(s: Scenario) -> str:
     return utc_label(s.start.tzinfo)
 
 
-def _contents(folder: Path) -> str:
-    """The table of contents and the links to the files beside the report (those that are there)."""
-    toc = "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in RUN_SECTIONS)
+def _contents(folder: Path, sections: list[tuple[str, str]]) -> str:
+    """The table of contents of the `sections` (anchor, title) and the links to the files beside the
+    report (those that are there)."""
+    toc = "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in sections)
     names = [(name, what) for name, what in FILES if (folder / name).exists()]
     names += [(p.name, "a table, as Parquet") for p in sorted(folder.glob("*.parquet"))]
     files = "".join(f'<li><a href="{esc(name)}">{esc(name)}</a> <span class="small">{esc(what)}</span></li>'
@@ -301,13 +304,14 @@ def _lines_chart() -> list[str]:
             '<div id="chart-lines" class="chart"></div></div>']
 
 
-def _gantt_section(res: results.Results, utc: str) -> list[str]:
+def _gantt_section(res: results.Results, utc: str, printed: bool = True) -> list[str]:
+    """The interactive schedule; `printed`: the static charts are in the report for the printout."""
     return ["<h2>Aircraft schedule</h2>",
             f'<p class="small">Every aircraft that flew ({len({r.tail for r in res.run.sorties})} tails, '
             f"{len(res.run.sorties)} flights), one row per tail: bars from off-blocks to on-blocks, coloured by the "
             "contingent aboard (grey: empty); thin bands under them: crew rest, waits for daily flying hours, "
-            f"maintenance, repairs. Hover a bar for the sortie (times local, {esc(utc)}); the printout shows the "
-            "static chart.</p>",
+            f"maintenance, repairs. Hover a bar for the sortie (times local, {esc(utc)})"
+            + ("; the printout shows the static chart.</p>" if printed else ".</p>"),
             '<div id="chart-gantt" class="chart"></div>']
 
 
@@ -321,12 +325,14 @@ def _map_section(borders: bool) -> list[str]:
 
 
 def _run_charts(folder: Path) -> list[str]:
-    parts = ["<h2>Charts</h2>",
-             '<p class="small noprint">The static charts, for print and slides (the printout shows these).</p>']
-    for name, caption in CHART_CAPTIONS:
-        if (folder / name).exists():
-            parts.append(_img(folder / name, caption.split(":")[0], caption))
-    return parts
+    """The Charts section: the static charts in `folder`, embedded; nothing when there are none (--no-charts)."""
+    images = [_img(folder / name, caption.split(":")[0], caption) for name, caption in CHART_CAPTIONS
+              if (folder / name).exists()]
+    if not images:
+        return []
+    return ["<h2>Charts</h2>",
+            '<p class="small noprint">The static charts, for print and slides (the printout shows these).</p>',
+            *images]
 
 
 def _run_inputs(res: results.Results, t: TimeText) -> list[str]:

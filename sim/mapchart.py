@@ -192,6 +192,8 @@ def _ring_paths(proj: AzimuthalEquidistant, box: basemap.LonLatBox, clip: tuple[
             if len(ring) < 3 or _holds(ring, anti_lon, anti_lat):
                 continue
             xy = np.column_stack(proj.forward(ring[:, 0], ring[:, 1], FAR_LIMIT_DEG))
+            if _outside(xy, clip):  # clipping would leave nothing: spare simplifying it
+                continue
             xy = basemap.clip_ring(basemap.simplify_ring(xy, tolerance_km), *clip)
             if len(xy) < 3:
                 continue
@@ -200,6 +202,14 @@ def _ring_paths(proj: AzimuthalEquidistant, box: basemap.LonLatBox, clip: tuple[
         if verts:
             paths.append(MplPath(np.vstack(verts), np.concatenate(codes)))
     return paths
+
+
+def _outside(xy: np.ndarray, clip: tuple[float, float, float, float]) -> bool:
+    """True when the points' bounding box lies wholly outside the rectangle (x0, x1, y0, y1): a ring
+    of them, or any subset, clips to nothing."""
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    x0, x1, y0, y1 = clip
+    return bool(hi[0] < x0 or lo[0] > x1 or hi[1] < y0 or lo[1] > y1)
 
 
 def _holds(ring: np.ndarray, lon: float, lat: float) -> bool:

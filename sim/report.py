@@ -318,43 +318,65 @@ def _swap_in(tmp: Path, target: Path) -> None:
 def write_run(res: results.Results, out_dir: Path, warnings: list[str] | None = None, svg: bool = False,
               timer: Callable[[str], contextlib.AbstractContextManager[object]] | None = None,
               chart_pool: ChartPool | None = None, parquet: bool = False, xlsx: bool = False,
-              dpi: int = CHART_DPI) -> Path:
+              dpi: int = CHART_DPI, charts: bool = True) -> Path:
     """Write the full output folder of one run; returns its path. `chart_pool` (sim.chartpool.ChartPool)
-    draws the charts in worker processes; without it they are drawn here. `parquet` adds each table
+    draws the charts in worker processes while this one writes the tables (the "charts" timer is then
+    the wait for them); without it they are drawn here. `parquet` adds each table
     as a Parquet file, `xlsx` the workbook.xlsx (both need the analysis extra); `dpi` is the PNG charts'
-    resolution."""
+    resolution; `charts=False` (`sim run --no-charts`) draws none and never imports matplotlib."""
     timer = timer or (lambda _name: contextlib.nullcontext())
     with atomic_dir(out_dir) as tmp:
-        if parquet or xlsx:
-            with timer("tables"):
-                _write_analysis_files(res, tmp, parquet, xlsx)
-        with timer("report"):
-            (tmp / "sorties.csv").write_text(sorties_csv(res), encoding="utf-8")
-            (tmp / "movements.csv").write_text(movements_csv(res), encoding="utf-8")
-            (tmp / "in_theatre.csv").write_text(in_theatre_csv(res), encoding="utf-8")
-            (tmp / "legs.csv").write_text(legs_csv(res), encoding="utf-8")
-            if res.run.trips:
-                (tmp / "surface.csv").write_text(trips_csv(res), encoding="utf-8")
-            summary = summary_dict(res, warnings)
-            (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-            (tmp / "scenario.resolved.yaml").write_text(resolved_yaml(res), encoding="utf-8")
-            from sim.exports import movement_kml, network_geojson  # for GIS and Google Earth
-
-            (tmp / "network.geojson").write_text(network_geojson(res), encoding="utf-8")
-            (tmp / "movement.kml").write_text(movement_kml(res), encoding="utf-8")
-        with timer("charts"):
-            if chart_pool is not None:
-                chart_pool.draw_run(res, tmp, svg, dpi)
-            else:
-                from sim import charts  # matplotlib is imported only when charts are drawn
-
-                charts.draw_run_charts(res, tmp, svg=svg, dpi=dpi)
+        # the workers draw while this process writes the tables
+        pending = chart_pool.start_run(res, tmp, svg, dpi) if charts and chart_pool is not None else None
+        try:
+            if parquet or xlsx:
+                with timer("tables"):
+                    _write_analysis_files(res, tmp, parquet, xlsx)
+            with timer("report"):
+                resolved = _write_tables(res, tmp, warnings)
+            if charts:
+                with timer("charts"):
+                    if pending is not None:
+                        pending.wait()
+                    else:
+                        _draw_charts(res, tmp, svg, dpi)
+        except BaseException:
+            if chart_pool is not None:  # stop the drawing before the unfinished folder is removed
+                chart_pool.close()
+            raise
         with timer("report"):
             from sim.htmlreport import run_report
 
-            html_text = run_report(res, tmp, list(warnings or []), resolved_yaml(res))
+            html_text = run_report(res, tmp, list(warnings or []), resolved)
             (tmp / "report.html").write_text(html_text, encoding="utf-8")
     return out_dir
+
+
+def _write_tables(res: results.Results, folder: Path, warnings: list[str] | None) -> str:
+    """Every table, summary.json, scenario.resolved.yaml, network.geojson and movement.kml into `folder`;
+    the resolved scenario's YAML (report.html shows it too)."""
+    (folder / "sorties.csv").write_text(sorties_csv(res), encoding="utf-8")
+    (folder / "movements.csv").write_text(movements_csv(res), encoding="utf-8")
+    (folder / "in_theatre.csv").write_text(in_theatre_csv(res), encoding="utf-8")
+    (folder / "legs.csv").write_text(legs_csv(res), encoding="utf-8")
+    if res.run.trips:
+        (folder / "surface.csv").write_text(trips_csv(res), encoding="utf-8")
+    summary = summary_dict(res, warnings)
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    resolved = resolved_yaml(res)
+    (folder / "scenario.resolved.yaml").write_text(resolved, encoding="utf-8")
+    from sim.exports import movement_kml, network_geojson  # for GIS and Google Earth
+
+    (folder / "network.geojson").write_text(network_geojson(res), encoding="utf-8")
+    (folder / "movement.kml").write_text(movement_kml(res), encoding="utf-8")
+    return resolved
+
+
+def _draw_charts(res: results.Results, folder: Path, svg: bool, dpi: int) -> None:
+    """The run's charts, drawn in this process (importing matplotlib only now)."""
+    from sim import charts
+
+    charts.draw_run_charts(res, folder, svg=svg, dpi=dpi)
 
 
 WORKBOOK = "workbook.xlsx"
