@@ -133,21 +133,28 @@ def test_cli_writes_the_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert (out / "bound.png").exists()
 
 
-def test_missing_solver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without highspy the error says which extra to install."""
+@pytest.fixture
+def no_highspy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """highspy cannot be imported (as without the plan extra)."""
     import importlib
 
-    from sim.extras import MissingDependency
     from sim.plan import relaxation
 
     real = importlib.import_module
 
-    def no_highspy(name: str, *args: object) -> object:
+    def without(name: str, *args: object) -> object:
         if name == "highspy":
             raise ImportError("no highspy")
         return real(name, *args)
 
-    monkeypatch.setattr(relaxation.importlib, "import_module", no_highspy)
+    monkeypatch.setattr(relaxation.importlib, "import_module", without)
+
+
+@pytest.mark.usefixtures("no_highspy")
+def test_missing_solver_names_the_extra() -> None:
+    """Without highspy the error says which extra to install."""
+    from sim.extras import MissingDependency
+
     with pytest.raises(MissingDependency, match=r"\.\[plan\]"):
         closure_bound(ROOT / "tests" / "data" / "tiny.yaml")
 
@@ -204,21 +211,9 @@ def test_run_without_bound_writes_no_bound(tmp_path: Path) -> None:
     assert "bound" not in json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
-def test_run_bound_without_solver_exits_2_before_running(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.usefixtures("no_highspy")
+def test_run_bound_without_solver_exits_2_before_running(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Without highspy `sim run --bound` names the extra, exits 2 and writes nothing."""
-    import importlib
-
-    from sim.plan import relaxation
-
-    real = importlib.import_module
-
-    def no_highspy(name: str, *args: object) -> object:
-        if name == "highspy":
-            raise ImportError("no highspy")
-        return real(name, *args)
-
-    monkeypatch.setattr(relaxation.importlib, "import_module", no_highspy)
     out = tmp_path / "run"
     assert main(["run", str(ROOT / "tests" / "data" / "tiny.yaml"), "--bound", "-o", str(out)]) == 2
     assert ".[plan]" in capsys.readouterr().err

@@ -30,26 +30,6 @@ class FleetSize:
     runs: int  # simulator runs the search used
 
 
-def peak_rows(h: Any, lines: list[Any], cols: dict[str, list[tuple[int, float]]], step: float, tails: int,
-              level: int, inf: float) -> None:
-    """Per bucket: the aircraft the open lines use (share x T each) add up to at most `level`."""
-    starts = sorted({t for cs in cols.values() for _, t in cs})
-    if not starts:
-        return
-    t1 = max(t + ln.duration for ln in lines for _, t in cols[ln.id])
-    b = starts[0]
-    while b < t1:
-        idx, val = [], []
-        for ln in lines:
-            for j, t in cols[ln.id]:
-                if ln.share > 0 and t <= b + 1e-6 and b < t + ln.duration - 1e-6:
-                    idx.append(j)
-                    val.append(ln.share * tails)
-        if sum(val) > level + 1e-9:
-            h.addRow(-inf, float(level), len(idx), idx, val)
-        b += step
-
-
 def smallest_peak(solve: Callable[[int], tuple[dict[str, float], dict[str, Any]]], tails: int
                   ) -> tuple[dict[str, float], dict[str, Any]]:
     """Bisect the fewest aircraft (1..tails) at which the model has a schedule: `solve(level)` is one

@@ -269,7 +269,6 @@ def _solve(lines: list[_Line], objective: str, step: float, caps: Caps | None = 
     """The MILP's release of each line (empty when it has none) and the solve's report; `groups`: the
     constraint groups included (fleet shares, departure caps, `after:` order); `fewest-aircraft`: the
     shares of the phase's `tails` kept within `level` aircraft (default all), releases costing nothing."""
-    from sim.plan.fewest import peak_rows
     from sim.plan.relaxation import highs
 
     hs = highs()
@@ -279,7 +278,7 @@ def _solve(lines: list[_Line], objective: str, step: float, caps: Caps | None = 
     inf = hs.kHighsInf
     cols = _release_columns(h, hs, lines, objective, step)
     if objective == "fewest-aircraft":
-        peak_rows(h, lines, cols, step, tails, level if level is not None else tails, inf)
+        _capacity_rows(h, lines, cols, step, inf, unit=tails, limit=float(level if level is not None else tails))
     elif "fleet" in groups:
         _capacity_rows(h, lines, cols, step, inf)
     if "caps" in groups:
@@ -333,8 +332,9 @@ def _solved(h: Any, cols: dict[str, list[tuple[int, float]]], sign: float) -> tu
 
 
 def _capacity_rows(h: Any, lines: list[_Line], cols: dict[str, list[tuple[int, float]]], step: float,
-                   inf: float) -> None:
-    """Per bucket: the fleet shares of the lines open in it add up to at most 1."""
+                   inf: float, unit: float = 1.0, limit: float = 1.0) -> None:
+    """Per bucket: the fleet shares of the lines open in it, times `unit`, add up to at most `limit` (the
+    whole fleet by default; fewest-aircraft: shares x the phase's tails within a number of aircraft)."""
     starts = sorted({t for cs in cols.values() for _, t in cs})
     if not starts:
         return
@@ -348,9 +348,9 @@ def _capacity_rows(h: Any, lines: list[_Line], cols: dict[str, list[tuple[int, f
             for j, t in cols[ln.id]:
                 if t <= b + TOL_H and b < t + ln.duration - TOL_H:  # line open during [b, b + step)
                     idx.append(j)
-                    val.append(ln.share)
-        if sum(val) > 1 + TOL_H:
-            h.addRow(-inf, 1.0, len(idx), idx, val)
+                    val.append(ln.share * unit)
+        if sum(val) > limit + TOL_H:
+            h.addRow(-inf, limit, len(idx), idx, val)
         b += step
 
 
