@@ -207,15 +207,19 @@ def _check_parent_writable(target: Path) -> None:
 def probe_output_folder(target: Path, inputs: Iterable[Path] = ()) -> None:
     """check_output_folder, then create the folder's parents and a temporary folder beside it, and remove that
     again: a full or read-only disk is found before the work starts, not after it."""
+    from sim.parallel import signals_held
+
     target = Path(target)
     check_output_folder(target, inputs)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        probe = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
-        try:
-            (probe / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        finally:
-            shutil.rmtree(probe, ignore_errors=True)
+        # a Ctrl-C between creating the probe and removing it would leave it behind (seen in CI): held off
+        with signals_held():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            probe = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
+            try:
+                (probe / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+            finally:
+                shutil.rmtree(probe, ignore_errors=True)
     except OSError as exc:
         raise OutputFolderError(f"cannot write {target}: {exc.strerror or exc}; choose another -o") from None
 
@@ -265,6 +269,17 @@ def _remove_tree(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def _remove_unfinished(tmp: Path, tries: int = 20) -> None:
+    """Remove an unfinished output folder. A chart worker stopped a moment ago may still be finishing a file
+    in it, which makes one pass leave the folder behind: try again, briefly, until it is gone."""
+    for _ in range(tries):
+        if not tmp.exists():
+            return
+        _remove_tree(tmp)
+        if tmp.exists():
+            time.sleep(0.05)
+
+
 def clean_leftovers(target: Path) -> None:
     """Remove the leftovers of killed runs into `target` (see leftovers)."""
     for folder in leftovers(target):
@@ -283,15 +298,15 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     check_output_folder(target)
     clean_leftovers(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
-    try:
+    with signals_held():  # the folder and its marker together: a leftover is always recognisable as sim's
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
         (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    try:
         yield tmp
         with signals_held():
             _swap_in(tmp, target)
     except BaseException:
-        if tmp.exists():
-            _remove_tree(tmp)
+        _remove_unfinished(tmp)
         raise
 
 
