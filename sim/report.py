@@ -306,7 +306,8 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         with signals_held():
             _swap_in(tmp, target)
     except BaseException:
-        _remove_unfinished(tmp)
+        with signals_held():  # a second signal must not cut the clean-up in two
+            _remove_unfinished(tmp)
         raise
 
 
