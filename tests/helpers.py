@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from sim.loading import validate
 from sim.scenario import Scenario
@@ -40,3 +44,15 @@ def scenario(**overrides) -> Scenario:
 def build(data: dict) -> Scenario:
     """Validate and cross-check plain scenario data like a file (ScenarioError on any error)."""
     return validate(data, "<test>")[0]
+
+
+def run_sim(args: list[str], cwd: Path) -> tuple[int, str]:
+    """`python -m sim ARGS` in a subprocess with this checkout first on the path: (exit code, stdout + stderr).
+    A 120 s timeout guards against a hang (a FIFO opened for reading blocks)."""
+    from tests.conftest import ROOT
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    proc = subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+    return proc.returncode, proc.stdout + proc.stderr

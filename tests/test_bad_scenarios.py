@@ -30,10 +30,7 @@ the code does; the expectation stays as it should be. Remove the entry when the 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +39,7 @@ import pytest
 
 from sim.cli import main
 from tests.conftest import ROOT, TINY_SCENARIO
+from tests.helpers import run_sim
 
 BAD = ROOT / "tests" / "bad"
 TINY = TINY_SCENARIO
@@ -215,21 +213,15 @@ SUBPROCESS = {"01-yaml-syntax-error", "08-python-object-tag", "14-alias-bomb", "
               "gen-latin1"}
 
 
-def _sim(args: list[str], cwd: Path) -> tuple[int, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    proc = subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
-    return proc.returncode, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("case", _params([c for c in CASES if c.name in SUBPROCESS]))
 def test_bad_scenario_is_refused_by_the_command(case: Case, tmp_path):
     path, cwd, out = _setup(case, tmp_path)
     before = _tree(tmp_path)
-    code, text = _sim(["validate", str(path)], cwd)
+    code, text = run_sim(["validate", str(path)], cwd)
     _check_refusal(case, path, "validate", code, text)
-    code, text = _sim(["run", str(path), "-o", str(out)], cwd)
+    code, text = run_sim(["run", str(path), "-o", str(out)], cwd)
     _check_refusal(case, path, "run", code, text)
     _check_nothing_written(tmp_path, before, out)
 
@@ -237,7 +229,7 @@ def test_bad_scenario_is_refused_by_the_command(case: Case, tmp_path):
 def test_validate_reports_every_file_of_a_batch(tmp_path):
     """One `sim validate` over every committed case that the code handles: each file is reported, exit 2."""
     cases = [c for c in COMMITTED if c.name not in XFAIL]
-    code, text = _sim(["validate", *(str(c.file) for c in cases)], tmp_path)
+    code, text = run_sim(["validate", *(str(c.file) for c in cases)], tmp_path)
     assert "Traceback" not in text and "internal error" not in text, text
     assert code == 2
     silent = [c.name for c in cases if f"{c.file}:" not in text]

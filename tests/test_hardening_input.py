@@ -9,8 +9,6 @@ are made in tmp_path here; the committed ones are tests/bad/200-* and on (tests/
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,8 @@ from sim.cli import main
 from sim.errors import ScenarioError, read_input, read_json_file
 from sim.loading import load_scenario
 from sim.timeparse import parse_duration_h, parse_time
-from tests.conftest import ROOT, TINY_SCENARIO
+from tests.conftest import TINY_SCENARIO
+from tests.helpers import run_sim
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
 
@@ -50,13 +49,6 @@ def _refused(path: Path, where: str, fragment: str, tmp_path: Path, capsys: pyte
     assert _tree(tmp_path) == before
 
 
-def _sim(args: list[str], cwd: Path) -> tuple[int, str]:
-    """`python -m sim ARGS` in a subprocess (a guard against a hang: a FIFO opened for reading blocks)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    proc = subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
-    return proc.returncode, proc.stdout + proc.stderr
 
 
 # ------------------------------------------------------------------ the scenario path
@@ -67,14 +59,14 @@ def test_a_fifo_as_the_scenario_is_refused_without_blocking(tmp_path, capsys):
     fifo = tmp_path / "in" / "scenario.yaml"
     fifo.parent.mkdir()
     os.mkfifo(fifo)
-    code, text = _sim(["validate", str(fifo)], tmp_path)
+    code, text = run_sim(["validate", str(fifo)], tmp_path)
     assert code == 2 and f"{fifo}: is a named pipe (FIFO), not a regular file" in text, text
     _refused(fifo, f"{fifo}: ", "a scenario file must be a regular file", tmp_path, capsys)
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
 def test_dev_zero_as_the_scenario_is_refused(tmp_path, capsys):
-    code, text = _sim(["validate", "/dev/zero"], tmp_path)
+    code, text = run_sim(["validate", "/dev/zero"], tmp_path)
     assert code == 2 and "/dev/zero: is a device, not a regular file" in text, text
     link = tmp_path / "in" / "zero.yaml"  # a symlink to a device is the device
     link.parent.mkdir()
