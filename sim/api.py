@@ -127,17 +127,19 @@ class RunResult:
         return run_html(self)
 
     def write(self, folder: str | Path, svg: bool = True, chart_pool: ChartPool | None = None,
-              timer: Timer | None = None, parquet: bool = False, xlsx: bool = False, dpi: int = CHART_DPI) -> Path:
+              timer: Timer | None = None, parquet: bool = False, xlsx: bool = False, dpi: int = CHART_DPI,
+              charts: bool = True) -> Path:
         """Write the run's output folder (CSV, JSON, charts as PNG at `dpi` dots per inch and, with `svg`, SVG,
         report.html) atomically, as `sim run` does; return its path.
 
         `chart_pool` draws the charts in worker processes started earlier (the command line's way
-        of hiding matplotlib's import); without it they are drawn here. `parquet` adds every table
-        as a Parquet file, `xlsx` an Excel workbook (workbook.xlsx); both need the analysis extra."""
+        of hiding matplotlib's import); without it they are drawn here. `charts=False` draws none and
+        never imports matplotlib (`sim run --no-charts`). `parquet` adds every table as a Parquet file,
+        `xlsx` an Excel workbook (workbook.xlsx); both need the analysis extra."""
         from sim.report import write_run
 
         return write_run(self.results, Path(folder), [str(w) for w in self.warnings], svg=svg, timer=timer,
-                         chart_pool=chart_pool, parquet=parquet, xlsx=xlsx, dpi=dpi)
+                         chart_pool=chart_pool, parquet=parquet, xlsx=xlsx, dpi=dpi, charts=charts)
 
 
 def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Mapping[str, object] | None = None,

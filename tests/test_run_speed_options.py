@@ -120,3 +120,12 @@ def test_a_chart_error_in_the_workers_reaches_the_caller(tmp_path: Path, monkeyp
     result = sim.run(TINY_SCENARIO)
     with chartpool.ChartPool(workers=2) as pool, pytest.raises(ValueError, match="no room for this chart"):
         pool.draw_run(result.results, tmp_path, svg=False)
+
+
+def test_api_write_without_charts(tmp_path: Path) -> None:
+    import sim
+
+    out = sim.run(TINY_SCENARIO, seed=3).write(tmp_path / "run", charts=False)
+    names = {p.name for p in out.iterdir()}
+    assert set(DATA_FILES) | {"report.html"} <= names
+    assert not [n for n in names if n.endswith((".png", ".svg"))]
