@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Sequence
@@ -62,7 +63,7 @@ def shortest_route(dist: list[list[float]], a: int, b: int, range_km: float) -> 
 class OpeningTimes:
     """When an airfield accepts take-offs and landings, in hours since scenario start."""
 
-    __slots__ = ("closures", "phase_h", "window")
+    __slots__ = ("closures", "ends", "phase_h", "starts", "window")
 
     def __init__(self, window: tuple[float, float] | None, phase_h: float,
                  closures: Sequence[tuple[float, float]] = ()) -> None:
@@ -70,9 +71,20 @@ class OpeningTimes:
         self.window = window
         self.phase_h = phase_h
         self.closures = sorted(closures)
+        # the closures merged where they overlap or meet: the airfield is closed on exactly these intervals,
+        # so a time inside one opens at its end (what applying every closure in turn gives, in one lookup)
+        self.starts: list[float] = []
+        self.ends: list[float] = []
+        for a, b in self.closures:
+            if self.ends and a <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], b)
+            else:
+                self.starts.append(a)
+                self.ends.append(b)
 
     def next_open(self, t: float) -> float:
         """Earliest time >= t when the airfield is open."""
+        starts, ends = self.starts, self.ends
         for _ in range(10000):
             moved = False
             if self.window is not None:
@@ -82,9 +94,10 @@ class OpeningTimes:
                 if not inside:
                     t += (start - local) % 24.0
                     moved = True
-            for a, b in self.closures:
-                if a <= t < b:
-                    t, moved = b, True
+            if starts:
+                i = bisect.bisect_right(starts, t) - 1
+                if i >= 0 and t < ends[i]:
+                    t, moved = ends[i], True
             if not moved:
                 return t
         return math.inf

@@ -9,12 +9,15 @@ not change the draws of the others. Nothing is seeded globally.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
 
 
+@functools.lru_cache(maxsize=4096)
 def _name_key(name: str) -> int:
+    """The stream name's 64-bit key (cached: a batch's replications name the same streams, one per tail)."""
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
 
 

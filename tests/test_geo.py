@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.geo import EARTH_RADIUS_KM, OpeningTimes, distance_matrix, great_circle_km, joint_departure, shortest_route
 
@@ -201,3 +203,38 @@ def test_joint_departure_is_inf_past_the_limit() -> None:
     """The arrival is closed from 0 to 1000 h: the earliest landing, 1000 h, is past the 100 h limit."""
     arrival = OpeningTimes(None, 0.0, [(0.0, 1000.0)])
     assert joint_departure(0.0, OpeningTimes(None, 0.0), arrival, 3.0, 100.0) == INF
+
+
+def _next_open_by_passes(hours: OpeningTimes, t: float) -> float:
+    """The definition next_open implements: move past the window and past every closure that holds t, in
+    start order, until nothing moves (the closures one by one, as before they were merged)."""
+    while True:
+        moved = False
+        if hours.window is not None:
+            start, end = hours.window
+            local = (hours.phase_h + t) % 24.0
+            inside = start <= local < end if start < end else (local >= start or local < end)
+            if not inside:
+                t, moved = t + (start - local) % 24.0, True
+        for a, b in hours.closures:
+            if a <= t < b:
+                t, moved = b, True
+        if not moved:
+            return t
+
+
+def test_next_open_with_overlapping_closures() -> None:
+    # [1, 4) and [3, 6) overlap, [6, 7) meets them, [9, 9.5) stands apart: closed over [1, 7) and [9, 9.5)
+    hours = OpeningTimes(None, 0.0, [(6.0, 7.0), (3.0, 6.0), (1.0, 4.0), (9.0, 9.5)])
+    assert [hours.next_open(t) for t in (0.5, 1.0, 3.5, 6.0, 7.0, 8.0, 9.2, 9.5)] == [0.5, 7.0, 7.0, 7.0, 7.0, 8.0,
+                                                                                      9.5, 9.5]
+
+
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(1, 30)), max_size=12), st.integers(0, 240),
+       st.booleans(), st.sampled_from([(6.0, 22.0), (22.0, 5.0), (0.0, 23.5)]))
+def test_next_open_equals_closures_applied_one_by_one(spans: list[tuple[int, int]], t_quarters: int, window: bool,
+                                                      hours_of_day: tuple[float, float]) -> None:
+    closures = [(a / 4, a / 4 + d / 4) for a, d in spans]
+    hours = OpeningTimes(hours_of_day if window else None, 3.0, closures)
+    t = t_quarters / 4 + 0.1
+    assert hours.next_open(t) == _next_open_by_passes(hours, t)
