@@ -26,7 +26,7 @@ from sim.timeparse import parse_duration_h
 from sim.vocabulary import CHART_DPI, phases_for
 
 if TYPE_CHECKING:
-    from sim.results import Results
+    from sim.results import LineRow
     from sim.scenario import Scenario
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
@@ -236,30 +236,35 @@ class PointMetrics:
 
 
 def evaluate(args: tuple[Scenario, int, int]) -> PointMetrics:
-    """Worker: run one scenario deterministically, or `replications` times; return its metrics."""
+    """Worker: run one scenario deterministically, or `replications` times; return its metrics.
+
+    A deterministic run is reduced through the tables its metrics read (the lines, the phases and the
+    totals of sim.results), not every table sim.results.analyse makes for a run's folder."""
     scenario, replications, base_seed = args
     from sim.engine import simulate
-    from sim.results import analyse
+    from sim.results import line_rows, phase_summary, totals
 
     if replications:
         return _replicated_metrics(scenario, replications, base_seed)
-    res = analyse(simulate(scenario))
-    late = [r for r in res.lines if r.status != "MET"]
+    run = simulate(scenario)
+    rows = line_rows(run)
+    tot = totals(run)
+    late = [r for r in rows if r.status != "MET"]
     return PointMetrics(
-        sorties=res.totals.sorties, flying_h=res.totals.flying_h, lines_late=len(late),
+        sorties=tot.sorties, flying_h=tot.flying_h, lines_late=len(late),
         worst_lateness_h=max((-r.slack_h for r in late if r.status == "LATE"), default=0.0), all_met=not late,
-        bound_by=_binding(res),
+        bound_by=_binding(rows),
         phases={phase: PhaseMetrics(closed_h=ph.closed_h, met=ph.lines_late == 0 and ph.lines_open == 0,
-                                    lines_late=ph.lines_late + ph.lines_open, worst_h=_worst_slack_h(res, phase),
-                                    bound_by=_binding(res, phase))
-                for phase, ph in res.phases.items()})
+                                    lines_late=ph.lines_late + ph.lines_open, worst_h=_worst_slack_h(rows, phase),
+                                    bound_by=_binding(rows, phase))
+                for phase, ph in phase_summary(run, rows).items()})
 
 
-def _worst_slack_h(res: Results, phase: str) -> float:
+def _worst_slack_h(rows: list[LineRow], phase: str) -> float:
     """Hours the line of the phase that is latest against its own deadline closes after it (negative:
     all early; inf: a line never closed)."""
     slack = [r.closed_h - r.deadline_h if not math.isnan(r.closed_h) else math.inf
-             for r in res.lines if r.phase == phase]
+             for r in rows if r.phase == phase]
     return max(slack)
 
 
@@ -282,10 +287,10 @@ def _replicated_metrics(scenario: Scenario, n: int, base_seed: int) -> PointMetr
     return out
 
 
-def _binding(res: Results, phase: str | None = None) -> str:
+def _binding(rows: list[LineRow], phase: str | None = None) -> str:
     """The largest wait over late or open lines (of a phase), to explain why no fleet size is enough."""
     worst = None
-    for r in res.lines:
+    for r in rows:
         if r.status == "MET" or (phase is not None and r.phase != phase):
             continue
         for k in ("force", "aircraft", "mog", "hours", "cap", "weather", "delay"):

@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
+from sim.engine import simulate
+from sim.errors import ScenarioError
+from sim.loading import validate
 from sim.plan import latest
+from sim.scenario import Scenario
 from tests.conftest import ROOT
 from tests.helpers import scenario
 from tests.test_closed_forms import equator_pair
@@ -75,8 +79,8 @@ def test_non_monotone_completion_is_reported(monkeypatch):
     240 meeting and 300 missing, bisects to 250, and reports the misses at 120 and 180 below it."""
     s = shuttle(100, 1, 10, 1000)
 
-    def fake(args):
-        _data, _name, _seed, ids, shift = args
+    def fake(_base, item):
+        ids, shift = item
         ok = shift <= 100 or 200 <= shift <= 250
         return {m.id: (0.0 if ok or m.id not in ids else math.inf) for m in s.movements}
 
@@ -123,3 +127,96 @@ def test_cli_bad_target_exits_2_and_writes_nothing(tmp_path, capsys, argv, messa
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def refusals() -> Scenario:
+    """Five 100-troop lines ready +10 h (d: 300 troops, from `third`), horizon 200 h, each with one limit that
+    validation draws on a later ready: a's deadline +100 h, b's leg deadline +50 h, c's inflow (a quarter a day:
+    4 days, the last 72 h after its start), d's airfield `third` capped at 1 take-off a day (its 3 sorties need 3
+    local days: ceil((200 - ready) / 24) + 1 >= 3, so ready <= 176 h, minus anything), e's deadline +300 h
+    beyond the horizon."""
+    airfields = [*equator_pair(2800.0), {"id": "third", "lat": 0.0, "lon": -5.0, "mog": 1000, "departures_per_day": 1}]
+
+    def line(lid: str, deadline: str, **more):
+        return {"id": lid, "contingent": "x", "phase": "deploy", "from": "home", "to": "pod", "troops": 100,
+                "ready": "+10h", "deadline": deadline, **more}
+
+    return scenario(horizon=200, airfields=airfields, fleet=[{"type": "lifter", "count": 2, "base": "home"}],
+                    contingents=[{"id": "x", "nation": "Xland", "troops": 700, "home": "home"}],
+                    movements=[line("a", "+100h"),
+                               line("b", "+100h", legs=[{"mode": "air", "from": "home", "to": "pod",
+                                                         "deadline": "+50h"}]),
+                               line("c", "+190h", inflow={"from": "+10h", "share_per_day": 0.25}),
+                               line("d", "+199h", **{"from": "third", "troops": 300}),
+                               line("e", "+300h")])
+
+
+# (lines, shift in minutes, the refusal worked out by hand; "" when validation accepts the shift).
+# Start 2022-01-06T00:00+06:00, so +100 h is 10 Jan 04:00 and +176 h (= +200 h, the horizon, less 24) 13 Jan 08:00.
+SHIFTS = [
+    ("a", 90 * 60, "test with a shifted +5400 min: movements[0].deadline: deadline 2022-01-10T04:00+06:00 is not "
+                   "after ready 2022-01-10T04:00+06:00"),  # ready +100 h = its deadline
+    ("a", 90 * 60 - 1, ""),
+    ("b", 40 * 60, "test with b shifted +2400 min: movements[1].legs[0].deadline: the leg's deadline is not after "
+                   "the line's ready time"),  # ready +50 h = the leg's deadline
+    ("b", 40 * 60 - 1, ""),
+    ("c", 118 * 60, "test with c shifted +7080 min: movements[2].inflow: at this rate the last of the line arrives "
+                    "on day 4 (2022-01-14T08:00+06:00), after the horizon; raise the rate or the horizon"),  # 128+72
+    ("c", 118 * 60 - 1, ""),
+    ("d", 166 * 60, "test with d shifted +9960 min: airfields[2].departures_per_day: 1 a day allows at most 2 "
+                    "take-offs from third on the 2 local days from 2022-01-13T08:00+06:00 to the horizon, but the "
+                    "lines leaving it need at least 3 loaded sorties; raise the cap or the horizon"),  # ceil(24/24)+1
+    ("d", 166 * 60 - 1, ""),  # ceil(24.02 / 24) + 1 = 3 days: 3 take-offs allowed
+    ("e", 190 * 60, "test with e shifted +11400 min: movements[4].ready: ready 2022-01-14T08:00+06:00 is after "
+                    "the horizon (200 h from start); raise horizon"),
+    ("e", 190 * 60 - 1, ""),
+    ("abcde", -10 * 60, ""),  # everything ready at the start
+    ("ace", 30 * 60, ""),
+]
+
+
+@pytest.mark.parametrize("ids,shift,refusal", SHIFTS)
+def test_shifted_trial_equals_the_revalidated_one(ids: str, shift: int, refusal: str):
+    """A trial shifts the validated model (latest.shift_scenario) rather than validating the shifted data again:
+    the shifted model equals the re-validated one and every line closes at the same time; a shift validation
+    refuses is spotted (latest.may_be_refused) and fails with validation's own error."""
+    s = refusals()
+    base = latest.TrialBase.of(validate(s.resolved(), s.name)[0], 0)
+    ids_ = tuple(ids)
+    fast = latest.shift_scenario(base.scenario, ids_, shift)
+    assert latest.may_be_refused(base, fast, ids_) == bool(refusal)
+    if refusal:
+        with pytest.raises(ScenarioError) as refused:
+            latest.validate_shifted(base.scenario, ids_, shift)
+        assert str(refused.value) == refusal
+        with pytest.raises(ScenarioError) as trial:
+            latest.run_shifted(base, (ids_, shift))
+        assert str(trial.value) == refusal
+        return
+    again = latest.validate_shifted(base.scenario, ids_, shift)
+    assert fast == again and "_cache" not in fast.__dict__
+    run = simulate(again, 0)
+    assert latest.run_shifted(base, (ids_, shift)) == {
+        lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in run.lines.items()}
+
+
+def _revalidated(base: latest.TrialBase, item: tuple[tuple[str, ...], int]) -> dict[str, float]:
+    """A trial as every trial once ran: the resolved data validated, shifted and validated again, then run."""
+    ids, shift = item
+    s = validate(base.scenario.resolved(), base.scenario.name)[0]
+    s = latest.validate_shifted(s, ids, shift) if shift else s
+    run = simulate(s, base.seed)
+    return {lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in run.lines.items()}
+
+
+def test_search_answers_as_when_every_trial_was_revalidated(monkeypatch):
+    """Each line of `refusals()` searched on its own (the scan reaching its refused limits) and the whole phase,
+    in two worker processes: the same rows, trace and errors as with every trial validated again."""
+    s = refusals()
+    now = [sim.latest_ready(s, step_h=8, workers=2).to_json(), sim.latest_ready(s, phase="deploy").to_json()]
+    monkeypatch.setattr(latest, "run_shifted", _revalidated)
+    before = [sim.latest_ready(s, step_h=8).to_json(), sim.latest_ready(s, phase="deploy").to_json()]
+    assert now == before
+    refused = {t["error"].split(": ")[2] for row in now[0]["rows"] for t in row["trials"] if t["error"]}
+    assert refused >= {"movements[0].deadline", "movements[1].legs[0].deadline", "movements[2].inflow",
+                       "airfields[2].departures_per_day", "movements[4].ready"}
