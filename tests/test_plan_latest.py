@@ -14,7 +14,7 @@ from sim.cli import main
 from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.loading import validate
-from sim.plan import latest
+from sim.plan import latest, ready
 from sim.scenario import Scenario
 from tests.conftest import ROOT
 from tests.helpers import scenario
@@ -175,36 +175,59 @@ SHIFTS = [
 ]
 
 
+def _label(s: Scenario, ids: tuple[str, ...], shift: int) -> str:
+    """The name a shift is validated under, as sim.plan.latest.run_shifted gives it."""
+    return f"{s.name} with {', '.join(ids)} shifted {shift:+d} min"
+
+
 @pytest.mark.parametrize("ids,shift,refusal", SHIFTS)
 def test_shifted_trial_equals_the_revalidated_one(ids: str, shift: int, refusal: str):
-    """A trial shifts the validated model (latest.shift_scenario) rather than validating the shifted data again:
-    the shifted model equals the re-validated one and every line closes at the same time; a shift validation
-    refuses is spotted (latest.may_be_refused) and fails with validation's own error."""
+    """A trial moves the lines on the validated model (sim.plan.ready.with_ready, inflow starts moved with the
+    ready) rather than validating the shifted data again: the moved model equals the re-validated one and every
+    line closes at the same time; a shift validation refuses is spotted (ready.may_be_refused) and fails with
+    validation's own error."""
     s = refusals()
     base = latest.TrialBase.of(validate(s.resolved(), s.name)[0], 0)
     ids_ = tuple(ids)
-    fast = latest.shift_scenario(base.scenario, ids_, shift)
-    assert latest.may_be_refused(base, fast, ids_) == bool(refusal)
+    times = latest.shifted_ready(base.scenario, ids_, shift)
+    fast = ready.retimed(base.scenario, times, inflow=True)
+    assert ready.may_be_refused(base.ready, fast, ids_) == bool(refusal)
     if refusal:
         with pytest.raises(ScenarioError) as refused:
-            latest.validate_shifted(base.scenario, ids_, shift)
+            ready.validated(base.scenario, times, inflow=True, label=_label(s, ids_, shift))
         assert str(refused.value) == refusal
         with pytest.raises(ScenarioError) as trial:
             latest.run_shifted(base, (ids_, shift))
         assert str(trial.value) == refusal
         return
-    again = latest.validate_shifted(base.scenario, ids_, shift)
+    again = ready.validated(base.scenario, times, inflow=True, label=_label(s, ids_, shift))
+    assert ready.ready_data(base.scenario, times, inflow=True) == _shifted_data(base.scenario, ids_, shift)
     assert fast == again and "_cache" not in fast.__dict__
+    assert ready.with_ready(base.ready, times, inflow=True, label="") == again
     run = simulate(again, 0)
     assert latest.run_shifted(base, (ids_, shift)) == {
         lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in run.lines.items()}
+
+
+def _shifted_data(s: Scenario, ids: tuple[str, ...], shift_min: int) -> dict:
+    """The resolved scenario with the lines' ready and inflow start moved by `shift_min` minutes, each rounded
+    to the minute on its own: how sim.plan.latest shifted the data before sim.plan.ready."""
+    data = s.resolved()
+    by_id = {m.id: m for m in s.movements}
+    for item in data["movements"]:
+        if item["id"] in ids:
+            m = by_id[item["id"]]
+            item["ready"] = s.iso(round(s.hours_of(m.ready) * 60 + shift_min) / 60)
+            if m.inflow is not None and isinstance(item.get("inflow"), dict):
+                item["inflow"]["from"] = s.iso(round(s.hours_of(m.inflow.start) * 60 + shift_min) / 60)
+    return data
 
 
 def _revalidated(base: latest.TrialBase, item: tuple[tuple[str, ...], int]) -> dict[str, float]:
     """A trial as every trial once ran: the resolved data validated, shifted and validated again, then run."""
     ids, shift = item
     s = validate(base.scenario.resolved(), base.scenario.name)[0]
-    s = latest.validate_shifted(s, ids, shift) if shift else s
+    s = validate(_shifted_data(s, ids, shift), _label(s, ids, shift))[0] if shift else s
     run = simulate(s, base.seed)
     return {lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in run.lines.items()}
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sim.plan.ready import ReadyBase
     from sim.scenario import Scenario
 
 
@@ -49,30 +50,22 @@ def smallest_peak(solve: Callable[[int], tuple[dict[str, float], dict[str, Any]]
     return best, {**report, "peak_aircraft": hi, "solves": solves}
 
 
-def fewest_tails(s: Scenario, schedule: dict[str, float], type_id: str, phase: str, seed: int) -> FleetSize:
-    """The fewest tails of `type_id` that meet the phase's deadlines with these ready times."""
+def fewest_tails(base: ReadyBase, schedule: dict[str, float], type_id: str, phase: str, seed: int) -> FleetSize:
+    """The fewest tails of `type_id` that meet the phase's deadlines with these ready times, on the validated
+    scenario of `base` (the lines' `ready` moved as sim.plan.ready.with_ready moves it)."""
     from sim import grid
+    from sim.plan.ready import with_ready
     from sim.sizing import Question, phase_fleets, size_fleet
 
+    s = base.scenario
     fleets = phase_fleets(s, type_id, phase)
     current = sum(f["count"] for f in grid.fleets_of_type(s.resolved(), type_id, fleets))
+    values = ", ".join(f"movements[{lid}].ready={s.iso(h)}" for lid, h in sorted(schedule.items()))
+    scheduled = with_ready(base, schedule, inflow=False, label=f"{s.name} [{values}]")
     # the current fleet is the largest size tried: fewer is the question
-    result = size_fleet(with_ready(s, schedule), Question(type_id, phase=phase, seed=seed, max_tails=max(1, current)))
+    result = size_fleet(scheduled, Question(type_id, phase=phase, seed=seed, max_tails=max(1, current)))
     split = result.trials[result.answer].split if result.answer is not None else {}
     return FleetSize(result.answer, dict(split), len(result.trials))
-
-
-def with_ready(s: Scenario, schedule: dict[str, float]) -> Scenario:
-    """The scenario with these lines' ready times."""
-    from sim import grid
-
-    data = s.resolved()
-    values = {}
-    for lid, h in sorted(schedule.items()):
-        path = f"movements[{lid}].ready"
-        data = grid.apply_value(data, path, s.iso(h))
-        values[path] = s.iso(h)
-    return grid.build_point(grid.Point(values, data), s.name)
 
 
 def main_type(s: Scenario, phase: str, sorties: list[Any]) -> str:

@@ -14,8 +14,9 @@ already misses at its current ready is searched earlier, down to the scenario st
 
 The scenario is validated once and sent to each worker process once (TrialBase, sim.parallel's
 `shared`); a trial moves the lines' times on that validated model rather than validating the shifted
-scenario again, except for a shift that validation could refuse (`may_be_refused`), which is validated
-as before so that it fails with the same error. The unshifted run is made once for every target.
+scenario again (sim.plan.ready.with_ready), except for a shift that validation could refuse
+(`may_be_refused` there), which is validated as before so that it fails with the same error. The
+unshifted run is made once for every target.
 """
 
 from __future__ import annotations
@@ -26,16 +27,16 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import ScenarioError
 from sim.plan import output_options, prepare, scenario_argument, write_answer
+from sim.plan.ready import ReadyBase, with_ready
 from sim.vocabulary import CHART_DPI, PHASES
 
 if TYPE_CHECKING:
-    from sim.scenario import Movement, Scenario
+    from sim.scenario import Scenario
 
 NAME = "latest"
 HELP = "the latest ready time of lines, contingents or a phase that still meets the deadlines"
@@ -234,148 +235,49 @@ def _known(wanted: Sequence[str], known: list[str], what: str) -> list[str]:
 
 # ------------------------------------------------------------------ running trials
 
-REFUSAL_MARGIN_H = 1e-6  # a shifted time this close to a limit validation draws is re-validated, to be sure
-
 
 @dataclass(frozen=True)
 class TrialBase:
     """What every trial of a search shares, sent to each worker process once (sim.parallel's `shared`):
-    the validated scenario, the seed, and what tells a shift that validation could refuse
-    (see `may_be_refused`)."""
+    the validated scenario with what tells a retiming validation could refuse (sim.plan.ready.ReadyBase),
+    and the seed."""
 
-    scenario: Scenario
+    ready: ReadyBase
     seed: int
-    inflow_span_h: dict[str, float]  # line with an inflow: hours from its first day's arrivals to its last's
-    # an airfield with a daily departure cap: (the fewest local days its cap lets its sorties leave in, the
-    # lines whose air legs leave it)
-    departures: dict[str, tuple[int, tuple[str, ...]]]
+
+    @property
+    def scenario(self) -> Scenario:
+        """The validated scenario."""
+        return self.ready.scenario
 
     @classmethod
     def of(cls, scenario: Scenario, seed: int) -> TrialBase:
         """The shared part of the trials of this (validated) scenario."""
-        from sim.journeychecks import air_views
-        from sim.plancheck import _loaded_departures
-
-        spans = {m.id: _inflow_span_h(scenario, m) for m in scenario.movements if m.inflow is not None}
-        caps = {a.id: a.departures_per_day for a in scenario.airfields if a.departures_per_day is not None}
-        leaving: dict[str, list[str]] = {}
-        for _, view in air_views(scenario) if caps else ():
-            if view.origin in caps:
-                leaving.setdefault(view.origin, []).append(view.id)
-        need = _loaded_departures(scenario) if caps else {}
-        departures = {af: (-(-need[af][0] // caps[af]), tuple(ids)) for af, ids in leaving.items()}
-        return cls(scenario, seed, spans, departures)
+        return cls(ReadyBase.of(scenario), seed)
 
 
-def _inflow_span_h(s: Scenario, m: Movement) -> float:
-    """Hours from a line's first day of inflow to its last, as sim.journeychecks._check_inflow counts the days."""
-    f = m.inflow
-    assert f is not None
-    troops = s.line_parts(m).troops
-    if f.share_per_day is not None:
-        share = f.share_per_day
-    else:  # troops_per_day with no troops is refused by validation whatever the ready time
-        share = min(1.0, (f.troops_per_day or 0.0) / troops) if troops else 1.0
-    days = -int(-1.0 // share) if share < 1 else 1
-    return 24.0 * (days - 1)
-
-
-def _local_days(start: float, end: float) -> int:
-    """The local days from `start` to `end` as sim.plancheck.check_departure_caps counts them."""
-    return max(1, math.ceil((end - start) / 24.0) + 1)
+def shifted_ready(s: Scenario, ids: Sequence[str], shift_min: int) -> dict[str, float]:
+    """The lines' ready times `shift_min` minutes later, each to the minute (model hours)."""
+    wanted = set(ids)
+    return {m.id: round(s.hours_of(m.ready) * 60 + shift_min) / 60 for m in s.movements if m.id in wanted}
 
 
 def run_shifted(base: TrialBase, item: tuple[tuple[str, ...], int]) -> dict[str, float]:
     """Worker: the scenario with the lines `item[0]` ready (and their inflow starting) `item[1]` minutes
     later, run once; closure (model hours, inf if open) of every line.
 
-    The shift is made on the validated model (`shift_scenario`). A shift that validation could refuse
-    (`may_be_refused`) is validated from the resolved data instead, as every trial once was, so a refused
+    The lines are moved by sim.plan.ready.with_ready: on the validated model, unless validation could
+    refuse the shift, which is then validated from the resolved data, as every trial once was, so a refused
     trial fails with the same ScenarioError."""
     from sim.engine import simulate
 
     ids, shift_min = item
     s = base.scenario
     if shift_min:
-        try:
-            shifted: Scenario | None = shift_scenario(s, ids, shift_min)
-        except ValueError:  # a time outside the years validation accepts: validation says so
-            shifted = None
-        s = validate_shifted(s, ids, shift_min) if shifted is None or may_be_refused(base, shifted, ids) \
-            else shifted
+        s = with_ready(base.ready, shifted_ready(s, ids, shift_min), inflow=True,
+                       label=f"{s.name} with {', '.join(ids)} shifted {shift_min:+d} min")
     run = simulate(s, base.seed)
     return {lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in run.lines.items()}
-
-
-def validate_shifted(s: Scenario, ids: Sequence[str], shift_min: int) -> Scenario:
-    """The scenario with the lines shifted, validated from its resolved data (ScenarioError when refused)."""
-    from sim.loading import validate
-
-    return validate(_shift_lines(s, list(ids), shift_min), f"{s.name} with {', '.join(ids)} shifted "
-                                                          f"{shift_min:+d} min")[0]
-
-
-def shift_scenario(s: Scenario, ids: Sequence[str], shift_min: int) -> Scenario:
-    """The validated scenario with the given lines' ready (and inflow start) moved by `shift_min` minutes,
-    without validating again: each new time is the one validating `_shift_lines`' data gives (the minute,
-    written in the start's offset and read back). The copy keeps no index cached on `s`."""
-    from sim.timeparse import parse_time
-
-    def moved(t: datetime | timedelta) -> datetime | timedelta:
-        """A time `shift_min` minutes later, to the minute, as validation reads it."""
-        return parse_time(s.iso(round(s.hours_of(t) * 60 + shift_min) / 60))
-
-    wanted = set(ids)
-    movements = []
-    for m in s.movements:
-        if m.id in wanted:
-            update: dict[str, Any] = {"ready": moved(m.ready)}
-            if m.inflow is not None:
-                update["inflow"] = m.inflow.model_copy(update={"start": moved(m.inflow.start)})
-            m = m.model_copy(update=update)
-        movements.append(m)
-    out = s.model_copy(update={"movements": movements})
-    out.__dict__.pop("_cache", None)  # Scenario._index's lookups, shared with `s` by the shallow copy
-    return out
-
-
-def may_be_refused(base: TrialBase, s: Scenario, ids: Sequence[str]) -> bool:
-    """Whether validation could refuse the shifted scenario `s`: every cross-check that reads a ready time
-    or an inflow start and can make an error, on the shifted lines `ids`, with a margin (REFUSAL_MARGIN_H).
-    sim.checks._check_line_dates (deadline not after ready; ready at or after the horizon),
-    sim.journeychecks._check_leg (a leg's deadline not after ready), sim.journeychecks._check_inflow (the
-    last inflow day at or after the horizon) and sim.plancheck.check_departure_caps (fewer local days from
-    the first ready leaving a capped airfield to the horizon than its loaded sorties need at its cap)."""
-    eps, wanted = REFUSAL_MARGIN_H, set(ids)
-    ready = {m.id: s.hours_of(m.ready) for m in s.movements}
-    for m in s.movements:
-        if m.id not in wanted:
-            continue
-        at = ready[m.id]
-        limits = [s.hours_of(m.deadline), *(s.hours_of(leg.deadline) for leg in m.legs or ()
-                                                 if leg.deadline is not None)]
-        if at >= s.horizon - eps or min(limits) <= at + eps:
-            return True
-        if m.inflow is not None and s.hours_of(m.inflow.start) + base.inflow_span_h[m.id] >= s.horizon - eps:
-            return True
-    for days, lines in base.departures.values():
-        if wanted.intersection(lines) and \
-                _local_days(min(max(0.0, ready[i]) for i in lines) + eps, s.horizon) < days:
-            return True
-    return False
-
-
-def _shift_lines(s: Scenario, ids: list[str], shift_min: int) -> dict:
-    """The resolved scenario with the given lines' ready (and inflow start) moved by `shift_min` minutes."""
-    data = s.resolved()
-    by_id = {m.id: m for m in s.movements}
-    for item in data["movements"]:
-        if item["id"] in ids:
-            m = by_id[item["id"]]
-            item["ready"] = s.iso(round(s.hours_of(m.ready) * 60 + shift_min) / 60)
-            if m.inflow is not None and isinstance(item.get("inflow"), dict):
-                item["inflow"]["from"] = s.iso(round(s.hours_of(m.inflow.start) * 60 + shift_min) / 60)
-    return data
 
 
 class _Runner:

@@ -15,7 +15,9 @@ Method, in three steps:
    r_i + d_i <= deadline_i; an `after:` link between two lines of the phase: r_j >= r_i + d_i + lag.
    Objective: `earliest` minimises C >= r_i + d_i (plus a small weight on the releases, so that
    ties release early); `longest-stay` maximises the sum of the r_i.
-2. Verification: the proposed schedule is run (sim.api.run with `movements[ID].ready` overrides).
+2. Verification: the proposed schedule is run: the scenario with the lines ready at its times, as
+   sim.api.run's `movements[ID].ready` overrides make it, built on the model validated once
+   (sim.plan.ready.with_ready; a schedule validation could refuse is validated from the data).
 3. Local search, each move run and kept only when the simulator confirms it. `longest-stay`:
    while a line is late, the late lines move one bucket earlier (repair); then each line in turn
    tries one bucket later, kept when every line that met with the current schedule still meets
@@ -416,7 +418,11 @@ class _Judge:
     """Runs schedules of the phase's lines and keeps every run."""
 
     def __init__(self, s: Scenario, phase: str, seed: int) -> None:
+        from sim.loading import validate
+        from sim.plan.ready import ReadyBase
+
         self.s, self.phase, self.seed = s, phase, seed
+        self.base = ReadyBase.of(validate(s.resolved(), s.name)[0])  # validated once, as each run's was
         self.ids = [m.id for m in s.movements if m.phase == phase]
         self.deadline = {m.id: s.hours_of(m.deadline) for m in s.movements}
         self.runs: list[Verification] = []
@@ -424,13 +430,17 @@ class _Judge:
         self.met_now: set[str] = set(self.deadline)
 
     def run(self, schedule: Schedule, label: str) -> Verification:
-        """The verification run of a schedule (not yet kept)."""
-        from sim.api import run
+        """The verification run of a schedule (not yet kept): the lines ready at its times, only their `ready`
+        moved as a `movements[ID].ready` override of sim.api.run moves it (sim.plan.ready.with_ready); a
+        schedule validation refuses closes no line."""
+        from sim.engine import simulate
+        from sim.plan.ready import with_ready
 
         started = time.perf_counter()
-        overrides = {f"movements[{lid}].ready": self.s.iso(h) for lid, h in schedule.items()}
+        overrides = ", ".join(f"movements[{lid}].ready={self.s.iso(h)}" for lid, h in schedule.items())
         try:
-            lines = run(self.s, seed=self.seed, overrides=overrides).run.lines
+            s = with_ready(self.base, schedule, inflow=False, label=f"{self.s.name} with {overrides}")
+            lines = simulate(s, self.seed).lines
             closed = {lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in lines.items()}
         except ScenarioError:
             closed = dict.fromkeys(self.deadline, math.inf)
@@ -585,8 +595,9 @@ def _fewer_aircraft(result: OptimiseResult, judge: _Judge, base: Verification, b
 
     s = judge.s
     type_id = aircraft_type or main_type(s, judge.phase, run(s, seed=judge.seed).run.sorties)
-    now = fewest_tails(s, base.schedule, type_id, judge.phase, judge.seed)
-    new = now if best is base or best.late else fewest_tails(s, best.schedule, type_id, judge.phase, judge.seed)
+    now = fewest_tails(judge.base, base.schedule, type_id, judge.phase, judge.seed)
+    new = now if best is base or best.late else fewest_tails(judge.base, best.schedule, type_id, judge.phase,
+                                                             judge.seed)
     better = best is not base and not best.late and new.tails is not None and \
         (now.tails is None or new.tails < now.tails)
     result.fleet = {"type": type_id, "current": now.tails, "current_split": now.split, "proposed": new.tails,
