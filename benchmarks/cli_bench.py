@@ -18,6 +18,7 @@ Each measurement is a fresh subprocess (the user's experience: a cold interprete
   interpreter shutdown) is reported as `other`.
 
 The subprocesses run from the repository root with it on PYTHONPATH, so an uninstalled checkout works.
+`python benchmarks/cli_bench.py charts [N]` instead measures the CPU of each run chart drawn in-process.
 """
 
 from __future__ import annotations
@@ -170,16 +171,71 @@ def breakdown(repeats: int, import_repeats: int) -> dict:
     }
 
 
+CHART_NAMES = ("gantt", "closure", "network", "why_late", "airfields", "journey", "in_theatre", "sorties_per_day")
+
+
+def chart_cpu(repeats: int) -> dict[str, tuple[float, float]]:
+    """CPU seconds of each run chart of the reference scenario drawn in this process, as `sim run`'s chart
+    workers draw it (sim.charts._save): the figure built and written as PNG, then as SVG on the PNG's layout.
+    The least of `repeats` drawings after one warm-up, per chart: {chart: (png_s, svg_s)}. The package is
+    this checkout's, as for the subprocesses."""
+    sys.path.insert(0, str(ROOT))
+    import matplotlib
+
+    import sim
+    from sim import charts
+    from sim.vocabulary import CHART_DPI
+
+    res = sim.run(REFERENCE).results
+    out = Path(tempfile.mkdtemp(prefix="sim-bench-charts-"))
+
+    def once(name: str) -> tuple[float, float]:
+        """One drawing of a chart: CPU seconds of the figure and its PNG, then of its SVG."""
+        t0 = time.process_time()
+        fig = getattr(charts, f"{name}_figure")(res)
+        with matplotlib.rc_context(charts.STYLE):
+            charts._write_png(fig, out / f"{name}.png", CHART_DPI)
+            t1 = time.process_time()
+            charts._keep_layout(fig, CHART_DPI)
+            fig.savefig(out / f"{name}.svg", metadata={"Date": None, "Creator": None})
+        return t1 - t0, time.process_time() - t1
+
+    try:
+        found: dict[str, tuple[float, float]] = {}
+        for name in CHART_NAMES:
+            once(name)
+            png, svg = zip(*(once(name) for _ in range(repeats)))
+            found[name] = (min(png), min(svg))
+        return found
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def print_chart_cpu(repeats: int) -> None:
+    """`python benchmarks/cli_bench.py charts [N]`: each run chart's CPU seconds, PNG and SVG, and the totals."""
+    found = chart_cpu(repeats)
+    for name, (png, svg) in found.items():
+        print(f"{name:16s} png {png:.3f} s  svg {svg:.3f} s")
+    png, svg = (sum(v[k] for v in found.values()) for k in (0, 1))
+    print(f"{'total':16s} png {png:.3f} s  svg {svg:.3f} s  both {png + svg:.3f} s")
+
+
 def main() -> None:
-    """`python benchmarks/cli_bench.py [N]`: N runs (default 5) of `sim run` and as many with --no-charts,
-    and as many bare imports, interleaved so that the machine's load falls on each alike; medians."""
+    """`python benchmarks/cli_bench.py [N]`: N runs (default 5) of `sim run`, as many with --no-svg and with
+    --no-charts, and as many bare imports, interleaved so that the machine's load falls on each alike; medians.
+    `python benchmarks/cli_bench.py charts [N]`: the CPU of each chart drawn in this process (chart_cpu)."""
+    if sys.argv[1:2] == ["charts"]:
+        print_chart_cpu(int(sys.argv[2]) if len(sys.argv) > 2 else 5)
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    rows: dict[str, list[float]] = {"bare": [], "table": [], "total": [], "table_nc": [], "total_nc": []}
+    rows: dict[str, list[float]] = {"bare": [], "table": [], "total": [], "total_ns": [], "table_nc": [],
+                                    "total_nc": []}
     for _ in range(n):
         rows["bare"].append(bare_import_s())
         r, _cpu = sim_run()
         rows["table"].append(r["time_to_table_s"])
         rows["total"].append(r["total_s"])
+        rows["total_ns"].append(sim_run(extra=("--no-svg",))[0]["total_s"])
         r, _cpu = sim_run(extra=("--no-charts",))
         rows["table_nc"].append(r["time_to_table_s"])
         rows["total_nc"].append(r["total_s"])

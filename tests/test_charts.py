@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import math
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import matplotlib
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
-from PIL import Image
+from matplotlib.text import Annotation
+from PIL import Image, ImageChops
 
 import sim
 from sim import charts, results
@@ -97,6 +102,81 @@ def test_every_command_that_draws_takes_dpi(command: list[str]) -> None:
 def test_a_resolution_must_be_positive() -> None:
     with pytest.raises(ValueError, match="dpi"), charts.resolution(0):
         pass
+
+
+# ------------------------------------------------------------------ how the files are written
+
+
+def test_a_png_chart_is_opaque_rgb_with_its_resolution_and_no_software_text(tmp_path: Path) -> None:
+    """The charts are opaque: the PNG drops the alpha channel matplotlib would write (smaller and faster),
+    keeps the pixels and the resolution, and says nothing about the software that drew it."""
+    res = sim.run(TINY_SCENARIO).results
+    with charts.resolution(72):
+        png = charts.in_theatre_chart(res, tmp_path, svg=False)[0]
+    plain = tmp_path / "plain.png"
+    with matplotlib.rc_context(charts.STYLE):
+        charts.in_theatre_figure(res).savefig(plain, dpi=72)
+    with Image.open(png) as im, Image.open(plain) as ref:
+        assert im.mode == "RGB" and im.size == ref.size == (720, 345)
+        assert round(im.info["dpi"][0]) == 72 and "Software" not in im.info
+        assert ref.getchannel("A").getextrema() == (255, 255)
+        assert ImageChops.difference(im, ref.convert("RGB")).getbbox() is None
+
+
+def test_a_chart_is_drawn_once_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """savefig draws a figure that has a layout engine twice (once without output, to lay it out, then to
+    paint): the PNG is drawn once, its layout engine run in that drawing, and the SVG once on that layout."""
+    res = sim.run(TINY_SCENARIO).results
+    drawn: list[str] = []
+    draw = Figure.draw
+
+    def counted(self: Figure, renderer: Any) -> None:
+        """Figure.draw, noting the kind of renderer it drew with."""
+        drawn.append(type(renderer).__name__)
+        draw(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    paths = charts.in_theatre_chart(res, tmp_path, svg=True)
+    assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size for p in paths)
+    assert drawn == ["RendererAgg", "MixedModeRenderer"]
+
+
+def _svg_texts(svg: str) -> dict[str, tuple[float, float]]:
+    """Each text of an SVG written with svg.fonttype 'none': its position, by its words."""
+    return {m[3]: (float(m[1]), float(m[2]))
+            for m in re.finditer(r'<text [^>]*x="([-0-9.]+)" y="([-0-9.]+)"[^>]*>([^<]+)<', svg)}
+
+
+@pytest.mark.parametrize("name", ["gantt", "in_theatre", "why_late"])
+def test_the_svg_puts_the_axis_labels_where_matplotlib_would(reference: results.Results, name: str) -> None:
+    """The SVG keeps the PNG's layout, axis labels pinned (charts._pin_axis_labels) rather than placed
+    again from every tick label: within a twentieth of a point of where matplotlib would place them
+    (tick labels measured at the PNG's resolution rather than at 72 dpi)."""
+    drawn = []
+    for pin in (False, True):
+        fig = getattr(charts, f"{name}_figure")(reference)
+        with matplotlib.rc_context(charts.STYLE):
+            fig.savefig(io.BytesIO(), format="rgba", dpi=150)
+            fig.set_layout_engine("none")
+            if pin:
+                charts._pin_axis_labels(fig, 150)
+            svg = io.StringIO()
+            fig.savefig(svg, format="svg")
+        drawn.append(_svg_texts(svg.getvalue()))
+    free, pinned = drawn
+    labels = [t for ax in fig.axes for t in (ax.get_xlabel(), ax.get_ylabel()) if t]
+    assert labels and free.keys() == pinned.keys()
+    for text, (x, y) in free.items():
+        assert pinned[text] == pytest.approx((x, y), abs=0.05), text
+
+
+def test_why_late_draws_no_empty_bar(reference: results.Results) -> None:
+    """A part of a line's time that is zero draws no bar (a hatched empty bar would still cost its hatch)."""
+    ax = charts.why_late_figure(reference).axes[0]
+    bars = [p for c in ax.containers for p in c]
+    assert bars and all(p.get_width() > 0 for p in bars)
+    parts = sum(1 for r in reference.lines for v in r.breakdown_h.values() if v > 0)
+    assert len(bars) == parts
 
 
 # ------------------------------------------------------------------ one colour for every deadline
@@ -192,6 +272,20 @@ def test_closure_is_a_bar_per_line_sorted_by_ready_with_status_shown_without_col
         tags = [t.get_text() for t in ax.texts]
         assert [tag.split(",")[0].split(" ")[0] for tag in tags] == [r.status for r in
                                                                      sorted(mine, key=lambda r: r.ready_h)]
+
+
+@pytest.mark.parametrize("which", ["reference", "stressed"])
+def test_no_journey_tag_is_crossed_by_its_deadline(which: str, request: pytest.FixtureRequest) -> None:
+    """A line that closed just before its deadline has its tag after the deadline marker, not under it."""
+    res: results.Results = request.getfixturevalue(which)
+    fig = charts.journey_figure(res)
+    ax = fig.axes[0]
+    FigureCanvasAgg(fig).draw()
+    tags = {round(t.xy[1]): t for t in ax.texts if isinstance(t, Annotation)}
+    for y, r in enumerate(res.lines):
+        deadline_px = ax.transData.transform((charts._hours_x(res.run, r.deadline_h)[0], y))[0]
+        box = tags[y].get_window_extent()
+        assert not box.x0 - 2 <= deadline_px <= box.x1, (r.id, tags[y].get_text())
 
 
 def test_closure_tags_say_how_early_late_or_open() -> None:
