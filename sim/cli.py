@@ -217,8 +217,7 @@ def _add_montecarlo(sub: Subparsers) -> None:
     mc.add_argument("--seed", type=_nonneg_int, metavar="S", help="base seed (default: the scenario's seed)")
     mc.add_argument("--workers", type=_workers, metavar="K",
                     help="local processes (default: one per core; 1 runs in-process)")
-    mc.add_argument("--dask", metavar="ADDRESS", help="send replications to a Dask cluster, e.g. tcp://host:8786 "
-                    "(needs the dask extra: pip install '.[dask]' in the clone)")
+    dask_option(mc, "replications")
     mc.add_argument("-o", "--out", metavar="DIR", help="output folder (default: outputs/<scenario stem>-mc/)")
     _svg_option(mc)
     _dpi_option(mc)
@@ -234,7 +233,7 @@ def _add_sweep(sub: Subparsers) -> None:
                     help="a field and its values; repeat for a grid (at most 3)")
     sw.add_argument("--replications", type=_pos_int, metavar="N",
                     help="run N replications per point (P50/P90, P(all met))")
-    _batch_options(sw, "outputs/<stem>-sweep/")
+    _batch_options(sw, "outputs/<stem>-sweep/", "points")
     _dpi_option(sw)
 
 def _add_size_fleet(sub: Subparsers) -> None:
@@ -254,7 +253,7 @@ def _add_size_fleet(sub: Subparsers) -> None:
     sf.add_argument("--replications", type=_pos_int, metavar="N", help="replications per fleet size")
     sf.add_argument("--max", type=_pos_int, metavar="N",
                     help="largest fleet to try (default: 4x the scenario's, at least 16)")
-    _batch_options(sf, "outputs/<stem>-size-<type>/")
+    _batch_options(sf, "outputs/<stem>-size-<type>/", "replications of each size (with --replications)")
     _dpi_option(sf)
 
 def _port(text: str) -> int:
@@ -326,10 +325,17 @@ def _dpi_option(p: argparse.ArgumentParser) -> None:
                    help=f"resolution of the PNG charts in dots per inch (default: {CHART_DPI}; 300 for print)")
 
 
-def _batch_options(p: argparse.ArgumentParser, default_out: str) -> None:
-    """--seed, --workers and -o as the batch commands share them."""
+def dask_option(p: argparse.ArgumentParser, what: str) -> None:
+    """--dask ADDRESS: the batch runner sends `what` to a Dask cluster instead of local processes."""
+    p.add_argument("--dask", metavar="ADDRESS", help=f"send the {what} to a Dask cluster instead of local processes, "
+                   "e.g. tcp://host:8786 (needs the dask extra: pip install '.[dask]' in the clone)")
+
+
+def _batch_options(p: argparse.ArgumentParser, default_out: str, dask: str) -> None:
+    """--seed, --workers, --dask and -o as the batch commands share them; `dask` names what goes to the cluster."""
     p.add_argument("--seed", type=_nonneg_int, metavar="S", help="base seed for replications (default: the scenario's)")
     p.add_argument("--workers", type=_workers, metavar="K", help="parallel processes (default: one per core)")
+    dask_option(p, dask)
     p.add_argument("-o", "--out", metavar="DIR", help=f"output folder (default: {default_out})")
 
 
@@ -846,6 +852,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """`sim sweep`: validate every grid point, run each, print the table, write sweep.csv and sweep.png; exit code."""
     from sim import grid
     from sim.loading import load
+    from sim.parallel import DaskUnavailable
     from sim.tables import render
 
     path = Path(args.scenario)
@@ -859,9 +866,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         result = grid.sweep(scenario, args.vary, replications=args.replications or 0, seed=args.seed,
                             workers=args.workers, label=path.name, on_progress=bar.update if bar is not None else None,
-                            before_run=lambda: check_output_folder(out_dir, [path]))
+                            before_run=lambda: check_output_folder(out_dir, [path]), dask=args.dask)
     except grid.PathError as exc:
         raise UsageError(f"sim sweep: {exc}") from None
+    except DaskUnavailable as exc:
+        raise UsageError(f"sim: {exc}") from None
     finally:
         if bar is not None:
             bar.close()
@@ -876,11 +885,12 @@ def cmd_size_fleet(args: argparse.Namespace) -> int:
     """`sim size-fleet`: the smallest fleet of a type that meets a phase's deadlines, searched by bisection."""
     from sim import grid, sizing
     from sim.loading import load
+    from sim.parallel import DaskUnavailable
 
     path = Path(args.scenario)
     scenario, _w = load(path)
     question = sizing.Question(args.type, args.phase, args.fleet, args.replications, args.confidence, args.max,
-                               args.seed, args.workers)
+                               args.seed, args.workers, args.dask)
     try:  # the type and fleets are checked before they name a folder
         sizing.check_question(scenario, question)
     except (ValueError, grid.PathError) as exc:
@@ -892,6 +902,8 @@ def cmd_size_fleet(args: argparse.Namespace) -> int:
         result = sizing.size_fleet(scenario, question, on_progress=bars.update if args.replications else None)
     except (ValueError, grid.PathError) as exc:
         raise UsageError(f"sim size-fleet: {exc}") from None
+    except DaskUnavailable as exc:
+        raise UsageError(f"sim: {exc}") from None
     finally:
         bars.close()
     _print_sizing(result)

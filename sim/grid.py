@@ -446,7 +446,7 @@ def _scenarios(points: list[Point], label: str) -> list[Scenario]:
 def sweep(scenario: Scenario | str | Path, vary: str | Sequence[str] | Mapping[str, Any], *, replications: int = 0,
           seed: int | None = None, workers: int | None = None, label: str | None = None,
           on_progress: Callable[[int], None] | None = None,
-          before_run: Callable[[], None] | None = None) -> SweepResult:
+          before_run: Callable[[], None] | None = None, dask: Any = None) -> SweepResult:
     """Run every point of a grid of variants of one scenario (or scenario file).
 
     `vary`: ["airfields[almaty].mog=2,4,6", ...] or {"airfields[almaty].mog": [2, 4, 6]}, at most 3
@@ -454,7 +454,8 @@ def sweep(scenario: Scenario | str | Path, vary: str | Sequence[str] | Mapping[s
     Each point runs once, or `replications` times from base `seed` for P50/P90/P(met).
     `on_progress(1)` as each point finishes. `label` names the scenario in problems (default: the
     file's name, or the scenario's). `before_run()` is called once every point is valid, before any runs
-    (`sim sweep` checks its output folder there).
+    (`sim sweep` checks its output folder there). `dask`: a Dask scheduler address (or Client) to run the
+    points on instead of local processes (sim.parallel.DaskUnavailable when none answers).
     """
     from sim.loading import load
     from sim.parallel import run_many
@@ -473,7 +474,7 @@ def sweep(scenario: Scenario | str | Path, vary: str | Sequence[str] | Mapping[s
         before_run()
     base = scenario.seed if seed is None else seed
     outcomes = run_many(evaluate, [(s, replications, base) for s in built], workers=workers,
-                        on_done=(lambda _out: on_progress(1)) if on_progress is not None else None)
+                        on_done=(lambda _out: on_progress(1)) if on_progress is not None else None, dask_address=dask)
     rows = []
     for pt, out in zip(points, outcomes):
         if not out.ok:

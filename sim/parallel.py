@@ -338,18 +338,17 @@ def _run_dask(fn: Callable[..., Any], items: list[Any], address: str | Client, o
               on_done: Callable[[Outcome], None] | None, shared: Any = None) -> list[Outcome]:
     """Every item on a Dask cluster (an address or a Client), `shared` scattered to the workers once;
     Ctrl-C cancels what did not finish."""
-    try:
-        from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
-    except ImportError:
-        raise DaskUnavailable("--dask needs the dask extra: run pip install '.[dask]' in the clone "
-                              "(or pip install 'dask[distributed]')") from None
-    client = address if isinstance(address, Client) else _connect(Client, address)
+    client_class = _client_class()
+    from dask.distributed import as_completed as dask_completed
+
+    client = _connect(client_class, address) if isinstance(address, str) else address
     try:
         if shared is None:
             futures = client.map(_call, [fn] * len(items), list(range(len(items))), items, pure=False)
         else:
-            held = client.scatter(shared, broadcast=True)
+            # a key of its own (hash=False): a later call scattering the same data must not share a key that
+            # this call releases when it ends ("lost dependencies")
+            held = client.scatter(shared, broadcast=True, hash=False)
             futures = client.map(_call_with, [fn] * len(items), [held] * len(items), list(range(len(items))),
                                  items, pure=False)
         try:
@@ -362,6 +361,31 @@ def _run_dask(fn: Callable[..., Any], items: list[Any], address: str | Client, o
         if client is not address:
             client.close()
     return outcomes  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def dask_client(dask: str | Client | None) -> Iterator[str | Client | None]:
+    """One connection for a search that calls run_many many times: a Client of the scheduler at the address
+    `dask` (closed at the end), the Client itself when given one, or None (local processes) for None.
+    DaskUnavailable without the dask extra or when no scheduler answers."""
+    if dask is None or not isinstance(dask, str):
+        yield dask
+        return
+    client = _connect(_client_class(), dask)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _client_class() -> Any:
+    """dask.distributed.Client; DaskUnavailable without the dask extra."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise DaskUnavailable("--dask needs the dask extra: run pip install '.[dask]' in the clone "
+                              "(or pip install 'dask[distributed]')") from None
+    return Client
 
 
 def _connect(client_class: Any, address: str) -> Any:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import ScenarioError
 from sim.vocabulary import CHART_DPI, PHASES, phases_for
@@ -36,6 +36,7 @@ class Question:
     max_tails: int | None = None  # largest size tried (default: 4x the scenario's, at least 16)
     seed: int | None = None
     workers: int | None = None
+    dask: Any = None  # a Dask scheduler address (or Client) for the replications instead of local processes
 
 
 @dataclass(repr=False)
@@ -78,11 +79,13 @@ def size_fleet(scenario: Scenario | str | Path, question: Question | str,
     """Search the smallest fleet of `question.aircraft_type` that meets the phase's deadlines.
 
     `scenario` may be a scenario file; `question` an aircraft type alone (the withdrawal, one run
-    per size). ValueError for options that do not go together or an unknown phase;
-    sim.grid.PathError for an unknown type or fleet.
+    per size). With replications, `question.dask` (an address or a Client) runs them on that Dask cluster
+    (sim.parallel.DaskUnavailable when none answers). ValueError for options that do not go together or an
+    unknown phase; sim.grid.PathError for an unknown type or fleet.
     """
     from sim import grid
     from sim.loading import load
+    from sim.parallel import dask_client
     from sim.scenario import Scenario
 
     if not isinstance(scenario, Scenario):
@@ -95,8 +98,9 @@ def size_fleet(scenario: Scenario | str | Path, question: Question | str,
     resolved = scenario.resolved()
     current = sum(f["count"] for f in grid.fleets_of_type(resolved, question.aircraft_type, question.fleets))
     grid.scale_fleet(resolved, question.aircraft_type, max(current, 1), question.fleets)  # refuses what is unknown
-    trial = _Trials(scenario, resolved, question, on_progress)
-    answer, top, non_monotone = _search(trial, question.max_tails or max(16, 4 * current))
+    with dask_client(question.dask if question.replications else None) as client:  # one connection for all sizes
+        trial = _Trials(scenario, resolved, replace(question, dask=client), on_progress)
+        answer, top, non_monotone = _search(trial, question.max_tails or max(16, 4 * current))
     return SizingResult(scenario, question, current, trial.trials, answer, top, non_monotone)
 
 
@@ -191,7 +195,8 @@ class _Trials:
             if self.on_progress is not None:
                 self.on_progress(n, done[0])
 
-        batch = replications.run_batch(s, q.replications, seed=self.base, workers=q.workers, on_progress=progress)
+        batch = replications.run_batch(s, q.replications, seed=self.base, workers=q.workers, dask=q.dask,
+                                       on_progress=progress)
         if batch.interrupted:  # Ctrl-C or SIGTERM: the search stops (sim.parallel.interrupt_code says which)
             raise KeyboardInterrupt
         sm = replications.summarise(s, batch.replicas)

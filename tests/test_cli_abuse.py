@@ -79,11 +79,19 @@ def test_refused_before_any_work(work: Path, argv: list[str], message: str,
     assert not (work.parent / "x").exists()
 
 
-def test_unreachable_dask_scheduler_is_a_usage_error(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """--dask at an address where nothing listens: exit 2 with a message (short connect timeout), not exit 1."""
+@pytest.mark.parametrize("argv", [
+    ["montecarlo", "mc.yaml", "-n", "2"],
+    ["sweep", "tiny.yaml", "--vary", "planning.taxi_h=0.5,1"],
+    ["size-fleet", "mc.yaml", "--type", "il-76md", "--replications", "2", "--confidence", "0.5"],
+    ["plan", "latest", "tiny.yaml"],
+], ids=["montecarlo", "sweep", "size-fleet", "plan-latest"])
+def test_unreachable_dask_scheduler_is_a_usage_error(work: Path, capsys: pytest.CaptureFixture[str],
+                                                     argv: list[str]) -> None:
+    """--dask at an address where nothing listens: exit 2 with a message (short connect timeout), not exit 1,
+    for every command that runs on the batch runner."""
     pytest.importorskip("distributed")
     before = tree(work)
-    assert main(["montecarlo", "mc.yaml", "-n", "2", "--dask", "tcp://127.0.0.1:9", "-o", "out"]) == 2
+    assert main([*argv, "--dask", "tcp://127.0.0.1:9", "-o", "out"]) == 2
     assert "no Dask scheduler answered at tcp://127.0.0.1:9" in capsys.readouterr().err
     assert tree(work) == before
 

@@ -154,16 +154,19 @@ def _row_json(s: Scenario, r: LatestRow) -> dict[str, Any]:
 
 def latest_ready(scenario: Scenario | str | Path, *, lines: Sequence[str] | None = None,
                  contingents: Sequence[str] | None = None, phase: str | None = None, seed: int | None = None,
-                 step_h: float = 1.0, workers: int | None = None, on_progress: Progress | None = None) -> LatestResult:
+                 step_h: float = 1.0, workers: int | None = None, on_progress: Progress | None = None,
+                 dask: Any = None) -> LatestResult:
     """Search the latest ready time of each target that still meets its deadline(s), to the minute.
 
     Targets: each of `lines`; else each of `contingents` (their lines shifted together, only those
     of `phase` when given); else the lines of `phase` shifted together; else every line on its own.
     `scenario` may be a scenario file. The coarse scan runs every `step_h` hours, in `workers`
-    processes (default: in this process; a run takes tens of milliseconds). sim.grid.PathError for
+    processes (default: in this process; a run takes tens of milliseconds), or on the Dask cluster at
+    `dask` (an address or a Client; sim.parallel.DaskUnavailable when none answers). sim.grid.PathError for
     an unknown line, contingent or phase; ValueError for lines given with contingents or a phase.
     """
     from sim.loading import load
+    from sim.parallel import dask_client
     from sim.scenario import Scenario
 
     started = time.perf_counter()
@@ -171,8 +174,9 @@ def latest_ready(scenario: Scenario | str | Path, *, lines: Sequence[str] | None
         scenario = load(scenario)[0]
     targets = resolve_targets(scenario, lines, contingents, phase)
     check_step(step_h)
-    runner = _Runner(scenario, scenario.seed if seed is None else seed, workers)
-    rows = [_search(runner, name, kind, ids, round(step_h * 60), on_progress) for name, kind, ids in targets]
+    with dask_client(dask) as client:  # one connection for every scan of the search
+        runner = _Runner(scenario, scenario.seed if seed is None else seed, workers, client)
+        rows = [_search(runner, name, kind, ids, round(step_h * 60), on_progress) for name, kind, ids in targets]
     return LatestResult(scenario, runner.seed, step_h, rows, time.perf_counter() - started)
 
 
@@ -284,10 +288,10 @@ class _Runner:
     """Trials of the scenario with lines shifted, in-process or through sim.parallel.run_many, the
     scenario (validated once, from its resolved data, as each trial's was) sent to each worker once."""
 
-    def __init__(self, scenario: Scenario, seed: int, workers: int | None) -> None:
+    def __init__(self, scenario: Scenario, seed: int, workers: int | None, dask: Any = None) -> None:
         from sim.loading import validate
 
-        self.scenario, self.seed, self.workers = scenario, seed, workers
+        self.scenario, self.seed, self.workers, self.dask = scenario, seed, workers, dask
         self.base = TrialBase.of(validate(scenario.resolved(), scenario.name)[0], seed)
         self.deadline = {m.id: scenario.hours_of(m.deadline) for m in scenario.movements}
         self.ready = {m.id: scenario.hours_of(m.ready) for m in scenario.movements}
@@ -301,7 +305,7 @@ class _Runner:
 
         moved = [d for d in shifts if d]
         outcomes = iter(run_many(run_shifted, [(tuple(ids), d) for d in moved], workers=self.workers or 1,
-                                 shared=self.base))
+                                 dask_address=self.dask, shared=self.base))
         done = [next(outcomes) if d else Outcome(-1, self.at_start) for d in shifts]
         return [self._trial(ids, d, o.value, o.error or "") for d, o in zip(shifts, done)]
 
@@ -428,10 +432,11 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--phase", choices=PHASES, help="alone: the phase's lines shifted together")
     p.add_argument("--step", type=float, default=1.0, metavar="H",
                    help="hours between the coarse scan's trials before bisecting to the minute (default 1)")
-    from sim.cli import _workers
+    from sim.cli import _workers, dask_option
 
     p.add_argument("--workers", type=_workers, metavar="N",
                    help="processes for the coarse scan (default: one per core; the answers do not depend on it)")
+    dask_option(p, "coarse scan's trials")
     output_options(p)
 
 
@@ -439,15 +444,17 @@ def cmd(args: argparse.Namespace) -> int:
     """Parse, search, print the table and write the folder; 2 (nothing written) for an unknown id."""
     from sim.cli import EXIT_OK, UsageError
     from sim.grid import PathError
-    from sim.parallel import usable_cores
+    from sim.parallel import DaskUnavailable, usable_cores
     from sim.tables import render
 
     scenario, out_dir = prepare(args, lambda s: _check_options(s, args))
     try:
         result = latest_ready(scenario, lines=args.line, contingents=args.contingent, phase=args.phase,
-                              seed=args.seed, step_h=args.step, workers=args.workers or usable_cores())
+                              seed=args.seed, step_h=args.step, workers=args.workers or usable_cores(), dask=args.dask)
     except (ValueError, PathError, ScenarioError) as exc:
         raise UsageError(f"sim plan latest: {exc}") from None
+    except DaskUnavailable as exc:
+        raise UsageError(f"sim: {exc}") from None
     s = scenario
     print(f"{s.name}: latest ready times that still meet the deadlines (deterministic, seed {result.seed})")
     rows = [[r.target, s.short(r.current_ready_h), s.short(r.latest_ready_h),
