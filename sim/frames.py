@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,7 +122,7 @@ def surface_frame(res: Results) -> pd.DataFrame:
     return table_frame(tablerows.trip_table(res), res.run.scenario.start)
 
 
-def replications_frame(scenario: Scenario, replicas: list[Replica]) -> pd.DataFrame:
+def replications_frame(scenario: Scenario, replicas: Sequence[Replica]) -> pd.DataFrame:
     """replications.csv as a DataFrame: one row per replication in index order; RangeIndex.
 
     `sorties`, `breakdowns` and `weather_closures` are nullable Int64 (NA for a failed replication);

@@ -2,18 +2,20 @@
 
 Replication i runs with seed `replication_seed(base, i)`, whatever the number of workers or the
 order in which replications finish. Each replication returns a compact Replica (closure times,
-waits, a personnel curve on an hourly grid), never its full sortie log, so memory stays flat in
-the number of replications. `summarise` turns replicas into percentiles and probabilities.
+waits, a personnel curve on an hourly grid), never its full sortie log. The batch writes each one
+into a row of its ReplicaTable (numpy columns; texts as codes) as its chunk arrives and keeps no
+Replica: a batch's `Replicas` builds each Replica from its row when it is read. `summarise`, `fan`
+and replications.csv read the columns; they take a list of Replica too.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -29,7 +31,8 @@ WAIT_KINDS = ("force", "aircraft", *SORTIE_WAITS)
 @dataclass(slots=True)
 class Replica:
     """One replication, compact: closure hours per line, phase and contingent, counts, waits (h), personnel
-    curve (slots: no per-object dict, since a batch keeps one for every replication)."""
+    curve. What a worker returns; a batch keeps its values as a row of its ReplicaTable, and its
+    Replicas build a Replica again from that row when it is read."""
 
     index: int
     seed: int
@@ -124,12 +127,214 @@ def _one(static: BatchStatic, index: int, seed: int) -> Replica:
     )
 
 
+# ------------------------------------------------------------------ a batch as columns
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The keys every replication of a scenario has, in the order a Replica's dicts hold them: the lines
+    (the movements, in scenario order), the phases that have lines and each contingent's phases that have
+    lines. The closure hours of a batch are one column per key, in the order lines, phases, contingents."""
+
+    lines: tuple[str, ...]
+    phases: tuple[str, ...]
+    contingents: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Layout:
+        """The layout of a scenario's replications (what sim.results' line, phase and contingent tables give)."""
+        moves = scenario.movements
+        return cls(tuple(m.id for m in moves), tuple(p for p in PHASES if any(m.phase == p for m in moves)),
+                   tuple((c.id, tuple(p for p in PHASES if any(m.phase == p and m.contingent == c.id for m in moves)))
+                         for c in scenario.contingents))
+
+    @property
+    def keys(self) -> list[tuple[str, str]]:
+        """Every closure column's key: ("line", id), ("phase", phase), (contingent id, phase), in column order."""
+        return [*(("line", x) for x in self.lines), *(("phase", p) for p in self.phases),
+                *((c, p) for c, phases in self.contingents for p in phases)]
+
+    def matches(self, r: Replica) -> bool:
+        """Whether a replication that ran has exactly this layout's keys, in this order."""
+        return (tuple(r.lines) == self.lines and tuple(r.phases) == self.phases
+                and tuple((c, tuple(v)) for c, v in r.contingents.items()) == self.contingents)
+
+
+COUNTS = ("sorties", "breakdowns", "weather_closures")
+CURVE_NARROW = np.uint16  # the personnel curves' dtype while every value fits; int32 from the first that does not
+
+
+class ReplicaTable:
+    """The replications of a batch as columns, one row each (numpy arrays): index, seed, an error code,
+    closure hours (one column per Layout key; nan: not closed), waits (WAIT_KINDS), counts (COUNTS), the
+    largest wait of each late or open line (a code; 0: on time) and the personnel curve on the hourly
+    grid (uint16 while it fits, else int32; no columns when the table keeps no curves). Texts (errors,
+    wait kinds) are codes k >= 1 into `texts` (k - 1). A failed row has an error code and zeros elsewhere.
+    The arrays are allocated for `capacity` rows at once (zeros, which the system maps lazily); `filled`
+    marks the rows written."""
+
+    def __init__(self, layout: Layout, capacity: int, grid: int) -> None:
+        self.layout = layout
+        self.column = {key: k for k, key in enumerate(layout.keys)}
+        self.filled = np.zeros(capacity, bool)
+        self.index = np.zeros(capacity, np.int64)
+        self.seed = np.zeros(capacity, np.int64)
+        self.error = np.zeros(capacity, np.int32)
+        self.closed = np.zeros((capacity, len(self.column)), float)
+        self.waits = np.zeros((capacity, len(WAIT_KINDS)), float)
+        self.counts = np.zeros((capacity, len(COUNTS)), np.int64)
+        self.bound = np.zeros((capacity, len(layout.lines)), np.int32)
+        self.curve: np.ndarray = np.zeros((capacity, grid), CURVE_NARROW)
+        self.texts: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        """The number of rows."""
+        return len(self.index)
+
+    @classmethod
+    def from_replicas(cls, layout: Layout, replicas: Sequence[Replica]) -> ReplicaTable:
+        """Replicas made elsewhere (any order, kept; keys missing from a replica read as nan), without curves."""
+        table = cls(layout, len(replicas), 0)
+        for row, r in enumerate(replicas):
+            table.add(r, row)
+        return table
+
+    def code(self, text: str) -> int:
+        """The code of a text (a new one for a text not seen before)."""
+        k = self._codes.get(text)
+        if k is None:
+            self.texts.append(text)
+            k = self._codes[text] = len(self.texts)
+        return k
+
+    def add(self, r: Replica, row: int, strict: bool = False) -> None:
+        """Write one replication into `row`. `strict`: a replication that ran must have the layout's keys
+        exactly (ValueError otherwise: its Replica could not be given back as it was)."""
+        self.filled[row] = True
+        self.index[row], self.seed[row] = r.index, r.seed
+        if r.error is not None:
+            self.error[row] = self.code(r.error)
+            return
+        if strict and not self.layout.matches(r):
+            raise ValueError(f"replication {r.index} has other lines, phases or contingents than its scenario")
+        nan = math.nan
+        lay = self.layout
+        self.closed[row] = [*(r.lines.get(x, nan) for x in lay.lines), *(r.phases.get(p, nan) for p in lay.phases),
+                            *(r.contingents.get(c, {}).get(p, nan) for c, phases in lay.contingents for p in phases)]
+        self.waits[row] = [r.waits_h.get(k, nan) for k in WAIT_KINDS]
+        self.counts[row] = [r.sorties, r.breakdowns, r.weather_closures]
+        self.bound[row] = [self.code(r.late_bound[x]) if x in r.late_bound else 0 for x in lay.lines]
+        if self.curve.shape[1]:
+            self._add_curve(row, r.in_theatre)
+
+    def _add_curve(self, row: int, curve: np.ndarray) -> None:
+        """Write one personnel curve, first widening the curves to int32 if its values do not fit uint16."""
+        info = np.iinfo(self.curve.dtype)
+        if len(curve) and (curve.min() < info.min or curve.max() > info.max):
+            self.curve = self.curve.astype(np.int32)
+        self.curve[row] = curve
+
+    def take(self, rows: np.ndarray) -> ReplicaTable:
+        """A new table of these rows (a boolean mask or row numbers), in that order."""
+        out = ReplicaTable.__new__(ReplicaTable)
+        out.layout, out.column, out.texts, out._codes = self.layout, self.column, self.texts, self._codes
+        for name in ("filled", "index", "seed", "error", "closed", "waits", "counts", "bound", "curve"):
+            setattr(out, name, getattr(self, name)[rows])
+        return out
+
+    def finished(self) -> ReplicaTable:
+        """This table without the rows never written (itself when every row was)."""
+        return self if self.filled.all() else self.take(self.filled)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """The rows of replications that ran (a boolean mask)."""
+        return np.asarray(self.error == 0)
+
+    def closures(self, key: tuple[str, str], rows: np.ndarray) -> np.ndarray:
+        """The closure hours of one key ("line"/"phase"/contingent id, name) at `rows`, contiguous (nan
+        where the layout does not have the key)."""
+        k = self.column.get(key)
+        if k is None:
+            return np.full(int(np.count_nonzero(rows)) if rows.dtype == bool else len(rows), math.nan)
+        return np.ascontiguousarray(self.closed[rows, k])
+
+    def replica(self, row: int) -> Replica:
+        """Row `row` as a Replica (its dicts built now, its curve as int32)."""
+        index, seed, code = int(self.index[row]), int(self.seed[row]), int(self.error[row])
+        if code:
+            return Replica.failed(index, seed, self.texts[code - 1])
+        values = iter(self.closed[row].tolist())
+        lay = self.layout
+        lines = {x: next(values) for x in lay.lines}
+        phases = {p: next(values) for p in lay.phases}
+        contingents = {c: {p: next(values) for p in ph} for c, ph in lay.contingents}
+        sorties, breakdowns, weather = self.counts[row].tolist()
+        bound = {x: self.texts[k - 1] for x, k in zip(lay.lines, self.bound[row].tolist()) if k}
+        curve = self.curve[row].astype(np.int32) if self.curve.shape[1] else np.zeros(0, np.int32)
+        return Replica(index, seed, lines, phases, contingents, sorties, breakdowns, weather,
+                       dict(zip(WAIT_KINDS, self.waits[row].tolist())), bound, curve)
+
+
+class Replicas(Sequence[Replica]):
+    """A batch's replications as a read-only sequence of Replica, each built from its row of the table when
+    it is read (nothing is kept per replication but the table's rows)."""
+
+    def __init__(self, table: ReplicaTable) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        """The number of replications."""
+        return len(self.table)
+
+    @overload
+    def __getitem__(self, k: int) -> Replica: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[Replica]: ...
+
+    def __getitem__(self, k: int | slice) -> Replica | list[Replica]:
+        """The replication at position k (a Replica built now), or a list of them for a slice."""
+        if isinstance(k, slice):
+            return [self.table.replica(i) for i in range(*k.indices(len(self)))]
+        if not -len(self) <= k < len(self):
+            raise IndexError("replica index out of range")
+        return self.table.replica(k % len(self))
+
+    def __iter__(self) -> Iterator[Replica]:
+        """The replications in order, each built as it is reached."""
+        return (self.table.replica(i) for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        """How many replications, not each of them."""
+        return f"<Replicas: {len(self)} replications>"
+
+
+def table_of(scenario: Scenario, replicas: Sequence[Replica]) -> ReplicaTable:
+    """The columns of some replications: a batch's own table (no copy), or one made from a list of Replica."""
+    if isinstance(replicas, Replicas):
+        return replicas.table
+    return ReplicaTable.from_replicas(Layout.of(scenario), replicas)
+
+
 @dataclass
 class Batch:
-    """The replications of one batch in index order; `interrupted` when Ctrl-C stopped it early."""
+    """The replications of one batch in index order, as columns (`table`); `interrupted` when Ctrl-C stopped
+    it early. `view` reads them as Replica one at a time; `replicas` builds the list of them all."""
 
-    replicas: list[Replica]
+    table: ReplicaTable
     interrupted: bool = False
+
+    @property
+    def view(self) -> Replicas:
+        """The replications as a sequence of Replica built as each is read (memory: the table's only)."""
+        return Replicas(self.table)
+
+    @property
+    def replicas(self) -> list[Replica]:
+        """Every replication as a Replica, built now (a new list each time; for many, prefer `view`)."""
+        return list(self.view)
 
 
 def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = None, dask: Any = None,
@@ -143,6 +348,9 @@ def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = No
     (with the reason); a chunk that fails as a whole otherwise records each of its replications as
     failed. Ctrl-C (or SIGTERM) keeps the finished ones (`interrupted`). ValueError when n < 1;
     sim.parallel.DaskUnavailable without the dask extra or with no scheduler at `dask`.
+
+    Each chunk is written into the batch's table (one row per replication, at its index) as it
+    arrives, and its Replica objects let go, so the memory kept per replication is its row only.
     """
     from sim.parallel import Outcome, default_workers
 
@@ -151,27 +359,29 @@ def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = No
     # tasks of a few replications each: with Dask the cluster's size is not known here, so cut finer
     tasks = chunks(seed, n, workers or (32 if dask is not None else default_workers(n)),
                    per_worker=8 if dask is not None else TASKS_PER_WORKER)
+    static = BatchStatic.of(scenario)
+    table = ReplicaTable(Layout.of(scenario), n, len(static.grid))
 
     def done(outcome: Outcome) -> None:
-        if on_progress is not None and outcome.ok:
-            on_progress(len(outcome.value))
+        """A finished chunk: its replications into the table (the outcome keeps only their number)."""
+        if outcome.ok:
+            for r in outcome.value:
+                table.add(r, r.index, strict=True)
+            outcome.value = len(outcome.value)
+            if on_progress is not None:
+                on_progress(outcome.value)
 
-    static = BatchStatic.of(scenario)
     import sim.engine
     import sim.results  # noqa: F401  (imported before the worker processes fork: they inherit it, not redo it)
 
     outcomes, interrupted = _run_tasks(static, tasks, workers, dask, done)
     if not interrupted:
         tasks, outcomes, interrupted = _split_dead_chunks(static, tasks, outcomes, (workers, dask, done))
-    replicas: list[Replica] = []
     for chunk, out in zip(tasks, outcomes):
-        if out is None:
-            continue
-        if out.error is None:
-            replicas += out.value
-        else:  # the whole task failed (e.g. a worker died): record each of its replications
-            replicas += [Replica.failed(i, s, out.error) for i, s in chunk]
-    return Batch(sorted(replicas, key=lambda r: r.index), interrupted)
+        if out is not None and out.error is not None:  # the whole task failed (e.g. a worker died)
+            for i, s in chunk:
+                table.add(Replica.failed(i, s, out.error), i)
+    return Batch(table.finished(), interrupted)
 
 
 Tasks = list[list[tuple[int, int]]]  # chunks of (replication index, seed)
@@ -258,9 +468,10 @@ class Stats:
         return out
 
 
-def describe(values: list[float], deadline: float) -> Stats:
-    """Percentiles of closure times (not closed counts as +inf), P(met) of the deadline and its CI."""
-    arr = np.array([np.inf if (v is None or math.isnan(v)) else v for v in values], dtype=float)
+def describe(values: Sequence[float | None] | np.ndarray, deadline: float) -> Stats:
+    """Percentiles of closure times (not closed, nan or None, counts as +inf), P(met) of the deadline and its CI."""
+    arr = np.array(values, dtype=float)
+    arr[np.isnan(arr)] = np.inf
     n = len(arr)
     pct = [float(np.percentile(arr, q, method="higher")) if n else math.nan for q in (5, 50, 95)]
     finite = arr[np.isfinite(arr)]
@@ -283,41 +494,43 @@ class Summary:
     all_met: Proportion = field(default_factory=lambda: Proportion(math.nan, (math.nan, math.nan)))
 
 
-def summarise(scenario: Scenario, replicas: list[Replica]) -> Summary:
+def summarise(scenario: Scenario, replicas: Sequence[Replica]) -> Summary:
     """Percentiles and P(met) of every line, phase and contingent over the replications that ran, what
-    drove lateness, and the probability that every line met its deadline."""
-    ok = [r for r in replicas if r.error is None]
-    failed = [(r.index, r.seed, r.error) for r in replicas if r.error is not None]
-    sm = Summary(n=len(ok), failed=failed)
+    drove lateness, and the probability that every line met its deadline (read from the batch's columns
+    when `replicas` is a batch's Replicas, else from columns made of the list)."""
+    t = table_of(scenario, replicas)
+    ok = t.ok
+    failed = [(int(t.index[k]), int(t.seed[k]), t.texts[int(t.error[k]) - 1]) for k in np.flatnonzero(~ok)]
+    sm = Summary(n=int(ok.sum()), failed=failed)
     deadlines = {m.id: scenario.hours_of(m.deadline) for m in scenario.movements}
     for m in scenario.movements:
-        sm.lines[m.id] = describe([r.lines[m.id] for r in ok], deadlines[m.id])
-    sm.phases = _phase_stats(scenario, ok, deadlines)
-    sm.contingents = {c.id: _contingent_stats(scenario, ok, deadlines, c.id) for c in scenario.contingents}
-    sm.drivers = _drivers(ok)
-    sm.all_met = _all_met(scenario, ok, deadlines)
+        sm.lines[m.id] = describe(t.closures(("line", m.id), ok), deadlines[m.id])
+    sm.phases = _phase_stats(scenario, t, ok, deadlines)
+    sm.contingents = {c.id: _contingent_stats(scenario, t, ok, deadlines, c.id) for c in scenario.contingents}
+    sm.drivers = _drivers(t, ok)
+    sm.all_met = _all_met(scenario, t, ok, deadlines)
     return sm
 
 
-def _phase_stats(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float]) -> dict[str, Stats]:
+def _phase_stats(scenario: Scenario, t: ReplicaTable, ok: np.ndarray,
+                 deadlines: dict[str, float]) -> dict[str, Stats]:
     """describe() of each phase that has lines, against the latest deadline of its lines."""
     out: dict[str, Stats] = {}
     for phase in PHASES:
         mine = [m for m in scenario.movements if m.phase == phase]
         if mine:
-            out[phase] = describe([r.phases.get(phase, math.nan) for r in ok], max(deadlines[m.id] for m in mine))
+            out[phase] = describe(t.closures(("phase", phase), ok), max(deadlines[m.id] for m in mine))
     return out
 
 
-def _contingent_stats(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float],
+def _contingent_stats(scenario: Scenario, t: ReplicaTable, ok: np.ndarray, deadlines: dict[str, float],
                       cid: str) -> dict[str, Stats]:
     """describe() of each phase of one contingent that has lines, against the latest deadline of its lines."""
     entry: dict[str, Stats] = {}
     for phase in PHASES:
         mine = [m for m in scenario.movements if m.phase == phase and m.contingent == cid]
         if mine:
-            entry[phase] = describe([r.contingents.get(cid, {}).get(phase, math.nan) for r in ok],
-                                    max(deadlines[m.id] for m in mine))
+            entry[phase] = describe(t.closures((cid, phase), ok), max(deadlines[m.id] for m in mine))
     return entry
 
 
@@ -349,50 +562,66 @@ class Proportion:
     ci95: tuple[float, float]
 
 
-def _drivers(ok: list[Replica]) -> Drivers:
+def _drivers(t: ReplicaTable, ok: np.ndarray) -> Drivers:
     """What drives lateness: the largest wait of each late (or open) line, counted over replications,
-    and the mean waits, breakdowns and weather closures of a replication."""
-    counts: Counter[str] = Counter()
-    for r in ok:
-        counts.update(r.late_bound.values())
+    and the mean waits, breakdowns and weather closures of a replication. Kinds that bound as many
+    line-replications come in the order they were first met (replication by replication, line by line)."""
+    codes = t.bound[ok].ravel()
+    codes = codes[codes > 0]
+    kinds, first, seen = np.unique(codes, return_index=True, return_counts=True)
+    counts: Counter[str] = Counter({t.texts[int(kinds[j]) - 1]: int(seen[j]) for j in np.argsort(first)})
     late_total = sum(counts.values())
     return Drivers(
         late_line_replications=late_total,
         bound_by=[Driver(k, v, v / late_total) for k, v in counts.most_common()],
-        mean_waits_h={k: _mean([r.waits_h[k] for r in ok]) for k in WAIT_KINDS},
-        mean_breakdowns=_mean([r.breakdowns for r in ok]),
-        mean_weather_closures=_mean([r.weather_closures for r in ok]),
+        mean_waits_h={k: _mean(t.waits[ok, j]) for j, k in enumerate(WAIT_KINDS)},
+        mean_breakdowns=_mean(t.counts[ok, COUNTS.index("breakdowns")]),
+        mean_weather_closures=_mean(t.counts[ok, COUNTS.index("weather_closures")]),
     )
 
 
-def _all_met(scenario: Scenario, ok: list[Replica], deadlines: dict[str, float]) -> Proportion:
+def _all_met(scenario: Scenario, t: ReplicaTable, ok: np.ndarray, deadlines: dict[str, float]) -> Proportion:
     """The share of replications in which every line met its deadline, with its 95% interval."""
-    k = sum(1 for r in ok if all(r.lines[m.id] <= deadlines[m.id] + 1e-9 for m in scenario.movements))
-    return Proportion(k / len(ok) if ok else math.nan, wilson(k, len(ok)))
+    met = np.ones(int(ok.sum()), bool)
+    for m in scenario.movements:
+        met &= t.closures(("line", m.id), ok) <= deadlines[m.id] + 1e-9
+    k, n = int(met.sum()), len(met)
+    return Proportion(k / n if n else math.nan, wilson(k, n))
 
 
-def _mean(values: list[float] | list[int]) -> float:
+def _mean(values: np.ndarray) -> float:
     """The mean of per-replication values (nan when there is none)."""
-    return float(np.mean(values)) if values else math.nan
+    return float(np.mean(np.ascontiguousarray(values))) if len(values) else math.nan
 
 
 FAN_BLOCK = 64  # grid hours a pass of fan(): its working copies stay small whatever the number of replications
 
 
-def fan(replicas: list[Replica]) -> dict[str, np.ndarray]:
+def fan(replicas: Sequence[Replica]) -> dict[str, np.ndarray]:
     """Personnel-in-theatre quantiles on the grid (5, 25, 50, 75, 95), a block of grid hours at a time
-    (each hour's quantiles depend on that hour's column only, so the values are those of one pass)."""
+    (each hour's quantiles depend on that hour's column only, so the values are those of one pass). A
+    batch's Replicas are read from its curve columns (as int32, each block in turn)."""
+    if isinstance(replicas, Replicas) and replicas.table.curve.shape[1]:
+        curves, rows = replicas.table.curve, replicas.table.ok
+        if not rows.any():
+            return {}
+        return _fan_blocks(lambda lo: curves[rows, lo:lo + FAN_BLOCK].astype(np.int32), curves.shape[1])
     ok = [r.in_theatre for r in replicas if r.error is None and len(r.in_theatre)]
     if not ok:
         return {}
     stack = np.vstack(ok)
     del ok
+    return _fan_blocks(lambda lo: stack[:, lo:lo + FAN_BLOCK], stack.shape[1])
+
+
+def _fan_blocks(block: Callable[[int], np.ndarray], width: int) -> dict[str, np.ndarray]:
+    """fan()'s quantiles over `width` grid hours, `block(lo)` giving the curves' hours lo to lo + FAN_BLOCK."""
     qs = (5, 25, 50, 75, 95)
-    out = {f"p{q}": np.empty(stack.shape[1]) for q in qs}
-    for lo in range(0, stack.shape[1], FAN_BLOCK):
-        block = stack[:, lo:lo + FAN_BLOCK]
+    out = {f"p{q}": np.empty(width) for q in qs}
+    for lo in range(0, width, FAN_BLOCK):
+        part = block(lo)
         for q in qs:
-            out[f"p{q}"][lo:lo + FAN_BLOCK] = np.percentile(block, q, axis=0)
+            out[f"p{q}"][lo:lo + FAN_BLOCK] = np.percentile(part, q, axis=0)
     return out
 
 
@@ -405,7 +634,7 @@ class MonteCarloResult:
     their statistics, and how the batch was run; `write` gives the folder `sim montecarlo` writes."""
 
     scenario: Scenario
-    replicas: list[Replica]
+    replicas: Sequence[Replica]  # a batch's Replicas: each built from the batch's columns as it is read
     summary: Summary
     seed: int  # the base seed: replication i ran with replication_seed(seed, i)
     requested: int
@@ -459,7 +688,7 @@ def montecarlo(scenario: Scenario | str | Path, n: int = 200, *, seed: int | Non
     base = scenario.seed if seed is None else seed
     batch = run_batch(scenario, n, seed=base, workers=workers, dask=dask, on_progress=on_progress)
     executor = f"dask {dask}" if dask is not None else f"{workers or 'all'} local worker(s)"
-    return MonteCarloResult(scenario, batch.replicas, summarise(scenario, batch.replicas), base, n,
+    return MonteCarloResult(scenario, batch.view, summarise(scenario, batch.view), base, n,
                             batch.interrupted, executor, warnings)
 
 

@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -413,10 +413,32 @@ def _write_analysis_files(res: results.Results, folder: Path, parquet: bool, xls
 # ------------------------------------------------------------------ Monte Carlo
 
 
-def replications_csv(scenario: Scenario, replicas: list[Replica]) -> str:
+REPLICATIONS_CSV_ROWS = 4096  # replications.csv is made this many rows at a time: its whole text never in memory
+
+
+def replications_csv(scenario: Scenario, replicas: Sequence[Replica]) -> str:
     """replications.csv: one row per replication, its seed, waits and closure times (or its error)."""
-    table = tablerows.replication_table(scenario, replicas)
-    return csv_text(table.header, tablerows.csv_cells(table, scenario.start))
+    return "".join(replications_csv_parts(scenario, replicas))
+
+
+def replications_csv_parts(scenario: Scenario, replicas: Sequence[Replica]) -> Iterator[str]:
+    """replications.csv's text in pieces of REPLICATIONS_CSV_ROWS rows in index order, the first with the
+    header: joined, the text of the whole table (each piece is the CSV of its rows less the header line)."""
+    import numpy as np
+
+    from sim.replications import Replicas, table_of
+
+    whole = table_of(scenario, replicas)
+    order = np.argsort(whole.index, kind="stable")
+    head = ""
+    for lo in range(0, max(1, len(order)), REPLICATIONS_CSV_ROWS):
+        table = tablerows.replication_table(scenario, Replicas(whole.take(order[lo:lo + REPLICATIONS_CSV_ROWS])))
+        text = csv_text(table.header, tablerows.csv_cells(table, scenario.start))
+        if not head:
+            head = csv_text(table.header, [])
+            yield text
+        else:
+            yield text[len(head):]
 
 
 def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, requested: int, interrupted: bool,
@@ -450,7 +472,7 @@ def mc_summary_dict(scenario: Scenario, summary: Summary, base_seed: int, reques
     })
 
 
-def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summary, out_dir: Path, base_seed: int,
+def write_montecarlo(scenario: Scenario, replicas: Sequence[Replica], summary: Summary, out_dir: Path, base_seed: int,
                      requested: int, interrupted: bool, executor: str, svg: bool = False,
                      dpi: int = CHART_DPI) -> Path:
     """Write a Monte Carlo batch's output folder (CSV, JSON, resolved scenario, charts as PNG at `dpi`, report);
@@ -458,7 +480,8 @@ def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summa
     from sim import replications
 
     with atomic_dir(out_dir) as tmp:
-        (tmp / "replications.csv").write_text(replications_csv(scenario, replicas), encoding="utf-8")
+        with (tmp / "replications.csv").open("w", encoding="utf-8") as f:
+            f.writelines(replications_csv_parts(scenario, replicas))
         summary_data = mc_summary_dict(scenario, summary, base_seed, requested, interrupted, executor)
         (tmp / "summary.json").write_text(json.dumps(summary_data, indent=2) + "\n", encoding="utf-8")
         (tmp / "scenario.resolved.yaml").write_text(scenario.resolved_yaml(), encoding="utf-8")
@@ -466,13 +489,13 @@ def write_montecarlo(scenario: Scenario, replicas: list[Replica], summary: Summa
             from sim import charts
 
             fan = replications.fan(replicas)
-            ok = [r for r in replicas if r.error is None]
+            table = replications.table_of(scenario, replicas)
             with charts.resolution(dpi):
                 if fan:
                     charts.mc_fan_chart(scenario, replications.grid_hours(scenario), fan, summary.n, tmp, svg)
                 for phase, stats in summary.phases.items():
-                    charts.mc_completion_chart(scenario, phase, [r.phases.get(phase, math.nan) for r in ok], stats,
-                                               tmp, svg)
+                    closed = table.closures(("phase", phase), table.ok).tolist()
+                    charts.mc_completion_chart(scenario, phase, closed, stats, tmp, svg)
                 charts.mc_deadlines_chart(scenario, summary.lines, tmp, svg)
         from sim.htmlreport import montecarlo_report
 

@@ -15,7 +15,7 @@ imported here.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
@@ -193,9 +193,10 @@ def in_theatre_table(res: results.Results) -> Table:
 # ------------------------------------------------------------------ Monte Carlo
 
 
-def replication_table(scenario: Scenario, replicas: list[Replica]) -> Table:
-    """replications.csv: one row per replication, its seed, waits and closure times (or its error)."""
-    from sim.replications import WAIT_KINDS
+def replication_table(scenario: Scenario, replicas: Sequence[Replica]) -> Table:
+    """replications.csv: one row per replication in index order, its seed, waits and closure times (or its
+    error); read from the batch's columns (sim.replications.ReplicaTable), never a Replica per row."""
+    from sim.replications import WAIT_KINDS, table_of
 
     phases = scenario.phases()
     lines = [m.id for m in scenario.movements]
@@ -204,14 +205,19 @@ def replication_table(scenario: Scenario, replicas: list[Replica]) -> Table:
                *_cols("sorties breakdowns weather_closures", "int"),
                *[Column(f"wait_{k}_h", "float") for k in kinds],
                *[Column(f"closed.{x}", "time") for x in [*phases, *lines]]]
+    t = table_of(scenario, replicas)
+    waits = [WAIT_KINDS.index(k) for k in kinds]
+    closed = [t.column.get(("phase", p)) for p in phases] + [t.column.get(("line", x)) for x in lines]
+    index, seeds, errors = t.index.tolist(), t.seed.tolist(), t.error.tolist()
     rows: list[list[Cell]] = []
-    for r in sorted(replicas, key=lambda r: r.index):
-        row: list[Cell] = [r.index, r.seed]
-        if r.error:
-            row += ["error", r.error] + [None] * (len(columns) - 4)
+    for i in sorted(range(len(index)), key=index.__getitem__):
+        row: list[Cell] = [index[i], seeds[i]]
+        if errors[i]:
+            row += ["error", t.texts[errors[i] - 1]] + [None] * (len(columns) - 4)
         else:
-            row += ["ok", "", r.sorties, r.breakdowns, r.weather_closures, *(r.waits_h[k] for k in kinds),
-                    *(r.phases.get(p, math.nan) for p in phases), *(r.lines[x] for x in lines)]
+            hours, waited = t.closed[i].tolist(), t.waits[i].tolist()
+            row += ["ok", "", *t.counts[i].tolist(), *(waited[k] for k in waits),
+                    *(math.nan if c is None else hours[c] for c in closed)]
         rows.append(row)
     return Table(columns, rows)
 

@@ -42,6 +42,17 @@ def test_one_and_two_workers_give_the_same_replications_and_summary() -> None:
     assert repr(replications.summarise(s, one)) == repr(replications.summarise(s, two))
 
 
+def test_the_batch_columns_give_back_each_replica_as_it_ran() -> None:
+    """A batch keeps columns, not Replica objects: each Replica read from them is the one the worker made."""
+    s = _scenario()
+    batch = replications.run_batch(s, 9, seed=8, workers=1)
+    direct = replications.replicate((s, [(i, replication_seed(8, i)) for i in range(9)]))
+    assert [_key(r) for r in batch.replicas] == [_key(r) for r in direct]
+    assert [_key(r) for r in batch.view] == [_key(r) for r in direct]
+    assert batch.table.curve.dtype == np.uint16 and batch.table.curve.shape == (9, len(replications.grid_hours(s)))
+    assert repr(replications.summarise(s, batch.view)) == repr(replications.summarise(s, direct))
+
+
 def test_the_shared_part_gives_what_the_scenario_gives() -> None:
     """replicate((scenario, chunk)), as sweeps call it, equals a run against the batch's shared part."""
     s = _scenario()

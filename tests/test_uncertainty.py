@@ -94,6 +94,31 @@ def test_dask_local_cluster_gives_the_local_results():
     assert [(r.index, r.lines) for r in local] == [(r.index, r.lines) for r in sorted(remote, key=lambda r: r.index)]
 
 
+def _columns(batch):
+    """Every column of a batch's table, comparable (nan == nan through tolist's repr; texts, not codes)."""
+    t = batch.table
+    texts = ["", *t.texts]
+    return (t.index.tolist(), t.seed.tolist(), [texts[k] for k in t.error.tolist()], repr(t.closed.tolist()),
+            repr(t.waits.tolist()), t.counts.tolist(), [[texts[k] for k in row] for row in t.bound.tolist()],
+            t.curve.dtype, t.curve.tolist())
+
+
+def test_dask_local_cluster_of_processes_gives_the_local_processes_results():
+    """12 replications of the uncertain reference on a LocalCluster of two single-threaded worker processes
+    and on two local processes: the same replications, column by column and Replica by Replica."""
+    distributed = pytest.importorskip("dask.distributed")
+    s = load_scenario(UNCERTAIN)
+    local = replications.run_batch(s, 12, seed=5, workers=2, dask=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        remote = replications.run_batch(s, 12, seed=5, dask=client)
+    assert not local.interrupted and not remote.interrupted
+    assert local.table.error.tolist() == [0] * 12
+    assert _columns(remote) == _columns(local)
+    assert [repr(r) for r in remote.replicas] == [repr(r) for r in local.replicas]
+    assert [r.seed for r in remote.view] == [replication_seed(5, i) for i in range(12)]
+
+
 def test_a_failing_replication_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch, capsys):
     import sim.engine
 
