@@ -352,7 +352,7 @@ class Paired:
         return cls(data["replications"], data["base_seed"], data["baseline"], [PairedRow(**r) for r in data["rows"]])
 
 
-def _closures(replicas: list[Any], phase: str) -> dict[int, float]:
+def _closures(replicas: Sequence[Any], phase: str) -> dict[int, float]:
     """Replication index -> the phase's closure (inf when it never closed) of the replications that ran."""
     out = {}
     for r in replicas:
@@ -362,7 +362,7 @@ def _closures(replicas: list[Any], phase: str) -> dict[int, float]:
     return out
 
 
-def paired_rows(label: str, base: list[Any], other: list[Any], phases: tuple[str, ...]) -> list[PairedRow]:
+def paired_rows(label: str, base: Sequence[Any], other: Sequence[Any], phases: tuple[str, ...]) -> list[PairedRow]:
     """Per phase, the differences other - base over the replications both closed (same index, same seed)."""
     import numpy as np
 
@@ -394,7 +394,7 @@ def paired_replications(scenarios: list[Scenario], labels: list[str], n: int, ba
         batch = run_batch(scenario, n, seed=base_seed, workers=workers, on_progress=progress)
         if batch.interrupted:
             raise KeyboardInterrupt
-        batches.append(batch.replicas)
+        batches.append(batch.view)  # read from the batch's columns, a Replica at a time
     rows = [row for label, reps in zip(labels[1:], batches[1:])
             for row in paired_rows(label, batches[0], reps, phases_for(phase))]
     return Paired(n, base_seed, labels[0], rows)

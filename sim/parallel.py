@@ -378,6 +378,11 @@ def dask_client(dask: str | Client | None) -> Iterator[str | Client | None]:
         client.close()
 
 
+def cluster_threads(client: Client, unknown: int = 32) -> int:
+    """The threads of a Dask cluster's workers, to cut a batch for it (`unknown` while it has none yet)."""
+    return sum(client.nthreads().values()) or unknown
+
+
 def _client_class() -> Any:
     """dask.distributed.Client; DaskUnavailable without the dask extra."""
     try:

@@ -352,13 +352,24 @@ def run_batch(scenario: Scenario, n: int, *, seed: int, workers: int | None = No
     Each chunk is written into the batch's table (one row per replication, at its index) as it
     arrives, and its Replica objects let go, so the memory kept per replication is its row only.
     """
-    from sim.parallel import Outcome, default_workers
+    from sim.parallel import dask_client
 
     if n < 1:
         raise ValueError("the number of replications must be at least 1")
-    # tasks of a few replications each: with Dask the cluster's size is not known here, so cut finer
-    tasks = chunks(seed, n, workers or (32 if dask is not None else default_workers(n)),
-                   per_worker=8 if dask is not None else TASKS_PER_WORKER)
+    with dask_client(dask) as client:  # one connection, and the cluster's size known before cutting the batch
+        return _run_batch(scenario, n, seed, (workers, client), on_progress)
+
+
+def _run_batch(scenario: Scenario, n: int, seed: int, where: tuple[int | None, Any],
+               on_progress: Callable[[int], None] | None) -> Batch:
+    """run_batch's work, `where` = (workers, a Dask Client or None): tasks of a few replications each,
+    about TASKS_PER_WORKER per local process, or 8 per thread of the Dask cluster (its size asked of it,
+    unless `workers` says how finely to cut)."""
+    from sim.parallel import Outcome, cluster_threads, default_workers
+
+    workers, dask = where
+    slots = workers or (cluster_threads(dask) if dask is not None else default_workers(n))
+    tasks = chunks(seed, n, slots, per_worker=8 if dask is not None else TASKS_PER_WORKER)
     static = BatchStatic.of(scenario)
     table = ReplicaTable(Layout.of(scenario), n, len(static.grid))
 

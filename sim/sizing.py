@@ -199,7 +199,7 @@ class _Trials:
                                        on_progress=progress)
         if batch.interrupted:  # Ctrl-C or SIGTERM: the search stops (sim.parallel.interrupt_code says which)
             raise KeyboardInterrupt
-        sm = replications.summarise(s, batch.replicas)
+        sm = replications.summarise(s, batch.view)
         p = min(sm.phases[ph].p_met for ph in self.phases if ph in sm.phases)
         closed = max(sm.phases[ph].p50_h for ph in self.phases if ph in sm.phases)
         metrics = grid.PointMetrics(sorties=math.nan,
