@@ -224,10 +224,22 @@ def main() -> None:
     """`python benchmarks/cli_bench.py [N]`: N runs (default 5) of `sim run`, as many with --no-svg and with
     --no-charts, and as many bare imports, interleaved so that the machine's load falls on each alike; medians.
     `python benchmarks/cli_bench.py charts [N]`: the CPU of each chart drawn in this process (chart_cpu)."""
-    if sys.argv[1:2] == ["charts"]:
-        print_chart_cpu(int(sys.argv[2]) if len(sys.argv) > 2 else 5)
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Wall time of `sim run` on the reference (to the printed table and "
+                                 "whole, also with --no-svg and --no-charts) against the bare dependency import, "
+                                 "interleaved; or, with `charts`, the CPU of each run chart drawn in this process.")
+    ap.add_argument("words", nargs="*", metavar="[charts] [N]",
+                    help="charts: time each chart instead; N: runs of each (default 5)")
+    words = ap.parse_args().words
+    charts = words[:1] == ["charts"]
+    rest = words[1:] if charts else words
+    if len(rest) > 1 or (rest and not rest[0].isdigit()):
+        ap.error("expected [charts] [N], N a whole number")
+    n = int(rest[0]) if rest else 5
+    if charts:
+        print_chart_cpu(n)
         return
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     rows: dict[str, list[float]] = {"bare": [], "table": [], "total": [], "total_ns": [], "table_nc": [],
                                     "total_nc": []}
     for _ in range(n):

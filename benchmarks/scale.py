@@ -100,4 +100,7 @@ def fit_exponent(xs: list[float], ys: list[float]) -> float:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+        sys.exit("usage: python benchmarks/scale.py SCENARIO.json  (the scale series' child: times simulate() on a "
+                 "validated scenario written as JSON; run the series with python benchmarks/run.py --only scale)")
     print(json.dumps(child(sys.argv[1])))

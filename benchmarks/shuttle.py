@@ -159,7 +159,14 @@ def compare(n_loads: int, repeats: int) -> dict:
 
 
 if __name__ == "__main__":
-    n, reps = (int(sys.argv[1]) if len(sys.argv) > 1 else 20_000), (int(sys.argv[2]) if len(sys.argv) > 2 else 5)
+    import argparse
+
+    ap = argparse.ArgumentParser(description="The bare SimPy shuttle (the floor), the engine on the equivalent "
+                                 "scenario and the rules variant, interleaved: loaded sorties per second and ratios.")
+    ap.add_argument("loads", nargs="?", type=int, default=20_000, help="full loads to fly (default 20000)")
+    ap.add_argument("repeats", nargs="?", type=int, default=5, help="repeats of each (default 5)")
+    args = ap.parse_args()
+    n, reps = args.loads, args.repeats
     r = compare(n, reps)
     for k in ("floor", "engine", "rules"):
         print(f"{k:7s} {r[k]['sorties_per_s']:>9,.0f} loaded sorties/s wall, {r[k]['sorties_per_cpu_s']:>9,.0f} per "
