@@ -96,23 +96,23 @@ READY = [
 
 @pytest.mark.parametrize("times,refused", READY)
 def test_with_ready_equals_the_overridden_scenario(times: dict[str, float], refused: bool):
-    """sim.plan.ready.with_ready(inflow=False) gives the scenario sim.api.run's `movements[ID].ready` overrides
+    """sim.plan.ready.with_ready(inflow_min=None) gives the scenario sim.api.run's `movements[ID].ready` overrides
     validate (field by field on the movements, times in the same offset; the same closure of every line), and a
     time validation refuses fails with the same ScenarioError text."""
     s = refusals()
     base = ready.ReadyBase.of(validate(s.resolved(), s.name)[0])
     overrides = {f"movements[{lid}].ready": s.iso(h) for lid, h in times.items()}
     label = f"{s.name} with {', '.join(f'{k}={v}' for k, v in overrides.items())}"
-    assert ready.may_be_refused(base, ready.retimed(base.scenario, times, inflow=False), times) == refused
+    assert ready.may_be_refused(base, ready.retimed(base.scenario, times, inflow_min=None), times) == refused
     if refused:
         with pytest.raises(ScenarioError) as want:
             api._overridden(s, overrides)
         with pytest.raises(ScenarioError) as got:
-            ready.with_ready(base, times, inflow=False, label=label)
+            ready.with_ready(base, times, inflow_min=None, label=label)
         assert str(got.value) == str(want.value) and str(got.value).startswith(f"{label}: ")
         return
     want_s = api._overridden(s, overrides)[0]
-    got_s = ready.with_ready(base, times, inflow=False, label=label)
+    got_s = ready.with_ready(base, times, inflow_min=None, label=label)
     for got_m, want_m in zip(got_s.movements, want_s.movements, strict=True):
         assert got_m.model_dump(mode="json") == want_m.model_dump(mode="json")
         assert got_m == want_m

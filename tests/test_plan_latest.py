@@ -190,20 +190,20 @@ def test_shifted_trial_equals_the_revalidated_one(ids: str, shift: int, refusal:
     base = latest.TrialBase.of(validate(s.resolved(), s.name)[0], 0)
     ids_ = tuple(ids)
     times = latest.shifted_ready(base.scenario, ids_, shift)
-    fast = ready.retimed(base.scenario, times, inflow=True)
+    fast = ready.retimed(base.scenario, times, inflow_min=shift)
     assert ready.may_be_refused(base.ready, fast, ids_) == bool(refusal)
     if refusal:
         with pytest.raises(ScenarioError) as refused:
-            ready.validated(base.scenario, times, inflow=True, label=_label(s, ids_, shift))
+            ready.validated(base.scenario, times, inflow_min=shift, label=_label(s, ids_, shift))
         assert str(refused.value) == refusal
         with pytest.raises(ScenarioError) as trial:
             latest.run_shifted(base, (ids_, shift))
         assert str(trial.value) == refusal
         return
-    again = ready.validated(base.scenario, times, inflow=True, label=_label(s, ids_, shift))
-    assert ready.ready_data(base.scenario, times, inflow=True) == _shifted_data(base.scenario, ids_, shift)
+    again = ready.validated(base.scenario, times, inflow_min=shift, label=_label(s, ids_, shift))
+    assert ready.ready_data(base.scenario, times, inflow_min=shift) == _shifted_data(base.scenario, ids_, shift)
     assert fast == again and "_cache" not in fast.__dict__
-    assert ready.with_ready(base.ready, times, inflow=True, label="") == again
+    assert ready.with_ready(base.ready, times, inflow_min=shift, label="") == again
     run = simulate(again, 0)
     assert latest.run_shifted(base, (ids_, shift)) == {
         lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in run.lines.items()}
@@ -243,3 +243,17 @@ def test_search_answers_as_when_every_trial_was_revalidated(monkeypatch):
     refused = {t["error"].split(": ")[2] for row in now[0]["rows"] for t in row["trials"] if t["error"]}
     assert refused >= {"movements[0].deadline", "movements[1].legs[0].deadline", "movements[2].inflow",
                        "airfields[2].departures_per_day", "movements[4].ready"}
+
+
+def test_inflow_start_off_the_minute_moves_by_the_shift() -> None:
+    """Ready at +10.01 h (10:00:36) and inflow from +12.005 h (12:00:18), shifted 1 minute: the ready goes to
+    round(600.6 + 1) = 602 min = 10:02, and the inflow start to round(720.3 + 1) = 721 min = 12:01, each time
+    rounded on its own (moving the inflow by the ready's change, 1.4 min, would give 722 min = 12:02)."""
+    s = scenario(movements=[{"id": "x-in", "contingent": "x", "phase": "deploy", "from": "home", "to": "pod",
+                             "ready": "+10.01h", "deadline": "+10d",
+                             "inflow": {"from": "+12.005h", "share_per_day": 0.5}}])
+    base = latest.TrialBase.of(s, 0)
+    moved = ready.with_ready(base.ready, latest.shifted_ready(s, ("x-in",), 1), inflow_min=1, label="")
+    m = moved.movements[0]
+    assert (s.hours_of(m.ready) * 60, s.hours_of(m.inflow.start) * 60) == pytest.approx((602, 721))
+    assert ready.ready_data(s, latest.shifted_ready(s, ("x-in",), 1), inflow_min=1) == _shifted_data(s, ("x-in",), 1)

@@ -61,7 +61,7 @@ def fewest_tails(base: ReadyBase, schedule: dict[str, float], type_id: str, phas
     fleets = phase_fleets(s, type_id, phase)
     current = sum(f["count"] for f in grid.fleets_of_type(s.resolved(), type_id, fleets))
     values = ", ".join(f"movements[{lid}].ready={s.iso(h)}" for lid, h in sorted(schedule.items()))
-    scheduled = with_ready(base, schedule, inflow=False, label=f"{s.name} [{values}]")
+    scheduled = with_ready(base, schedule, inflow_min=None, label=f"{s.name} [{values}]")
     # the current fleet is the largest size tried: fewer is the question
     result = size_fleet(scheduled, Question(type_id, phase=phase, seed=seed, max_tails=max(1, current)))
     split = result.trials[result.answer].split if result.answer is not None else {}

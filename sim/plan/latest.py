@@ -278,7 +278,7 @@ def run_shifted(base: TrialBase, item: tuple[tuple[str, ...], int]) -> dict[str,
     ids, shift_min = item
     s = base.scenario
     if shift_min:
-        s = with_ready(base.ready, shifted_ready(s, ids, shift_min), inflow=True,
+        s = with_ready(base.ready, shifted_ready(s, ids, shift_min), inflow_min=shift_min,
                        label=f"{s.name} with {', '.join(ids)} shifted {shift_min:+d} min")
     run = simulate(s, base.seed)
     return {lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in run.lines.items()}

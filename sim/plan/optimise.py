@@ -439,7 +439,7 @@ class _Judge:
         started = time.perf_counter()
         overrides = ", ".join(f"movements[{lid}].ready={self.s.iso(h)}" for lid, h in schedule.items())
         try:
-            s = with_ready(self.base, schedule, inflow=False, label=f"{self.s.name} with {overrides}")
+            s = with_ready(self.base, schedule, inflow_min=None, label=f"{self.s.name} with {overrides}")
             lines = simulate(s, self.seed).lines
             closed = {lid: (r.closed if not math.isnan(r.closed) else math.inf) for lid, r in lines.items()}
         except ScenarioError:

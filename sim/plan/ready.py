@@ -67,41 +67,41 @@ def _local_days(start: float, end: float) -> int:
     return max(1, math.ceil((end - start) / 24.0) + 1)
 
 
-def with_ready(base: ReadyBase, ready: Mapping[str, float], *, inflow: bool, label: str) -> Scenario:
-    """The validated scenario with each line of `ready` ready at its time (model hours); with `inflow`, each
-    such line's inflow starts as much later as its ready moved (to the minute). Made on the validated model
-    (`retimed`), unless validation could refuse it (`may_be_refused`) or a time is outside the years it
-    accepts: then validated from the resolved data (`validated`, named `label`; ScenarioError when refused)."""
+def with_ready(base: ReadyBase, ready: Mapping[str, float], *, inflow_min: int | None, label: str) -> Scenario:
+    """The validated scenario with each line of `ready` ready at its time (model hours); with `inflow_min`,
+    each such line's inflow starts that many minutes later (to the minute; None: where it was). Made on the
+    validated model (`retimed`), unless validation could refuse it (`may_be_refused`) or a time is outside the
+    years it accepts: then validated from the resolved data (`validated`, named `label`; ScenarioError when
+    refused)."""
     try:
-        moved: Scenario | None = retimed(base.scenario, ready, inflow=inflow)
+        moved: Scenario | None = retimed(base.scenario, ready, inflow_min=inflow_min)
     except ValueError:  # a time outside the years validation accepts: validation says so
         moved = None
     if moved is None or may_be_refused(base, moved, ready):
-        return validated(base.scenario, ready, inflow=inflow, label=label)
+        return validated(base.scenario, ready, inflow_min=inflow_min, label=label)
     return moved
 
 
-def new_times(s: Scenario, ready: Mapping[str, float], *, inflow: bool) -> dict[str, tuple[str, str | None]]:
-    """Per line of `ready`, its new ready and (with `inflow`, for a line with one) inflow start, as the text
-    validation reads: the inflow start moves by the ready's change, rounded to the minute."""
+def new_times(s: Scenario, ready: Mapping[str, float], *, inflow_min: int | None) -> dict[str, tuple[str, str | None]]:
+    """Per line of `ready`, its new ready and (with `inflow_min`, for a line with one) inflow start, as the text
+    validation reads: the inflow start `inflow_min` minutes later, to the minute."""
     out: dict[str, tuple[str, str | None]] = {}
     for m in s.movements:
         if m.id not in ready:
             continue
         start = None
-        if inflow and m.inflow is not None:
-            moved = s.hours_of(m.inflow.start) + ready[m.id] - s.hours_of(m.ready)
-            start = s.iso(round(moved * 60) / 60)
+        if inflow_min is not None and m.inflow is not None:
+            start = s.iso(round(s.hours_of(m.inflow.start) * 60 + inflow_min) / 60)
         out[m.id] = (s.iso(ready[m.id]), start)
     return out
 
 
-def retimed(s: Scenario, ready: Mapping[str, float], *, inflow: bool) -> Scenario:
+def retimed(s: Scenario, ready: Mapping[str, float], *, inflow_min: int | None) -> Scenario:
     """The validated scenario with the new times (`new_times`) set on its model, without validating again; the
     copy keeps no index cached on `s`. ValueError for a time outside the years validation accepts."""
     from sim.timeparse import parse_time
 
-    times = new_times(s, ready, inflow=inflow)
+    times = new_times(s, ready, inflow_min=inflow_min)
     movements = []
     for m in s.movements:
         if m.id in times:
@@ -116,9 +116,9 @@ def retimed(s: Scenario, ready: Mapping[str, float], *, inflow: bool) -> Scenari
     return out
 
 
-def ready_data(s: Scenario, ready: Mapping[str, float], *, inflow: bool) -> dict:
+def ready_data(s: Scenario, ready: Mapping[str, float], *, inflow_min: int | None) -> dict:
     """The resolved scenario with the new times (`new_times`) written in."""
-    times = new_times(s, ready, inflow=inflow)
+    times = new_times(s, ready, inflow_min=inflow_min)
     data = s.resolved()
     for item in data["movements"]:
         if item["id"] in times:
@@ -129,12 +129,12 @@ def ready_data(s: Scenario, ready: Mapping[str, float], *, inflow: bool) -> dict
     return data
 
 
-def validated(s: Scenario, ready: Mapping[str, float], *, inflow: bool, label: str) -> Scenario:
+def validated(s: Scenario, ready: Mapping[str, float], *, inflow_min: int | None, label: str) -> Scenario:
     """The scenario with the new times, validated from its resolved data as the file `label` (ScenarioError
     when refused)."""
     from sim.loading import validate
 
-    return validate(ready_data(s, ready, inflow=inflow), label)[0]
+    return validate(ready_data(s, ready, inflow_min=inflow_min), label)[0]
 
 
 def may_be_refused(base: ReadyBase, s: Scenario, ids: Iterable[str]) -> bool:
