@@ -210,11 +210,12 @@ class ReplicaTable:
 
     def add(self, r: Replica, row: int, strict: bool = False) -> None:
         """Write one replication into `row`. `strict`: a replication that ran must have the layout's keys
-        exactly (ValueError otherwise: its Replica could not be given back as it was)."""
-        self.filled[row] = True
+        exactly (ValueError otherwise: its Replica could not be given back as it was). The row counts as written
+        (`filled`) only once all of it is: an interrupt in between leaves it out, not half a replication in."""
         self.index[row], self.seed[row] = r.index, r.seed
         if r.error is not None:
             self.error[row] = self.code(r.error)
+            self.filled[row] = True
             return
         if strict and not self.layout.matches(r):
             raise ValueError(f"replication {r.index} has other lines, phases or contingents than its scenario")
@@ -227,6 +228,7 @@ class ReplicaTable:
         self.bound[row] = [self.code(r.late_bound[x]) if x in r.late_bound else 0 for x in lay.lines]
         if self.curve.shape[1]:
             self._add_curve(row, r.in_theatre)
+        self.filled[row] = True
 
     def _add_curve(self, row: int, curve: np.ndarray) -> None:
         """Write one personnel curve, first widening the curves to int32 if its values do not fit uint16."""

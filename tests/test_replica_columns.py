@@ -133,3 +133,22 @@ def test_replications_csv_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     # r2: deploy never closed (''), withdraw at 350 h = 14 d 14 h after 2022-01-06T00:00+06:00
     assert rows[3][at["closed.deploy"]] == "" and rows[3][at["closed.withdraw"]] == "2022-01-20T14:00+06:00"
     assert rows[3][at["wait_mog_h"]] == "2.00" and rows[3][at["sorties"]] == "12"
+
+
+def test_a_row_cut_short_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interrupt while a replication is being written into its row (Ctrl-C lands inside the callback of an
+    in-process or Dask batch) leaves that row out: `finished()` keeps the two written whole, not a third of
+    zeros that would count as a replication that met every deadline at hour 0."""
+    reps = _four()
+    table = ReplicaTable(Layout.of(_scenario()), 4, 0)
+    table.add(reps[0], 0)
+    table.add(reps[2], 2)
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(table, "_add_curve", interrupted)
+    table.curve = np.zeros((4, 1), np.uint16)  # so that add reaches the (interrupted) curve, its last write
+    with pytest.raises(KeyboardInterrupt):
+        table.add(reps[3], 3)
+    assert table.finished().index.tolist() == [0, 2]
