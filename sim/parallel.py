@@ -339,8 +339,6 @@ def _run_dask(fn: Callable[..., Any], items: list[Any], address: str | Client, o
     """Every item on a Dask cluster (an address or a Client), `shared` scattered to the workers once;
     Ctrl-C cancels what did not finish."""
     client_class = _client_class()
-    from dask.distributed import as_completed as dask_completed
-
     client = _connect(client_class, address) if isinstance(address, str) else address
     try:
         if shared is None:
@@ -351,16 +349,31 @@ def _run_dask(fn: Callable[..., Any], items: list[Any], address: str | Client, o
             held = client.scatter(shared, broadcast=True, hash=False)
             futures = client.map(_call_with, [fn] * len(items), [held] * len(items), list(range(len(items))),
                                  items, pure=False)
-        try:
-            for fut in dask_completed(futures):
-                _record(outcomes, fut.result(), on_done)
-        except KeyboardInterrupt as exc:
-            client.cancel(futures)
-            raise Interrupted(outcomes, interrupt_code(exc)) from None
+        _collect_dask(client, futures, outcomes, on_done)
     finally:
         if client is not address:
             client.close()
     return outcomes  # type: ignore[return-value]
+
+
+def _collect_dask(client: Client, futures: list[Any], outcomes: list[Outcome | None],
+                  on_done: Callable[[Outcome], None] | None) -> None:
+    """Record each future's outcome as it finishes and release it at once, so that the cluster drops a
+    task's result as soon as it is here (not all of a batch's results until its end); Ctrl-C cancels the
+    futures still running and raises Interrupted with the outcomes that finished."""
+    from dask.distributed import as_completed as dask_completed
+
+    running = {fut.key: fut for fut in futures}
+    finished = dask_completed(futures)
+    futures.clear()  # the futures are held by `running` and the iterator only, until each is released
+    try:
+        for fut in finished:
+            _record(outcomes, fut.result(), on_done)
+            running.pop(fut.key, None)
+            fut.release()
+    except KeyboardInterrupt as exc:
+        client.cancel(list(running.values()))
+        raise Interrupted(outcomes, interrupt_code(exc)) from None
 
 
 @contextlib.contextmanager
