@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import bisect
 import gc
+import heapq
 import math
 import operator
 from collections.abc import Generator
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import simpy
 
@@ -53,13 +54,7 @@ _Record = TypeVar("_Record")
 _KEY = operator.attrgetter("key")
 
 
-class _Choice(NamedTuple):
-    """A tail dispatch could send, ranked by (delivery and flight home, fleet order, tail number)."""
-
-    rank: tuple[float, int, int]
-    tail: Tail
-    ferry: Plan | None
-    flight: Plan
+_FREE, _BOUNDED, _PLANNED = 0, 1, 2  # a dispatch candidate's stage: its flying alone, bounded, planned
 
 
 class Engine(FlowMixin):
@@ -291,28 +286,39 @@ class Engine(FlowMixin):
 
     def _best_tail(self, fit: list[Tail], ln: AirLegRun, now: float) -> tuple[Tail, Plan | None, Plan]:
         """The tail that would deliver the line's next load soonest (plus its flight home after), and
-        its plans. Branch and bound: candidates in order of a cheap lower bound (crew and budget at
-        the start), the bound tightened with the airfields' slot books, and each candidate that could
-        still win planned in full, until no bound can beat the best plan found."""
+        its plans. Best-first branch and bound: every candidate enters a heap at its delivery with no
+        wait at all (shared by the tails of a type in one place); the candidate on top is bounded with
+        its crew, budget and the airfields' slot books, then planned in full; the first planned
+        candidate to reach the top wins. No bound exceeds its plan (Planner.delivery_bound), so the
+        winner is the least (delivery and flight home, fleet order, tail number), whatever the order
+        candidates are explored in."""
         if len(fit) > 1:
             fit = _distinct(fit)
         if len(fit) == 1:  # one candidate: nothing to bound
             ferry, flight = self._plans(fit[0], ln, now)
             return fit[0], ferry, flight
         home = {t.base: self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0 for t in fit}
-        bounds = sorted((self._bound_h(t, ln, now, False) + home[t.base], t.fleet_order, t.idx, t) for t in fit)
-        best: _Choice | None = None
-        for bound, order, idx, t in bounds:
-            if best is not None and (bound, order, idx) >= best.rank:
-                break
-            if best is not None and (self._bound_h(t, ln, now, True) + home[t.base], order, idx) >= best.rank:
-                continue
-            ferry, flight = self._plans(t, ln, now)
-            rank = (flight.on_blocks + home[t.base], order, idx)
-            if best is None or rank < best.rank:
-                best = _Choice(rank, t, ferry, flight)
-        assert best is not None  # fit is never empty: _pick passes only lines some idle tail can serve
-        return best.tail, best.ferry, best.flight
+        free: dict[tuple[str, int], float] = {}  # the delivery with no wait at all, by type and place
+        heap: list[tuple[float, int, int, int, Any]] = []
+        for t in fit:
+            where = (t.type.id, t.at)
+            value = free.get(where)
+            if value is None:
+                value = free[where] = self.planner.free_delivery(t.type, t.at, now, ln.origin, ln.dest, t.type.load_h)
+            heap.append((value + home[t.base], t.fleet_order, t.idx, _FREE, t))
+        heapq.heapify(heap)
+        while True:
+            value, order, idx, stage, got = heap[0]
+            if stage == _PLANNED:
+                return got
+            t = got
+            if stage == _FREE:  # bounded again: crew, budget and the slot books
+                bound = self._bound_h(t, ln, now, free[(t.type.id, t.at)]) + home[t.base]
+                entry = (max(value, bound), order, idx, _BOUNDED, t)
+            else:
+                ferry, flight = self._plans(t, ln, now)
+                entry = (flight.on_blocks + home[t.base], order, idx, _PLANNED, (t, ferry, flight))
+            heapq.heapreplace(heap, entry)
 
     def _first_tail(self, fit: list[Tail], ln: AirLegRun, now: float) -> tuple[Tail, Plan | None, Plan]:
         """The first tail in fleet order and number, and its plans (first come, first served)."""
@@ -320,10 +326,11 @@ class Engine(FlowMixin):
         ferry, flight = self._plans(tail, ln, now)
         return tail, ferry, flight
 
-    def _bound_h(self, tail: Tail, ln: AirLegRun, now: float, books: bool = True) -> float:
-        """A lower bound of the on-blocks of the loaded flight if this tail took the line now."""
+    def _bound_h(self, tail: Tail, ln: AirLegRun, now: float, free: float | None = None) -> float:
+        """A lower bound of the on-blocks of the loaded flight if this tail took the line now (`free`: its
+        delivery with no wait, when known)."""
         return self.planner.delivery_bound(tail, now, ln.origin, ln.dest, tail.type.load_h, tail.type.unload_h,
-                                           books)
+                                           free)
 
     def _plans(self, tail: Tail, ln: AirLegRun, now: float, delays: bool = False) -> tuple[Plan | None, Plan]:
         """The flight to the line's origin (None if there) and the loaded flight, planned now; nothing booked.

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 MAX_PUSHES = 10_000  # the climb always ends (see docs/model.md); this only guards against a bug
 PUSH_TOL_H = 1e-9  # pushes this small are float rounding, not waits
+# A dispatch bound that found a wait sums it differently from `plan` and may sit above the plan by
+# rounding (seen: 6e-14 h) and by the pushes plan ignores (PUSH_TOL_H each): it is lowered by this.
+BOUND_SLACK_H = 1e-6
 WAIT_KINDS = ("crew", "ute", "availability", "hours", "cap", "weather", "mog", "delay")
 _NO_WAITS = dict.fromkeys(WAIT_KINDS, 0.0)  # copied for every plan (a copy is cheaper than fromkeys)
 _NO_CREWS: frozenset[str] = frozenset()
@@ -144,7 +147,8 @@ class Planner:
         self.taxi_h, self.allow_h, self.refuel_h = taxi_h, allow_h, refuel_h
         self._hops: dict[tuple[str, int, int], tuple[RouteHop, ...] | None] = {}
         self._block: dict[tuple[str, int, int], float] = {}
-        self._bounds: dict[tuple[str, int, int, int], tuple[float, float, float, bool]] = {}
+        self._bounds: dict[tuple[str, int, int, int],
+                           tuple[tuple[RouteHop, ...] | None, tuple[RouteHop, ...] | None, bool]] = {}
 
     # ------------------------------------------------------------------ routes
 
@@ -343,77 +347,122 @@ class Planner:
                          p.crew, p.ute, tail.rules, tail.down_days, tail.flown_h + p.airborne_h)
 
     def delivery_bound(self, tail: TailState, now: float, origin: int, dest: int, load_h: float,
-                       unload_h: float, books: bool = True) -> float:
+                       unload_h: float, free: float | None = None) -> float:
         """A lower bound of the loaded flight's on-blocks if the tail started now: the earliest start its
         crew and budget allow for the first hop, a rest (or a spare crew) at the origin when even that
         leaves the crew no duty for the loaded leg after the ferry, and the first free loading and
-        unloading windows (books=False leaves the windows out: a weaker bound, cheaper). Never above
-        what `plan` gives (the invariant tests check it)."""
-        leg_h, ferry_h, first_h, direct = self._bound_legs(tail.type, tail.at, origin, dest)
-        if tail.at == origin:
-            off = self.ready_estimate(tail, now + load_h, first_h)
+        unloading windows. Opening hours and weather are left out: bounding them cost dispatch more
+        than the plans they saved (docs/performance.md, section 12). Never above what `plan` gives (the
+        invariant tests check it, to the last bit). A flight with no wait is bounded exactly, with
+        `plan`'s own sums in their order, so that dispatch breaks exact ties by fleet order without
+        planning them; a bound that found a wait is lowered by BOUND_SLACK_H for rounding. `free`: the
+        flight's `free_delivery`, when the caller has it."""
+        ferry, legs, direct = self._bound_legs(tail.type, tail.at, origin, dest)
+        if not legs or ferry is None:
+            return math.inf
+        if free is None:
+            free = self.free_delivery(tail.type, tail.at, now, origin, dest, load_h)
+        if not ferry:
+            off = self.ready_estimate(tail, now + load_h, legs[0])
         else:
-            off1 = self.ready_estimate(tail, now, first_h)
-            off = off1 + ferry_h + load_h
+            off1 = self.ready_estimate(tail, now, ferry[0])
+            landed = self._through(off1, ferry)
+            off = landed + load_h
             if direct:
-                off = self._after_ferry(tail, off1, origin, ferry_h, off, leg_h)
-        if books and load_h > 0:
-            off = self.books[origin].earliest(off - load_h, load_h, tail.spots) + load_h
-        arrive = off + leg_h
-        return self.books[dest].earliest(arrive, unload_h, tail.spots) if books and unload_h > 0 else arrive
+                off = self._after_ferry(tail, off1, origin, landed, off, legs[0])
+        bound = self._loaded_bound(off, load_h, unload_h, legs, tail.spots)
+        # a wait found: its sums differ from plan's, so the bound may sit a rounding step above the plan
+        return bound if bound == free else max(free, bound - BOUND_SLACK_H)
 
-    def _bound_legs(self, atype: AircraftType, at: int, origin: int, dest: int) -> tuple[float, float, float, bool]:
-        """delivery_bound's route figures for a tail at `at` (cached, as dispatch bounds every candidate):
-        the loaded leg's block hours, the ferry's (0 at the origin), the first hop's block hours (the
-        ferry's, or the loaded leg's at the origin), and whether the ferry and the loaded leg are one hop each."""
+    def free_delivery(self, atype: AircraftType, at: int, now: float, origin: int, dest: int, load_h: float) -> float:
+        """The loaded flight's on-blocks if a tail of the type at `at` flew to the origin now, loaded and flew
+        on with no wait at all, summed as `plan` sums it: the least of delivery_bound's bounds (inf when
+        no route reaches)."""
+        ferry, legs, _direct = self._bound_legs(atype, at, origin, dest)
+        if not legs or ferry is None:
+            return math.inf
+        return self._through((self._through(now, ferry) if ferry else now) + load_h, legs)
+
+    def _loaded_bound(self, off: float, load_h: float, unload_h: float, legs: tuple[RouteHop, ...],
+                      spots: float) -> float:
+        """delivery_bound's loaded flight from off-blocks `off` on: its loading window at the origin and its
+        unloading window at the destination, each pushed as `plan` pushes them."""
+        origin, dest, taxi = legs[0].origin, legs[-1].dest, self.taxi_h
+        book = self.books[origin]
+        if load_h > 0 and not book.unlimited:
+            off = _later(off, book.earliest(off - load_h, load_h, spots) + load_h)
+        book = self.books[dest]
+        if unload_h <= 0 or book.unlimited:
+            return self._through(off, legs)
+        if len(legs) == 1:  # as plan's unloading push: the departure moves, the on-blocks follow
+            arrive = off + taxi + legs[0].airborne_h + taxi
+            off = _later(off, off + book.earliest(arrive, unload_h, spots) - arrive)
+            return self._through(off, legs)
+        arrive = self._through(off, legs)
+        return max(arrive, book.earliest(arrive, unload_h, spots))
+
+    def _through(self, off: float, hops: tuple[RouteHop, ...]) -> float:
+        """On-blocks of the last hop of a route flown from off-blocks `off` with no wait: taxi, flight,
+        taxi and a refuelling stop between hops, summed as `plan` sums them."""
+        taxi, refuel = self.taxi_h, self.refuel_h
+        on = off
+        for k, hop in enumerate(hops):
+            if k:
+                off = on + refuel
+            on = off + taxi + hop.airborne_h + taxi
+        return on
+
+    def _bound_legs(self, atype: AircraftType, at: int, origin: int,
+                    dest: int) -> tuple[tuple[RouteHop, ...] | None, tuple[RouteHop, ...] | None, bool]:
+        """delivery_bound's routes for a tail at `at` (cached, as dispatch bounds every candidate): the
+        ferry's hops (empty at the origin, None when it cannot get there), the loaded flight's, and
+        whether both are one hop."""
         key = (atype.id, at, origin, dest)
         got = self._bounds.get(key)
         if got is None:
-            leg_h = self.block_h(atype, origin, dest)
-            if at == origin:
-                got = (leg_h, 0.0, self._first_hop_h(atype, origin, dest), False)
-            else:
-                direct = len(self.hops(atype, at, origin) or ()) == 1 and len(self.hops(atype, origin, dest) or ()) == 1
-                got = (leg_h, self.block_h(atype, at, origin), self._first_hop_h(atype, at, origin), direct)
+            legs = self.hops(atype, origin, dest)
+            ferry = () if at == origin else self.hops(atype, at, origin)
+            got = (ferry, legs, ferry is not None and len(ferry) == 1 and legs is not None and len(legs) == 1)
             self._bounds[key] = got
         return got
 
-    def _first_hop_h(self, atype: AircraftType, a: int, b: int) -> float:
-        hops = self.hops(atype, a, b)
-        return 2 * self.taxi_h + hops[0].airborne_h if hops else math.inf
-
-    def _after_ferry(self, tail: TailState, off1: float, origin: int, ferry_h: float, off2: float,
-                     leg_h: float) -> float:
-        """The loaded flight's earliest off-blocks after a ferry leaving at off1, counting crew duty."""
+    def _after_ferry(self, tail: TailState, off1: float, origin: int, landed: float, off2: float,
+                     leg: RouteHop) -> float:
+        """The loaded flight's earliest off-blocks after a ferry leaving at off1 and on blocks at `landed`,
+        counting crew duty (its sums as `plan`'s)."""
         rules = tail.rules
         if not rules.on:
             return off2
-        crew = tail.crew
+        crew, taxi = tail.crew, self.taxi_h
         # the most favourable duty start: its own duty if it can fly the ferry, else a fresh crew's
-        start = crew.duty_start_for(off1, rules) if crew.can_fly(off1, off1 + ferry_h, rules) \
-            else off1 - rules.report_h
-        if off2 + leg_h - start <= rules.duty_h + 1e-7:
+        start = crew.duty_start_for(off1, rules) if crew.can_fly(off1, landed, rules) else off1 - rules.report_h
+        if off2 + taxi + leg.airborne_h + taxi - start <= rules.duty_h + TOL_H:
             return off2
         # the crew cannot fly both legs in one duty: it rests (or changes) after the ferry, or before it
-        after = min(off1 + ferry_h + rules.rest_h + rules.report_h, self._spare_at(tail, origin))
+        after = min(landed + rules.rest_h + rules.report_h, self._spare_at(tail, origin))
         before = min(crew.earliest_fresh(rules), self._spare_at(tail, tail.at)) + (off2 - off1)
-        return max(off2, min(after, before))
+        return _later(off2, min(after, before))
 
     def _spare_at(self, tail: TailState, airfield: int) -> float:
         """The earliest off-blocks a spare crew of the tail's fleet waiting at an airfield allows."""
         pool = self.pools.get((tail.fleet, airfield))
         return pool.earliest() if pool is not None else math.inf
 
-    def ready_estimate(self, tail: TailState, now: float, first_block_h: float) -> float:
-        """The earliest off-blocks from now for a hop of first_block_h, counting only crew and budget."""
-        rules = tail.rules
+    def ready_estimate(self, tail: TailState, now: float, hop: RouteHop) -> float:
+        """The earliest off-blocks from now for the hop, counting only crew and budget (pushed as `plan`
+        pushes: a step within PUSH_TOL_H is rounding, not a wait)."""
+        rules, taxi = tail.rules, self.taxi_h
         t = now
-        if not tail.crew.can_fly(t, t + first_block_h, rules):
+        if not tail.crew.can_fly(t, t + taxi + hop.airborne_h + taxi, rules):
             pool = self.pools.get((tail.fleet, tail.at))
             t = min(tail.crew.earliest_fresh(rules), pool.earliest() if pool is not None else math.inf)
             t = max(now, t)
-        taxi = self.taxi_h
-        return max(t, tail.ute.earliest(t + taxi, max(0.0, first_block_h - 2 * taxi)) - taxi)
+        return _later(t, tail.ute.earliest(t + taxi, hop.airborne_h) - taxi)
+
+
+def _later(d: float, new: float) -> float:
+    """`new` if it is later than d by more than a rounding step (PUSH_TOL_H), else d: `Planner._push`'s rule."""
+    return d if new <= d + PUSH_TOL_H else new
 
 
 def _next_up(down_days: frozenset[int], d: float) -> float:
