@@ -297,15 +297,19 @@ class Engine(FlowMixin):
         if len(fit) == 1:  # one candidate: nothing to bound
             ferry, flight = self._plans(fit[0], ln, now)
             return fit[0], ferry, flight
-        home = {t.base: self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0 for t in fit}
+        planner = self.planner
+        home: dict[tuple[str, int], float] = {}  # the flight home after, by type and base
         free: dict[tuple[str, int], float] = {}  # the delivery with no wait at all, by type and place
         heap: list[tuple[float, int, int, int, Any]] = []
         for t in fit:
-            where = (t.type.id, t.at)
-            value = free.get(where)
+            kind = t.type.id
+            back = home.get((kind, t.base))
+            if back is None:
+                back = home[(kind, t.base)] = planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0
+            value = free.get((kind, t.at))
             if value is None:
-                value = free[where] = self.planner.free_delivery(t.type, t.at, now, ln.origin, ln.dest, t.type.load_h)
-            heap.append((value + home[t.base], t.fleet_order, t.idx, _FREE, t))
+                value = free[(kind, t.at)] = planner.free_delivery(t.type, t.at, now, ln.origin, ln.dest, t.type.load_h)
+            heap.append((value + back, t.fleet_order, t.idx, _FREE, t))
         heapq.heapify(heap)
         while True:
             value, order, idx, stage, got = heap[0]
@@ -313,11 +317,11 @@ class Engine(FlowMixin):
                 return got
             t = got
             if stage == _FREE:  # bounded again: crew, budget and the slot books
-                bound = self._bound_h(t, ln, now, free[(t.type.id, t.at)]) + home[t.base]
+                bound = self._bound_h(t, ln, now, free[(t.type.id, t.at)]) + home[(t.type.id, t.base)]
                 entry = (max(value, bound), order, idx, _BOUNDED, t)
             else:
                 ferry, flight = self._plans(t, ln, now)
-                entry = (flight.on_blocks + home[t.base], order, idx, _PLANNED, (t, ferry, flight))
+                entry = (flight.on_blocks + home[(t.type.id, t.base)], order, idx, _PLANNED, (t, ferry, flight))
             heapq.heapreplace(heap, entry)
 
     def _first_tail(self, fit: list[Tail], ln: AirLegRun, now: float) -> tuple[Tail, Plan | None, Plan]:

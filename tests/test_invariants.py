@@ -56,7 +56,9 @@ def scenarios(draw: st.DrawFn) -> dict:
     fleet = [{"id": "f-small", "type": "small", "count": draw(st.integers(1, 6)), "base": "af0",
               "available": f"+{draw(st.integers(0, 12))}h"}]
     if draw(st.booleans()):
-        fleet.append({"id": "f-big", "type": "big", "count": draw(st.integers(1, 2)), "base": f"af{n_af - 1}"})
+        # based at the theatre end, or with the small type (two types at one base fly home at different speeds)
+        fleet.append({"id": "f-big", "type": "big", "count": draw(st.integers(1, 2)),
+                      "base": draw(st.sampled_from([f"af{n_af - 1}", "af0"]))})
     equipment = [{"id": "apc", "mass_t": 15.0, "length_m": 7.5, "crew": 3},
                  {"id": "jeep", "mass_t": 2.5, "length_m": 4.5, "crew": 1}]
     if any(f["type"] == "big" for f in fleet):
