@@ -404,12 +404,13 @@ def _signals_handled() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.getsignal(signal.SIGTERM)
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     install_signal_handlers()
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
 
 
 class _QuietStdout:
@@ -462,7 +463,7 @@ def _stdout_may_close() -> Iterator[None]:
 
 def _run_command(argv: list[str], debug: bool) -> int:
     """Parse argv and run its command; every error becomes a message on stderr and an exit code."""
-    from sim.parallel import Interrupted, interrupt_code
+    from sim.parallel import Interrupted, interrupt_code, signalled
 
     try:
         args = build_parser().parse_args(argv)
@@ -486,12 +487,9 @@ def _run_command(argv: list[str], debug: bool) -> int:
         print(f"sim: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (sim.parallel.Terminated): nothing half-written is kept
-        code = interrupt_code(exc)
-        print(f"interrupted ({'SIGTERM' if code == 143 else 'SIGINT'}); nothing written", file=sys.stderr)
-        return code
+        return _interrupted(interrupt_code(exc))
     except Interrupted as exc:  # a batch stopped by Ctrl-C or SIGTERM, with nothing to keep
-        print(f"interrupted ({'SIGTERM' if exc.code == 143 else 'SIGINT'}); nothing written", file=sys.stderr)
-        return exc.code
+        return _interrupted(exc.code)
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
@@ -502,7 +500,15 @@ def _run_command(argv: list[str], debug: bool) -> int:
               "(free space or choose another -o)", file=sys.stderr)
         return EXIT_INVALID
     except Exception as exc:  # the one place internal errors are caught
+        if signalled():  # the interrupt's doing (e.g. numpy's ImportError when it lands inside numpy's import)
+            return _interrupted(interrupt_code())
         return _internal_error(exc, debug)
+
+
+def _interrupted(code: int) -> int:
+    """Say that the command was interrupted and wrote nothing; return its exit code (130 or 143)."""
+    print(f"interrupted ({'SIGTERM' if code == 143 else 'SIGINT'}); nothing written", file=sys.stderr)
+    return code
 
 
 def _internal_error(exc: Exception, debug: bool) -> int:

@@ -25,6 +25,7 @@ import gc
 import heapq
 import math
 import operator
+import sys
 from collections.abc import Generator
 from typing import Any, TypeVar
 
@@ -55,6 +56,15 @@ _KEY = operator.attrgetter("key")
 
 
 _FREE, _BOUNDED, _PLANNED = 0, 1, 2  # a dispatch candidate's stage: its flying alone, bounded, planned
+# Dispatch compares deliveries on a grid of a microhour (3.6 ms): within one step they are a tie, which fleet
+# order and tail number decide. Plans of one slot edge or opening reached by different sums differ by
+# rounding steps; this makes them the tie they are, and lets dispatch skip planning tied tails.
+TICKS_PER_H = 1e6
+
+
+def ticks(h: float) -> int:
+    """Hours as whole dispatch ticks (rounded down, so a lower bound stays one)."""
+    return math.floor(h * TICKS_PER_H) if h != math.inf else sys.maxsize
 
 
 class Engine(FlowMixin):
@@ -290,26 +300,23 @@ class Engine(FlowMixin):
         wait at all (shared by the tails of a type in one place); the candidate on top is bounded with
         its crew, budget and the airfields' slot books, then planned in full; the first planned
         candidate to reach the top wins. No bound exceeds its plan (Planner.delivery_bound), so the
-        winner is the least (delivery and flight home, fleet order, tail number), whatever the order
-        candidates are explored in."""
+        winner is the least (delivery and flight home in whole ticks, fleet order, tail number),
+        whatever the order candidates are explored in."""
         if len(fit) > 1:
             fit = _distinct(fit)
         if len(fit) == 1:  # one candidate: nothing to bound
             ferry, flight = self._plans(fit[0], ln, now)
             return fit[0], ferry, flight
-        planner = self.planner
         home: dict[tuple[str, int], float] = {}  # the flight home after, by type and base
         free: dict[tuple[str, int], float] = {}  # the delivery with no wait at all, by type and place
-        heap: list[tuple[float, int, int, int, Any]] = []
+        start: dict[tuple[str, int, int], int] = {}  # both, in ticks, by type, place and base
+        heap: list[tuple[int, int, int, int, Any]] = []
         for t in fit:
-            kind = t.type.id
-            back = home.get((kind, t.base))
-            if back is None:
-                back = home[(kind, t.base)] = planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0
-            value = free.get((kind, t.at))
+            where = (t.type.id, t.at, t.base)
+            value = start.get(where)
             if value is None:
-                value = free[(kind, t.at)] = planner.free_delivery(t.type, t.at, now, ln.origin, ln.dest, t.type.load_h)
-            heap.append((value + back, t.fleet_order, t.idx, _FREE, t))
+                value = start[where] = ticks(self._free_h(t, ln, now, free) + self._home_h(t, ln, home))
+            heap.append((value, t.fleet_order, t.idx, _FREE, t))
         heapq.heapify(heap)
         while True:
             value, order, idx, stage, got = heap[0]
@@ -318,11 +325,27 @@ class Engine(FlowMixin):
             t = got
             if stage == _FREE:  # bounded again: crew, budget and the slot books
                 bound = self._bound_h(t, ln, now, free[(t.type.id, t.at)]) + home[(t.type.id, t.base)]
-                entry = (max(value, bound), order, idx, _BOUNDED, t)
+                entry = (max(value, ticks(bound)), order, idx, _BOUNDED, t)
             else:
                 ferry, flight = self._plans(t, ln, now)
-                entry = (flight.on_blocks + home[(t.type.id, t.base)], order, idx, _PLANNED, (t, ferry, flight))
+                entry = (ticks(flight.on_blocks + home[(t.type.id, t.base)]), order, idx, _PLANNED, (t, ferry, flight))
             heapq.heapreplace(heap, entry)
+
+    def _free_h(self, t: Tail, ln: AirLegRun, now: float, free: dict[tuple[str, int], float]) -> float:
+        """The tail's delivery of the line's next load with no wait at all (cached in `free` by type and place)."""
+        got = free.get((t.type.id, t.at))
+        if got is None:
+            got = free[(t.type.id, t.at)] = self.planner.free_delivery(t.type, t.at, now, ln.origin, ln.dest,
+                                                                      t.type.load_h)
+        return got
+
+    def _home_h(self, t: Tail, ln: AirLegRun, home: dict[tuple[str, int], float]) -> float:
+        """The tail's flight home from the line's destination (cached in `home` by type and base)."""
+        got = home.get((t.type.id, t.base))
+        if got is None:
+            got = home[(t.type.id, t.base)] = self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest \
+                else 0.0
+        return got
 
     def _first_tail(self, fit: list[Tail], ln: AirLegRun, now: float) -> tuple[Tail, Plan | None, Plan]:
         """The first tail in fleet order and number, and its plans (first come, first served)."""

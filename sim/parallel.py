@@ -84,11 +84,26 @@ def _on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise Terminated()
 
 
+def _on_sigint(signum: int, _frame: FrameType | None) -> None:
+    """The SIGINT handler: remember it and raise KeyboardInterrupt, as Python's own handler does."""
+    _SIGNALLED["last"] = signum
+    raise KeyboardInterrupt()
+
+
 def install_signal_handlers() -> None:
-    """SIGTERM raises Terminated (a KeyboardInterrupt) from now on; forgets an earlier signal. Main thread only."""
+    """SIGTERM raises Terminated (a KeyboardInterrupt) from now on, SIGINT KeyboardInterrupt as before, and
+    each is remembered (`signalled`); forgets an earlier signal. Main thread only."""
     _SIGNALLED.clear()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _on_sigint)
+
+
+def signalled() -> bool:
+    """Whether SIGINT or SIGTERM arrived since the handlers were installed. An error raised then is the
+    interrupt's doing: e.g. numpy turns one that lands inside its import into an ImportError."""
+    return "last" in _SIGNALLED
 
 
 def interrupt_code(exc: BaseException | None = None) -> int:

@@ -105,3 +105,23 @@ def test_safe_names(name: str, safe: bool) -> None:
     """Only short names of letters, digits and _.@+=- that are no path, no hidden file and no option may
     become part of a folder name."""
     assert report.is_safe_name(name) is safe
+
+
+@pytest.mark.parametrize(("signum", "code"), [(15, 143), (2, 130)])
+def test_an_error_caused_by_a_signal_reads_as_the_interrupt(work: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch, signum: int,
+                                                             code: int) -> None:
+    """A signal that lands inside numpy's import makes numpy raise ImportError ("numpy._core.umath failed
+    to import"), seen once in CI under load: that is an interrupt (130 or 143), not an internal error."""
+    from sim import cli, parallel
+
+    def interrupted_import(_args: object) -> int:
+        parallel._SIGNALLED["last"] = signum  # what the handler records when the signal arrives
+        raise ImportError("numpy._core.umath failed to import")
+
+    monkeypatch.setattr(cli, "cmd_validate", interrupted_import)
+    assert main(["validate", str(TINY_SCENARIO)]) == code
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "internal error" not in err
+    monkeypatch.undo()
+    assert main(["validate", str(TINY_SCENARIO)]) == 0  # the next run forgets the signal

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sim.engine import Engine, _distinct
+from sim.engine import Engine, _distinct, ticks
 from sim.errors import ScenarioError
 from sim.loading import load_scenario
 from sim.results import line_rows
@@ -125,13 +125,13 @@ class _BoundChecked(Engine):
 
     def _best_tail(self, fit, ln, now):
         """Dispatch's choice, checked against planning every candidate: the least (delivery and flight
-        home, fleet order, tail number), as the module docstring of sim.engine states."""
+        home in whole ticks of a microhour, fleet order, tail number), as sim.engine states."""
         chosen = super()._best_tail(fit, ln, now)
         ranks = []
         for t in _distinct(fit):
             _ferry, flight = super()._plans(t, ln, now)
             home = self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0
-            ranks.append((flight.on_blocks + home, t.fleet_order, t.idx, t.name))
+            ranks.append((ticks(flight.on_blocks + home), t.fleet_order, t.idx, t.name))
         assert min(ranks)[3] == chosen[0].name, f"chose {chosen[0].name}, the least is {min(ranks)}"
         return chosen
 
