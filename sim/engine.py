@@ -303,7 +303,7 @@ class Engine(FlowMixin):
         winner is the least (delivery and flight home in whole ticks, fleet order, tail number),
         whatever the order candidates are explored in."""
         if len(fit) > 1:
-            fit = _distinct(fit)
+            fit = _distinct(fit, now)
         if len(fit) == 1:  # one candidate: nothing to bound
             ferry, flight = self._plans(fit[0], ln, now)
             return fit[0], ferry, flight
@@ -607,19 +607,37 @@ def _credit_hold(plan: Plan, hold_h: float, held_for: dict[str, float]) -> float
     return hold_h - share
 
 
-def _distinct(tails: list[Tail]) -> list[Tail]:
-    """One tail (the first by fleet order and number) per group of tails in the same state: same
-    fleet and place, same crew duty, budget and down days. Their plans are the same, so dispatch
-    need bound and plan only one of each (a fleet idle at its base is one candidate, not fifty)."""
+def _distinct(tails: list[Tail], now: float) -> list[Tail]:
+    """One tail (the first by fleet order and number) per group of tails in the same state now: same
+    fleet and place, crew duty, budget and down days. Their plans are the same, so dispatch need bound
+    and plan only one of each (a fleet idle at its base is one candidate, not fifty). A crew rested
+    by now plans alike whenever it last flew, and so does a budget full by now: they count as one state."""
     first: dict[tuple[str, int, float, float, float, float, frozenset[int]], Tail] = {}
     for t in tails:
-        c, u = t.crew, t.ute
-        key = (t.fleet, t.at, c.duty_start if c.duty_start == c.duty_start else -math.inf, c.last_on_blocks,
-               u.balance, u.at, t.down_days)
+        key = (t.fleet, t.at, *_crew_state(t, now), *_budget_state(t, now), t.down_days)
         held = first.get(key)
         if held is None or (t.fleet_order, t.idx) < (held.fleet_order, held.idx):
             first[key] = t
     return list(first.values())
+
+
+def _crew_state(t: Tail, now: float) -> tuple[float, float]:
+    """What of the tail's crew can change a plan from now on: nothing when the rules are off or the
+    crew is rested by now (every duty it starts from now is a fresh one: Crew.duty_start_for), else
+    its duty start and last on-blocks."""
+    c, rules = t.crew, t.rules
+    if not rules.on or now - rules.report_h >= c.last_on_blocks + rules.rest_h:
+        return -math.inf, -math.inf
+    return (c.duty_start if c.duty_start == c.duty_start else -math.inf), c.last_on_blocks
+
+
+def _budget_state(t: Tail, now: float) -> tuple[float, float]:
+    """What of the tail's flying budget can change a plan from now on: nothing when the rule is off
+    or the budget is full by now (UteBudget.level, as it sums it), else its balance and time."""
+    u = t.ute
+    if not u.on or u.balance + (now - u.at) * u.ute_h_per_day / 24.0 >= u.ute_h_per_day:
+        return math.inf, math.inf
+    return u.balance, u.at
 
 
 def _sort(records: list[_Record], *keys: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sim.engine import Engine, _distinct, ticks
+from sim.engine import Engine, ticks
 from sim.errors import ScenarioError
 from sim.loading import load_scenario
 from sim.results import line_rows
@@ -128,7 +128,7 @@ class _BoundChecked(Engine):
         home in whole ticks of a microhour, fleet order, tail number), as sim.engine states."""
         chosen = super()._best_tail(fit, ln, now)
         ranks = []
-        for t in _distinct(fit):
+        for t in fit:  # every idle tail that can serve, not one of each state: the oracle plans them all
             _ferry, flight = super()._plans(t, ln, now)
             home = self.planner.block_h(t.type, ln.dest, t.base) if t.base != ln.dest else 0.0
             ranks.append((ticks(flight.on_blocks + home), t.fleet_order, t.idx, t.name))
