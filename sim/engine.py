@@ -610,34 +610,30 @@ def _credit_hold(plan: Plan, hold_h: float, held_for: dict[str, float]) -> float
 def _distinct(tails: list[Tail], now: float) -> list[Tail]:
     """One tail (the first by fleet order and number) per group of tails in the same state now: same
     fleet and place, crew duty, budget and down days. Their plans are the same, so dispatch need bound
-    and plan only one of each (a fleet idle at its base is one candidate, not fifty). A crew rested
-    by now plans alike whenever it last flew, and so does a budget full by now: they count as one state."""
+    and plan only one of each (a fleet idle at its base is one candidate, not fifty).
+
+    A crew rested by now plans alike whenever it last flew: every duty it starts from now on is a
+    fresh one (Crew.duty_start_for). So does a budget full by now (UteBudget.level, summed as it sums
+    it): it stays full. Each counts as one state; other crews and budgets are told apart by their
+    duty start, last on-blocks, balance and time. (Inline: this runs over every idle tail that can
+    serve, at every dispatch with more than one.)"""
     first: dict[tuple[str, int, float, float, float, float, frozenset[int]], Tail] = {}
+    inf = math.inf
     for t in tails:
-        key = (t.fleet, t.at, *_crew_state(t, now), *_budget_state(t, now), t.down_days)
+        c, rules, u = t.crew, t.rules, t.ute
+        if not rules.on or now - rules.report_h >= c.last_on_blocks + rules.rest_h:
+            duty, last = -inf, -inf
+        else:
+            duty, last = (c.duty_start if c.duty_start == c.duty_start else -inf), c.last_on_blocks
+        if not u.on or u.balance + (now - u.at) * u.ute_h_per_day / 24.0 >= u.ute_h_per_day:
+            balance, at = inf, inf
+        else:
+            balance, at = u.balance, u.at
+        key = (t.fleet, t.at, duty, last, balance, at, t.down_days)
         held = first.get(key)
         if held is None or (t.fleet_order, t.idx) < (held.fleet_order, held.idx):
             first[key] = t
     return list(first.values())
-
-
-def _crew_state(t: Tail, now: float) -> tuple[float, float]:
-    """What of the tail's crew can change a plan from now on: nothing when the rules are off or the
-    crew is rested by now (every duty it starts from now is a fresh one: Crew.duty_start_for), else
-    its duty start and last on-blocks."""
-    c, rules = t.crew, t.rules
-    if not rules.on or now - rules.report_h >= c.last_on_blocks + rules.rest_h:
-        return -math.inf, -math.inf
-    return (c.duty_start if c.duty_start == c.duty_start else -math.inf), c.last_on_blocks
-
-
-def _budget_state(t: Tail, now: float) -> tuple[float, float]:
-    """What of the tail's flying budget can change a plan from now on: nothing when the rule is off
-    or the budget is full by now (UteBudget.level, as it sums it), else its balance and time."""
-    u = t.ute
-    if not u.on or u.balance + (now - u.at) * u.ute_h_per_day / 24.0 >= u.ute_h_per_day:
-        return math.inf, math.inf
-    return u.balance, u.at
 
 
 def _sort(records: list[_Record], *keys: str) -> None:
