@@ -399,9 +399,10 @@ def _signals_handled() -> Iterator[None]:
     import signal
     import threading
 
-    from sim.parallel import install_signal_handlers
+    from sim.parallel import forget_signals, install_signal_handlers
 
     if threading.current_thread() is not threading.main_thread():
+        forget_signals()  # no handler here; a signal an earlier command saw is not this one's
         yield
         return
     previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
@@ -500,7 +501,7 @@ def _run_command(argv: list[str], debug: bool) -> int:
               "(free space or choose another -o)", file=sys.stderr)
         return EXIT_INVALID
     except Exception as exc:  # the one place internal errors are caught
-        if signalled():  # the interrupt's doing (e.g. numpy's ImportError when it lands inside numpy's import)
+        if isinstance(exc, ImportError) and signalled():  # a signal inside an import: numpy reports it so
             return _interrupted(interrupt_code())
         return _internal_error(exc, debug)
 

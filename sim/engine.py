@@ -56,14 +56,15 @@ _KEY = operator.attrgetter("key")
 
 
 _FREE, _BOUNDED, _PLANNED = 0, 1, 2  # a dispatch candidate's stage: its flying alone, bounded, planned
-# Dispatch compares deliveries on a grid of a microhour (3.6 ms): within one step they are a tie, which fleet
-# order and tail number decide. Plans of one slot edge or opening reached by different sums differ by
-# rounding steps; this makes them the tie they are, and lets dispatch skip planning tied tails.
-TICKS_PER_H = 1e6
+# Dispatch compares deliveries in whole seconds (rounded down): within one they are a tie, which fleet order
+# and tail number decide. Plans of one slot edge or opening reached by different sums differ by rounding
+# steps; this makes them the tie they are, and lets dispatch skip planning tied tails, whose bounds sit
+# up to mission.BOUND_SLACK_H (2e-6 h, 7 ms) below them.
+TICKS_PER_H = 3600.0
 
 
 def ticks(h: float) -> int:
-    """Hours as whole dispatch ticks (rounded down, so a lower bound stays one)."""
+    """Hours as whole seconds, dispatch's ticks (rounded down, so a lower bound stays one)."""
     return math.floor(h * TICKS_PER_H) if h != math.inf else sys.maxsize
 
 
@@ -300,7 +301,7 @@ class Engine(FlowMixin):
         wait at all (shared by the tails of a type in one place); the candidate on top is bounded with
         its crew, budget and the airfields' slot books, then planned in full; the first planned
         candidate to reach the top wins. No bound exceeds its plan (Planner.delivery_bound), so the
-        winner is the least (delivery and flight home in whole ticks, fleet order, tail number),
+        winner is the least (delivery and flight home in whole seconds, fleet order, tail number),
         whatever the order candidates are explored in."""
         if len(fit) > 1:
             fit = _distinct(fit, now)

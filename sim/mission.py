@@ -32,9 +32,11 @@ if TYPE_CHECKING:
 
 MAX_PUSHES = 10_000  # the climb always ends (see docs/model.md); this only guards against a bug
 PUSH_TOL_H = 1e-9  # pushes this small are float rounding, not waits
-# A dispatch bound that found a wait sums it differently from `plan` and may sit above the plan by
-# rounding (seen: 6e-14 h) and by a push plan ignores (PUSH_TOL_H): it is lowered by this.
-BOUND_SLACK_H = 1e-8
+# A dispatch bound that found a wait sums it differently from `plan`, and may sit above the plan by rounding
+# (seen: 6e-14 h), by a push plan ignores (PUSH_TOL_H), by an overlap the slot books ignore (a window
+# found from an earlier start can end up to sim.slots.OVERLAP_TOL_H = 1e-6 h later) or by a crew that
+# counts as rested TOL_H early: it is lowered by this.
+BOUND_SLACK_H = 2e-6
 WAIT_KINDS = ("crew", "ute", "availability", "hours", "cap", "weather", "mog", "delay")
 _NO_WAITS = dict.fromkeys(WAIT_KINDS, 0.0)  # copied for every plan (a copy is cheaper than fromkeys)
 _NO_CREWS: frozenset[str] = frozenset()

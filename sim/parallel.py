@@ -93,7 +93,7 @@ def _on_sigint(signum: int, _frame: FrameType | None) -> None:
 def install_signal_handlers() -> None:
     """SIGTERM raises Terminated (a KeyboardInterrupt) from now on, SIGINT KeyboardInterrupt as before, and
     each is remembered (`signalled`); forgets an earlier signal. Main thread only."""
-    _SIGNALLED.clear()
+    forget_signals()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
@@ -101,9 +101,15 @@ def install_signal_handlers() -> None:
 
 
 def signalled() -> bool:
-    """Whether SIGINT or SIGTERM arrived since the handlers were installed. An error raised then is the
-    interrupt's doing: e.g. numpy turns one that lands inside its import into an ImportError."""
+    """Whether SIGINT or SIGTERM arrived since the handlers were installed (or `forget_signals`). An
+    ImportError raised then is the interrupt's doing: numpy turns one that lands inside its import
+    into "numpy._core.umath failed to import"."""
     return "last" in _SIGNALLED
+
+
+def forget_signals() -> None:
+    """Forget the signals seen so far (install_signal_handlers does it too)."""
+    _SIGNALLED.clear()
 
 
 def interrupt_code(exc: BaseException | None = None) -> int:

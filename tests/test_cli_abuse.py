@@ -125,3 +125,18 @@ def test_an_error_caused_by_a_signal_reads_as_the_interrupt(work: Path, capsys: 
     assert "interrupted" in err and "internal error" not in err
     monkeypatch.undo()
     assert main(["validate", str(TINY_SCENARIO)]) == 0  # the next run forgets the signal
+
+
+def test_another_error_after_a_signal_is_still_an_internal_error(work: Path, capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only an ImportError reads as the interrupt: a bug met after a Ctrl-C was handled (Monte Carlo goes
+    on to write what finished) is reported as the internal error it is."""
+    from sim import cli, parallel
+
+    def bug_after_ctrl_c(_args: object) -> int:
+        parallel._SIGNALLED["last"] = 2
+        raise RuntimeError("a real bug in the writer")
+
+    monkeypatch.setattr(cli, "cmd_validate", bug_after_ctrl_c)
+    assert main(["validate", str(TINY_SCENARIO)]) == 1
+    assert "internal error: RuntimeError: a real bug in the writer" in capsys.readouterr().err

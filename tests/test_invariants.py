@@ -125,7 +125,7 @@ class _BoundChecked(Engine):
 
     def _best_tail(self, fit, ln, now):
         """Dispatch's choice, checked against planning every candidate: the least (delivery and flight
-        home in whole ticks of a microhour, fleet order, tail number), as sim.engine states."""
+        home in whole seconds, fleet order, tail number), as sim.engine states."""
         chosen = super()._best_tail(fit, ln, now)
         ranks = []
         for t in fit:  # every idle tail that can serve, not one of each state: the oracle plans them all
