@@ -610,12 +610,13 @@ def _credit_hold(plan: Plan, hold_h: float, held_for: dict[str, float]) -> float
 
 def _distinct(tails: list[Tail], now: float) -> list[Tail]:
     """One tail (the first by fleet order and number) per group of tails in the same state now: same
-    fleet and place, crew duty, budget and down days. Their plans are the same, so dispatch need bound
-    and plan only one of each (a fleet idle at its base is one candidate, not fifty).
+    fleet and place, crew duty, budget and down days. Their deliveries are the same, so dispatch need
+    bound and plan only one of each (a fleet idle at its base is one candidate, not fifty).
 
-    A crew rested by now plans alike whenever it last flew: every duty it starts from now on is a
-    fresh one (Crew.duty_start_for). So does a budget full by now (UteBudget.level, summed as it sums
-    it): it stays full. Each counts as one state; other crews and budgets are told apart by their
+    A crew rested by now flies alike whenever it last flew: every duty it starts from now on is a
+    fresh one (Crew.duty_start_for); only whether it hands over to a spare crew on a hop longer than a
+    fresh duty may differ, which moves no time. A budget full by now (UteBudget.level, summed as it
+    sums it) stays full. Each counts as one state; other crews and budgets are told apart by their
     duty start, last on-blocks, balance and time. (Inline: this runs over every idle tail that can
     serve, at every dispatch with more than one.)"""
     first: dict[tuple[str, int, float, float, float, float, frozenset[int]], Tail] = {}

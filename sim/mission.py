@@ -357,8 +357,8 @@ class Planner:
         than the plans they saved (docs/performance.md, section 12). Never above what `plan` gives (the
         invariant tests check it, to the last bit). A flight with no wait is bounded exactly, with
         `plan`'s own sums in their order, so that dispatch breaks exact ties by fleet order without
-        planning them; a bound that found a wait is lowered by BOUND_SLACK_H for rounding. `free`: the
-        flight's `free_delivery`, when the caller has it."""
+        planning them; a bound that found a wait is lowered by BOUND_SLACK_H (rounding, and the slot
+        books' and crews' tolerances). `free`: the flight's `free_delivery`, when the caller has it."""
         ferry, legs, direct = self._bound_legs(tail.type, tail.at, origin, dest)
         if not legs or ferry is None:
             return math.inf
