@@ -63,7 +63,10 @@ def _check_line_window(s: Scenario, r: _Report, i: int, m: Movement) -> None:
 def check_departure_caps(s: Scenario, r: _Report) -> None:
     """A cap that cannot let the loaded sorties of the lines leaving an airfield take off within the horizon
     is an error; one that cannot before their last deadline, a warning."""
-    need = _loaded_departures(s)
+    capped = {a.id for a in s.airfields if a.departures_per_day is not None}
+    if not capped:  # the load planning below is the costliest check at scale: only for airfields it can bind
+        return
+    need = loaded_departures(s, capped)
     for i, a in enumerate(s.airfields):
         cap = a.departures_per_day
         if cap is None or a.id not in need:
@@ -86,13 +89,15 @@ def _days(start: float, end: float) -> int:
     return max(1, math.ceil((end - start) / 24.0) + 1)
 
 
-def _loaded_departures(s: Scenario) -> dict[str, tuple[int, float, float]]:
-    """Per airfield: the fewest loaded sorties leaving it (each air leg flown by its most capable type),
-    the earliest ready and the latest deadline of those legs."""
+def loaded_departures(s: Scenario, origins: set[str]) -> dict[str, tuple[int, float, float]]:
+    """Per airfield of `origins`: the fewest loaded sorties leaving it (each air leg flown by its most capable
+    type), the earliest ready and the latest deadline of those legs."""
     from sim.journeychecks import air_views
 
     out: dict[str, tuple[int, float, float]] = {}
     for _, m in air_views(s):
+        if m.origin not in origins:
+            continue
         n = _fewest_sorties(s, m)
         had = out.get(m.origin, (0, math.inf, -math.inf))
         out[m.origin] = (had[0] + n, min(had[1], max(0.0, s.hours_of(m.ready))), max(had[2], s.hours_of(m.deadline)))

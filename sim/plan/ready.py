@@ -36,7 +36,7 @@ class ReadyBase:
     def of(cls, scenario: Scenario) -> ReadyBase:
         """The facts of this (validated) scenario."""
         from sim.journeychecks import air_views
-        from sim.plancheck import _loaded_departures
+        from sim.plancheck import loaded_departures
 
         spans = {m.id: _inflow_span_h(scenario, m) for m in scenario.movements if m.inflow is not None}
         caps = {a.id: a.departures_per_day for a in scenario.airfields if a.departures_per_day is not None}
@@ -44,7 +44,7 @@ class ReadyBase:
         for _, view in air_views(scenario) if caps else ():
             if view.origin in caps:
                 leaving.setdefault(view.origin, []).append(view.id)
-        need = _loaded_departures(scenario) if caps else {}
+        need = loaded_departures(scenario, set(caps)) if caps else {}
         departures = {af: (-(-need[af][0] // caps[af]), tuple(ids)) for af, ids in leaving.items()}
         return cls(scenario, spans, departures)
 
