@@ -14,7 +14,9 @@ Sections (see each module's docstring for exactly what is measured):
  6.   report:   the reference report.html's size and its time to interactive in headless Chromium
       (report_bench.py; a fresh browser per repeat, the first load cold);
  7.   plan:     each `sim plan` question on the reference, wall time of a fresh subprocess (plan_bench.py;
-      quick mode: the ones that take seconds).
+      quick mode: the ones that take seconds);
+ 8.   budget:   the engine's time a loaded sortie (shuttle) and a replication (uncertain reference) beside
+      issue 19's budgets and the work the model cannot skip (budget.py).
 
 Every figure is the median of several repeats. Targets are reported, never asserted: the exit code
 is 0 whatever the timings, 1 only when a section could not run at all (so CI notices a benchmark
@@ -59,10 +61,10 @@ TARGETS = {
 
 FULL = {"shuttle_loads": 20_000, "shuttle_repeats": 5, "scale": [(100, 5), (1_000, 5), (10_000, 3), (100_000, 3)],
         "cli_repeats": 5, "import_repeats": 7, "mc_replications": 200, "mc_repeats": 3, "report_repeats": 5,
-        "plan_quick": False}
+        "plan_quick": False, "budget_quick": False}
 QUICK = {"shuttle_loads": 2_000, "shuttle_repeats": 3, "scale": [(100, 2), (1_000, 2), (10_000, 1)],
          "cli_repeats": 2, "import_repeats": 3, "mc_replications": 20, "mc_repeats": 1, "report_repeats": 1,
-         "plan_quick": True}
+         "plan_quick": True, "budget_quick": True}
 
 
 # ------------------------------------------------------------------ machine
@@ -200,6 +202,13 @@ def section_plan(cfg: dict) -> dict:
     return plan_bench.bench_plan(cfg["plan_quick"])
 
 
+def section_budget(cfg: dict) -> dict:
+    import budget
+
+    b = budget.QUICK if cfg["budget_quick"] else budget.FULL
+    return budget.bench_budget(b["loads"], b["repeats"], b["replications"])
+
+
 def section_report(cfg: dict) -> dict:
     import report_bench
 
@@ -288,6 +297,12 @@ def _print_plan(r: dict) -> None:
     print(f"  slowest {r['slowest_s']:.1f} s on {r['cores']} cores")
 
 
+def _print_budget(r: dict) -> None:
+    import budget
+
+    budget.show(r)
+
+
 SECTIONS = [
     ("shuttle", "1-2. bare SimPy floor vs sim engine", section_shuttle, _print_shuttle),
     ("scale", "3. scale series (fresh subprocess per repeat)", section_scale, _print_scale),
@@ -296,6 +311,8 @@ SECTIONS = [
     ("report", "6. report.html of the reference scenario: size and time to interactive", section_report,
      _print_report),
     ("plan", "7. sim plan questions on the reference scenario, wall time", section_plan, _print_plan),
+    ("budget", "8. the engine's time beside issue 19's budgets and the work the model needs", section_budget,
+     _print_budget),
 ]
 
 
