@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
@@ -912,7 +913,51 @@ def from_located(raw: LocDict, file: str) -> Scenario:
         problems = [p for p in problems
                     if not (p.message.startswith("required field")
                             and (p.path.rsplit(".", 1)[0], p.path.rsplit(".", 1)[-1]) in suggested)]
-        raise ScenarioError(problems) from None
+        raise ScenarioError(_misspelt_ids(problems, raw)) from None
+
+
+def _misspelt_ids(problems: list[Problem], raw: Any) -> list[Problem]:
+    """An item a child scenario adds with an id that nearly matches one of its parent's (LocDict.near_id), and
+    that lacks required fields, was most likely meant to change that one: its missing fields become one
+    problem that says so."""
+    groups: dict[tuple[str, int], list[Problem]] = {}
+    for p in problems:
+        key = _added_near_item(raw, p)
+        if key is not None:
+            groups.setdefault(key, []).append(p)
+    if not groups:
+        return problems
+    out: list[Problem] = []
+    for p in problems:
+        key = _added_near_item(raw, p)
+        if key is None:
+            out.append(p)
+        elif key in groups:
+            out.append(_misspelt(raw[key[0]][key[1]], key, groups.pop(key)))
+    return out
+
+
+_ITEM_FIELD = re.compile(r"([a-z_]+)\[(\d+)\]\.(\w+)")
+
+
+def _added_near_item(raw: Any, p: Problem) -> tuple[str, int] | None:
+    """(list, index) of the item a missing-field problem is about, if a child scenario added it with an id
+    that nearly matches its parent's."""
+    m = _ITEM_FIELD.fullmatch(p.path)
+    if m is None or not p.message.startswith("required field") or not isinstance(raw, dict):
+        return None
+    items, k = raw.get(m.group(1)), int(m.group(2))
+    if not isinstance(items, list) or k >= len(items) or getattr(items[k], "near_id", None) is None:
+        return None
+    return m.group(1), k
+
+
+def _misspelt(item: Any, key: tuple[str, int], missing: list[Problem]) -> Problem:
+    fields = ", ".join(repr(p.path.rsplit(".", 1)[-1]) for p in missing)
+    first = missing[0]
+    return Problem(first.file, first.line, first.column, f"{key[0]}[{key[1]}].id",
+                   f"{item['id']!r} is not an id in the parent scenario's {key[0]}, so this entry is read as a new "
+                   f"one, and a new one needs {fields}; did you mean {item.near_id!r}?")
 
 
 def path_str(loc: tuple) -> str:

@@ -15,6 +15,7 @@ is not a scenario (not YAML, not a mapping, none of a scenario's keys) is named,
 from __future__ import annotations
 
 import contextvars
+import difflib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -65,12 +66,15 @@ class LocDict(dict):
     """A mapping that knows where it and each of its values were written.
 
     `defaulted` names keys filled in by sim (not written in the file); `removed` (on a merged scenario)
-    lists the ids a child scenario removed, as (list path, id, location of the `remove` item)."""
+    lists the ids a child scenario removed, as (list path, id, location of the `remove` item); `near_id`
+    (on an item a child scenario adds) is the parent's id that its own id nearly matches, if any: a new
+    item that fails validation for want of required fields is then most likely a misspelt id."""
 
     loc: Loc
     key_locs: dict[str, Loc]
     defaulted: tuple[str, ...]
     removed: list[tuple[str, Any, Loc]]
+    near_id: str | None = None
 
 
 class LocList(list):
@@ -391,6 +395,7 @@ def _merge_id_lists(base: list, over: list, path: str, removed: list) -> LocList
     base_locs = getattr(base, "item_locs", [out_list.loc] * len(base))
     over_locs = getattr(over, "item_locs", [out_list.loc] * len(over))
     by_id = {x["id"]: (i, x) for i, x in enumerate(over)}
+    _check_duplicates(over, over_locs, path)
     _check_removals(base, over, over_locs, path)
     used = set()
     for item, loc in zip(base, base_locs):
@@ -405,11 +410,29 @@ def _merge_id_lists(base: list, over: list, path: str, removed: list) -> LocList
             continue
         out_list.append(merge(item, patch, f"{path}[{item['id']}]", removed))
         out_list.item_locs.append(over_locs[j])
+    unpatched = [str(x["id"]) for x in base if x["id"] not in used]
     for item, loc in zip(over, over_locs):
         if item["id"] not in used and item.get("remove") is not True:
+            if isinstance(item, LocDict):
+                item.near_id = next(iter(difflib.get_close_matches(str(item["id"]), unpatched, n=1, cutoff=0.75)),
+                                    None)
             out_list.append(item)
             out_list.item_locs.append(loc)
     return out_list
+
+
+def _check_duplicates(over: list, over_locs: list[Loc], path: str) -> None:
+    """No id twice in one file's list: merged by id, the second would silently replace the first."""
+    first: dict[Any, int] = {}
+    problems = []
+    for j, item in enumerate(over):
+        k = first.setdefault(item["id"], j)
+        if k != j:
+            problems.append(Problem(*over_locs[j], f"{path}[{j}].id",
+                                    f"duplicate id {item['id']!r} (also {path}[{k}], line {over_locs[k][1]}); "
+                                    "give each entry its own id, or merge the two"))
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _check_removals(base: list, over: list, over_locs: list[Loc], path: str) -> None:

@@ -186,3 +186,33 @@ def test_problem_in_parent_is_located_in_the_parent(tmp_path):
     with pytest.raises(ScenarioError) as exc:
         load_scenario(child)
     assert "parent.yaml:5:" in str(exc.value)
+
+
+def test_a_new_entry_with_a_near_miss_id_is_called_a_misspelt_id(parent, tmp_path):
+    """A child that means to move line 'ru-deploy-1' but writes 'ru-deploy-l' adds a new line with no route: the
+    error says the id is not the parent's and names the near one, instead of five 'required field' lines."""
+    child = write(tmp_path / "base" / "child.yaml",
+                  "extends: parent.yaml\nmovements:\n  - {id: ru-deploy-l, ready: +3h}\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(child)
+    assert len(exc.value.problems) == 1, "one problem for the entry, not one per missing field"
+    text = str(exc.value)
+    assert "child.yaml:3:" in text and "movements[2].id" in text
+    assert "'ru-deploy-l' is not an id in the parent" in text and "did you mean 'ru-deploy-1'?" in text
+    assert "'contingent', 'phase', 'from', 'to', 'deadline'" in text
+
+
+def test_a_new_entry_with_an_unlike_id_keeps_its_missing_fields(parent, tmp_path):
+    child = write(tmp_path / "base" / "child.yaml", "extends: parent.yaml\nairfields:\n  - {id: zzz, mog: 1}\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(child)
+    assert "required field 'lat' is missing" in str(exc.value) and "did you mean" not in str(exc.value)
+
+
+def test_an_id_twice_in_a_child_list_is_an_error(parent, tmp_path):
+    """Merged by id, the second entry would silently replace the first; a full file refuses duplicates too."""
+    child = write(tmp_path / "base" / "child.yaml",
+                  "extends: parent.yaml\nairfields:\n  - {id: b, mog: 1}\n  - {id: b, mog: 2}\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(child)
+    assert "child.yaml:4:" in str(exc.value) and "duplicate id 'b' (also airfields[0], line 3)" in str(exc.value)
