@@ -13,6 +13,10 @@ The Python API (docs/how-to/python-api.md, docs/api.md):
     sim.optimise_releases(scenario, objective=...) -> OptimiseResult (sim.plan.optimise)
     sim.open(folder)                  -> the result object that wrote the folder
 
+Errors: sim.ScenarioError (a scenario that cannot be used; `.problems` lists each with file, line and
+field), sim.PathError (a ValueError: a --vary or override path or value that does not fit the scenario),
+sim.MissingDependency (an ImportError: an optional extra a feature needs is not installed).
+
 Each result has `.write(folder)` (the folder the command line writes) and, in Jupyter, an HTML view.
 Everything is imported on first use, so `import sim` stays light (no pydantic, SimPy, matplotlib
 or pandas until a function is called).
@@ -32,10 +36,11 @@ _API = {
     "closure_bound": "sim.plan.bound", "BoundResult": "sim.plan.bound",
     "latest_ready": "sim.plan.latest", "LatestResult": "sim.plan.latest",
     "optimise_releases": "sim.plan.optimise", "OptimiseResult": "sim.plan.optimise",
+    "ScenarioError": "sim.errors", "PathError": "sim.grid", "MissingDependency": "sim.extras",
 }
 __all__ = [
-    "BoundResult", "ComparisonResult", "LatestResult", "MonteCarloResult", "OptimiseResult", "Question", "RunResult",
-    "SizingResult", "SweepResult", "__version__",
+    "BoundResult", "ComparisonResult", "LatestResult", "MissingDependency", "MonteCarloResult", "OptimiseResult",
+    "PathError", "Question", "RunResult", "ScenarioError", "SizingResult", "SweepResult", "__version__",
     "closure_bound", "compare", "latest_ready", "load", "montecarlo", "open", "optimise_releases", "run", "size_fleet",
     "sweep",
 ]
@@ -43,7 +48,9 @@ __all__ = [
 if TYPE_CHECKING:
     from sim.api import RunResult, load, open, run
     from sim.comparison import ComparisonResult, compare
-    from sim.grid import SweepResult, sweep
+    from sim.errors import ScenarioError
+    from sim.extras import MissingDependency
+    from sim.grid import PathError, SweepResult, sweep
     from sim.plan.bound import BoundResult, closure_bound
     from sim.plan.latest import LatestResult, latest_ready
     from sim.plan.optimise import OptimiseResult, optimise_releases

@@ -148,7 +148,8 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, overrides: Map
 
     `seed` replaces the scenario's seed; `overrides` sets fields of the resolved scenario by the
     paths `sim sweep --vary` takes, e.g. {"fleet[il-76md@ivanovo].count": 8}, and validates the
-    result like a file (ScenarioError on any problem). `timer`, for profiling, is entered around
+    result like a file (ScenarioError on any problem; PathError, a ValueError, for a path the scenario
+    does not have or a value of the wrong kind, such as text for a count). `timer`, for profiling, is entered around
     the steps by name ("simulate", "analyse"). `dispatcher`, an object with an `assign(view)` method
     (sim.dispatch.Dispatcher), chooses which idle aircraft flies which pending load instead of the
     scenario's `planning.dispatch` rule. `bound` adds each phase's lower bound on closure and the gap

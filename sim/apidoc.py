@@ -15,6 +15,7 @@ FUNCTIONS = ["load", "run", "montecarlo", "compare", "sweep", "size_fleet", "lat
              "optimise_releases", "open"]
 CLASSES = ["RunResult", "MonteCarloResult", "ComparisonResult", "SweepResult", "SizingResult", "Question",
            "LatestResult", "BoundResult", "OptimiseResult"]
+ERRORS = ["ScenarioError", "PathError", "MissingDependency"]
 
 INTRO = """# Python API reference
 
@@ -98,4 +99,8 @@ def api_markdown() -> str:
         parts.append(f"### `sim.{name}`\n\n{_doc(cls)}\n")
         parts.append(_fields(cls))
         parts += _members(cls)
+    parts.append("## Errors\n")
+    for name in ERRORS:
+        cls = getattr(sim, name)
+        parts.append(f"### `sim.{name}`\n\nA subclass of `{cls.__mro__[1].__name__}`. {_doc(cls)}\n")
     return "\n".join(p for p in parts if p).rstrip() + "\n"

@@ -60,7 +60,8 @@ class Problem:
 
 @dataclass
 class ScenarioError(Exception):
-    """Raised when a scenario cannot be used; carries every problem found, sorted by position."""
+    """Raised when a scenario cannot be used. `problems` lists every problem found (each a Problem: file, line,
+    column, path, message), sorted by position; str() gives them one a line, as the command line prints them."""
 
     problems: list[Problem] = field(default_factory=list)
 

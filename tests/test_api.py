@@ -64,6 +64,15 @@ def test_an_override_that_breaks_the_scenario_is_refused_with_its_field() -> Non
         sim.run(REFERENCE_SCENARIO, overrides={"fleet[il-76md@ivanovo].count": -1})
 
 
+def test_an_override_of_the_wrong_kind_or_path_is_a_path_error_exported_by_sim() -> None:
+    """The errors the API raises are reachable as sim.ScenarioError and sim.PathError (a ValueError)."""
+    assert sim.ScenarioError is ScenarioError and issubclass(sim.PathError, ValueError)
+    with pytest.raises(sim.PathError, match="is a number; cannot use 'many'"):
+        sim.run(REFERENCE_SCENARIO, overrides={"fleet[il-76md@ivanovo].count": "many"})
+    with pytest.raises(sim.PathError, match="did you mean 'il-76md@ivanovo'"):
+        sim.run(REFERENCE_SCENARIO, overrides={"fleet[il-76md@ivanovx].count": 3})
+
+
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'simulate'"):
         sim.simulate  # noqa: B018 - the attribute access is the test
