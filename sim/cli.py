@@ -1003,14 +1003,26 @@ def make_server(folder: Path, port: int) -> ThreadingHTTPServer:
     return serve.make_server(folder, port)
 
 
+def _report_in(folder: Path) -> Path:
+    """The folder's report.html; UsageError saying what the folder is instead, and which commands write reports."""
+    if not folder.is_dir():
+        raise UsageError(f"sim view: {folder} is not a folder; give a folder sim wrote, "
+                         "e.g. outputs/csto_kazakhstan_2022")
+    report = folder / "report.html"
+    if not report.is_file():
+        pngs = sorted(x.name for x in folder.glob("*.png"))
+        charts = f" (its charts: {', '.join(pngs)}; open them with any image viewer)" if pngs else ""
+        raise UsageError(f"sim view: {report} not found{charts}; reports are written by 'sim run', 'sim compare' "
+                         "and 'sim montecarlo' (sweep, size-fleet and plan folders have charts and tables only)")
+    return report
+
+
 def cmd_view(args: argparse.Namespace) -> int:
     """`sim view`: open a folder's report.html in a browser, serve it on localhost (--serve) or print its path."""
     folder = Path(args.dir) if args.dir else newest_report_dir()
     if folder is None:
         raise UsageError("sim view: no report found in outputs/; run 'sim run SCENARIO' first, or give a folder")
-    report = folder / "report.html"
-    if not report.is_file():
-        raise UsageError(f"sim view: {report} not found; give a folder written by 'sim run' or 'sim compare'")
+    report = _report_in(folder)
     if args.serve is not None:
         try:
             server = make_server(folder, args.serve)

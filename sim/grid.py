@@ -48,7 +48,7 @@ def parse_path(path: str) -> list[tuple[str, str | None]]:
 
 
 def _nearest(word: str, options: list[str]) -> str:
-    match = difflib.get_close_matches(word, options, n=1, cutoff=0.4)
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"; did you mean {match[0]!r}?" if match else ""
 
 

@@ -117,6 +117,15 @@ def test_view_refuses_a_folder_without_report(tmp_path, capsys):
     assert "report.html not found" in capsys.readouterr().err
 
 
+def test_view_of_a_chart_folder_names_its_charts_and_the_commands_that_write_reports(tmp_path, capsys):
+    (tmp_path / "sweep.png").write_bytes(b"")
+    assert main(["view", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "its charts: sweep.png" in err and "'sim montecarlo'" in err
+    assert main(["view", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
 def test_view_serves_on_localhost_only(tmp_path):
     import threading
     import urllib.request

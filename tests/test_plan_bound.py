@@ -133,6 +133,14 @@ def test_cli_writes_the_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert (out / "bound.png").exists()
 
 
+def test_without_o_the_folder_is_named_after_the_scenario_and_question(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """As every other command, `sim plan` has a default output folder: outputs/<scenario stem>-<question>/."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan", "bound", str(ROOT / "tests" / "data" / "tiny.yaml")]) == 0
+    assert (tmp_path / "outputs" / "tiny-bound" / "bound.json").is_file()
+
+
 @pytest.fixture
 def no_highspy(monkeypatch: pytest.MonkeyPatch) -> None:
     """highspy cannot be imported (as without the plan extra)."""

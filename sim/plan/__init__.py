@@ -5,7 +5,7 @@ interface, so the command line wires them in one loop (sim.cli._add_plan):
 
 - NAME, HELP, DESCRIPTION: the subcommand's name and texts;
 - EXAMPLES: tuple of example command lines, shown at the end of its --help;
-- configure_parser(p): adds its arguments (every subcommand takes -o DIR);
+- configure_parser(p): adds its arguments (every subcommand takes -o DIR, default outputs/<stem>-<question>/);
 - cmd(args) -> int: parse -> call the module's API function -> print; writes its answer to -o DIR
   as CSV and JSON (and a chart) atomically.
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 SUBCOMMANDS = ("latest", "bound", "optimise")
-HELP = "inverse questions: latest start dates, a lower bound on closure, dispatch rules, optimised release dates"
+HELP = "inverse questions: latest start dates, a lower bound on closure, optimised release dates"
 
 
 def modules() -> list[ModuleType]:
@@ -51,7 +51,8 @@ def output_options(p: argparse.ArgumentParser, seed: bool = True) -> None:
     if seed:
         p.add_argument("--seed", type=_nonneg_int, metavar="N", help="random seed (default: the scenario's seed)")
     _dpi_option(p)
-    p.add_argument("-o", "--out", metavar="DIR", required=True, help="output folder (written atomically)")
+    p.add_argument("-o", "--out", metavar="DIR",
+                   help="output folder, written atomically (default: outputs/<scenario stem>-<question>/)")
 
 
 def prepare(args: argparse.Namespace, check: Callable[[Scenario], object] | None = None) -> tuple[Scenario, Path]:
@@ -64,7 +65,7 @@ def prepare(args: argparse.Namespace, check: Callable[[Scenario], object] | None
     from sim.loading import load
 
     scenario, _warnings = load(Path(args.scenario))
-    out = output_dir(args.out, Path(args.out))
+    out = output_dir(args.out, Path("outputs") / f"{Path(args.scenario).stem}-{args.plan_question}")
     if check is not None:
         try:
             check(scenario)
