@@ -34,7 +34,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, MaxNLocator, NullFormatter
 
 from sim import mapchart, results
 from sim.scenario import Airfield
@@ -267,24 +267,56 @@ def in_theatre_figure(res: results.Results) -> Figure:
     fig, ax = _subplots(figsize=(10, 4.8))
     ax.xaxis_date(_start(run.scenario).tzinfo)
     colours = colour_map(nations)
+    lo, hi = _span(res)
+    times, counts = _held_to(times, counts, hi)
     x = _hours_x(run, times)
     # white edges between the layers, and the legend in the layers' order (top first): nations told apart
     # by position too, not by colour alone
     ax.stackplot(x, counts, labels=nations, colors=[colours[n] for n in nations], step="post", alpha=0.9,
                  edgecolor="white", linewidth=0.6)
     ymax = max(1.0, counts.sum(axis=0).max())
-    for phase, ph in res.phases.items():
-        d = _dates(run, [ph.deadline_h])[0]
-        _deadline_line(ax, _datenum(d), phase, f"{phase} deadline\n{format_datetime(d, 'short')}", ymax * 1.02)
-    lo, hi = _span(res)
+    earlier = _theatre_deadlines(ax, res, ymax * 1.02)
     ax.set_xlim(*_hours_x(run, [lo, hi]))
     ax.set_ylim(0, ymax * 1.18)
     ax.set_ylabel("personnel in theatre")
     ax.set_title(f"{run.scenario.name}: personnel in theatre by nation")
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0), title="nation (top first)")
+    ax.legend(handles[::-1] + earlier, labels[::-1] + [str(h.get_label()) for h in earlier], loc="upper left",
+              bbox_to_anchor=(1.0, 1.0), title="nation (top first)")
     _date_axis(ax, run, hi - lo)
     return fig
+
+
+EARLIER_DEADLINE_ALPHA = 0.4  # a line's deadline before its phase's last: drawn faint and unlabelled
+
+
+def _theatre_deadlines(ax: Axes, res: results.Results, label_y: float) -> list[Artist]:
+    """Each phase's last deadline, labelled as the last; the lines' earlier distinct deadlines faint, unlabelled.
+    Returns a legend entry per phase that has earlier deadlines."""
+    run = res.run
+    handles: list[Artist] = []
+    for phase, ph in res.phases.items():
+        d = _dates(run, [ph.deadline_h])[0]
+        several = len({r.deadline_h for r in res.lines if r.phase == phase}) > 1
+        label = f"{'last ' if several else ''}{phase} deadline\n{format_datetime(d, 'short')}"
+        _deadline_line(ax, _datenum(d), phase, label, label_y)
+        earlier = sorted({r.deadline_h for r in res.lines if r.phase == phase and r.deadline_h < ph.deadline_h})
+        if earlier:  # up to just under the labels, which they would cross
+            ax.vlines(_hours_x(run, earlier), 0, label_y * 0.99, color=DEADLINE_COLOUR, lw=0.9,
+                      ls=DEADLINE_STYLES.get(phase, "--"), alpha=EARLIER_DEADLINE_ALPHA)
+            handles.append(Line2D([], [], color=DEADLINE_COLOUR, ls=DEADLINE_STYLES.get(phase, "--"), lw=0.9,
+                                  alpha=EARLIER_DEADLINE_ALPHA, label=f"earlier {phase}\nline deadlines"))
+    return handles
+
+
+def _held_to(times: np.ndarray, counts: np.ndarray, end_h: float) -> tuple[np.ndarray, np.ndarray]:
+    """The step series held at its last level until `end_h` (the right edge of the chart).
+
+    A run that ends on an arrival has its last level at its last time: drawn as a post step, that level
+    would have no width and not show at all."""
+    if len(times) == 0 or times[-1] >= end_h:
+        return times, counts
+    return np.append(times, end_h), np.concatenate([counts, counts[:, -1:]], axis=1)
 
 
 def in_theatre_chart(res: results.Results, out: Path, svg: bool = False) -> list[Path]:
@@ -759,10 +791,33 @@ def _deadline_markers(ax: Axes, baseline: Digest, phase: str, rows: list[str]) -
 
 @_styled
 def compare_departures_figure(digests: list[Digest], labels: list[str], phases: tuple[str, ...]) -> Figure:
-    """Loaded take-offs per local day, a bar per scenario side by side."""
+    """Loaded take-offs per local day, a bar per scenario side by side; a long run of days in rows, one
+    under the other (same scale), so that the chart is never much wider than about twice its height."""
     days = _departure_days(digests, phases)
     colours = colour_map(labels)
-    fig, ax = _subplots(figsize=(max(8, 0.55 * len(days) * max(1, len(digests) / 2) + 3), 4.4))
+    day_in = 0.55 * max(1, len(digests) / 2)  # inches a day's group of bars needs
+    fits = max(1, int((DEPARTURES_MAX_WIDTH_IN - 3) / day_in))  # days a row of the widest chart holds
+    per_row = max(1, math.ceil(len(days) / math.ceil(len(days) / fits))) if days else 1  # rows alike
+    rows = [days[i:i + per_row] for i in range(0, len(days), per_row)] or [[]]
+    fig, axes = _subplots(len(rows), 1, figsize=(max(8, min(DEPARTURES_MAX_WIDTH_IN, day_in * per_row + 3)),
+                                                 1.4 + 2.7 * len(rows)), squeeze=False, sharey=True)
+    for ax, row in zip(axes[:, 0], rows):
+        _departure_bars(ax, digests, labels, phases, row, colours)
+        ax.set_xlim(-0.5, per_row - 0.5)  # every row on the same scale of days
+        ax.set_ylabel("loaded take-offs per day")
+    axes[-1, 0].set_xlabel("local date")
+    axes[0, 0].set_title("Departures per day, by scenario" + ("" if len(phases) > 1 else f" ({phases[0]})"))
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside right upper", title="scenario")
+    return fig
+
+
+DEPARTURES_MAX_WIDTH_IN = 11.0  # the departures chart's widest; more days go on further rows
+
+
+def _departure_bars(ax: Axes, digests: list[Digest], labels: list[str], phases: tuple[str, ...], days: list[str],
+                    colours: dict[str, str]) -> None:
+    """A group of bars per day, one bar per scenario, with the days as tick labels."""
     k = len(digests)
     width = 0.8 / max(k, 1)
     for j, (dg, lab) in enumerate(zip(digests, labels)):
@@ -771,12 +826,8 @@ def compare_departures_figure(digests: list[Digest], labels: list[str], phases: 
                color=colours[lab], label=lab)
     ax.set_xticks(range(len(days)))
     ax.set_xticklabels([date.fromisoformat(d).strftime("%d %b") for d in days], rotation=0 if len(days) < 16 else 45)
-    ax.set_ylabel("loaded take-offs per day")
-    ax.set_xlabel("local date")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # take-offs are whole
     ax.grid(axis="x", visible=False)
-    ax.set_title("Departures per day, by scenario" + ("" if len(phases) > 1 else f" ({phases[0]})"))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="scenario")
-    return fig
 
 
 def compare_departures_chart(digests: list[Digest], labels: list[str], phases: tuple[str, ...], out: Path,
@@ -1259,7 +1310,7 @@ def sweep_figure(scenario: Scenario, varies: list[tuple[str, list[str]]],
                  for ph in phases}
     sweep = _Sweep(varies, rows, phases, replicated, deadlines, {p: v[0] for p, v in varies[2:]})
     ncols = 2 if len(varies) > 1 else 1
-    fig, axes = _subplots(1, ncols, figsize=(7.5 * ncols, 4.8), squeeze=False)
+    fig, axes = _subplots(1, ncols, figsize=(7.5 * ncols, 5.4), squeeze=False)  # the legend below the lines
     _sweep_lines(axes[0][0], sweep)
     if len(varies) > 1:
         _sweep_heatmap(fig, axes[0][1], sweep)
@@ -1274,10 +1325,12 @@ def sweep_chart(scenario: Scenario, varies: list[tuple[str, list[str]]], rows: l
 
 
 _SWEEP_MARKS = {"deploy": ("--", "s"), "withdraw": ("-", "o")}  # (line style, marker) by phase
+SWEEP_LINE_INTEGER_TICKS = 12  # integer values of the first field: a tick at each, up to this many
 
 
 def _sweep_lines(ax: Axes, sweep: _Sweep) -> None:
-    """Completion against the first varied field: a line per phase and value of the second."""
+    """Completion against the first varied field: a line per phase and value of the second. A series that
+    coincides with one drawn before is drawn thinner on top of it and says which it repeats."""
     first, vals1 = sweep.varies[0]
     second, series = sweep.second()
     xs = _numeric(vals1)
@@ -1286,24 +1339,51 @@ def _sweep_lines(ax: Axes, sweep: _Sweep) -> None:
     shades = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.8, max(1, len(series))))
     colours = {str(v): matplotlib.colors.to_hex(c) for v, c in zip(series, shades)}
     for ph in sweep.phases:
-        for v2 in series:
-            ys = _after_deadline([sweep.value(m, ph) for m in sweep.points(second, v2)],
-                                 sweep.deadlines[ph])
-            ls, mk = _SWEEP_MARKS.get(ph, ("-", "o"))
-            ax.plot(xpos[: len(ys)], ys, marker=mk, ls=ls, color=colours[str(v2)],
-                    label=ph + (f", {second} = {v2}" if second is not None else ""))
+        ys_of = [_after_deadline([sweep.value(m, ph) for m in sweep.points(second, v2)], sweep.deadlines[ph])
+                 for v2 in series]
+        ls, mk = _SWEEP_MARKS.get(ph, ("-", "o"))
+        for v2, ys, (same, under) in zip(series, ys_of, _coincident(ys_of)):
+            label = ph + (f", {v2}" if second is not None else "")
+            label += f" (same as {series[same]})" if same is not None else ""
+            # of coincident series, the first widest and underneath, each later one thinner on top: rings
+            ax.plot(xpos[: len(ys)], ys, marker=mk, ls=ls, color=colours[str(v2)], label=label,
+                    lw=1.5 + 1.4 * under, ms=6.0 + 2.5 * under, zorder=2.5 - 0.1 * under)
+    _sweep_line_axes(ax, sweep, first, vals1, xs)
+    # below the axes, a column per phase: clear of the lines, and the plot keeps its width
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8, title=second, title_fontsize=8,
+              ncol=len(sweep.phases), markerscale=0.8)
+
+
+def _coincident(series: list[list[float]]) -> list[tuple[int | None, int]]:
+    """Per series: the index of the first earlier series it coincides with (None if none), and how many
+    later series coincide with it (the ones drawn over it)."""
+    firsts = [next((j for j in range(i) if _same_series(series[j], ys)), None) for i, ys in enumerate(series)]
+    roots = [i if f is None else f for i, f in enumerate(firsts)]
+    return [(f, sum(1 for k in range(i + 1, len(roots)) if roots[k] == roots[i])) for i, f in enumerate(firsts)]
+
+
+def _same_series(a: list[float], b: list[float]) -> bool:
+    """Whether two series plot the same points (missing values alike)."""
+    return len(a) == len(b) and bool(np.allclose(np.asarray(a, float), np.asarray(b, float), equal_nan=True))
+
+
+def _sweep_line_axes(ax: Axes, sweep: _Sweep, first: str, vals1: list[str], xs: list[float] | None) -> None:
+    """The deadline, ticks (the values themselves when they are whole numbers), labels and title."""
     ax.axhline(0, color=DEADLINE_COLOUR, ls="--", lw=1.2)
     ax.annotate("deadline", (0.01, 0), xycoords=("axes fraction", "data"), va="bottom", fontsize=8,
                 color=DEADLINE_COLOUR)
     if xs is None:
-        ax.set_xticks(xpos)
+        ax.set_xticks(range(len(vals1)))
         ax.set_xticklabels(vals1, rotation=30, ha="right")
+    elif all(float(x).is_integer() for x in xs):
+        few = len(xs) <= SWEEP_LINE_INTEGER_TICKS
+        ax.xaxis.set_major_locator(FixedLocator(xs) if few else MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
     ax.set_xlabel(first)
     ax.set_ylabel("phase completion (P50), hours after its deadline" if sweep.replicated
                   else "latest line of the phase, hours after its own deadline")
     fixed = f" ({', '.join(f'{k}={v}' for k, v in sweep.fixed.items())})" if sweep.fixed else ""
     ax.set_title(f"completion against {first}{fixed}")
-    ax.legend(loc="best", fontsize=8)
 
 
 def _after_deadline(values: list[float | None], deadline: float) -> list[float]:
@@ -1390,10 +1470,17 @@ def _heatmap_values(hx: Axes, im: Any, grid: np.ndarray, late: np.ndarray, repli
     on a late cell, 'late' below it and a box to keep it clear of the hatching."""
     for (i, j), v in np.ndenumerate(grid):
         light = _light_cell(im, v)
-        text = "open" if np.isnan(v) else f"{v:.0f}%" if replicated else f"{v:+.0f} h"
+        text = "open" if np.isnan(v) else f"{v:.0f}%" if replicated else _signed_hours(v)
         box = {"boxstyle": "round,pad=0.15", "fc": "white" if light else "#333333", "ec": "none", "alpha": 0.75}
         hx.text(j, i, text + ("\nlate" if late[i, j] and not np.isnan(v) else ""), ha="center", va="center",
                 fontsize=8, fontweight="bold", color="#111111" if light else "white", bbox=box if late[i, j] else None)
+
+
+def _signed_hours(v: float) -> str:
+    """Hours after a deadline, signed, to the hour ("+27 h"); under an hour to a tenth ("-0.3 h"), and
+    "0 h" when that rounds to nothing: never a negative zero."""
+    text = f"{v:+.0f}" if abs(v) >= 1 else f"{v:+.1f}"
+    return ("0" if float(text) == 0 else text) + " h"
 
 
 def _heatmap_ticks(hx: Axes, vals1: list[str], vals2: list[str]) -> None:
@@ -1428,7 +1515,9 @@ def size_fleet_figure(scenario: Scenario, trials: dict[int, Trial],
         ax.annotate(f"smallest: {answer}", (answer, 1.0), xycoords=("data", "axes fraction"), va="top",
                     xytext=(4, -4), textcoords="offset points", color="#006b4e", fontsize=9)
     if ns and max(ns) / max(1, min(ns)) > 8:  # the search doubles upwards: a log axis keeps the small sizes apart
-        _log2_sizes(ax, ns)
+        _log2_sizes(ax, ns, answer)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # fleet sizes are whole tails
     ax.set_xlabel(f"{type_id} tails")
     ax.set_title(f"{scenario.name}\n{phase} completion against {type_id} fleet size (the sizes tried)")
     ax.legend(loc="upper right", fontsize=8)
@@ -1465,14 +1554,32 @@ def _lateness_axis(ax: Axes, scenario: Scenario, trials: dict[int, Trial], ns: l
     return ys
 
 
-def _log2_sizes(ax: Axes, ns: list[int]) -> None:
-    """A base-2 log x axis with a tick at each size tried, and no minor ticks."""
+SIZE_LABEL_GAP = 0.05  # least distance between two labelled fleet sizes, as a share of the log2 axis
+
+
+def _log2_sizes(ax: Axes, ns: list[int], answer: int | None = None) -> None:
+    """A base-2 log x axis with a tick at each size tried: labelled (the first, the last and the answer
+    first) where the labels keep clear of each other, a short unlabelled tick elsewhere."""
     ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_locator(FixedLocator(ns))
+    labelled = _spaced_sizes(ns, answer)
+    ax.xaxis.set_major_locator(FixedLocator(labelled))
     ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
-    ax.xaxis.set_minor_locator(NullLocator())
-    for label in ax.get_xticklabels():
-        label.set(rotation=45, fontsize=7.5)
+    ax.xaxis.set_minor_locator(FixedLocator([n for n in ns if n not in labelled]))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.tick_params(axis="x", which="major", labelsize=8)
+
+
+def _spaced_sizes(ns: list[int], answer: int | None) -> list[int]:
+    """The sizes to label on a log2 axis: the first, the last and the answer, then the others in order
+    where they are at least SIZE_LABEL_GAP of the axis from every size already labelled."""
+    if not ns:
+        return []
+    gap = SIZE_LABEL_GAP * max(1.0, math.log2(max(ns) / max(1, min(ns))))
+    chosen = [n for n in dict.fromkeys([ns[0], ns[-1], answer]) if n in ns]
+    for n in ns:
+        if all(abs(math.log2(max(n, 1) / max(c, 1))) >= gap for c in chosen):
+            chosen.append(n)
+    return sorted(chosen)
 
 
 # ------------------------------------------------------------------ sim plan latest
@@ -1481,37 +1588,57 @@ def _log2_sizes(ax: Axes, ns: list[int]) -> None:
 @_styled
 def latest_figure(scenario: Scenario, rows: list[LatestRow]) -> Figure:
     """Per target: a bar from its current ready to the latest ready that still meets, its deadline in
-    DEADLINE_COLOUR, and each trial of the search (meets or misses) on the same time axis."""
+    DEADLINE_COLOUR, and each trial of the search (meets or misses) on the same time axis.
+
+    The axis spans the ready times and the trials; a deadline far beyond them is named at the edge of the
+    chart rather than stretching the axis to it (which would leave the chart mostly empty)."""
     tz = scenario.start.tzinfo
-    fig, ax = _subplots(figsize=(10, 1.6 + 0.55 * len(rows)))
-    when = scenario.to_datetime
-    for y, r in enumerate(reversed(rows)):
-        if not math.isnan(r.latest_ready_h):
-            a, b = sorted((r.current_ready_h, r.latest_ready_h))
-            ax.barh(y, _datenum(when(b)) - _datenum(when(a)), left=_datenum(when(a)), height=0.5,
-                    color="#D55E00" if r.already_late else "#009E73", alpha=0.8)
-        ax.plot([_datenum(when(r.current_ready_h))], [y], marker="|", ms=14, mew=2, color="#333333")
-        ax.plot([_datenum(when(r.deadline_h))], [y], marker="|", ms=14, mew=2.5, color=DEADLINE_COLOUR)
-        met = [t for t in r.trials if t.met]
-        miss = [t for t in r.trials if not t.met]
-        ax.scatter([_datenum(when(t.ready_h)) for t in met], [y + 0.32] * len(met), s=6, color="#009E73")
-        ax.scatter([_datenum(when(t.ready_h)) for t in miss], [y + 0.32] * len(miss), s=8, marker="x",
-                   color="#D55E00", lw=0.8)
-    ax.set_yticks(range(len(rows)), [r.target for r in reversed(rows)], fontsize=8)
-    ax.set_ylim(-0.6, len(rows) - 0.2)
-    hours = [h for r in rows for h in (r.current_ready_h, r.deadline_h, *(t.ready_h for t in r.trials))]
+    fig, ax = _subplots(figsize=(10, 1.5 + 0.5 * len(rows)))
+    hours = [h for r in rows for h in (r.current_ready_h, r.latest_ready_h, *(t.ready_h for t in r.trials))
+             if not math.isnan(h)]
     lo, hi = (min(hours), max(hours)) if hours else (0.0, 24.0)
-    pad = max(1.0, (hi - lo) * 0.03)
-    ax.set_xlim(_datenum(when(lo - pad)), _datenum(when(hi + pad)))
+    near = [r.deadline_h for r in rows if r.deadline_h - hi <= max(12.0, 0.5 * (hi - lo))]
+    lo, hi = min([lo, *near]), max([hi, *near])
+    pad = max(1.0, (hi - lo) * 0.04)
+    for y, r in enumerate(reversed(rows)):
+        _latest_row(ax, scenario, y, r, hi + pad)
+    ax.set_yticks(range(len(rows)), [r.target for r in reversed(rows)], fontsize=8)
+    ax.set_ylim(-0.6, len(rows) - 0.3)
+    ax.set_xlim(_datenum(scenario.to_datetime(lo - pad)), _datenum(scenario.to_datetime(hi + pad)))
     _time_axis(ax, tz, hi - lo, max_ticks=8)
+    ax.legend(handles=_latest_legend(rows), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax.set_title(f"{scenario.name}\nlatest ready time that still meets the deadline (and the trials searched)")
+    return fig
+
+
+def _latest_row(ax: Axes, scenario: Scenario, y: int, r: LatestRow, right_h: float) -> None:
+    """One target's bar, current ready, deadline (named at the right edge when beyond `right_h`) and trials."""
+    when = scenario.to_datetime
+    if not math.isnan(r.latest_ready_h):
+        a, b = sorted((r.current_ready_h, r.latest_ready_h))
+        ax.barh(y, _datenum(when(b)) - _datenum(when(a)), left=_datenum(when(a)), height=0.5,
+                color="#D55E00" if r.already_late else "#009E73", alpha=0.8)
+    ax.plot([_datenum(when(r.current_ready_h))], [y], marker="|", ms=14, mew=2, color="#333333")
+    if r.deadline_h <= right_h:
+        ax.plot([_datenum(when(r.deadline_h))], [y], marker="|", ms=14, mew=2.5, color=DEADLINE_COLOUR)
+    else:
+        ax.annotate(f"deadline {format_datetime(when(r.deadline_h), 'short')} \u2192", (1.0, y),
+                    xycoords=("axes fraction", "data"), xytext=(-4, 0), textcoords="offset points", ha="right",
+                    va="center", fontsize=8, color=DEADLINE_COLOUR)
+    met = [t for t in r.trials if t.met]
+    miss = [t for t in r.trials if not t.met]
+    ax.scatter([_datenum(when(t.ready_h)) for t in met], [y + 0.32] * len(met), s=6, color="#009E73")
+    ax.scatter([_datenum(when(t.ready_h)) for t in miss], [y + 0.32] * len(miss), s=8, marker="x",
+               color="#D55E00", lw=0.8)
+
+
+def _latest_legend(rows: list[LatestRow]) -> list[Artist]:
+    """The bars drawn (later, already late), the ready and deadline marks and the two kinds of trial."""
     bars = [Patch(color="#009E73", alpha=0.8, label="current -> latest ready (later)")] * any(
         not r.already_late for r in rows) + [Patch(color="#D55E00", alpha=0.8, label="latest -> current ready "
                                                    "(already late)")] * any(r.already_late for r in rows)
-    ax.legend(handles=[*bars,
-                       Line2D([], [], marker="|", ms=12, mew=2, ls="", color="#333333", label="current ready"),
-                       Line2D([], [], marker="|", ms=12, mew=2.5, ls="", color=DEADLINE_COLOUR, label="deadline"),
-                       Line2D([], [], marker="o", ms=3, ls="", color="#009E73", label="trial meets"),
-                       Line2D([], [], marker="x", ms=4, ls="", color="#D55E00", label="trial misses")],
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    ax.set_title(f"{scenario.name}\nlatest ready time that still meets the deadline (and the trials searched)")
-    return fig
+    return [*bars,
+            Line2D([], [], marker="|", ms=12, mew=2, ls="", color="#333333", label="current ready"),
+            Line2D([], [], marker="|", ms=12, mew=2.5, ls="", color=DEADLINE_COLOUR, label="deadline"),
+            Line2D([], [], marker="o", ms=3, ls="", color="#009E73", label="trial meets"),
+            Line2D([], [], marker="x", ms=4, ls="", color="#D55E00", label="trial misses")]

@@ -148,13 +148,14 @@ def draw_network(fig: Figure, ax: Axes, net: NetworkMap, frame: MapFrame) -> Non
     proj = frame.projection
     view = proj.lonlat_box(x0, x1, y0, y1)
     _draw_land(ax, proj, view)
-    _graticule(ax, proj, view)
+    named = _graticule(ax, proj, view)
     drawn, arrows = _draw_routes(ax, net, proj)
     lines = [px for _, px in drawn] + _draw_moves(ax, net, proj)
     anchors, markers = _draw_nodes(ax, net, proj)
     avoid = np.vstack(lines) if lines else np.empty((0, 2))
-    scale = _scale_bar(ax, avoid, markers)
-    _place_all_labels(ax, net, anchors, drawn, avoid, [*markers, *arrows, scale])
+    scale = _scale_bar(ax, avoid, [*markers, *(b for _, b in named)])
+    degrees = _clear_of(named, scale)
+    _place_all_labels(ax, net, anchors, drawn, avoid, [*markers, *arrows, scale, *degrees])
 
 
 # ------------------------------------------------------------------ axes, land and graticule
@@ -243,8 +244,10 @@ def _degrees(value: float, pos: str, neg: str) -> str:
     return f"{abs(v):g}°{pos if v > 0 else neg}"
 
 
-def _graticule(ax: Axes, proj: AzimuthalEquidistant, box: basemap.LonLatBox) -> None:
-    """Meridians and parallels every few degrees, labelled where they cross the bottom and left edges."""
+def _graticule(ax: Axes, proj: AzimuthalEquidistant, box: basemap.LonLatBox) -> list[tuple[Text, Box]]:
+    """Meridians and parallels every few degrees, each named inside the map along the line itself, where it
+    comes in at the left edge (parallels) or the bottom edge (meridians); returns the names and their boxes
+    (display units) for the other labels to keep clear of."""
     lon_span = (box.east - box.west) % 360.0 or 360.0
     lon_step, lat_step = _step(lon_span), _step(box.north - box.south)
     first = math.floor(box.west / lon_step) * lon_step
@@ -257,21 +260,82 @@ def _graticule(ax: Axes, proj: AzimuthalEquidistant, box: basemap.LonLatBox) -> 
     p_lines = [np.column_stack(proj.forward(lon, np.full_like(lon, p))) for p in parallels]
     ax.add_collection(LineCollection(m_lines + p_lines, colors=GRATICULE, linewidths=0.5, zorder=0.7),
                       autolim=False)
-    _graticule_ticks(ax, [_degrees((m + 180.0) % 360.0 - 180.0, "E", "W") for m in meridians], m_lines,
-                     [_degrees(p, "N", "S") for p in parallels], p_lines)
+    return _graticule_labels(ax, [_degrees((m + 180.0) % 360.0 - 180.0, "E", "W") for m in meridians], m_lines,
+                             [_degrees(p, "N", "S") for p in parallels], p_lines)
 
 
-def _graticule_ticks(ax: Axes, m_names: list[str], m_lines: list[np.ndarray], p_names: list[str],
-                     p_lines: list[np.ndarray]) -> None:
-    """Ticks where the meridians cross the bottom edge and the parallels the left edge, named in degrees."""
+GRATICULE_INK = "#6b7680"  # the graticule's names: darker than its lines, lighter than the map's labels
+GRATICULE_INSET_PX = 5.0  # how far inside the frame a graticule name starts
+GRATICULE_UPRIGHT_DEG = 120.0  # a name along a line steeper than this (leaning left) is turned half round
+
+
+def _graticule_labels(ax: Axes, m_names: list[str], m_lines: list[np.ndarray], p_names: list[str],
+                      p_lines: list[np.ndarray]) -> list[tuple[Text, Box]]:
+    """No degrees on the frame (a curved line meets it away from where its degrees would be read across):
+    each meridian named along itself just above the bottom edge, each parallel just right of the left edge;
+    a plain tick marks where each line meets the frame. A name that would overlap one already written is left
+    out (where the lines converge). Returns the names written and their boxes in display units."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    xt = [(c, name) for name, line in zip(m_names, m_lines) if (c := _crossing(line, 1, y0, (x0, x1))) is not None]
-    yt = [(c, name) for name, line in zip(p_names, p_lines) if (c := _crossing(line, 0, x0, (y0, y1))) is not None]
-    ax.set_xticks([c for c, _ in xt], [s for _, s in xt])
-    ax.set_yticks([c for c, _ in yt], [s for _, s in yt])
+    inset = GRATICULE_INSET_PX * (x1 - x0) / ax.get_window_extent().width  # in km
+    xt = [c for line in m_lines if (c := _crossing(line, 1, y0, (x0, x1))) is not None]
+    yt = [c for line in p_lines if (c := _crossing(line, 0, x0, (y0, y1))) is not None]
+    ax.set_xticks(xt, [""] * len(xt))
+    ax.set_yticks(yt, [""] * len(yt))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
+    named = [_along(ax, line, 1, y0 + inset, (x0 + inset, x1 - inset), name) for name, line in zip(m_names, m_lines)]
+    named += [_along(ax, line, 0, x0 + inset, (y0 + inset, y1 - inset), name) for name, line in zip(p_names, p_lines)]
+    kept: list[tuple[Text, Box]] = []
+    for item in named:
+        if item is not None:
+            _keep_clear(item, kept)
+    return kept
+
+
+def _clear_of(named: list[tuple[Text, Box]], box: Box) -> list[Box]:
+    """The boxes of the names clear of `box`; a name under it is removed."""
+    kept = []
+    for text, b in named:
+        if b.overlaps(box):
+            text.remove()
+        else:
+            kept.append(b)
+    return kept
+
+
+def _keep_clear(item: tuple[Text, Box], kept: list[tuple[Text, Box]], pad: float = LABEL_PAD_PX) -> None:
+    """Add a written name to `kept` unless it overlaps one of them (with `pad` pixels between), else remove it."""
+    text, box = item
+    grown = Box(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad)
+    if any(grown.overlaps(b) for _, b in kept):
+        text.remove()
+    else:
+        kept.append(item)
+
+
+def _along(ax: Axes, line: np.ndarray, axis: int, level: float, within: tuple[float, float],
+           name: str) -> tuple[Text, Box] | None:
+    """`name` written along a graticule line from where it crosses coordinate `axis` == level (if within),
+    turned to the line's direction there, and its box in display units; None when it does not cross."""
+    c = _crossing(line, axis, level, within)
+    if c is None:
+        return None
+    at = np.array([c, level] if axis == 1 else [level, c])
+    i = int(np.argmin(np.hypot(*(line - at).T)))
+    j = min(i + 1, len(line) - 1)
+    d = line[j] - line[max(j - 1, 0)]
+    if d[axis] < 0:  # into the map: a parallel read left to right, a meridian bottom to top
+        d = -d
+    angle = math.degrees(math.atan2(d[1], d[0]))  # equal scale: the same angle on the screen
+    # read upwards along a meridian near upright, like a y axis label; one leaning well left is turned half
+    # round to stay readable, the name ending at `at`
+    upright = angle <= GRATICULE_UPRIGHT_DEG
+    t = ax.text(at[0], at[1], name, fontsize=7, color=GRATICULE_INK, rotation=angle if upright else angle - 180.0,
+                rotation_mode="anchor", ha="left" if upright else "right", va="bottom", zorder=0.8, clip_on=True)
+    t.set_in_layout(False)
+    ext = t.get_window_extent()
+    return t, Box(float(ext.x0), float(ext.y0), float(ext.x1), float(ext.y1))
 
 
 def _crossing(line: np.ndarray, axis: int, level: float, within: tuple[float, float]) -> float | None:
