@@ -920,19 +920,16 @@ def _misspelt_ids(problems: list[Problem], raw: Any) -> list[Problem]:
     """An item a child scenario adds with an id that nearly matches one of its parent's (LocDict.near_id), and
     that lacks required fields, was most likely meant to change that one: its missing fields become one
     problem that says so."""
+    keyed = [(p, _added_near_item(raw, p)) for p in problems]
     groups: dict[tuple[str, int], list[Problem]] = {}
-    for p in problems:
-        key = _added_near_item(raw, p)
+    for p, key in keyed:
         if key is not None:
             groups.setdefault(key, []).append(p)
-    if not groups:
-        return problems
     out: list[Problem] = []
-    for p in problems:
-        key = _added_near_item(raw, p)
+    for p, key in keyed:
         if key is None:
             out.append(p)
-        elif key in groups:
+        elif key in groups:  # the item's first missing field: all of them, said once
             out.append(_misspelt(raw[key[0]][key[1]], key, groups.pop(key)))
     return out
 

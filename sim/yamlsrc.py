@@ -422,15 +422,21 @@ def _merge_id_lists(base: list, over: list, path: str, removed: list) -> LocList
 
 
 def _check_duplicates(over: list, over_locs: list[Loc], path: str) -> None:
-    """No id twice in one file's list: merged by id, the second would silently replace the first."""
+    """No id twice in one file's list: merged by id, the second would silently replace the first. (The same
+    messages as sim.checks gives a whole file.)"""
     first: dict[Any, int] = {}
     problems = []
     for j, item in enumerate(over):
         k = first.setdefault(item["id"], j)
-        if k != j:
-            problems.append(Problem(*over_locs[j], f"{path}[{j}].id",
-                                    f"duplicate id {item['id']!r} (also {path}[{k}], line {over_locs[k][1]}); "
-                                    "give each entry its own id, or merge the two"))
+        if k == j:
+            continue
+        if "id" in getattr(item, "defaulted", ()):
+            problems.append(Problem(*over_locs[j], f"{path}[{j}]", f"duplicate default id: this entry gets the same "
+                                    f"id {item['id']!r} as the one at line {over_locs[k][1]}; merge them, or give "
+                                    "each an explicit 'id:'"))
+        else:
+            problems.append(Problem(*over_locs[j], f"{path}[{j}].id", f"duplicate id {item['id']!r} (first at line "
+                                    f"{over_locs[k][1]}); ids must be unique"))
     if problems:
         raise ScenarioError(problems)
 

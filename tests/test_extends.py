@@ -215,4 +215,12 @@ def test_an_id_twice_in_a_child_list_is_an_error(parent, tmp_path):
                   "extends: parent.yaml\nairfields:\n  - {id: b, mog: 1}\n  - {id: b, mog: 2}\n")
     with pytest.raises(ScenarioError) as exc:
         load_scenario(child)
-    assert "child.yaml:4:" in str(exc.value) and "duplicate id 'b' (also airfields[0], line 3)" in str(exc.value)
+    assert "child.yaml:4:" in str(exc.value) and "duplicate id 'b' (first at line 3)" in str(exc.value)
+
+
+def test_two_entries_with_one_default_id_in_a_child_are_an_error(parent, tmp_path):
+    child = write(tmp_path / "base" / "child.yaml", "extends: parent.yaml\nfleet:\n"
+                  "  - {type: il-76md, base: a, count: 2}\n  - {type: il-76md, base: a, count: 5}\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(child)
+    assert "child.yaml:4:" in str(exc.value) and "duplicate default id" in str(exc.value)
