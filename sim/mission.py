@@ -390,7 +390,7 @@ class Planner:
         """delivery_bound's loaded flight from off-blocks `off` on: its loading window at the origin and its
         unloading window at the destination, each pushed as `plan` pushes them. (Trying them in turn
         until both fit, as plan does, tightened few bounds and cost more than it saved.)"""
-        origin, dest, taxi = legs[0].origin, legs[-1].dest, self.taxi_h
+        origin, dest = legs[0].origin, legs[-1].dest
         book = self.books[origin]
         if load_h > 0 and not book.unlimited:
             off = _later(off, book.earliest(off - load_h, load_h, spots) + load_h)
@@ -398,7 +398,7 @@ class Planner:
         if unload_h <= 0 or book.unlimited:
             return self._through(off, legs)
         if len(legs) == 1:  # as plan's unloading push: the departure moves, the on-blocks follow
-            arrive = off + taxi + legs[0].airborne_h + taxi
+            arrive = self._on_blocks(off, legs[0].airborne_h)
             off = _later(off, off + book.earliest(arrive, unload_h, spots) - arrive)
             return self._through(off, legs)
         arrive = self._through(off, legs)
@@ -407,12 +407,11 @@ class Planner:
     def _through(self, off: float, hops: tuple[RouteHop, ...]) -> float:
         """On-blocks of the last hop of a route flown from off-blocks `off` with no wait: taxi, flight,
         taxi and a refuelling stop between hops, summed as `plan` sums them."""
-        taxi, refuel = self.taxi_h, self.refuel_h
-        on = off
+        refuel, on = self.refuel_h, off
         for k, hop in enumerate(hops):
             if k:
                 off = on + refuel
-            on = off + taxi + hop.airborne_h + taxi
+            on = self._on_blocks(off, hop.airborne_h)
         return on
 
     def _bound_legs(self, atype: AircraftType, at: int, origin: int,
@@ -436,10 +435,10 @@ class Planner:
         rules = tail.rules
         if not rules.on:
             return off2
-        crew, taxi = tail.crew, self.taxi_h
+        crew = tail.crew
         # the most favourable duty start: its own duty if it can fly the ferry, else a fresh crew's
         start = crew.duty_start_for(off1, rules) if crew.can_fly(off1, landed, rules) else off1 - rules.report_h
-        if off2 + taxi + leg.airborne_h + taxi - start <= rules.duty_h + TOL_H:
+        if self._on_blocks(off2, leg.airborne_h) - start <= rules.duty_h + TOL_H:
             return off2
         # the crew cannot fly both legs in one duty: it rests (or changes) after the ferry, or before it
         after = min(landed + rules.rest_h + rules.report_h, self._spare_at(tail, origin))
@@ -456,7 +455,7 @@ class Planner:
         pushes: a step within PUSH_TOL_H is rounding, not a wait)."""
         rules, taxi = tail.rules, self.taxi_h
         t = now
-        if not tail.crew.can_fly(t, t + taxi + hop.airborne_h + taxi, rules):
+        if not tail.crew.can_fly(t, self._on_blocks(t, hop.airborne_h), rules):
             pool = self.pools.get((tail.fleet, tail.at))
             t = min(tail.crew.earliest_fresh(rules), pool.earliest() if pool is not None else math.inf)
             t = max(now, t)
